@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** The train command's flags, validated once. */
+export const TrainArgsSchema = z.strictObject({
+  dataset: z.enum(['mnist']).default('mnist'),
+  model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
+  epochs: int(1).default(2),
+  'batch-size': int(1).default(64),
+  lr: z.coerce.number().positive().default(1e-3),
+  optimizer: z.enum(['sgd', 'adam', 'adamw', 'rmsprop']).default('adam'),
+  schedule: z.enum(['constant', 'cosine', 'warmup-cosine']).default('constant'),
+  seed: int(0).default(0),
+  limit: int(1).optional(),
+  'valid-fraction': z.coerce.number().min(0.01).max(0.9).default(0.2),
+  out: z.string().min(1),
+  checkpoint: int(1).optional(),
+  'grad-accumulation': int(1).default(1),
+  backend: z.enum(['cpu', 'wasm', 'webgpu']).default('cpu'),
+  'keep-checkpoints': int(1).default(2),
+});
+
+/** Validated flags of `npm run train`. */
+export type TrainArgs = z.infer<typeof TrainArgsSchema>;
+
+/** Parses argv; any bad flag or value throws an Error whose message is one line naming it. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const options = Object.fromEntries(Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: 'string' as const }]));
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new Error((e as Error).message.split('\n')[0]);
+  }
+  const parsed = TrainArgsSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue.path.length ? `--${String(issue.path[0])}` : 'arguments';
+    const given = issue.path.length ? values[String(issue.path[0])] : undefined;
+    throw new Error(`${flag}: ${issue.message}${given !== undefined ? ` (got '${String(given)}')` : ''}`);
+  }
+  return parsed.data;
+}

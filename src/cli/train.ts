@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import { dataLoaders } from '../data/dataloader';
+import { loadMnist } from '../data/mnist-node';
+import { DirectoryStore } from '../store/node-dir';
+import {
+  AccuracyMetric, ComposedCheckpointingStrategy, createModel, IterationSpeedMetric, KeepLastNCheckpoints, LearnerBuilder,
+  LearningRateMetric, LossMetric, MetricCheckpointingStrategy, ModelConfigSchema, selectBackend, warmupCosine, type SchedulerConfigInput,
+} from '../train/index';
+import { parseTrainArgs, type TrainArgs } from './args';
+import { registerNodeBackends } from './backends-node';
+
+/** The learning-rate schedule a flag names, over the run's optimizer steps. */
+function schedule(args: TrainArgs, steps: number): SchedulerConfigInput | number {
+  if (args.schedule === 'cosine') return { type: 'cosine', lr: args.lr, steps };
+  if (args.schedule === 'warmup-cosine') return warmupCosine({ lr: args.lr, warmupSteps: Math.ceil(steps / 10), totalSteps: steps });
+  return args.lr;
+}
+
+/** `npm run train -- ...`: trains a preset on a built-in dataset into an artifact directory. */
+async function main(args: TrainArgs): Promise<void> {
+  registerNodeBackends();
+  const started = Date.now();
+  // Pick the backend before building anything, so the weights are created where they train.
+  await selectBackend([args.backend]);
+  const { train, valid } = dataLoaders(loadMnist(), {
+    batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed, limit: args.limit,
+  });
+  const model = createModel(ModelConfigSchema.parse({ type: args.model }), { inputShape: [28, 28, 1], outputs: 10 }, args.seed);
+  const builder = new LearnerBuilder(new DirectoryStore(args.out))
+    .metricTrainNumeric(new LossMetric())
+    .metricTrainNumeric(new AccuracyMetric())
+    .metricTrainNumeric(new LearningRateMetric())
+    .metricTrain(new IterationSpeedMetric())
+    .metricValidNumeric(new LossMetric())
+    .metricValidNumeric(new AccuracyMetric())
+    .withFileCheckpointer()
+    .checkpointingStrategy(new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(args['keep-checkpoints']), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')))
+    .gradsAccumulation(args['grad-accumulation'])
+    .numEpochs(args.epochs)
+    .devices([args.backend])
+    .seed(args.seed)
+    .summary();
+  if (args.checkpoint !== undefined) builder.checkpoint(args.checkpoint);
+  const interrupter = builder.interrupter();
+  process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
+  const steps = Math.ceil(train.numBatches / args['grad-accumulation']) * args.epochs;
+  const learner = builder.build(model, { type: args.optimizer }, schedule(args, steps));
+  const result = await learner.fit(train, valid);
+  train.dispose();
+  valid.dispose();
+  result.model.dispose();
+  console.log(`artifacts in ${args.out} (backend ${tf.getBackend()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+let args: TrainArgs;
+try {
+  args = parseTrainArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`train: ${(e as Error).message}`);
+  process.exit(2);
+}
+main(args).catch((e: Error) => {
+  console.error(`train: ${e.message}`);
+  process.exit(1);
+});

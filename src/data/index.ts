@@ -1,0 +1,5 @@
+export * from './dataset';
+export * from './split';
+export * from './batcher';
+export * from './dataloader';
+export * from './mnist';

@@ -1,0 +1,33 @@
+/**
+ * Where a run's artifacts live, addressed by relative paths such as `train/epoch-1/Loss.log`:
+ * a directory in Node, IndexedDB in the browser, memory in tests.
+ */
+export interface ArtifactStore {
+  /** Replaces the file atomically: a reader sees the old content or the new, never a part. */
+  write(path: string, data: Uint8Array | string): Promise<void>;
+  /** Appends text, creating the file when missing. */
+  append(path: string, text: string): Promise<void>;
+  /** The file's bytes, or undefined when it does not exist. */
+  read(path: string): Promise<Uint8Array | undefined>;
+  /** Every file path under `prefix` (a folder such as `checkpoint/` or '' for all), sorted. */
+  list(prefix?: string): Promise<string[]>;
+  /** Removes the file; no error when it does not exist. */
+  delete(path: string): Promise<void>;
+}
+
+const decoder = new TextDecoder();
+
+/** Reads a file as UTF-8 text, or undefined. */
+export async function readText(store: ArtifactStore, path: string): Promise<string | undefined> {
+  const bytes = await store.read(path);
+  return bytes === undefined ? undefined : decoder.decode(bytes);
+}
+
+/** Rejects paths that would leave the store's root (`..`, absolute) or are empty. */
+export function checkPath(path: string): string {
+  const parts = path.split('/');
+  if (path === '' || path.startsWith('/') || parts.some((p) => p === '..' || p === '.' || p === '')) {
+    throw new Error(`invalid artifact path '${path}'`);
+  }
+  return path;
+}

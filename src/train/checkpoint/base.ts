@@ -1,0 +1,11 @@
+import type { Record } from './record';
+
+/** Saves and restores one kind of record per epoch (Burn's Checkpointer). */
+export interface Checkpointer<P> {
+  save(epoch: number, record: Record<P>): Promise<void>;
+  /** The record of an epoch; throws naming the file when it is missing or unreadable. */
+  restore(epoch: number): Promise<Record<P>>;
+  delete(epoch: number): Promise<void>;
+  /** Epochs that have a record, ascending. */
+  epochs(): Promise<number[]>;
+}

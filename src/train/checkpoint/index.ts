@@ -1,0 +1,5 @@
+export * from './base';
+export * from './record';
+export * from './file';
+export * from './learner';
+export * from './strategy/index';

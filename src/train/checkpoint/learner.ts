@@ -1,0 +1,98 @@
+import type { ArtifactStore } from '../../store/base';
+import type { MetricHistory } from '../learner/history';
+import type { OptimizerRecord } from '../optim/base';
+import type { SchedulerRecord } from '../schedule/base';
+import type { TensorRecord } from '../tensor-record';
+import { FileCheckpointer } from './file';
+import { packTensor, unpackTensor, type CheckpointStamp } from './record';
+import { checkpointingActions, type CheckpointingAction, type CheckpointingStrategy } from './strategy/base';
+
+/** Where training stood when a checkpoint was made: what exact resume needs besides weights. */
+export interface TrainingProgressState {
+  readonly epoch: number;
+  readonly globalStep: number;
+  /** Data order: the train loader's shuffle seed (the order of epoch e is a function of it). */
+  readonly dataOrder: { seed: number | null; shuffle: boolean };
+  /** The learner's RNG (dropout masks), so resumed epochs draw what an uninterrupted run would. */
+  readonly rng: { s: number };
+}
+
+/** The three records of one checkpoint, unpacked. */
+export interface CheckpointRecords {
+  readonly model: TensorRecord[];
+  readonly optim: OptimizerRecord;
+  readonly scheduler: SchedulerRecord;
+  readonly progress: TrainingProgressState;
+}
+
+type Packed = ReturnType<typeof packTensor>;
+type ModelPayload = { weights: Packed[] };
+type OptimPayload = Omit<OptimizerRecord, 'slots'> & { slots: { [slot: string]: Packed[] } };
+type SchedulerPayload = { scheduler: SchedulerRecord; progress: TrainingProgressState };
+
+const randomId = () => Array.from({ length: 4 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')).join('');
+
+/**
+ * Saves model, optimizer and scheduler records together and prunes old ones as the strategy
+ * decides (Burn's LearnerCheckpointer). The three files share a random id, so a checkpoint
+ * whose files come from different saves — a crash mid-save — is detected instead of loaded.
+ */
+export class LearnerCheckpointer {
+  private readonly model: FileCheckpointer<ModelPayload>;
+  private readonly optim: FileCheckpointer<OptimPayload>;
+  private readonly scheduler: FileCheckpointer<SchedulerPayload>;
+
+  constructor(
+    store: ArtifactStore,
+    readonly strategy: CheckpointingStrategy,
+  ) {
+    this.model = new FileCheckpointer(store, 'model');
+    this.optim = new FileCheckpointer(store, 'optim');
+    this.scheduler = new FileCheckpointer(store, 'scheduler');
+  }
+
+  /** Applies the strategy after `epoch`; `collect` reads the state only when a save is due. */
+  async checkpoint(epoch: number, history: MetricHistory, collect: () => Promise<CheckpointRecords>): Promise<CheckpointingAction[]> {
+    const actions = checkpointingActions(this.strategy, epoch, history, await this.epochs());
+    for (const a of actions) {
+      if (a.type === 'save') await this.save(epoch, await collect());
+      else await this.delete(a.epoch);
+    }
+    return actions;
+  }
+
+  /** Writes one checkpoint's three records; the scheduler record, written last, completes it. */
+  async save(epoch: number, r: CheckpointRecords): Promise<void> {
+    const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
+    const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
+    await this.model.save(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } });
+    await this.optim.save(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } });
+    await this.scheduler.save(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } });
+  }
+
+  /** Reads checkpoint `epoch`; throws when a file is missing, unreadable or from another save. */
+  async load(epoch: number): Promise<CheckpointRecords> {
+    const [model, optim, scheduler] = await Promise.all([this.model.restore(epoch), this.optim.restore(epoch), this.scheduler.restore(epoch)]);
+    const ids = new Set([model.checkpoint.id, optim.checkpoint.id, scheduler.checkpoint.id]);
+    if (ids.size !== 1) throw new Error(`checkpoint ${epoch} is incomplete: its model, optim and scheduler records come from different saves`);
+    const slots = Object.fromEntries(Object.entries(optim.payload.slots).map(([k, v]) => [k, v.map(unpackTensor)]));
+    return {
+      model: model.payload.weights.map(unpackTensor),
+      optim: { ...optim.payload, slots },
+      scheduler: scheduler.payload.scheduler,
+      progress: scheduler.payload.progress,
+    };
+  }
+
+  /** Removes a checkpoint's records (scheduler first, so a half-deleted one reads as incomplete). */
+  async delete(epoch: number): Promise<void> {
+    await this.scheduler.delete(epoch);
+    await this.optim.delete(epoch);
+    await this.model.delete(epoch);
+  }
+
+  /** Epochs with a model record. */
+  epochs(): Promise<number[]> {
+    return this.model.epochs();
+  }
+}

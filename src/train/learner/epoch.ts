@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DataLoader } from '../../data/dataloader';
+import type { MetricMetadata, Split } from '../metric/base';
+import type { TrainStep } from '../model/base';
+import type { LrScheduler } from '../schedule/base';
+import type { Rng } from '../rng';
+import type { PendingStats, StepEngine } from '../step/base';
+import type { TrainingInterrupter } from './interrupter';
+import type { EventProcessor } from './processor';
+
+/** Everything one epoch of either split needs. */
+export interface EpochContext<B> {
+  readonly engine: StepEngine<B>;
+  readonly step: TrainStep<B>;
+  readonly scheduler: LrScheduler;
+  readonly processor: EventProcessor;
+  readonly interrupter: TrainingInterrupter;
+  readonly rng: Rng;
+  readonly gradAccumulation: number;
+  readonly epochTotal: number;
+  /** First epoch of this fit (checkpoint + 1 after a resume). */
+  epochStart: number;
+  /** Optimizer steps taken so far; the train epoch advances it. */
+  globalStep: number;
+}
+
+const now = () => performance.now();
+
+/** Frees a batch's tensors, whatever object holds them. */
+const disposeBatch = (batch: unknown) => tf.dispose(batch as tf.TensorContainer);
+
+/** Lets timers and messages (a stop request) run; on the cpu backend the loop never yields otherwise. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Runs one epoch of a split (Burn's TrainEpoch / ValidEpoch). Returns false when interrupted.
+ * Train: gradients accumulate over `gradAccumulation` batches (and whatever is left at the
+ * epoch's end), then the optimizer steps at the scheduler's learning rate.
+ */
+export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: DataLoader<B>, epoch: number): Promise<boolean> {
+  const itemsTotal = Math.min(loader.numItems, loader.numBatches * loader.batchSize);
+  const epochStart = now();
+  let lastYield = epochStart;
+  let itemsProcessed = 0;
+  let iteration = 0;
+  for (const batch of loader.batches(epoch)) {
+    if (ctx.interrupter.stopRequested) {
+      disposeBatch(batch);
+      return false;
+    }
+    iteration++;
+    const size = Math.min(loader.batchSize, itemsTotal - itemsProcessed);
+    itemsProcessed += size;
+    let lr: number | undefined;
+    let stats: PendingStats;
+    if (split === 'train') {
+      const apply = iteration % ctx.gradAccumulation === 0 || iteration === loader.numBatches;
+      lr = ctx.scheduler.current();
+      ctx.step.reseed?.(ctx.rng.nextU32());
+      stats = ctx.engine.train(batch, apply ? { lr: ctx.scheduler.next() } : null);
+      if (apply) ctx.globalStep++;
+    } else {
+      stats = ctx.engine.valid(batch);
+    }
+    disposeBatch(batch);
+    const time = now();
+    const meta: MetricMetadata = { epoch, epochTotal: ctx.epochTotal, iteration, itemsProcessed, itemsTotal, lr, time, epochStart };
+    const progress = { split, epoch, epochTotal: ctx.epochTotal, epochStart: ctx.epochStart, iteration, iterationsTotal: loader.numBatches, itemsProcessed, itemsTotal };
+    await ctx.processor.push(split, stats, meta, progress, size);
+    if (time - lastYield > 50) {
+      await yieldToEventLoop();
+      lastYield = now();
+    }
+  }
+  await ctx.processor.drain();
+  return true;
+}

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DataLoader } from '../../data/dataloader';
+import type { LearnerCheckpointer, TrainingProgressState } from '../checkpoint/learner';
+import type { Split } from '../metric/base';
+import type { TrainStep } from '../model/base';
+import type { Optimizer, Param } from '../optim/base';
+import type { MetricsRenderer } from '../renderer/base';
+import { Rng } from '../rng';
+import type { LrScheduler } from '../schedule/base';
+import { TfjsStepEngine } from '../step/tfjs';
+import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
+import { selectBackend } from './devices';
+import type { EarlyStoppingStrategy } from './early-stopping';
+import { runEpoch, type EpochContext } from './epoch';
+import type { ExperimentLog } from './experiment-log';
+import { MetricHistory } from './history';
+import type { TrainingInterrupter } from './interrupter';
+import { EventProcessor, type RegisteredMetric } from './processor';
+import { formatSummary, learnerSummary, type LearnerSummary } from './summary';
+import type { MetricLogger } from '../logger/base';
+
+/** Everything the builder wired (plain fields, no behaviour). */
+export interface LearnerConfig {
+  readonly metrics: Record<Split, readonly RegisteredMetric[]>;
+  readonly loggers: Record<Split, MetricLogger>;
+  readonly renderer: MetricsRenderer;
+  readonly log: ExperimentLog;
+  readonly checkpointer: LearnerCheckpointer | null;
+  readonly gradAccumulation: number;
+  readonly numEpochs: number;
+  readonly devices: readonly string[];
+  readonly checkpoint: number | null;
+  readonly earlyStopping: readonly EarlyStoppingStrategy[];
+  readonly interrupter: TrainingInterrupter;
+  readonly summary: boolean;
+  readonly seed: number;
+}
+
+/** What `fit` resolves to. */
+export interface FitResult<M> {
+  readonly model: M;
+  readonly summary: LearnerSummary;
+  /** Why training ended: completed, early stopping, or interrupted. */
+  readonly reason: string;
+  /** Last epoch that completed. */
+  readonly epoch: number;
+}
+
+/** Copies checkpoint weights into the params; the first mismatch is named in the error. */
+export function loadParams(params: readonly Param[], weights: readonly TensorRecord[], source: string): void {
+  if (weights.length !== params.length) {
+    const first = params[Math.min(params.length, weights.length)] ?? weights[params.length];
+    throw new Error(`${source}: the record has ${weights.length} weights, the model ${params.length} (first unmatched: '${first?.name}')`);
+  }
+  params.forEach((p, i) => checkShape(`${source}: weight ${i} '${p.name}'`, p.variable.shape, weights[i]));
+  params.forEach((p, i) => tf.tidy(() => p.variable.assign(fromTensorRecord(weights[i]))));
+}
+
+/** Trains a model (Burn's Learner): built by LearnerBuilder, run with `fit`. */
+export class Learner<B, M> {
+  constructor(
+    private readonly config: LearnerConfig,
+    private readonly step: TrainStep<B, M>,
+    private readonly optimizer: Optimizer,
+    private readonly scheduler: LrScheduler,
+  ) {}
+
+  /** Trains on `train`, validates on `valid` after every epoch, and resolves to the trained model. */
+  async fit(train: DataLoader<B>, valid: DataLoader<B>): Promise<FitResult<M>> {
+    const { config: c, step, optimizer, scheduler } = this;
+    const history = new MetricHistory();
+    const processor = new EventProcessor(c.metrics, c.loggers, c.renderer, history);
+    const engine = new TfjsStepEngine(step, optimizer, processor.statsFn('train'), processor.statsFn('valid'));
+    const rng = new Rng(c.seed);
+    let epoch = 0;
+    try {
+      const device = await selectBackend(c.devices);
+      for (const s of device.skipped) await c.log.write('WARN', 'learner', `backend skipped: ${s}`);
+      await c.log.info('learner', `backend ${device.backend}, engine ${engine.name} (the tfjs step runs every model on every backend)`);
+      await c.log.info('learner', `model: ${step.describe()}`);
+      await c.log.info('learner', `optimizer ${JSON.stringify(optimizer.config)}; lr schedule ${JSON.stringify(scheduler.config)}`);
+      await c.log.info('learner', `epochs ${c.numEpochs}, batch size ${train.batchSize}, train ${train.numItems} items, valid ${valid.numItems} items, gradient accumulation ${c.gradAccumulation}, seed ${c.seed}`);
+      const ctx: EpochContext<B> = {
+        engine, step, scheduler, processor, rng, interrupter: c.interrupter, gradAccumulation: c.gradAccumulation,
+        epochTotal: c.numEpochs, epochStart: 1, globalStep: 0,
+      };
+      if (c.checkpoint !== null) {
+        ctx.globalStep = await this.restore(c.checkpoint, rng, train);
+        await processor.restoreHistory(c.checkpoint);
+        ctx.epochStart = c.checkpoint + 1;
+      }
+      epoch = ctx.epochStart - 1;
+      let reason = 'completed';
+      for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
+        await processor.beginEpoch(e);
+        const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
+        if (!done) {
+          reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
+          await processor.drain();
+          break;
+        }
+        await processor.endEpoch(e);
+        epoch = e;
+        await this.endEpoch(e, history, ctx, rng, train);
+        const stop = c.earlyStopping.map((s) => s.shouldStop(e, history)).find((r) => r !== null);
+        if (stop) {
+          reason = `early stopping: ${stop}`;
+          break;
+        }
+      }
+      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush()]);
+      await engine.sync();
+      const summary = learnerSummary(history);
+      await c.log.info('learner', `training ended after epoch ${epoch}: ${reason}`);
+      // The renderer shows the summary itself, so the log line is not echoed.
+      if (c.summary) await c.log.write('INFO', 'learner', `summary\n${formatSummary(summary)}`, false);
+      c.renderer.end(c.summary ? summary : undefined, reason);
+      return { model: step.model, summary, reason, epoch };
+    } catch (e) {
+      const message = (e as Error).message;
+      await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});
+      c.renderer.end(undefined, `failed: ${message}`);
+      throw e;
+    } finally {
+      engine.dispose();
+    }
+  }
+
+  /** Epoch bookkeeping: renderer, log line, checkpoint as the strategy decides. */
+  private async endEpoch(epoch: number, history: MetricHistory, ctx: EpochContext<B>, rng: Rng, train: DataLoader<B>): Promise<void> {
+    const c = this.config;
+    const means = { train: {}, valid: {} } as Record<Split, Record<string, number>>;
+    for (const split of ['train', 'valid'] as const) {
+      for (const name of history.names(split)) {
+        const v = history.get(split, name, epoch);
+        if (v !== undefined) means[split][name] = v;
+      }
+    }
+    c.renderer.epochEnd(epoch, means);
+    await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${JSON.stringify(means.train)} valid ${JSON.stringify(means.valid)}`);
+    if (!c.checkpointer) return;
+    await ctx.engine.sync();
+    const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
+    const actions = await c.checkpointer.checkpoint(epoch, history, async () => ({
+      model: await Promise.all(this.step.params.map((p) => toTensorRecord(p.name, p.variable))),
+      optim: await this.optimizer.save(),
+      scheduler: this.scheduler.save(),
+      progress,
+    }));
+    for (const a of actions) await c.log.info('checkpoint', `${a.type === 'save' ? 'saved' : 'deleted'} checkpoint ${a.epoch}`);
+  }
+
+  /** Loads checkpoint n into model, optimizer, scheduler and RNG; returns the global step. */
+  private async restore(n: number, rng: Rng, train: DataLoader<B>): Promise<number> {
+    const c = this.config;
+    if (!c.checkpointer) throw new Error(`checkpoint(${n}) needs a checkpointer: call withFileCheckpointer()`);
+    if (n >= c.numEpochs) throw new Error(`checkpoint ${n} is at or past numEpochs (${c.numEpochs}): nothing left to train`);
+    const r = await c.checkpointer.load(n);
+    loadParams(this.step.params, r.model, `checkpoint/model-${n}.mpk.gz`);
+    this.optimizer.load(r.optim, this.step.params);
+    this.scheduler.load(r.scheduler);
+    rng.load(r.progress.rng);
+    const order = train.state();
+    if (order.seed !== r.progress.dataOrder.seed || order.shuffle !== r.progress.dataOrder.shuffle) {
+      await c.log.write('WARN', 'learner', `data order differs from checkpoint ${n} (${JSON.stringify(r.progress.dataOrder)} vs ${JSON.stringify(order)}): the resumed run will not match an uninterrupted one`);
+    }
+    await c.log.info('learner', `resumed from checkpoint ${n} (global step ${r.progress.globalStep})`);
+    return r.progress.globalStep;
+  }
+}

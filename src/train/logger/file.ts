@@ -1,0 +1,67 @@
+import type { ArtifactStore } from '../../store/base';
+import { readText } from '../../store/base';
+import type { MetricEntry, Split } from '../metric/base';
+import { metricFileName } from '../metric/base';
+import type { MetricLogger, NumericValue } from './base';
+import { formatLine, parseLines } from './format';
+
+/**
+ * Writes `<split>/epoch-N/<Metric>.log` into an ArtifactStore, one line per iteration
+ * (Burn's FileMetricLogger). Lines are buffered and appended in batches: one write per file
+ * every `flushMs`, at epoch end and on flush(), instead of one per line.
+ */
+export class FileMetricLogger implements MetricLogger {
+  private pending = new Map<string, string>();
+  private lastFlush = 0;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: ArtifactStore,
+    readonly split: Split,
+    private readonly flushMs = 1000,
+  ) {}
+
+  private path(name: string, epoch: number): string {
+    return `${this.split}/epoch-${epoch}/${metricFileName(name)}`;
+  }
+
+  async beginEpoch(epoch: number): Promise<void> {
+    await this.flush();
+    const stale = await this.store.list(`${this.split}/epoch-${epoch}/`);
+    await Promise.all(stale.map((p) => this.store.delete(p)));
+  }
+
+  log(entries: readonly MetricEntry[], epoch: number): void {
+    for (const e of entries) {
+      const p = this.path(e.name, epoch);
+      this.pending.set(p, (this.pending.get(p) ?? '') + formatLine(e));
+    }
+    const now = Date.now();
+    if (now - this.lastFlush >= this.flushMs) {
+      this.lastFlush = now;
+      // Errors surface at the next flush(), which awaits the same chain.
+      this.startWrite().catch(() => {});
+    }
+  }
+
+  /** Chains a write of the pending lines after the previous one, so lines never reorder. */
+  private startWrite(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.writing = this.writing.then(() =>
+      Promise.all([...batch].map(([p, text]) => this.store.append(p, text))).then(() => undefined),
+    );
+    return this.writing;
+  }
+
+  async flush(): Promise<void> {
+    await this.startWrite();
+  }
+
+  async readNumeric(name: string, epoch: number): Promise<NumericValue[]> {
+    await this.flush();
+    const p = this.path(name, epoch);
+    const text = await readText(this.store, p);
+    return text === undefined ? [] : parseLines(text, p);
+  }
+}

@@ -1,0 +1,24 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { StepOutput } from '../metric/base';
+import type { Param } from '../optim/base';
+
+/**
+ * What the learner trains (Burn's TrainStep + ValidStep): named variables and a forward pass
+ * that returns the loss and what the metrics read. Wrap a tf.LayersModel with `classification`
+ * or `regression`, or implement it for a custom model.
+ */
+export interface TrainStep<B, M = unknown> {
+  /** Trainable variables in a stable order; names identify them in checkpoints and errors. */
+  readonly params: readonly Param[];
+  /** Forward pass on a batch. Called inside tf.tidy (and a gradient tape when training). */
+  forward(batch: B, training: boolean): StepOutput;
+  /** Dropout layers and the like draw from this seed per step, for reproducible runs. */
+  reseed?(seed: number): void;
+  /** What `fit` returns. */
+  readonly model: M;
+  /** A description for the experiment log (layers, parameter count). */
+  describe(): string;
+}
+
+/** Anything with a dispose method the learner can call on a batch. */
+export type BatchLike = tf.TensorContainer;

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data/batcher';
+import type { StepOutput } from '../metric/base';
+import type { Param } from '../optim/base';
+import type { TrainStep } from './base';
+
+/** The model's trainable weights as params, named by their tfjs names. */
+export function layersParams(model: tf.LayersModel): Param[] {
+  return model.trainableWeights.map((w) => ({ name: w.originalName, variable: (w as unknown as { val: tf.Variable }).val }));
+}
+
+/** Whether the model's last layer applies softmax itself (then the loss takes probabilities). */
+function endsWithSoftmax(model: tf.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1] as unknown as { activation?: { getClassName(): string } };
+  return last.activation?.getClassName() === 'Softmax';
+}
+
+/** One line per layer with output shape and parameter count, then the total. */
+function describeModel(model: tf.LayersModel): string {
+  const lines = model.layers.map((l) => `${l.name} (${l.getClassName()}) ${JSON.stringify(l.outputShape)} ${l.countParams()} params`);
+  return `${lines.join('; ')}; total ${model.countParams()} params`;
+}
+
+/** Seeds every Dropout layer from one per-step seed, so masks differ per step yet reproduce. */
+function reseedDropout(model: tf.LayersModel, seed: number): void {
+  model.layers.forEach((l, i) => {
+    if (l.getClassName() === 'Dropout') (l as unknown as { seed: number }).seed = ((seed + i * 7919) >>> 0) || 1; // 0 would mean unseeded
+  });
+}
+
+abstract class LayersStep implements TrainStep<Batch, tf.LayersModel> {
+  readonly params: readonly Param[];
+
+  constructor(readonly model: tf.LayersModel) {
+    this.params = layersParams(model);
+  }
+
+  abstract forward(batch: Batch, training: boolean): StepOutput;
+
+  reseed(seed: number): void {
+    reseedDropout(this.model, seed);
+  }
+
+  describe(): string {
+    return describeModel(this.model);
+  }
+
+  protected apply(batch: Batch, training: boolean): tf.Tensor {
+    return this.model.apply(batch.x, { training }) as tf.Tensor;
+  }
+}
+
+/** Classification: softmax cross-entropy against class indices (accepts logits or a softmax output). */
+class ClassificationStep extends LayersStep {
+  private readonly softmaxOutput: boolean;
+
+  constructor(model: tf.LayersModel) {
+    super(model);
+    this.softmaxOutput = endsWithSoftmax(model);
+  }
+
+  forward(batch: Batch, training: boolean): StepOutput {
+    const output = this.apply(batch, training);
+    const classes = output.shape[output.rank - 1]!;
+    const targets = batch.y.rank > 1 ? tf.argMax(batch.y, -1) : batch.y;
+    const labels = tf.oneHot(targets.toInt(), classes);
+    const loss = this.softmaxOutput
+      ? tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(output, 1e-7, 1))), -1)))
+      : tf.losses.softmaxCrossEntropy(labels, output);
+    return { loss: loss as tf.Scalar, output, targets, batchSize: batch.size };
+  }
+}
+
+/** Regression: mean squared error over every output. */
+class RegressionStep extends LayersStep {
+  forward(batch: Batch, training: boolean): StepOutput {
+    const output = this.apply(batch, training);
+    const targets = batch.y.reshape(output.shape);
+    const loss = tf.losses.meanSquaredError(targets, output) as tf.Scalar;
+    return { loss, output, targets, batchSize: batch.size };
+  }
+}
+
+/** Trains a LayersModel as a classifier over class-index (or one-hot) labels. */
+export function classification(model: tf.LayersModel): TrainStep<Batch, tf.LayersModel> {
+  return new ClassificationStep(model);
+}
+
+/** Trains a LayersModel as a regressor with mean squared error. */
+export function regression(model: tf.LayersModel): TrainStep<Batch, tf.LayersModel> {
+  return new RegressionStep(model);
+}

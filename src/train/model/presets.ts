@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+
+const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear'] as const;
+
+/** A model preset as plain data (validated once, saved with the run). */
+export const ModelConfigSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('mlp'),
+    hidden: z.array(z.number().int().positive()).default([128]),
+    activation: z.enum(activations).default('relu'),
+    dropout: z.number().min(0).max(0.95).default(0),
+  }),
+  z.object({
+    type: z.literal('cnn'),
+    filters: z.tuple([z.number().int().positive(), z.number().int().positive()]).default([32, 64]),
+    dense: z.number().int().positive().default(128),
+  }),
+  z.object({ type: z.literal('logistic') }),
+]);
+
+/** A validated model preset. */
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** Input shape of one item and number of outputs (classes, or regression targets). */
+export interface ModelShape {
+  readonly inputShape: readonly number[];
+  readonly outputs: number;
+}
+
+/** Glorot-uniform initializer seeded per layer, so the same seed builds the same weights. */
+function init(seed: number, layer: number): ReturnType<typeof tf.initializers.glorotUniform> {
+  // tfjs treats seed 0 as "unseeded", hence the + 1.
+  return tf.initializers.glorotUniform({ seed: seed * 1000 + layer + 1 });
+}
+
+/** Builds a preset's LayersModel; the last layer is linear (logits) and named `output`. */
+export function createModel(config: ModelConfig, shape: ModelShape, seed = 0): tf.LayersModel {
+  const inputShape = [...shape.inputShape];
+  const model = tf.sequential();
+  let layer = 0;
+  const dense = (units: number, activation: string, name: string) =>
+    tf.layers.dense({ units, activation: activation as 'relu', name, kernelInitializer: init(seed, layer++) });
+  if (config.type === 'cnn') {
+    if (inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${inputShape}]`);
+    const [f1, f2] = config.filters;
+    model.add(tf.layers.conv2d({ inputShape, filters: f1, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', kernelInitializer: init(seed, layer++) }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
+    model.add(tf.layers.conv2d({ filters: f2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv2', kernelInitializer: init(seed, layer++) }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));
+    model.add(tf.layers.flatten({ name: 'flatten' }));
+    model.add(dense(config.dense, 'relu', 'dense1'));
+  } else {
+    model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
+    if (config.type === 'mlp') {
+      config.hidden.forEach((units, i) => {
+        model.add(dense(units, config.activation, `dense${i + 1}`));
+        if (config.dropout > 0) model.add(tf.layers.dropout({ rate: config.dropout, name: `dropout${i + 1}` }));
+      });
+    }
+  }
+  model.add(dense(shape.outputs, 'linear', 'output'));
+  return model;
+}

@@ -1,0 +1,25 @@
+export type { Optimizer, OptimizerRecord, Param } from './base';
+export {
+  AdamConfigSchema,
+  AdamWConfigSchema,
+  GradClippingSchema,
+  OptimizerConfigSchema,
+  RmsPropConfigSchema,
+  SgdConfigSchema,
+  createOptimizer,
+  parseOptimizerConfig,
+} from './config';
+export type {
+  AdamConfig,
+  GradClippingConfig,
+  OptimizerConfig,
+  OptimizerConfigInput,
+  RmsPropConfig,
+  SgdConfig,
+} from './config';
+export { clipGradients, gradNorm } from './clipping';
+export { Adam } from './adam';
+export { RmsProp } from './rmsprop';
+export { Sgd } from './sgd';
+export { SlottedOptimizer } from './slotted';
+export type { UpdateContext } from './slotted';

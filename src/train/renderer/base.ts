@@ -1,0 +1,33 @@
+import type { MetricEntry, Split } from '../metric/base';
+import type { LearnerSummary } from '../learner/summary';
+
+/** Where the loop stands (Burn's TrainingProgress). */
+export interface TrainingProgress {
+  readonly split: Split;
+  readonly epoch: number;
+  readonly epochTotal: number;
+  /** First epoch of this fit call (after a resume it is checkpoint + 1). */
+  readonly epochStart: number;
+  readonly iteration: number;
+  readonly iterationsTotal: number;
+  readonly itemsProcessed: number;
+  readonly itemsTotal: number;
+}
+
+/** A metric entry and whether it is numeric (plotted). */
+export interface MetricState {
+  readonly entry: MetricEntry;
+  readonly numeric: boolean;
+}
+
+/** Shows training to a person (Burn's MetricsRenderer): the console in Node, the studio in the browser. */
+export interface MetricsRenderer {
+  /** One iteration's metric entries, in order, a few iterations after the step ran. */
+  update(split: Split, progress: TrainingProgress, metrics: readonly MetricState[]): void;
+  /** An epoch ended; `means` are its epoch means per split and metric name. */
+  epochEnd(epoch: number, means: Record<Split, Record<string, number>>): void;
+  /** A line of the experiment log. */
+  log(line: string): void;
+  /** Training ended (completed, stopped early, interrupted or failed). */
+  end(summary: LearnerSummary | undefined, reason: string): void;
+}

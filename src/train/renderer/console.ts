@@ -1,0 +1,104 @@
+import type { Split } from '../metric/base';
+import type { LearnerSummary } from '../learner/summary';
+import { formatSummary } from '../learner/summary';
+import type { MetricState, MetricsRenderer, TrainingProgress } from './base';
+
+/** Where the console renderer writes; `isTTY` picks a live line over plain lines. */
+export interface ConsoleSink {
+  write(text: string): void;
+  readonly isTTY: boolean;
+  readonly columns?: number;
+}
+
+/** Seconds as m:ss or h:mm:ss. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/**
+ * Progress in a terminal: one live line (epoch, iteration, bar, items/s, ETA, metrics) when the
+ * sink is a TTY; otherwise a plain line every `plainEveryMs` and at every epoch's end, so logs
+ * in CI stay readable.
+ */
+export class ConsoleRenderer implements MetricsRenderer {
+  private readonly start = Date.now();
+  private splitStart = new Map<string, number>();
+  private lastPlain = 0;
+  private live = false;
+
+  constructor(
+    private readonly sink: ConsoleSink,
+    private readonly plainEveryMs = 5000,
+  ) {}
+
+  update(split: Split, p: TrainingProgress, metrics: readonly MetricState[]): void {
+    const key = `${split}/${p.epoch}`;
+    if (!this.splitStart.has(key)) this.splitStart.set(key, Date.now());
+    const elapsed = (Date.now() - this.splitStart.get(key)!) / 1000;
+    const rate = p.itemsProcessed / Math.max(elapsed, 1e-3);
+    const epochEta = (p.itemsTotal - p.itemsProcessed) / rate;
+    const frac = p.itemsProcessed / p.itemsTotal;
+    const values = metrics
+      .filter((m) => m.entry.name !== 'Iteration Speed')
+      .map((m) => `${m.entry.name} ${m.entry.running.toFixed(4)}`)
+      .join(' ');
+    const head = `[${split}] epoch ${p.epoch}/${p.epochTotal} iter ${p.iteration}/${p.iterationsTotal}`;
+    const tail = `${rate.toFixed(0)} items/s ETA ${formatDuration(epochEta)}${split === 'train' ? ` (run ${formatDuration(this.runEta(p))})` : ''}`;
+    if (this.sink.isTTY) {
+      const width = 20;
+      const filled = Math.round(frac * width);
+      const line = `${head} ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${(frac * 100).toFixed(0)}% ${tail} | ${values}`;
+      this.sink.write(`\r\x1b[2K${line.slice(0, (this.sink.columns ?? 160) - 1)}`);
+      this.live = true;
+    } else if (Date.now() - this.lastPlain >= this.plainEveryMs || p.itemsProcessed === p.itemsTotal) {
+      this.lastPlain = Date.now();
+      this.sink.write(`${head} ${(frac * 100).toFixed(0)}% ${tail} | ${values}\n`);
+    }
+  }
+
+  /** Time left for the whole fit, from the pace so far. */
+  private runEta(p: TrainingProgress): number {
+    const epochs = p.epochTotal - p.epochStart + 1;
+    const done = p.epoch - p.epochStart + p.itemsProcessed / p.itemsTotal;
+    const elapsed = (Date.now() - this.start) / 1000;
+    return (elapsed / done) * (epochs - done);
+  }
+
+  private newline(): void {
+    if (this.live) this.sink.write('\n');
+    this.live = false;
+  }
+
+  epochEnd(epoch: number, means: Record<Split, Record<string, number>>): void {
+    this.newline();
+    const fmt = (m: Record<string, number>) =>
+      Object.entries(m)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(', ');
+    this.sink.write(`epoch ${epoch} ended, ${formatDuration((Date.now() - this.start) / 1000)} elapsed | train: ${fmt(means.train)} | valid: ${fmt(means.valid)}\n`);
+  }
+
+  log(line: string): void {
+    this.newline();
+    this.sink.write(`${line}\n`);
+  }
+
+  end(summary: LearnerSummary | undefined, reason: string): void {
+    this.newline();
+    this.sink.write(`Training ended: ${reason}\n`);
+    if (summary) this.sink.write(`${formatSummary(summary)}\n`);
+  }
+}
+
+/** A renderer that shows nothing (tests, quiet runs). */
+export class NoopRenderer implements MetricsRenderer {
+  update(): void {}
+  epochEnd(): void {}
+  log(): void {}
+  end(): void {}
+}

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainStep } from '../model/base';
+import type { Optimizer } from '../optim/base';
+import type { PendingStats, StatsFn, StepEngine } from './base';
+
+/** Reads stats back without blocking the loop; the processor awaits them a few steps later. */
+function readBack(stats: tf.Tensor | null): PendingStats {
+  if (!stats) return null;
+  const pending = stats.data() as Promise<Float32Array>;
+  // The read is already queued, so the tensor can go now; tfjs keeps the data until it lands.
+  return pending.finally(() => stats.dispose());
+}
+
+/** The tfjs step: tf.variableGrads over the model's forward pass, on any backend. */
+export class TfjsStepEngine<B> implements StepEngine<B> {
+  readonly name = 'tfjs';
+  private accumulated: tf.Tensor[] | null = null;
+  private accumulatedItems = 0;
+
+  constructor(
+    private readonly step: TrainStep<B>,
+    private readonly optimizer: Optimizer,
+    private readonly trainStats: StatsFn,
+    private readonly validStats: StatsFn,
+  ) {}
+
+  train(batch: B, apply: { lr: number } | null): PendingStats {
+    const vars = this.step.params.map((p) => p.variable);
+    let stats: tf.Tensor | null = null;
+    let size = 0;
+    const grads = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const out = this.step.forward(batch, true);
+        size = out.batchSize;
+        const s = this.trainStats(out);
+        stats = s && tf.keep(s);
+        return out.loss;
+      }, vars);
+      return vars.map((v) => grads[v.name]);
+    });
+    const mean = this.accumulate(grads, size, apply !== null);
+    if (apply && mean) {
+      this.optimizer.apply(this.step.params, mean, apply.lr);
+      tf.dispose(mean);
+    }
+    return readBack(stats);
+  }
+
+  /**
+   * Adds a batch's gradients, weighted by its size, to the running sum. Returns the weighted
+   * mean when the optimizer should step, so k batches of size b equal one batch of k·b.
+   */
+  private accumulate(grads: tf.Tensor[], size: number, step: boolean): tf.Tensor[] | null {
+    if (step && !this.accumulated) return grads; // no accumulation: use the gradients as they are
+    const sum = tf.tidy(() => grads.map((g, i) => (this.accumulated ? tf.add(this.accumulated[i], tf.mul(g, size)) : tf.mul(g, size))));
+    tf.dispose(grads);
+    tf.dispose(this.accumulated ?? []);
+    this.accumulatedItems += size;
+    if (!step) {
+      this.accumulated = sum;
+      return null;
+    }
+    const items = this.accumulatedItems;
+    const mean = tf.tidy(() => sum.map((s) => tf.div(s, items)));
+    tf.dispose(sum);
+    this.accumulated = null;
+    this.accumulatedItems = 0;
+    return mean;
+  }
+
+  valid(batch: B): PendingStats {
+    let stats: tf.Tensor | null = null;
+    tf.tidy(() => {
+      stats = this.validStats(this.step.forward(batch, false));
+      if (stats) tf.keep(stats);
+    });
+    return readBack(stats);
+  }
+
+  async sync(): Promise<void> {}
+
+  dispose(): void {
+    tf.dispose(this.accumulated ?? []);
+    this.accumulated = null;
+  }
+}
