@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DirectoryStore } from '../../src/store/node-dir';
+import { LearnerCheckpointer } from '../../src/train/checkpoint/learner';
+import { KeepLastNCheckpoints } from '../../src/train/checkpoint/strategy/last-n';
+
+/** Runs `npm run train -- ...` as a separate process, as a user would. */
+function train(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const common = ['--dataset', 'mnist', '--model', 'mlp', '--limit', '1000', '--batch-size', '50', '--seed', '3'];
+const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');
+
+/** Every file under dir, relative, sorted. */
+function tree(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? tree(dir, join(prefix, e.name)) : [join(prefix, e.name)]))
+    .sort();
+}
+
+describe('train command', () => {
+  it('trains_mnist_writes_the_artifact_layout_and_resumes_exactly_in_a_new_process', async () => {
+    const straight = mkdtempSync(join(tmpdir(), 'kiln-straight-'));
+    const split = mkdtempSync(join(tmpdir(), 'kiln-split-'));
+    const a = train(...common, '--epochs', '4', '--out', straight);
+    expect(a.err).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.out).toContain('Learner Summary');
+
+    const metrics = (split: string, e: number) =>
+      split === 'train' ? [`train/epoch-${e}/Accuracy.log`, `train/epoch-${e}/Iteration_Speed.log`, `train/epoch-${e}/Learning_Rate.log`, `train/epoch-${e}/Loss.log`] : [`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`];
+    const ckpt = (e: number) => [`checkpoint/model-${e}.mpk.gz`, `checkpoint/optim-${e}.mpk.gz`, `checkpoint/scheduler-${e}.mpk.gz`];
+    const files = tree(straight);
+    // Default retention keeps the last two plus the best valid loss, which falls on a late epoch here.
+    expect(files.filter((f) => f.startsWith('checkpoint/'))).toEqual([...ckpt(3), ...ckpt(4)].sort());
+    for (let e = 1; e <= 4; e++) for (const f of [...metrics('train', e), ...metrics('valid', e)]) expect(files).toContain(f);
+    expect(files).toContain('experiment.log');
+    // 800 train items at batch 50: 16 lines an epoch, each "<value>,50".
+    const loss = read(straight, 'train/epoch-1/Loss.log').trim().split('\n');
+    expect(loss).toHaveLength(16);
+    for (const line of loss) expect(line).toMatch(/^\d+\.\d+,50$/);
+    const acc = Number(read(straight, 'valid/epoch-4/Accuracy.log').split('\n')[0].split(',')[0]);
+    expect(acc).toBeGreaterThan(60); // real digits are being learned
+
+    expect(train(...common, '--epochs', '2', '--out', split).code).toBe(0);
+    const b = train(...common, '--epochs', '4', '--checkpoint', '2', '--out', split);
+    expect(b.code).toBe(0);
+    for (const f of [...metrics('valid', 3), ...metrics('valid', 4), 'train/epoch-4/Loss.log']) expect(read(split, f)).toBe(read(straight, f));
+    const [wa, wb] = await Promise.all([straight, split].map((d) => new LearnerCheckpointer(new DirectoryStore(d), new KeepLastNCheckpoints(2)).load(4)));
+    expect(wb.model.map((w) => Array.from(w.data))).toEqual(wa.model.map((w) => Array.from(w.data)));
+    expect(wb.progress.globalStep).toBe(64);
+    expect(read(split, 'experiment.log')).toContain('resumed from checkpoint 2 (global step 32)');
+  }, 180_000);
+
+  it('a_bad_flag_or_value_exits_non_zero_with_one_line_naming_it', () => {
+    const cases: [string[], RegExp][] = [
+      [['--epochs', 'abc', '--out', '/tmp/x'], /^train: --epochs: .*\(got 'abc'\)\n$/],
+      [['--bogus', '1', '--out', '/tmp/x'], /^train: Unknown option '--bogus'.*\n$/],
+      [['--model', 'resnet', '--out', '/tmp/x'], /^train: --model: .*mlp.*\(got 'resnet'\)\n$/],
+      [['--epochs', '2'], /^train: --out: .*\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = train(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  }, 60_000);
+});

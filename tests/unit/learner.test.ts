@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory';
+import { readText } from '../../src/store/base';
+import {
+  AccuracyMetric, FBetaScoreMetric, IterationSpeedMetric, LearnerBuilder, LearningRateMetric, LossMetric, MetricEarlyStopping,
+  PrecisionMetric, RecallMetric, TensorMemoryMetric, TopKAccuracyMetric, type MetricsRenderer,
+} from '../../src/train/index';
+import { blobs, loader, smallModel, weights } from './fixtures';
+
+/** A renderer that shows nothing; tests override the hooks they watch. */
+const quiet = (): MetricsRenderer => ({ update() {}, epochEnd() {}, log() {}, end() {} });
+
+function builder(store = new MemoryStore(), renderer: MetricsRenderer = quiet()) {
+  return new LearnerBuilder(store).renderer(renderer).devices(['cpu']).metricTrainNumeric(new LossMetric()).metricValidNumeric(new LossMetric());
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('learner', () => {
+  it('accumulating_k_batches_equals_one_batch_of_k_times_the_size', async () => {
+    const data = blobs(32);
+    const valid = loader(blobs(8, 2), 8);
+    const big = smallModel();
+    const small = smallModel();
+    await builder().numEpochs(1).build(big, { type: 'sgd' }, 0.5).fit(loader(data, 32), valid);
+    await builder().numEpochs(1).gradsAccumulation(4).build(small, { type: 'sgd' }, 0.5).fit(loader(data, 8), valid);
+    const [a, b] = [weights(big), weights(small)];
+    a.forEach((w, i) => w.forEach((v, j) => expect(b[i][j]).toBeCloseTo(v, 5)));
+    // And the step did something: the weights moved away from the initial ones.
+    expect(weights(smallModel())[0]).not.toEqual(a[0]);
+  });
+
+  it('tensor_count_after_last_epoch_equals_count_after_first', async () => {
+    const counts: number[] = [];
+    const renderer: MetricsRenderer = { ...quiet(), epochEnd: () => void counts.push(tf.memory().numTensors) };
+    const b = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['cpu']).numEpochs(4).withFileCheckpointer().gradsAccumulation(2);
+    for (const m of [new LossMetric(), new AccuracyMetric(), new TopKAccuracyMetric(2), new PrecisionMetric(), new RecallMetric(), new FBetaScoreMetric(1), new LearningRateMetric(), new IterationSpeedMetric(), new TensorMemoryMetric()]) {
+      b.metricTrainNumeric(m);
+    }
+    b.metricValidNumeric(new LossMetric()).metricValidNumeric(new AccuracyMetric());
+    const train = loader(blobs(90), 16, 3);
+    await b.build(smallModel(1, 0.2), { type: 'adamw' }, { type: 'cosine', lr: 0.01, steps: 20 }).fit(train, loader(blobs(20, 2), 16));
+    expect(counts).toHaveLength(4);
+    expect(new Set(counts).size).toBe(1);
+  });
+
+  it('writes_one_line_per_iteration_in_burn_format', async () => {
+    const store = new MemoryStore();
+    await builder(store).numEpochs(2).metricTrainNumeric(new AccuracyMetric()).build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(50), 16, 1), loader(blobs(10, 2), 16));
+    const lines = (await readText(store, 'train/epoch-2/Accuracy.log'))!.trim().split('\n');
+    expect(lines).toHaveLength(4); // 16 + 16 + 16 + 2
+    expect(lines[3]).toMatch(/^\d+(\.\d+)?,2$/);
+    expect(await store.list('valid/epoch-1/')).toEqual(['valid/epoch-1/Loss.log']);
+    const log = (await readText(store, 'experiment.log'))!;
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO kiln::learner: backend cpu/m);
+    expect(log).toContain('training ended after epoch 2: completed');
+  });
+
+  it('interrupter_stops_at_the_next_iteration_without_checkpointing_the_epoch', async () => {
+    const store = new MemoryStore();
+    let b: LearnerBuilder;
+    const renderer: MetricsRenderer = { ...quiet(), update: (_s, p) => void (p.iteration === 2 && b.interrupter().stop('user pressed Stop')) };
+    b = builder(store, renderer).numEpochs(3).withFileCheckpointer();
+    const result = await b.build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(200), 10, 1), loader(blobs(10, 2), 10));
+    expect(result.reason).toContain('user pressed Stop');
+    expect(result.epoch).toBe(0);
+    expect(await store.list('checkpoint/')).toEqual([]);
+    // A few iterations may already be in flight when the request lands, never the whole epoch.
+    const lines = (await readText(store, 'train/epoch-1/Loss.log'))!.trim().split('\n');
+    expect(lines.length).toBeLessThan(20);
+  });
+
+  it('early_stopping_ends_training_when_valid_loss_stops_improving', async () => {
+    const store = new MemoryStore();
+    const result = await builder(store)
+      .numEpochs(10)
+      .earlyStopping(new MetricEarlyStopping({ metric: 'Loss', direction: 'lowest', patience: 2, minDelta: 0.5 }))
+      .build(smallModel(), { type: 'sgd' }, 1e-6)
+      .fit(loader(blobs(40), 20, 1), loader(blobs(20, 2), 20));
+    expect(result.epoch).toBe(3);
+    expect(result.reason).toMatch(/^early stopping: valid Loss has not improved/);
+    expect(await store.list('train/epoch-4/')).toEqual([]);
+  });
+
+  it('summary_reports_min_max_and_their_epochs_per_split', async () => {
+    const result = await builder()
+      .numEpochs(3)
+      .metricValidNumeric(new AccuracyMetric())
+      .build(smallModel(), { type: 'adam' }, 0.05)
+      .fit(loader(blobs(120), 20, 1), loader(blobs(60, 2), 20));
+    expect(result.summary.epochs).toBe(3);
+    const loss = result.summary.metrics.train.find((m) => m.name === 'Loss')!;
+    expect(loss.entries.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(loss.min.value).toBe(Math.min(...loss.entries.map((e) => e.value)));
+    expect(loss.min.epoch).toBe(3); // training loss falls on a separable problem
+    expect(result.summary.metrics.valid.map((m) => m.name)).toEqual(['Loss', 'Accuracy']);
+  });
+
+  it('fit_reports_a_backend_that_is_not_available', async () => {
+    const store = new MemoryStore();
+    const learner = builder(store).devices(['webgpu']).build(smallModel(), { type: 'adam' }, 0.01);
+    await expect(learner.fit(loader(blobs(10), 5), loader(blobs(5, 2), 5))).rejects.toThrow(/no usable backend among \[webgpu\]: webgpu: not registered/);
+    expect(await readText(store, 'experiment.log')).toMatch(/ERROR kiln::learner: training failed/);
+  });
+});
