@@ -52,6 +52,12 @@ async function main(args: TrainArgs): Promise<void> {
   console.log(`artifacts in ${args.out} (backend ${tf.getBackend()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
+// `npm run train | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 let args: TrainArgs;
 try {
   args = parseTrainArgs(process.argv.slice(2));

@@ -23,10 +23,10 @@ export async function readText(store: ArtifactStore, path: string): Promise<stri
   return bytes === undefined ? undefined : decoder.decode(bytes);
 }
 
-/** Rejects paths that would leave the store's root (`..`, absolute) or are empty. */
+/** Rejects paths that would leave the store's root (`..`, absolute, backslashes) or are empty. */
 export function checkPath(path: string): string {
   const parts = path.split('/');
-  if (path === '' || path.startsWith('/') || parts.some((p) => p === '..' || p === '.' || p === '')) {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.' || p === '')) {
     throw new Error(`invalid artifact path '${path}'`);
   }
   return path;

@@ -2,6 +2,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkPath, type ArtifactStore } from './base';
 
+/** Temporary files of in-flight writes: named so no artifact path can look like one. */
+const TMP = /\.~kiln-\d+-\d+\.tmp$/;
+let writes = 0;
+
 /** An ArtifactStore on a real directory (Node): the CLI's and tests' artifact folder. */
 export class DirectoryStore implements ArtifactStore {
   constructor(readonly root: string) {}
@@ -14,7 +18,7 @@ export class DirectoryStore implements ArtifactStore {
     const target = this.abs(p);
     await fs.mkdir(path.dirname(target), { recursive: true });
     // Write beside the target and rename: rename is atomic, so a crash never leaves half a file.
-    const tmp = `${target}.${process.pid}.tmp`;
+    const tmp = `${target}.~kiln-${process.pid}-${writes++}.tmp`;
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, target);
   }
@@ -47,7 +51,7 @@ export class DirectoryStore implements ArtifactStore {
       for (const e of entries) {
         const rel = dir ? `${dir}/${e.name}` : e.name;
         if (e.isDirectory()) await walk(rel);
-        else if (!e.name.endsWith('.tmp')) out.push(rel);
+        else if (!TMP.test(e.name)) out.push(rel);
       }
     };
     await walk('');

@@ -99,6 +99,31 @@ describe('learner', () => {
     expect(result.summary.metrics.valid.map((m) => m.name)).toEqual(['Loss', 'Accuracy']);
   });
 
+  it('trains_a_single_sigmoid_unit_as_a_binary_classifier', async () => {
+    const data = blobs(120);
+    const binary = { ...data, y: data.y.map((c) => (c === 0 ? 1 : 0)), numClasses: 2 };
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1, activation: 'sigmoid', name: 'logit' })] });
+    const result = await builder()
+      .numEpochs(8)
+      .metricValidNumeric(new AccuracyMetric())
+      .build(model, { type: 'adam' }, 0.1)
+      .fit(loader(binary, 20, 1), loader(binary, 40));
+    const accuracy = result.summary.metrics.valid.find((m) => m.name === 'Accuracy')!;
+    expect(accuracy.max.value).toBeGreaterThan(85); // "largest of three" is nearly linear for one class
+  });
+
+  it('a_softmax_output_model_reports_the_same_loss_as_its_logits_twin', async () => {
+    const build = (activation: 'linear' | 'softmax') =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation, name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })] });
+    const firstLoss = async (activation: 'linear' | 'softmax') => {
+      const store = new MemoryStore();
+      await builder(store).numEpochs(1).build(build(activation), { type: 'sgd' }, 0.1).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
+      return (await readText(store, 'train/epoch-1/Loss.log'))!.split('\n').slice(0, 2).map((l) => Number(l.split(',')[0]));
+    };
+    const [logits, probs] = [await firstLoss('linear'), await firstLoss('softmax')];
+    logits.forEach((v, i) => expect(probs[i]).toBeCloseTo(v, 5));
+  });
+
   it('fit_reports_a_backend_that_is_not_available', async () => {
     const store = new MemoryStore();
     const learner = builder(store).devices(['webgpu']).build(smallModel(), { type: 'adam' }, 0.01);

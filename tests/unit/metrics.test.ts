@@ -108,6 +108,10 @@ describe('accuracy', () => {
     expect(measure(new AccuracyMetric(), step(LOGITS, ONE_HOT)).value).toBe(50);
   });
 
+  it('refuses_a_single_unit_output_with_a_message_saying_what_to_do', () => {
+    expect(() => measure(new AccuracyMetric(), step([[0.9], [0.1]], [1, 0]))).toThrow(/one output per class; wrap a single-unit binary model with classification\(model\)/);
+  });
+
   it('weights_the_running_mean_by_batch_size', () => {
     const m = new AccuracyMetric();
     measure(m, step(LOGITS, TARGETS)); // 2 of 4
@@ -143,6 +147,14 @@ describe('top-k accuracy', () => {
     const twoAbove = step([[3, 3, 1]], [2]);
     expect(measure(new TopKAccuracyMetric(2), twoAbove).value).toBe(0);
     expect(measure(new TopKAccuracyMetric(3), twoAbove).value).toBe(100);
+  });
+
+  it('counts_a_target_beaten_by_a_larger_output_when_another_output_is_minus_infinity', () => {
+    expect(measure(new TopKAccuracyMetric(1), step([[-Infinity, 0, 5]], [1])).value).toBe(0);
+  });
+
+  it('a_diverged_output_never_counts_as_a_hit', () => {
+    expect(measure(new TopKAccuracyMetric(1), step([[NaN, NaN, NaN]], [1])).value).toBe(0);
   });
 
   it('is_named_for_k_and_rejects_a_k_that_is_not_a_positive_integer', () => {

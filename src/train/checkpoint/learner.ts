@@ -75,9 +75,17 @@ export class LearnerCheckpointer {
     const [model, optim, scheduler] = await Promise.all([this.model.restore(epoch), this.optim.restore(epoch), this.scheduler.restore(epoch)]);
     const ids = new Set([model.checkpoint.id, optim.checkpoint.id, scheduler.checkpoint.id]);
     if (ids.size !== 1) throw new Error(`checkpoint ${epoch} is incomplete: its model, optim and scheduler records come from different saves`);
-    const slots = Object.fromEntries(Object.entries(optim.payload.slots).map(([k, v]) => [k, v.map(unpackTensor)]));
+    const unpack = (file: string, list: Packed[]) =>
+      list.map((t) => {
+        try {
+          return unpackTensor(t);
+        } catch (e) {
+          throw new Error(`${file}: ${(e as Error).message}`);
+        }
+      });
+    const slots = Object.fromEntries(Object.entries(optim.payload.slots).map(([k, v]) => [k, unpack(this.optim.path(epoch), v)]));
     return {
-      model: model.payload.weights.map(unpackTensor),
+      model: unpack(this.model.path(epoch), model.payload.weights),
       optim: { ...optim.payload, slots },
       scheduler: scheduler.payload.scheduler,
       progress: scheduler.payload.progress,

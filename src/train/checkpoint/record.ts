@@ -40,11 +40,25 @@ export function packTensor(t: TensorRecord): PackedTensor {
 
 /** Unpacks a tensor, copying so the typed array is aligned. */
 export function unpackTensor(p: PackedTensor): TensorRecord {
+  if (p.data.byteLength % 4) throw new Error(`tensor '${p.name}': ${p.data.byteLength} bytes is not a whole number of 4-byte values`);
   const bytes = p.data.slice();
   const data = p.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
   const expected = p.shape.reduce((a, b) => a * b, 1);
   if (data.length !== expected) throw new Error(`tensor '${p.name}': ${data.length} values for shape [${p.shape}]`);
   return { name: p.name, shape: p.shape, dtype: p.dtype, data };
+}
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 as gzip computes it. */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** gzip(msgpack(record)). */
@@ -56,7 +70,11 @@ export function encodeRecord(record: Record): Uint8Array {
 export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKind): Record<P> {
   let obj: { format?: unknown; version?: unknown; kind?: unknown; checkpoint?: CheckpointStamp; payload?: P };
   try {
-    obj = decode(gunzipSync(bytes)) as typeof obj;
+    const raw = gunzipSync(bytes);
+    // fflate does not check the gzip trailer; a flipped bit must not load as other weights.
+    const trailer = new DataView(bytes.buffer, bytes.byteOffset + bytes.byteLength - 8, 8);
+    if (trailer.getUint32(0, true) !== crc32(raw) || trailer.getUint32(4, true) !== (raw.length >>> 0)) throw new Error('checksum mismatch');
+    obj = decode(raw) as typeof obj;
   } catch (e) {
     throw new Error(`${file}: not a gzip-compressed msgpack record (${(e as Error).message})`);
   }
@@ -65,5 +83,6 @@ export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKin
     throw new Error(`${file}: record format version ${String(obj.version)}, this version of Kiln reads version ${RECORD_VERSION}`);
   }
   if (obj.kind !== kind) throw new Error(`${file}: holds a ${String(obj.kind)} record, expected ${kind}`);
+  if (typeof obj.checkpoint?.id !== 'string' || obj.payload === undefined) throw new Error(`${file}: record lacks its checkpoint stamp or payload`);
   return { kind, checkpoint: obj.checkpoint!, payload: obj.payload! };
 }

@@ -65,7 +65,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
     disposeBatch(batch);
     const time = now();
     const meta: MetricMetadata = { epoch, epochTotal: ctx.epochTotal, iteration, itemsProcessed, itemsTotal, lr, time, epochStart };
-    const progress = { split, epoch, epochTotal: ctx.epochTotal, epochStart: ctx.epochStart, iteration, iterationsTotal: loader.numBatches, itemsProcessed, itemsTotal };
+    const progress = { split, epoch, epochTotal: ctx.epochTotal, epochStart: ctx.epochStart, iteration, iterationsTotal: loader.numBatches, itemsProcessed, itemsTotal, elapsedMs: time - epochStart };
     await ctx.processor.push(split, stats, meta, progress, size);
     if (time - lastYield > 50) {
       await yieldToEventLoop();

@@ -14,6 +14,7 @@ export class FileMetricLogger implements MetricLogger {
   private pending = new Map<string, string>();
   private lastFlush = 0;
   private writing: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
 
   constructor(
     private readonly store: ArtifactStore,
@@ -39,23 +40,31 @@ export class FileMetricLogger implements MetricLogger {
     const now = Date.now();
     if (now - this.lastFlush >= this.flushMs) {
       this.lastFlush = now;
-      // Errors surface at the next flush(), which awaits the same chain.
-      this.startWrite().catch(() => {});
+      void this.startWrite(); // errors surface at the next flush()
     }
   }
 
-  /** Chains a write of the pending lines after the previous one, so lines never reorder. */
+  /**
+   * Chains a write of the pending lines after the previous one, so lines never reorder. A failed
+   * write is remembered for the next flush() to throw; later writes still go ahead.
+   */
   private startWrite(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.writing = this.writing.then(() =>
-      Promise.all([...batch].map(([p, text]) => this.store.append(p, text))).then(() => undefined),
+      Promise.all([...batch].map(([p, text]) => this.store.append(p, text))).then(
+        () => undefined,
+        (e: Error) => void (this.failure ??= e),
+      ),
     );
     return this.writing;
   }
 
   async flush(): Promise<void> {
     await this.startWrite();
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) throw failure;
   }
 
   async readNumeric(name: string, epoch: number): Promise<NumericValue[]> {

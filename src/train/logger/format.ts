@@ -15,7 +15,8 @@ export function parseLines(text: string, file: string): NumericValue[] {
     const v = Number(value);
     const c = Number(count);
     // "NaN" is a legitimate value (a diverged loss); anything else unparsable is corruption.
-    if (extra !== undefined || count === undefined || (Number.isNaN(v) && value !== 'NaN') || !Number.isInteger(c)) {
+    const empty = value.trim() === '' || count === undefined || count.trim() === '';
+    if (empty || extra !== undefined || (Number.isNaN(v) && value !== 'NaN') || !Number.isInteger(c) || c < 0) {
       throw new Error(`${file}:${i + 1}: not a metric line: '${line}'`);
     }
     out.push({ value: v, count: c });

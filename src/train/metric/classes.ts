@@ -6,7 +6,13 @@ export function targetClasses(out: StepOutput): tf.Tensor1D {
   return (out.targets.rank > 1 ? tf.argMax(out.targets, -1) : out.targets.toInt()) as tf.Tensor1D;
 }
 
-/** Predicted class indices [batch]; a single-unit output is a binary classifier thresholded at 0.5 / 0. */
+/**
+ * Predicted class indices [batch]: the arg-max of one output per class. A single-unit binary
+ * classifier reaches the metrics as two columns (`classification()` widens it).
+ */
 export function predictedClasses(out: StepOutput): tf.Tensor1D {
+  if (out.output.shape[out.output.rank - 1] === 1) {
+    throw new Error('classification metrics need one output per class; wrap a single-unit binary model with classification(model)');
+  }
   return tf.argMax(out.output, -1) as tf.Tensor1D;
 }

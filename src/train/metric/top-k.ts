@@ -16,11 +16,12 @@ export class TopKAccuracyMetric implements Metric {
   }
 
   stats(out: StepOutput): tf.Tensor {
-    const classes = out.output.shape[out.output.rank - 1]!;
     // The target is in the top k when fewer than k outputs are strictly greater than its own.
-    const targetScore = tf.sum(tf.mul(out.output, tf.oneHot(targetClasses(out), classes)), -1, true);
+    // Gathered, not multiplied by a one-hot: -Infinity · 0 would be NaN. A NaN score never hits.
+    const targetScore = tf.gather(out.output, targetClasses(out).reshape([-1, 1]), 1, 1);
     const above = tf.sum(tf.greater(out.output, targetScore).toFloat(), -1);
-    return tf.sum(tf.less(above, this.k).toFloat());
+    const hit = tf.logicalAnd(tf.less(above, this.k), tf.logicalNot(tf.isNaN(targetScore.reshape([-1]))));
+    return tf.sum(hit.toFloat());
   }
 
   update(stats: Float32Array | null, batchSize: number): MetricEntry {

@@ -9,10 +9,10 @@ export function layersParams(model: tf.LayersModel): Param[] {
   return model.trainableWeights.map((w) => ({ name: w.originalName, variable: (w as unknown as { val: tf.Variable }).val }));
 }
 
-/** Whether the model's last layer applies softmax itself (then the loss takes probabilities). */
-function endsWithSoftmax(model: tf.LayersModel): boolean {
+/** The activation class of the model's last layer ('softmax', 'sigmoid', 'linear'...), if it has one. */
+function lastActivation(model: tf.LayersModel): string | undefined {
   const last = model.layers[model.layers.length - 1] as unknown as { activation?: { getClassName(): string } };
-  return last.activation?.getClassName() === 'Softmax';
+  return last.activation?.getClassName();
 }
 
 /** One line per layer with output shape and parameter count, then the total. */
@@ -50,21 +50,33 @@ abstract class LayersStep implements TrainStep<Batch, tf.LayersModel> {
   }
 }
 
-/** Classification: softmax cross-entropy against class indices (accepts logits or a softmax output). */
+/**
+ * Classification: softmax cross-entropy against class indices (logits or a softmax output). A
+ * single-unit model is a binary classifier: sigmoid cross-entropy, and the metrics see two
+ * columns [1-p, p] (or [-z, z] for a logit), so arg-max thresholds at 0.5.
+ */
 class ClassificationStep extends LayersStep {
-  private readonly softmaxOutput: boolean;
+  private readonly probabilities: boolean;
 
   constructor(model: tf.LayersModel) {
     super(model);
-    this.softmaxOutput = endsWithSoftmax(model);
+    this.probabilities = ['softmax', 'sigmoid'].includes(lastActivation(model)?.toLowerCase() ?? '');
   }
 
   forward(batch: Batch, training: boolean): StepOutput {
     const output = this.apply(batch, training);
     const classes = output.shape[output.rank - 1]!;
-    const targets = batch.y.rank > 1 ? tf.argMax(batch.y, -1) : batch.y;
-    const labels = tf.oneHot(targets.toInt(), classes);
-    const loss = this.softmaxOutput
+    const targets = (batch.y.rank > 1 ? tf.argMax(batch.y, -1) : batch.y).toInt();
+    if (classes === 1) {
+      const labels = targets.reshape(output.shape).toFloat();
+      const loss = this.probabilities
+        ? tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(tf.clipByValue(output, 1e-7, 1))), tf.mul(tf.sub(1, labels), tf.log(tf.clipByValue(tf.sub(1, output), 1e-7, 1))))))
+        : tf.losses.sigmoidCrossEntropy(labels, output);
+      const columns = this.probabilities ? tf.concat([tf.sub(1, output), output], -1) : tf.concat([tf.neg(output), output], -1);
+      return { loss: loss as tf.Scalar, output: columns, targets, batchSize: batch.size };
+    }
+    const labels = tf.oneHot(targets, classes);
+    const loss = this.probabilities
       ? tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(output, 1e-7, 1))), -1)))
       : tf.losses.softmaxCrossEntropy(labels, output);
     return { loss: loss as tf.Scalar, output, targets, batchSize: batch.size };

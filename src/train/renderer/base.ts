@@ -12,6 +12,8 @@ export interface TrainingProgress {
   readonly iterationsTotal: number;
   readonly itemsProcessed: number;
   readonly itemsTotal: number;
+  /** Milliseconds since this split's epoch began, by the loop's clock. */
+  readonly elapsedMs: number;
 }
 
 /** A metric entry and whether it is numeric (plotted). */

@@ -27,7 +27,6 @@ export function formatDuration(seconds: number): string {
  */
 export class ConsoleRenderer implements MetricsRenderer {
   private readonly start = Date.now();
-  private splitStart = new Map<string, number>();
   private lastPlain = 0;
   private live = false;
 
@@ -37,10 +36,7 @@ export class ConsoleRenderer implements MetricsRenderer {
   ) {}
 
   update(split: Split, p: TrainingProgress, metrics: readonly MetricState[]): void {
-    const key = `${split}/${p.epoch}`;
-    if (!this.splitStart.has(key)) this.splitStart.set(key, Date.now());
-    const elapsed = (Date.now() - this.splitStart.get(key)!) / 1000;
-    const rate = p.itemsProcessed / Math.max(elapsed, 1e-3);
+    const rate = p.itemsProcessed / Math.max(p.elapsedMs / 1000, 1e-3);
     const epochEta = (p.itemsTotal - p.itemsProcessed) / rate;
     const frac = p.itemsProcessed / p.itemsTotal;
     const values = metrics
