@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
 import { readText } from '../../src/store/base';
@@ -122,6 +125,14 @@ describe('learner', () => {
     };
     const [logits, probs] = [await firstLoss('linear'), await firstLoss('softmax')];
     logits.forEach((v, i) => expect(probs[i]).toBeCloseTo(v, 5));
+  });
+
+  it('a_directory_path_writes_the_artifacts_into_that_directory', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kiln-dir-')), 'run');
+    await new LearnerBuilder(dir).renderer(quiet()).devices(['cpu']).metricValidNumeric(new LossMetric()).withFileCheckpointer()
+      .build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
+    expect(readFileSync(join(dir, 'valid/epoch-1/Loss.log'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'checkpoint/model-1.mpk.gz'))).toBe(true);
   });
 
   it('fit_reports_a_backend_that_is_not_available', async () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/batcher';
 import type { ArtifactStore } from '../../store/base';
+import { directoryStore } from '../../store/directory';
 import { LearnerCheckpointer } from '../checkpoint/learner';
 import { ComposedCheckpointingStrategy } from '../checkpoint/strategy/composed';
 import type { CheckpointingStrategy } from '../checkpoint/strategy/base';
@@ -39,7 +40,7 @@ function defaultRenderer(): MetricsRenderer {
 
 /**
  * Wires a Learner (Burn's LearnerBuilder): metrics, loggers, renderer, checkpointing, epochs,
- * devices, resume. The artifacts go to an ArtifactStore; in Node use `LearnerBuilder.inDirectory`.
+ * devices, resume. Artifacts go to an ArtifactStore, or in Node to a directory path.
  */
 export class LearnerBuilder {
   private readonly metrics: Record<Split, RegisteredMetric[]> = { train: [], valid: [] };
@@ -56,7 +57,11 @@ export class LearnerBuilder {
   private withSummary = false;
   private seedValue = 0;
 
-  constructor(readonly store: ArtifactStore) {
+  readonly store: ArtifactStore;
+
+  constructor(storeOrDirectory: ArtifactStore | string) {
+    this.store = typeof storeOrDirectory === 'string' ? directoryStore(storeOrDirectory) : storeOrDirectory;
+    const store = this.store;
     this.loggers = { train: new FileMetricLogger(store, 'train'), valid: new FileMetricLogger(store, 'valid') };
   }
 
