@@ -2,7 +2,7 @@
 // `npm test`: installs what the tests need where it can, then runs every test.
 // Unit tests run in Node (vitest); browser tests (tests/e2e) drive Debian's chromium.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
@@ -25,4 +25,12 @@ if (e2e && !existsSync('/usr/bin/chromium')) {
 
 run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.train.json']);
-run('npx', ['vitest', 'run']);
+// Vitest's own report, plus one plain closing line with the totals.
+const results = 'node_modules/.vitest-results.json';
+rmSync(results, { force: true });
+const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`], { stdio: 'inherit' });
+if (existsSync(results)) {
+  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(results, 'utf8'));
+  console.log(`Tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+}
+process.exit(r.status ?? 1);

@@ -57,6 +57,17 @@ describe('train command', () => {
     expect(read(split, 'experiment.log')).toContain('resumed from checkpoint 2 (global step 32)');
   }, 180_000);
 
+  it('trains_on_the_wasm_backend_with_the_same_numbers_as_cpu', () => {
+    const dirs = ['wasm', 'cpu'].map((b) => {
+      const out = mkdtempSync(join(tmpdir(), `kiln-${b}-`));
+      expect(train(...common, '--epochs', '1', '--limit', '300', '--backend', b, '--out', out).code).toBe(0);
+      expect(read(out, 'experiment.log')).toContain(`backend ${b}, engine tfjs`);
+      return out;
+    });
+    const [wasm, cpu] = dirs.map((d) => read(d, 'valid/epoch-1/Loss.log').split('\n').filter(Boolean).map((l) => Number(l.split(',')[0])));
+    wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 3));
+  }, 60_000);
+
   it('a_bad_flag_or_value_exits_non_zero_with_one_line_naming_it', () => {
     const cases: [string[], RegExp][] = [
       [['--epochs', 'abc', '--out', '/tmp/x'], /^train: --epochs: .*\(got 'abc'\)\n$/],

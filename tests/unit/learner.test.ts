@@ -7,7 +7,7 @@ import { MemoryStore } from '../../src/store/memory';
 import { readText } from '../../src/store/base';
 import {
   AccuracyMetric, FBetaScoreMetric, IterationSpeedMetric, LearnerBuilder, LearningRateMetric, LossMetric, MetricEarlyStopping,
-  PrecisionMetric, RecallMetric, TensorMemoryMetric, TopKAccuracyMetric, type MetricsRenderer,
+  PrecisionMetric, RecallMetric, regression, TensorMemoryMetric, TopKAccuracyMetric, type MetricsRenderer,
 } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
 
@@ -133,6 +133,21 @@ describe('learner', () => {
       .build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
     expect(readFileSync(join(dir, 'valid/epoch-1/Loss.log'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'checkpoint/model-1.mpk.gz'))).toBe(true);
+  });
+
+  it('regression_fits_a_linear_target_with_mean_squared_error', async () => {
+    const data = blobs(200);
+    // y = 2·x0 - x1 + 0.5
+    const y = Float32Array.from({ length: 200 }, (_, i) => 2 * data.x[i * 4] - data.x[i * 4 + 1] + 0.5);
+    const target = { x: data.x, itemShape: [4], y };
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1, name: 'linear' })] });
+    const result = await builder().numEpochs(15).build(regression(model), { type: 'adam' }, 0.1).fit(loader(target, 20, 1), loader(target, 50));
+    const loss = result.summary.metrics.valid.find((m) => m.name === 'Loss')!;
+    expect(loss.entries[0].value).toBeGreaterThan(0.1);
+    expect(loss.min.value).toBeLessThan(1e-3);
+    const [w] = model.getWeights();
+    const expected = [2, -1, 0, 0];
+    Array.from(w.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 1));
   });
 
   it('fit_reports_a_backend_that_is_not_available', async () => {
