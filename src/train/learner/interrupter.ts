@@ -16,9 +16,4 @@ export class TrainingInterrupter {
   get stopReason(): string | null {
     return this.reason;
   }
-
-  /** Clears a previous request so the interrupter can serve another fit. */
-  reset(): void {
-    this.reason = null;
-  }
 }

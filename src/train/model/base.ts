@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { StepOutput } from '../metric/base';
 import type { Param } from '../optim/base';
 
@@ -19,6 +18,3 @@ export interface TrainStep<B, M = unknown> {
   /** A description for the experiment log (layers, parameter count). */
   describe(): string;
 }
-
-/** Anything with a dispose method the learner can call on a batch. */
-export type BatchLike = tf.TensorContainer;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfig } from '../config';
 import type { Optimizer } from './base';
 import { Adam } from './adam';
 import { RmsProp } from './rmsprop';
@@ -85,9 +86,7 @@ export type RmsPropConfig = z.infer<typeof RmsPropConfigSchema>;
 
 /** Validates a config and fills its defaults; throws an Error listing every problem. */
 export function parseOptimizerConfig(input: OptimizerConfigInput): OptimizerConfig {
-  const r = OptimizerConfigSchema.safeParse(input);
-  if (!r.success) throw new Error(`invalid optimizer config:\n${z.prettifyError(r.error)}`);
-  return r.data;
+  return parseConfig(OptimizerConfigSchema, input, 'optimizer config');
 }
 
 /** Validates a config and makes the optimizer it describes. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfig } from '../config';
 
 const num = (what: string) => z.number({ error: `${what} must be a finite number` });
 const positive = (what: string) => num(what).positive({ error: `${what} must be > 0` });
@@ -69,15 +70,7 @@ export const SequenceScheduleSchema = z.strictObject({
 });
 
 /** Any learning-rate schedule, told apart by `type`; parsing fills the defaults. */
-export const SchedulerConfigSchema = z.discriminatedUnion('type', [
-  ConstantScheduleSchema,
-  StepScheduleSchema,
-  ExponentialScheduleSchema,
-  CosineScheduleSchema,
-  LinearScheduleSchema,
-  NoamScheduleSchema,
-  SequenceScheduleSchema,
-]);
+export const SchedulerConfigSchema = z.discriminatedUnion('type', [...BasicScheduleSchema.options, SequenceScheduleSchema]);
 
 /** A validated schedule with every default filled in. */
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
@@ -90,9 +83,7 @@ export type SequenceScheduleConfig = z.infer<typeof SequenceScheduleSchema>;
 
 /** Validates a schedule and fills its defaults; throws an Error listing every problem. */
 export function parseSchedulerConfig(input: SchedulerConfigInput): SchedulerConfig {
-  const r = SchedulerConfigSchema.safeParse(input);
-  if (!r.success) throw new Error(`invalid learning-rate schedule:\n${z.prettifyError(r.error)}`);
-  return r.data;
+  return parseConfig(SchedulerConfigSchema, input, 'learning-rate schedule');
 }
 
 /** Options of {@link warmupCosine}. */
