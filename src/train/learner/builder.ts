@@ -13,7 +13,7 @@ import type { Metric, Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import { classification } from '../model/layers';
 import type { OptimizerConfigInput } from '../optim/config';
-import { createOptimizer } from '../optim/config';
+import { createOptimizer } from '../optim/create';
 import type { Optimizer } from '../optim/base';
 import type { MetricsRenderer } from '../renderer/base';
 import { ConsoleRenderer, NoopRenderer } from '../renderer/console';

@@ -1,3 +1,4 @@
 export * from './base';
 export * from './layers';
+export * from './config';
 export * from './presets';

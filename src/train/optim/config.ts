@@ -1,9 +1,5 @@
 import { z } from 'zod';
 import { parseConfig } from '../config';
-import type { Optimizer } from './base';
-import { Adam } from './adam';
-import { RmsProp } from './rmsprop';
-import { Sgd } from './sgd';
 
 const num = (what: string) => z.number({ error: `${what} must be a finite number` });
 const positive = (what: string) => num(what).positive({ error: `${what} must be > 0` });
@@ -87,18 +83,4 @@ export type RmsPropConfig = z.infer<typeof RmsPropConfigSchema>;
 /** Validates a config and fills its defaults; throws an Error listing every problem. */
 export function parseOptimizerConfig(input: OptimizerConfigInput): OptimizerConfig {
   return parseConfig(OptimizerConfigSchema, input, 'optimizer config');
-}
-
-/** Validates a config and makes the optimizer it describes. */
-export function createOptimizer(input: OptimizerConfigInput): Optimizer {
-  const config = parseOptimizerConfig(input);
-  switch (config.type) {
-    case 'sgd':
-      return new Sgd(config);
-    case 'adam':
-    case 'adamw':
-      return new Adam(config);
-    case 'rmsprop':
-      return new RmsProp(config);
-  }
 }

@@ -6,7 +6,6 @@ export {
   OptimizerConfigSchema,
   RmsPropConfigSchema,
   SgdConfigSchema,
-  createOptimizer,
   parseOptimizerConfig,
 } from './config';
 export type {
@@ -17,6 +16,7 @@ export type {
   RmsPropConfig,
   SgdConfig,
 } from './config';
+export { createOptimizer } from './create';
 export { clipGradients, gradNorm } from './clipping';
 export { Adam } from './adam';
 export { RmsProp } from './rmsprop';
