@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: installs what the tests need where it can, then runs every test.
-// Unit tests run in Node (vitest); browser tests (tests/e2e) drive Debian's chromium.
+// `npm test`: installs what the tests need where it can, then runs every test: type checks, unit
+// tests in Node (vitest), then browser tests that drive Debian's chromium (one after the other, so
+// the browser timings are not disturbed by the unit tests).
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
@@ -11,10 +12,8 @@ const run = (cmd, args) => {
 
 if (!existsSync('node_modules/.package-lock.json')) run('npm', ['ci']);
 
-const e2e = existsSync('tests/e2e') && readdirSync('tests/e2e').some((f) => f.endsWith('.test.ts'));
-if (e2e && !existsSync('/usr/bin/chromium')) {
-  const root = process.getuid?.() === 0;
-  if (root) {
+if (!existsSync('/usr/bin/chromium')) {
+  if (process.getuid?.() === 0) {
     console.log('Installing Debian chromium for the browser tests...');
     execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
   } else {
@@ -23,14 +22,23 @@ if (e2e && !existsSync('/usr/bin/chromium')) {
   }
 }
 
-run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.train.json']);
-// Vitest's own report, plus one plain closing line with the totals.
-const results = 'node_modules/.vitest-results.json';
-rmSync(results, { force: true });
-const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`], { stdio: 'inherit' });
-if (existsSync(results)) {
-  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(results, 'utf8'));
-  console.log(`Tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+for (const project of ['tsconfig.json', 'tsconfig.train.json', 'tsconfig.worker.json', 'tsconfig.ui.json']) run('npx', ['tsc', '--noEmit', '-p', project]);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let status = 0;
+for (const project of ['unit', 'e2e']) {
+  const results = `node_modules/.vitest-${project}.json`;
+  rmSync(results, { force: true });
+  const r = spawnSync('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile=${results}`], { stdio: 'inherit' });
+  status ||= r.status ?? 1;
+  if (existsSync(results)) {
+    const j = JSON.parse(readFileSync(results, 'utf8'));
+    passed += j.numPassedTests;
+    failed += j.numFailedTests;
+    skipped += j.numPendingTests;
+  }
 }
-process.exit(r.status ?? 1);
+console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(status);

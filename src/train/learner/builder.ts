@@ -53,7 +53,7 @@ export class LearnerBuilder {
   private backends: string[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
   private resumeFrom: number | null = null;
   private stopping: EarlyStoppingStrategy[] = [];
-  private readonly interrupterValue = new TrainingInterrupter();
+  private interrupterValue = new TrainingInterrupter();
   private withSummary = false;
   private seedValue = 0;
 
@@ -150,6 +150,12 @@ export class LearnerBuilder {
     return this;
   }
 
+  /** Uses an interrupter made elsewhere (a worker that takes Stop before the learner exists). */
+  withInterrupter(interrupter: TrainingInterrupter): this {
+    this.interrupterValue = interrupter;
+    return this;
+  }
+
   /** The handle that stops training cleanly at the next iteration. */
   interrupter(): TrainingInterrupter {
     return this.interrupterValue;
@@ -177,6 +183,7 @@ export class LearnerBuilder {
     lr: LrScheduler | SchedulerConfigInput | number,
   ): Learner<B, M> {
     const step = (model instanceof tf.LayersModel ? classification(model) : model) as TrainStep<B, M>;
+    const ownsOptimizer = !('apply' in optimizer);
     const optim = 'apply' in optimizer ? optimizer : createOptimizer(optimizer);
     const scheduler = typeof lr === 'object' && 'next' in lr ? lr : createScheduler(lr);
     const renderer = this.rendererValue ?? defaultRenderer();
@@ -195,6 +202,7 @@ export class LearnerBuilder {
         interrupter: this.interrupterValue,
         summary: this.withSummary,
         seed: this.seedValue,
+        ownsOptimizer,
       },
       step,
       optim,

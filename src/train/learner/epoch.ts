@@ -44,6 +44,12 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
   let itemsProcessed = 0;
   let iteration = 0;
   for (const batch of loader.batches(epoch)) {
+    if (ctx.interrupter.isPaused) {
+      await ctx.processor.drain(); // show everything up to the pause
+      ctx.processor.paused(true);
+      await ctx.interrupter.whilePaused();
+      ctx.processor.paused(false);
+    }
     if (ctx.interrupter.stopRequested) {
       disposeBatch(batch);
       return false;

@@ -34,6 +34,8 @@ export interface LearnerConfig {
   readonly interrupter: TrainingInterrupter;
   readonly summary: boolean;
   readonly seed: number;
+  /** The builder made the optimizer from a config, so fit frees its state when it ends. */
+  readonly ownsOptimizer: boolean;
 }
 
 /** What `fit` resolves to. */
@@ -123,6 +125,7 @@ export class Learner<B, M> {
       throw e;
     } finally {
       engine.dispose();
+      if (c.ownsOptimizer) optimizer.dispose();
     }
   }
 
@@ -147,7 +150,11 @@ export class Learner<B, M> {
       scheduler: this.scheduler.save(),
       progress,
     }));
-    for (const a of actions) await c.log.info('checkpoint', `${a.type === 'save' ? 'saved' : 'deleted'} checkpoint ${a.epoch}`);
+    for (const a of actions) {
+      const action = a.type === 'save' ? 'saved' : 'deleted';
+      await c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
+      c.renderer.checkpoint?.(a.epoch, action);
+    }
   }
 
   /** Loads checkpoint n into model, optimizer, scheduler and RNG; returns the global step. */

@@ -51,6 +51,11 @@ export class EventProcessor {
     };
   }
 
+  /** Tells the renderer the loop holds (or goes on) at a pause. */
+  paused(paused: boolean): void {
+    this.renderer.paused?.(paused);
+  }
+
   /** Starts an epoch in both loggers. */
   async beginEpoch(epoch: number): Promise<void> {
     await Promise.all([this.loggers.train.beginEpoch(epoch), this.loggers.valid.beginEpoch(epoch)]);

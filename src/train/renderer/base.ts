@@ -28,6 +28,10 @@ export interface MetricsRenderer {
   update(split: Split, progress: TrainingProgress, metrics: readonly MetricState[]): void;
   /** An epoch ended; `means` are its epoch means per split and metric name. */
   epochEnd(epoch: number, means: Record<Split, Record<string, number>>): void;
+  /** The loop holds at a pause (true) or goes on (false). */
+  paused?(paused: boolean): void;
+  /** A checkpoint was saved or deleted. */
+  checkpoint?(epoch: number, action: 'saved' | 'deleted'): void;
   /** A line of the experiment log. */
   log(line: string): void;
   /** Training ended (completed, stopped early, interrupted or failed). */

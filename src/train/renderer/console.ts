@@ -2,6 +2,7 @@ import type { Split } from '../metric/base';
 import type { LearnerSummary } from '../learner/summary';
 import { formatSummary } from '../learner/summary';
 import type { MetricState, MetricsRenderer, TrainingProgress } from './base';
+import { itemsPerSecond, runEtaSeconds } from './progress';
 
 /** Where the console renderer writes; `isTTY` picks a live line over plain lines. */
 export interface ConsoleSink {
@@ -36,7 +37,7 @@ export class ConsoleRenderer implements MetricsRenderer {
   ) {}
 
   update(split: Split, p: TrainingProgress, metrics: readonly MetricState[]): void {
-    const rate = p.itemsProcessed / Math.max(p.elapsedMs / 1000, 1e-3);
+    const rate = itemsPerSecond(p);
     const epochEta = (p.itemsTotal - p.itemsProcessed) / rate;
     const frac = p.itemsProcessed / p.itemsTotal;
     const values = metrics
@@ -59,10 +60,7 @@ export class ConsoleRenderer implements MetricsRenderer {
 
   /** Time left for the whole fit, from the pace so far. */
   private runEta(p: TrainingProgress): number {
-    const epochs = p.epochTotal - p.epochStart + 1;
-    const done = p.epoch - p.epochStart + p.itemsProcessed / p.itemsTotal;
-    const elapsed = (Date.now() - this.start) / 1000;
-    return (elapsed / done) * (epochs - done);
+    return runEtaSeconds(p, Date.now() - this.start);
   }
 
   private newline(): void {

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { ModelConfigSchema } from '../train/model/config';
+import { OptimizerConfigSchema } from '../train/optim/config';
+import { warmupCosine, type SchedulerConfigInput } from '../train/schedule/config';
+
+/** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm (not for CNNs), cpu. */
+export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+/** A schedule as the studio offers it: the LR itself lives in `lr`, the shape here. */
+export const ScheduleChoiceSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('constant') }),
+  z.object({ type: z.literal('step'), stepEpochs: z.number().int().positive(), gamma: z.number().positive().max(1) }),
+  z.object({ type: z.literal('exponential'), gamma: z.number().positive().max(1) }),
+  z.object({ type: z.literal('cosine'), minLr: z.number().min(0) }),
+  z.object({ type: z.literal('warmup-cosine'), warmupEpochs: z.number().positive(), minLr: z.number().min(0) }),
+]);
+
+/** Everything a run needs, as plain data: validated once in the UI, again in the worker, saved with the run. */
+export const RunConfigSchema = z.strictObject({
+  dataset: z.literal('mnist'),
+  /** Use the first N samples of the dataset (10,000 for all of MNIST). */
+  samples: z.number().int().min(20, 'use at least 20 samples').max(10_000, 'MNIST has 10,000 samples'),
+  validFraction: z.number().min(0.05, 'hold out at least 5%').max(0.5, 'hold out at most 50%'),
+  model: ModelConfigSchema,
+  optimizer: OptimizerConfigSchema,
+  lr: z.number().positive('the learning rate must be > 0').max(10, 'a learning rate above 10 will diverge'),
+  schedule: ScheduleChoiceSchema,
+  epochs: z.number().int().min(1, 'train at least 1 epoch').max(1000),
+  batchSize: z.number().int().min(1, 'the batch size must be ≥ 1').max(4096),
+  gradAccumulation: z.number().int().min(1).max(64),
+  keepCheckpoints: z.number().int().min(1, 'keep at least 1 checkpoint').max(100),
+  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  backend: z.enum(BACKENDS),
+});
+
+/** A validated run config. */
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** What the studio starts with: a small MLP on all of MNIST, which trains in a minute on a GPU. */
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  dataset: 'mnist',
+  samples: 10_000,
+  validFraction: 0.2,
+  model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 },
+  optimizer: { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+  lr: 1e-3,
+  schedule: { type: 'constant' },
+  epochs: 5,
+  batchSize: 64,
+  gradAccumulation: 1,
+  keepCheckpoints: 2,
+  seed: 0,
+  backend: 'auto',
+};
+
+/** The learning-rate schedule of a run over its optimizer steps (`stepsPerEpoch` of them an epoch). */
+export function scheduleFor(config: RunConfig, stepsPerEpoch: number): SchedulerConfigInput | number {
+  const { lr, schedule: s, epochs } = config;
+  const total = Math.max(1, stepsPerEpoch * epochs);
+  switch (s.type) {
+    case 'constant':
+      return lr;
+    case 'step':
+      return { type: 'step', lr, stepSize: Math.max(1, s.stepEpochs * stepsPerEpoch), gamma: s.gamma };
+    case 'exponential':
+      // The studio states gamma per epoch; the schedule applies it per step.
+      return { type: 'exponential', lr, gamma: s.gamma ** (1 / Math.max(1, stepsPerEpoch)) };
+    case 'cosine':
+      return { type: 'cosine', lr, minLr: Math.min(s.minLr, lr), steps: total };
+    case 'warmup-cosine':
+      return warmupCosine({ lr, minLr: Math.min(s.minLr, lr), warmupSteps: Math.min(total - 1, Math.round(s.warmupEpochs * stepsPerEpoch)), totalSteps: total });
+  }
+}

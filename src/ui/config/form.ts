@@ -1,0 +1,120 @@
+import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../protocol/run-config';
+
+/** Every input of the run form, as typed (strings), so a half-typed value is never lost. */
+export const FIELDS = [
+  'samples', 'validFraction', 'model', 'hidden', 'activation', 'dropout', 'filters1', 'filters2', 'dense',
+  'optimizer', 'lr', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'weightDecay', 'clipNorm',
+  'schedule', 'stepEpochs', 'gamma', 'minLr', 'warmupEpochs',
+  'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend',
+] as const;
+
+/** A form field's name. */
+export type Field = (typeof FIELDS)[number];
+/** The form's values. */
+export type FormValues = Record<Field, string>;
+/** An inline message per field. */
+export type FormErrors = Partial<Record<Field, string>>;
+
+/** The form showing a config (the defaults, or a run's saved config). */
+export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
+  const o = c.optimizer;
+  const s = c.schedule;
+  const m = c.model;
+  return {
+    samples: String(c.samples),
+    validFraction: String(c.validFraction),
+    model: m.type,
+    hidden: m.type === 'mlp' ? m.hidden.join(', ') : '128',
+    activation: m.type === 'mlp' ? m.activation : 'relu',
+    dropout: m.type === 'mlp' ? String(m.dropout) : '0',
+    filters1: m.type === 'cnn' ? String(m.filters[0]) : '32',
+    filters2: m.type === 'cnn' ? String(m.filters[1]) : '64',
+    dense: m.type === 'cnn' ? String(m.dense) : '128',
+    optimizer: o.type,
+    lr: String(c.lr),
+    momentum: o.type === 'sgd' || o.type === 'rmsprop' ? String(o.momentum) : '0.9',
+    nesterov: o.type === 'sgd' && o.nesterov ? 'true' : 'false',
+    beta1: o.type === 'adam' || o.type === 'adamw' ? String(o.beta1) : '0.9',
+    beta2: o.type === 'adam' || o.type === 'adamw' ? String(o.beta2) : '0.999',
+    rho: o.type === 'rmsprop' ? String(o.rho) : '0.9',
+    weightDecay: String(o.weightDecay),
+    clipNorm: o.gradClipping?.type === 'norm' ? String(o.gradClipping.maxNorm) : '',
+    schedule: s.type,
+    stepEpochs: s.type === 'step' ? String(s.stepEpochs) : '2',
+    gamma: s.type === 'step' || s.type === 'exponential' ? String(s.gamma) : '0.5',
+    minLr: s.type === 'cosine' || s.type === 'warmup-cosine' ? String(s.minLr) : '0',
+    warmupEpochs: s.type === 'warmup-cosine' ? String(s.warmupEpochs) : '1',
+    epochs: String(c.epochs),
+    batchSize: String(c.batchSize),
+    gradAccumulation: String(c.gradAccumulation),
+    keepCheckpoints: String(c.keepCheckpoints),
+    seed: String(c.seed),
+    backend: c.backend,
+  };
+}
+
+/** Which fields the current choices show (the rest keep their values but do not apply). */
+export function visibleFields(v: FormValues): Set<Field> {
+  const shown = new Set<Field>(['samples', 'validFraction', 'model', 'optimizer', 'lr', 'weightDecay', 'clipNorm', 'schedule', 'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend']);
+  const add = (...f: Field[]) => f.forEach((x) => shown.add(x));
+  if (v.model === 'mlp') add('hidden', 'activation', 'dropout');
+  if (v.model === 'cnn') add('filters1', 'filters2', 'dense');
+  if (v.optimizer === 'sgd') add('momentum', 'nesterov');
+  if (v.optimizer === 'adam' || v.optimizer === 'adamw') add('beta1', 'beta2');
+  if (v.optimizer === 'rmsprop') add('rho', 'momentum');
+  if (v.schedule === 'step') add('stepEpochs', 'gamma');
+  if (v.schedule === 'exponential') add('gamma');
+  if (v.schedule === 'cosine') add('minLr');
+  if (v.schedule === 'warmup-cosine') add('warmupEpochs', 'minLr');
+  return shown;
+}
+
+/** Where a schema path's problem is shown. */
+function fieldOf(path: readonly PropertyKey[]): Field {
+  const [head, key, index] = path.map(String);
+  if (head === 'model' && key === 'filters') return index === '1' ? 'filters2' : 'filters1';
+  if (head === 'optimizer' && key === 'gradClipping') return 'clipNorm';
+  if (head === 'optimizer' && key === 'type') return 'optimizer';
+  if (head === 'model' && key === 'type') return 'model';
+  if (head === 'schedule' && key === 'type') return 'schedule';
+  const f = (key ?? head) as Field;
+  return FIELDS.includes(f) ? f : (head as Field);
+}
+
+/** Turns the form into a validated RunConfig, or inline messages for every bad field. */
+export function parseForm(v: FormValues): { config: RunConfig | null; errors: FormErrors } {
+  const errors: FormErrors = {};
+  const shown = visibleFields(v);
+  const num = (f: Field): number => {
+    const text = v[f].trim();
+    const n = Number(text);
+    if (shown.has(f) && (text === '' || !Number.isFinite(n))) errors[f] = text === '' ? 'required' : `'${text}' is not a number`;
+    return n;
+  };
+  const hidden = v.hidden.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (v.model === 'mlp' && hidden.some((h) => !Number.isInteger(h) || h < 1)) errors.hidden = 'layer sizes are whole numbers ≥ 1, separated by commas';
+  const model =
+    v.model === 'mlp' ? { type: 'mlp', hidden, activation: v.activation, dropout: num('dropout') }
+    : v.model === 'cnn' ? { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') }
+    : { type: 'logistic' };
+  const clip = v.clipNorm.trim() === '' ? undefined : { type: 'norm', maxNorm: num('clipNorm') };
+  const optimizer =
+    v.optimizer === 'sgd' ? { type: 'sgd', momentum: num('momentum'), nesterov: v.nesterov === 'true', weightDecay: num('weightDecay'), gradClipping: clip }
+    : v.optimizer === 'rmsprop' ? { type: 'rmsprop', rho: num('rho'), momentum: num('momentum'), weightDecay: num('weightDecay'), gradClipping: clip }
+    : { type: v.optimizer, beta1: num('beta1'), beta2: num('beta2'), weightDecay: num('weightDecay'), gradClipping: clip };
+  const schedule =
+    v.schedule === 'step' ? { type: 'step', stepEpochs: num('stepEpochs'), gamma: num('gamma') }
+    : v.schedule === 'exponential' ? { type: 'exponential', gamma: num('gamma') }
+    : v.schedule === 'cosine' ? { type: 'cosine', minLr: num('minLr') }
+    : v.schedule === 'warmup-cosine' ? { type: 'warmup-cosine', warmupEpochs: num('warmupEpochs'), minLr: num('minLr') }
+    : { type: 'constant' };
+  const draft = {
+    dataset: 'mnist', samples: num('samples'), validFraction: num('validFraction'), model, optimizer, lr: num('lr'), schedule,
+    epochs: num('epochs'), batchSize: num('batchSize'), gradAccumulation: num('gradAccumulation'), keepCheckpoints: num('keepCheckpoints'),
+    seed: num('seed'), backend: v.backend,
+  };
+  if (v.backend === 'wasm' && v.model === 'cnn') errors.backend = 'wasm cannot train convolutions; pick webgpu, webgl or cpu';
+  const parsed = RunConfigSchema.safeParse(draft);
+  if (!parsed.success) for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= issue.message;
+  return Object.keys(errors).length || !parsed.success ? { config: null, errors } : { config: parsed.data, errors };
+}

@@ -1,0 +1,132 @@
+import type { BackendProbe, MetricPoint, Progress, RunState, WorkerEvent } from '../protocol/index';
+
+/** One metric's points for one split: per iteration, and epoch means. */
+export interface SplitSeries {
+  readonly x: number[];
+  readonly y: number[];
+  readonly epochX: number[];
+  readonly epochY: number[];
+}
+
+/** A numeric metric's train and valid series. */
+export interface MetricSeries {
+  readonly name: string;
+  readonly train: SplitSeries;
+  readonly valid: SplitSeries;
+}
+
+/** What the studio shows about the current run. */
+export interface RunView {
+  readonly state: RunState;
+  readonly message?: string;
+  readonly backend?: string;
+  readonly skipped: readonly string[];
+  readonly probes: readonly BackendProbe[];
+  readonly progress?: Progress;
+  /** Latest value of every metric, numeric or not, per split. */
+  readonly latest: Readonly<Record<'train' | 'valid', Readonly<Record<string, MetricPoint>>>>;
+  readonly epochsDone: number;
+  readonly checkpoints: readonly number[];
+  readonly errors: readonly string[];
+  /** Bumped on every change of the series or log, which are mutated in place for speed. */
+  readonly version: number;
+}
+
+const emptySeries = (): SplitSeries => ({ x: [], y: [], epochX: [], epochY: [] });
+
+/**
+ * The run as the UI sees it, built from worker events. Series and log grow in place (a long
+ * run has hundreds of thousands of points); listeners are told at most every `notifyMs`, so a
+ * burst of events costs one render.
+ */
+export class RunStore {
+  private view: RunView = { state: 'idle', skipped: [], probes: [], latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [], version: 0 };
+  readonly series = new Map<string, MetricSeries>();
+  readonly log: string[] = [];
+  private readonly listeners = new Set<() => void>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly notifyMs = 200) {}
+
+  /** The current view (a new object after every change, for React). */
+  get snapshot(): RunView {
+    return this.view;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private set(patch: Partial<RunView>, urgent = false): void {
+    this.view = { ...this.view, ...patch, version: this.view.version + 1 };
+    if (urgent) return this.notify();
+    this.timer ??= setTimeout(() => this.notify(), this.notifyMs);
+  }
+
+  private notify(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const l of this.listeners) l();
+  }
+
+  /** Clears everything for a new run. */
+  reset(): void {
+    this.series.clear();
+    this.log.length = 0;
+    this.set({ state: 'loading', message: undefined, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
+  }
+
+  private seriesFor(name: string): MetricSeries {
+    let s = this.series.get(name);
+    if (!s) this.series.set(name, (s = { name, train: emptySeries(), valid: emptySeries() }));
+    return s;
+  }
+
+  /** Folds one worker event into the view. */
+  apply(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'ready':
+        return this.set({ probes: event.backends }, true);
+      case 'state':
+        return this.set({ state: event.state, message: event.message }, true);
+      case 'backend':
+        return this.set({ backend: event.backend, skipped: event.skipped }, true);
+      case 'progress':
+        return this.set({ progress: event.progress });
+      case 'metrics': {
+        const latest = { ...this.view.latest[event.split] };
+        for (const p of event.points) {
+          latest[p.name] = p;
+          if (!p.numeric) continue;
+          const s = this.seriesFor(p.name)[event.split];
+          s.x.push(p.x);
+          s.y.push(p.value);
+        }
+        return this.set({ latest: { ...this.view.latest, [event.split]: latest } });
+      }
+      case 'epoch':
+        for (const split of ['train', 'valid'] as const) {
+          for (const [name, value] of Object.entries(event.means[split])) {
+            if (!this.series.has(name) && !this.view.latest[split][name]?.numeric) continue;
+            const s = this.seriesFor(name)[split];
+            s.epochX.push(event.epoch);
+            s.epochY.push(value);
+          }
+        }
+        return this.set({ epochsDone: event.epoch });
+      case 'checkpoint': {
+        const kept = new Set(this.view.checkpoints);
+        if (event.action === 'saved') kept.add(event.epoch);
+        else kept.delete(event.epoch);
+        return this.set({ checkpoints: [...kept].sort((a, b) => a - b) });
+      }
+      case 'log':
+        this.log.push(...event.lines);
+        return this.set({});
+      case 'error':
+        return this.set({ errors: [...this.view.errors, event.message] }, true);
+    }
+  }
+}

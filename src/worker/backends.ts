@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import type { BackendProbe } from '../protocol/index';
+import type { RunConfig } from '../protocol/run-config';
+
+interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapter {
+  info?: GpuAdapterInfo;
+  isFallbackAdapter?: boolean;
+}
+type Gpu = { requestAdapter(options?: object): Promise<GpuAdapter | null> };
+
+const gpu = (): Gpu | undefined => (navigator as unknown as { gpu?: Gpu }).gpu;
+
+/**
+ * Registers every backend the worker can use. The WebGPU backend registers itself only when
+ * `navigator.gpu` exists at import time, so it is imported here, after that check.
+ */
+export async function registerBackends(): Promise<void> {
+  // The .wasm files are bundled assets; tfjs would otherwise look for them beside the script.
+  setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+  if (gpu()) await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** What each backend can do here, and why not when it cannot. */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  return [await probeWebGpu(), probeWebGl(), { name: 'wasm', available: typeof WebAssembly === 'object' }, { name: 'cpu', available: true }];
+}
+
+async function probeWebGpu(): Promise<BackendProbe> {
+  const g = gpu();
+  if (!g) return { name: 'webgpu', available: false, note: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  const adapter = await g.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) return { name: 'webgpu', available: false, note: 'no WebGPU adapter' };
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const software = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? /swiftshader/i.test(name);
+  return { name: 'webgpu', available: true, note: software ? `software adapter (${name}): slow` : name };
+}
+
+function probeWebGl(): BackendProbe {
+  if (typeof OffscreenCanvas === 'undefined') return { name: 'webgl', available: false, note: 'no OffscreenCanvas in workers' };
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  if (!gl) return { name: 'webgl', available: false, note: 'WebGL 2 is not available' };
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = debug ? String(gl.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : 'WebGL 2';
+  return { name: 'webgl', available: true, note: /swiftshader/i.test(renderer) ? `software renderer (${renderer}): slow` : renderer };
+}
+
+/** Backends to try for a run, in order, with the reasons some were left out. */
+export function backendOrder(config: RunConfig, probes: readonly BackendProbe[]): { order: string[]; skipped: string[] } {
+  const conv = config.model.type === 'cnn';
+  const wasmConv = 'wasm: tfjs-wasm cannot train convolutions (it has no Conv2DBackpropFilter)';
+  if (config.backend !== 'auto') {
+    if (conv && config.backend === 'wasm') throw new Error(`${wasmConv}; pick webgpu, webgl or cpu`);
+    return { order: [config.backend], skipped: [] };
+  }
+  const skipped: string[] = [];
+  const order: string[] = [];
+  for (const p of probes) {
+    if (!p.available) skipped.push(`${p.name}: ${p.note}`);
+    else if (conv && p.name === 'wasm') skipped.push(wasmConv);
+    else order.push(p.name);
+  }
+  return { order, skipped };
+}
+
+/** Calls `onLost` if the WebGPU device behind the active backend is lost. */
+export function watchDeviceLoss(onLost: (message: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  void device?.lost?.then((info) => {
+    if (info.reason !== 'destroyed') onLost(`the WebGPU device was lost (${info.reason ?? 'unknown'}): ${info.message ?? ''}`.trim());
+  });
+}

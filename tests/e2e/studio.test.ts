@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStudio, serveStudio } from './browser';
+
+let server: Awaited<ReturnType<typeof serveStudio>>;
+
+beforeAll(async () => {
+  server = await serveStudio();
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const status = (page: Page) => page.getByRole('status');
+const points = async (page: Page, chart: string, split: 'train' | 'valid') =>
+  Number(await page.getByLabel(`${chart} chart`).getAttribute(`data-${split}-points`));
+
+/** Waits until `check` holds, polling; fails with what the status said last. */
+async function until(page: Page, what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`timed out waiting for ${what}; status: ${await status(page).innerText()}`);
+}
+
+describe.each([
+  { backend: 'webgpu', webgpu: true },
+  { backend: 'webgl', webgpu: false }, // no WebGPU adapter: the studio must fall back to WebGL
+])('studio on $backend', ({ backend, webgpu }) => {
+  it('trains_mnist_plots_train_and_valid_and_obeys_pause_resume_stop', async () => {
+    const { context, page, errors } = await openStudio(server.url, webgpu);
+    try {
+      await page.getByLabel('Samples').fill('600');
+      await page.getByLabel('Epochs').fill('50');
+      await page.getByLabel('Batch size').fill('32');
+      const start = page.getByRole('button', { name: 'Start training' });
+      await until(page, 'Start to be enabled', () => start.isEnabled());
+      await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
+      await start.click();
+
+      await until(page, 'training', async () => /Training|Validating/.test(await status(page).innerText()), 180_000);
+      expect(await status(page).innerText()).toContain(`on ${backend}`);
+      if (!webgpu) expect(await status(page).innerText()).toContain('webgpu: no WebGPU adapter');
+
+      // Epoch 1 ends: train and valid points on both charts, and its checkpoint saved.
+      await until(page, 'checkpoint 1', async () => (await page.getByLabel('Experiment log').innerText()).includes('saved checkpoint 1'));
+      for (const chart of ['Loss', 'Accuracy']) {
+        expect(await points(page, chart, 'train')).toBeGreaterThanOrEqual(15); // 480 train items / 32
+        expect(await points(page, chart, 'valid')).toBeGreaterThanOrEqual(4); // 120 valid items / 32
+      }
+      if (webgpu) await page.screenshot({ path: 'docs/studio.png' });
+
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await until(page, 'paused', async () => (await status(page).innerText()).includes('Paused'));
+      const held = await points(page, 'Loss', 'train');
+      await page.waitForTimeout(1500);
+      expect(await points(page, 'Loss', 'train')).toBe(held);
+
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await until(page, 'more points after resume', async () => (await points(page, 'Loss', 'train')) > held);
+
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await until(page, 'stopped', async () => (await status(page).innerText()).includes('Stopped'));
+      expect(await status(page).innerText()).toContain('interrupted: stopped by the user');
+      const log = await page.getByLabel('Experiment log').innerText();
+      expect(log).toMatch(/training ended after epoch \d+: interrupted/);
+      expect(await page.getByRole('button', { name: 'Start training' }).isEnabled()).toBe(true);
+
+      const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+      console.log(`[${backend}] long tasks: ${tasks.map((t) => t.toFixed(0)).join(", ")}`);
+      const longest = Math.max(0, ...tasks);
+      writeFileSync(`node_modules/.kiln-longtask-${backend}.json`, JSON.stringify({ backend, longestTaskMs: longest }));
+      console.log(`[${backend}] longest main-thread task during training: ${longest.toFixed(0)} ms`);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+});
