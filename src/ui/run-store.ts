@@ -90,6 +90,8 @@ export class RunStore {
       case 'ready':
         return this.set({ probes: event.backends }, true);
       case 'state':
+        // Once Stop is pressed, iterations still in flight must not flip the status back.
+        if (this.view.state === 'stopping' && ['training', 'validating', 'paused'].includes(event.state)) return;
         return this.set({ state: event.state, message: event.message }, true);
       case 'backend':
         return this.set({ backend: event.backend, skipped: event.skipped }, true);

@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
 
 /** Chromium's flags for tests here: no network chatter, WebGPU on (SwiftShader) unless `webgpu: false`. */
 function flags(webgpu: boolean): string[] {
@@ -15,15 +14,6 @@ function flags(webgpu: boolean): string[] {
     '--disable-component-update',
     '--disable-sync',
   ];
-}
-
-/** Builds the studio once per test file and serves it as `vite preview` would. */
-export async function serveStudio(): Promise<{ url: string; close: () => Promise<void> }> {
-  await build({ logLevel: 'warn' });
-  const server: PreviewServer = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'warn' });
-  const address = server.httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : 4173;
-  return { url: `http://localhost:${port}/`, close: () => server.close() };
 }
 
 /** A fresh Debian chromium profile with a page that records long tasks into `window.__longTasks`. */
