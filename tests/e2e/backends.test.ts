@@ -27,6 +27,23 @@ describe('studio', () => {
     }
   }, 120_000);
 
+  it('reports_a_crash_of_the_training_worker', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
+      const [worker] = page.workers();
+      await worker.evaluate(() => void setTimeout(() => {
+        throw new Error('simulated crash');
+      }));
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.innerText()).toMatch(/the training worker crashed: .*simulated crash/);
+      expect(await page.getByRole('status').innerText()).toContain('Failed');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it.each(['wasm', 'cpu'])('trains_one_small_epoch_on_%s_when_chosen', async (backend) => {
     const { context, page, errors } = await openStudio(url, false);
     try {
