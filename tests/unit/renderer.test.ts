@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MetricHistory } from '../../src/train/learner/history';
 import { learnerSummary } from '../../src/train/learner/summary';
 import type { MetricEntry } from '../../src/train/metric/base';
-import { ConsoleRenderer, formatDuration, type ConsoleSink } from '../../src/train/renderer/console';
+import { ConsoleRenderer, type ConsoleSink } from '../../src/train/renderer/console';
+import { formatDuration } from '../../src/train/renderer/progress';
 import type { MetricState, TrainingProgress } from '../../src/train/renderer/base';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);

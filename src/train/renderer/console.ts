@@ -2,23 +2,13 @@ import type { Split } from '../metric/base';
 import type { LearnerSummary } from '../learner/summary';
 import { formatSummary } from '../learner/summary';
 import type { MetricState, MetricsRenderer, TrainingProgress } from './base';
-import { itemsPerSecond, runEtaSeconds } from './progress';
+import { formatDuration, itemsPerSecond, runEtaSeconds } from './progress';
 
 /** Where the console renderer writes; `isTTY` picks a live line over plain lines. */
 export interface ConsoleSink {
   write(text: string): void;
   readonly isTTY: boolean;
   readonly columns?: number;
-}
-
-/** Seconds as m:ss or h:mm:ss. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--:--';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
 /**

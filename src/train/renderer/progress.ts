@@ -11,3 +11,13 @@ export function runEtaSeconds(p: TrainingProgress, fitElapsedMs: number): number
   const done = p.epoch - p.epochStart + p.itemsProcessed / p.itemsTotal;
   return done > 0 ? (fitElapsedMs / 1000 / done) * (epochs - done) : Infinity;
 }
+
+/** Seconds as m:ss or h:mm:ss; "--:--" when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

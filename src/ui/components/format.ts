@@ -1,12 +1,4 @@
-/** Seconds as m:ss or h:mm:ss; "--:--" when unknown. */
-export function duration(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '--:--';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
+export { formatDuration as duration } from '../../train/renderer/progress';
 
 /** An axis tick: three significant digits, no trailing zeros. */
 export function tickValue(v: number): string {

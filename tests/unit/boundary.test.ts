@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const SRC = join(ROOT, 'src');
+
+/** A module specifier in a file, and whether the import survives compilation. */
+interface Spec {
+  readonly spec: string;
+  readonly typeOnly: boolean;
+}
+
+// `import x from 'y'`, `import type x from 'y'`, `export { x } from 'y'`, `import 'y'`, `import('y')`.
+// `new Worker(new URL('./w.ts', import.meta.url))` matches none of them: the worker is its own bundle.
+const STATIC = /\b(import|export)\s+(type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]/g;
+const DYNAMIC = /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function specifiers(file: string): Spec[] {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
+  const out: Spec[] = [];
+  for (const m of text.matchAll(STATIC)) out.push({ spec: m[3], typeOnly: Boolean(m[2]) });
+  for (const m of text.matchAll(DYNAMIC)) out.push({ spec: m[1], typeOnly: false });
+  return out;
+}
+
+/** The .ts/.tsx file a relative specifier names, or undefined for assets (css) and packages. */
+function resolveRelative(from: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), spec);
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx')]) {
+    if (/\.tsx?$/.test(candidate) && statSafe(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const statSafe = (p: string) => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** Every file reachable from `entry` through imports that load code, and each one's package imports. */
+function walk(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    const packages: string[] = [];
+    seen.set(file, packages);
+    for (const { spec, typeOnly } of specifiers(file)) {
+      // Type-only imports are erased: they put nothing on the main thread.
+      if (typeOnly) continue;
+      const next = resolveRelative(file, spec);
+      if (next) queue.push(next);
+      else if (!spec.startsWith('.')) packages.push(spec);
+    }
+  }
+  return seen;
+}
+
+const rel = (p: string) => relative(ROOT, p);
+const tfjsImports = (graph: Map<string, string[]>) =>
+  [...graph].flatMap(([file, pkgs]) => pkgs.filter((p) => p.startsWith('@tensorflow/')).map((p) => `${rel(file)} -> ${p}`));
+
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [join(dir, d.name)] : []));
+
+describe('the studio main thread', () => {
+  const graph = walk(join(SRC, 'ui/main.tsx'));
+
+  it('reaches_the_app_the_store_and_the_protocol', () => {
+    const reached = [...graph.keys()].map(rel);
+    for (const f of ['src/ui/App.tsx', 'src/ui/run-store.ts', 'src/protocol/index.ts', 'src/ui/client.ts']) expect(reached).toContain(f);
+  });
+
+  it('does_not_follow_the_worker_url_into_the_worker_bundle', () => {
+    expect([...graph.keys()].map(rel).filter((f) => f.startsWith('src/worker/'))).toEqual([]);
+  });
+
+  it('never_imports_tensorflow', () => {
+    expect(tfjsImports(graph)).toEqual([]);
+  });
+
+  it('would_see_tensorflow_where_it_is_imported', () => {
+    // The same walk from the worker finds tfjs, so an empty list above means something.
+    expect(tfjsImports(walk(join(SRC, 'worker/training.worker.ts'))).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the learner library', () => {
+  const files = filesUnder(join(SRC, 'train'));
+
+  it('is_found', () => {
+    expect(files.map(rel)).toContain('src/train/learner/learner.ts');
+  });
+
+  it('imports_no_react_no_node_modules_and_no_ui', () => {
+    const bad = files.flatMap((file) =>
+      specifiers(file)
+        .map((s) => s.spec)
+        .filter((spec) => /^react(-dom)?(\/|$)/.test(spec) || spec.startsWith('node:') || (spec.startsWith('.') && rel(resolve(dirname(file), spec)).startsWith('src/ui')))
+        .map((spec) => `${rel(file)} -> ${spec}`),
+    );
+    expect(bad).toEqual([]);
+  });
+});
