@@ -27,18 +27,22 @@ export function smooth(y: readonly number[], weight: number): number[] {
 export function downsample(x: readonly number[], y: readonly number[], max: number): Point[] {
   const n = x.length;
   if (n <= max) return x.map((xi, i) => ({ x: xi, y: y[i] }));
-  const buckets = Math.max(1, Math.floor(max / 2));
+  const buckets = Math.floor(max / 2);
+  if (buckets === 0) return max >= 1 ? [{ x: x[n - 1], y: y[n - 1] }] : [];
   const out: Point[] = [];
   for (let b = 0; b < buckets; b++) {
     const from = Math.floor((b * n) / buckets);
     const to = Math.floor(((b + 1) * n) / buckets);
-    let lo = from;
-    let hi = from;
+    // NaN compares false with everything, so extremes are sought among finite values only.
+    let lo = -1;
+    let hi = -1;
     for (let i = from; i < to; i++) {
-      if (y[i] < y[lo]) lo = i;
-      if (y[i] > y[hi]) hi = i;
+      if (!Number.isFinite(y[i])) continue;
+      if (lo < 0 || y[i] < y[lo]) lo = i;
+      if (hi < 0 || y[i] > y[hi]) hi = i;
     }
-    for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) out.push({ x: x[i], y: y[i] });
+    if (lo < 0) out.push({ x: x[from], y: y[from] }); // a bucket of NaN stays visible as a gap
+    else for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) out.push({ x: x[i], y: y[i] });
   }
   return out;
 }

@@ -83,6 +83,10 @@ describe('parseForm', () => {
     expect(rejected({ hidden: '64, 0' }).hidden).toBeDefined();
   });
 
+  it('asks_for_at_least_one_layer_when_hidden_is_empty', () => {
+    expect(rejected({ hidden: ' ' }).hidden).toMatch(/at least one layer size/);
+  });
+
   it('rejects_more_samples_than_mnist_has_on_samples', () => {
     expect(rejected({ samples: '20000' }).samples).toMatch(/10,000/);
   });

@@ -92,16 +92,11 @@ describe('logScale', () => {
     expect(logScale(0.15, 6, 0, 1).ticks).toEqual([0.2, 0.5, 1, 2, 5]);
   });
 
-  // Bug: 10 ** -4 is 9.999999999999999e-5 in floating point, and the candidate is compared with
-  // the domain before it is rounded, so a domain that starts exactly at 1e-4 (or 1e-5) loses
-  // its first tick: logScale(1e-4, 1e-2) ticks only [0.001, 0.01].
-  it.fails('ticks_a_domain_end_that_is_a_negative_power_of_ten', () => {
+  it('ticks_a_domain_end_that_is_a_negative_power_of_ten', () => {
     expect(logScale(1e-4, 1e-2, 0, 1).ticks).toEqual([1e-4, 1e-3, 1e-2]);
   });
 
-  // Bug: a range inside one decade that holds no 1, 2 or 5 multiple (a loss settling near 0.3
-  // gives yDomain [0.21, 0.36]) gets no ticks at all, so the log axis shows no labels.
-  it.fails('labels_a_log_axis_whose_range_sits_inside_one_decade', () => {
+  it('labels_a_log_axis_whose_range_sits_inside_one_decade', () => {
     expect(logScale(0.21, 0.36, 0, 1).ticks.length).toBeGreaterThan(0);
   });
 });

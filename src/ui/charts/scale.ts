@@ -28,13 +28,16 @@ export function logScale(d0: number, d1: number, r0: number, r1: number): Scale 
   const [l0, l1] = [Math.log10(d0), Math.log10(d1)];
   const inner = linearScale(l0, l1, r0, r1);
   const f = ((v: number) => inner(Math.log10(v))) as Scale;
-  const ticks: number[] = [];
+  let ticks: number[] = [];
+  const inside = (t: number) => t >= d0 * (1 - 1e-9) && t <= d1 * (1 + 1e-9); // 10 ** -4 is 9.999…e-5
   for (let e = Math.floor(l0); e <= Math.ceil(l1); e++) {
     for (const m of l1 - l0 < 2 ? [1, 2, 5] : [1]) {
-      const t = m * 10 ** e;
-      if (t >= d0 && t <= d1) ticks.push(Number(t.toPrecision(12)));
+      const t = Number((m * 10 ** e).toPrecision(12));
+      if (inside(t)) ticks.push(t);
     }
   }
+  // A range inside one decade (a loss levelling off near 0.3) may hold no 1-2-5 value: use round linear ticks.
+  if (ticks.length < 2) ticks = niceTicks(d0, d1, 3).filter(inside);
   return Object.assign(f, { invert: (px: number) => 10 ** inner.invert(px), ticks });
 }
 

@@ -93,6 +93,7 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
   };
   const hidden = v.hidden.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (v.model === 'mlp' && hidden.some((h) => !Number.isInteger(h) || h < 1)) errors.hidden = 'layer sizes are whole numbers ≥ 1, separated by commas';
+  if (v.model === 'mlp' && !hidden.length) errors.hidden = 'list at least one layer size (or pick Logistic regression)';
   const model =
     v.model === 'mlp' ? { type: 'mlp', hidden, activation: v.activation, dropout: num('dropout') }
     : v.model === 'cnn' ? { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') }
