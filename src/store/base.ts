@@ -1,3 +1,9 @@
+/** Several writes and deletes that belong together (a checkpoint's three records). */
+export interface StoreBatch {
+  readonly write?: readonly { path: string; data: Uint8Array | string }[];
+  readonly delete?: readonly string[];
+}
+
 /**
  * Where a run's artifacts live, addressed by relative paths such as `train/epoch-1/Loss.log`:
  * a directory in Node, IndexedDB in the browser, memory in tests.
@@ -13,6 +19,17 @@ export interface ArtifactStore {
   list(prefix?: string): Promise<string[]>;
   /** Removes the file; no error when it does not exist. */
   delete(path: string): Promise<void>;
+  /**
+   * Applies a batch: in one transaction where the backing store has them (IndexedDB), else
+   * writes then deletes in order, each file atomic.
+   */
+  commit(batch: StoreBatch): Promise<void>;
+}
+
+/** `commit` for stores without transactions: each write atomic, in order, then the deletes. */
+export async function commitInOrder(store: ArtifactStore, batch: StoreBatch): Promise<void> {
+  for (const f of batch.write ?? []) await store.write(f.path, f.data);
+  for (const p of batch.delete ?? []) await store.delete(p);
 }
 
 const decoder = new TextDecoder();

@@ -22,5 +22,6 @@ export function directoryStore(dir: string): ArtifactStore {
     read: async (p) => (await open()).read(p),
     list: async (prefix) => (await open()).list(prefix),
     delete: async (p) => (await open()).delete(p),
+    commit: async (batch) => (await open()).commit(batch),
   };
 }

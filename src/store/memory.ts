@@ -1,4 +1,4 @@
-import { checkPath, type ArtifactStore } from './base';
+import { checkPath, commitInOrder, type ArtifactStore, type StoreBatch } from './base';
 
 const encoder = new TextEncoder();
 
@@ -30,5 +30,9 @@ export class MemoryStore implements ArtifactStore {
 
   async delete(path: string): Promise<void> {
     this.files.delete(checkPath(path));
+  }
+
+  commit(batch: StoreBatch): Promise<void> {
+    return commitInOrder(this, batch);
   }
 }

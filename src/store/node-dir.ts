@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkPath, type ArtifactStore } from './base';
+import { checkPath, commitInOrder, type ArtifactStore, type StoreBatch } from './base';
 
 /** Temporary files of in-flight writes: named so no artifact path can look like one. */
 const TMP = /\.~kiln-\d+-\d+\.tmp$/;
@@ -60,5 +60,9 @@ export class DirectoryStore implements ArtifactStore {
 
   async delete(p: string): Promise<void> {
     await fs.rm(this.abs(p), { force: true });
+  }
+
+  commit(batch: StoreBatch): Promise<void> {
+    return commitInOrder(this, batch);
   }
 }

@@ -1,3 +1,4 @@
+import 'fake-indexeddb/auto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -5,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkPath, readText, type ArtifactStore } from '../../src/store/base';
 import { MemoryStore } from '../../src/store/memory';
 import { DirectoryStore } from '../../src/store/node-dir';
+import { KilnDb } from '../../src/store/idb';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -17,9 +19,13 @@ function tempDir(): string {
 
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
 
+const kiln = await KilnDb.open(); // on fake-indexeddb
+let runs = 0;
+
 const stores: [string, () => ArtifactStore][] = [
   ['MemoryStore', () => new MemoryStore()],
   ['DirectoryStore', () => new DirectoryStore(tempDir())],
+  ['IndexedDB run store', () => kiln.store(`run-${runs++}`)],
 ];
 
 describe.each(stores)('%s', (_name, make) => {

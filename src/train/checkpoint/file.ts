@@ -20,6 +20,11 @@ export class FileCheckpointer<P> implements Checkpointer<P> {
     await this.store.write(this.path(epoch), encodeRecord(record));
   }
 
+  /** The file a save would write, for saving several records in one commit. */
+  encode(epoch: number, record: Record<P>): { path: string; data: Uint8Array } {
+    return { path: this.path(epoch), data: encodeRecord(record) };
+  }
+
   async restore(epoch: number): Promise<Record<P>> {
     const p = this.path(epoch);
     const bytes = await this.store.read(p);

@@ -43,7 +43,7 @@ export class LearnerCheckpointer {
   private readonly scheduler: FileCheckpointer<SchedulerPayload>;
 
   constructor(
-    store: ArtifactStore,
+    private readonly store: ArtifactStore,
     readonly strategy: CheckpointingStrategy,
   ) {
     this.model = new FileCheckpointer(store, 'model');
@@ -61,13 +61,20 @@ export class LearnerCheckpointer {
     return actions;
   }
 
-  /** Writes one checkpoint's three records; the scheduler record, written last, completes it. */
+  /**
+   * Writes one checkpoint's three records in one commit (one transaction in IndexedDB); where
+   * files land one by one, the scheduler record, written last, completes it.
+   */
   async save(epoch: number, r: CheckpointRecords): Promise<void> {
     const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
     const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
-    await this.model.save(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } });
-    await this.optim.save(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } });
-    await this.scheduler.save(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } });
+    await this.store.commit({
+      write: [
+        this.model.encode(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } }),
+        this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }),
+        this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }),
+      ],
+    });
   }
 
   /** Reads checkpoint `epoch`; throws when a file is missing, unreadable or from another save. */
@@ -92,11 +99,9 @@ export class LearnerCheckpointer {
     };
   }
 
-  /** Removes a checkpoint's records (scheduler first, so a half-deleted one reads as incomplete). */
+  /** Removes a checkpoint's records in one commit (scheduler first, so a half-deleted one reads as incomplete). */
   async delete(epoch: number): Promise<void> {
-    await this.scheduler.delete(epoch);
-    await this.optim.delete(epoch);
-    await this.model.delete(epoch);
+    await this.store.commit({ delete: [this.scheduler.path(epoch), this.optim.path(epoch), this.model.path(epoch)] });
   }
 
   /** Epochs with a model record. */

@@ -1,0 +1,109 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readText } from '../../src/store/base';
+import { KilnDb, StorageFullError, type RunRecord } from '../../src/store/idb';
+import { LearnerBuilder, LossMetric, AccuracyMetric, type MetricsRenderer } from '../../src/train/index';
+import { blobs, loader, smallModel, weights } from './fixtures';
+
+const kiln = await KilnDb.open();
+let n = 0;
+
+/** A fresh run record in the database. */
+async function newRun(patch: Partial<RunRecord> = {}): Promise<RunRecord> {
+  const run: RunRecord = {
+    id: `run-${n++}`, name: 'test run', createdAt: Date.now(), updatedAt: Date.now(), status: 'running', dataset: 'mnist',
+    model: 'MLP 16', config: {}, epochs: 4, epochsDone: 0, checkpoints: [], ...patch,
+  };
+  await kiln.putRun(run);
+  return run;
+}
+
+const quiet = (): MetricsRenderer => ({ update() {}, epochEnd() {}, log() {}, end() {} });
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('IndexedDB store', () => {
+  it('records_and_forgets_checkpoints_in_the_run_index_with_their_files', async () => {
+    const run = await newRun();
+    const store = kiln.store(run.id);
+    const files = (e: number) => ['model', 'optim', 'scheduler'].map((k) => ({ path: `checkpoint/${k}-${e}.mpk.gz`, data: new Uint8Array([e]) }));
+    await store.commit({ write: [...files(1), ...files(2)] });
+    expect((await kiln.run(run.id))!.checkpoints).toEqual([1, 2]);
+    await store.commit({ delete: files(1).map((f) => f.path) });
+    expect((await kiln.run(run.id))!.checkpoints).toEqual([2]);
+    expect(await store.list('checkpoint/')).toEqual(files(2).map((f) => f.path).sort());
+  });
+
+  it('appends_in_chunks_and_reads_them_back_in_order', async () => {
+    const store = kiln.store((await newRun()).id);
+    for (let i = 0; i < 50; i++) await store.append('train/epoch-1/Loss.log', `${i},64\n`);
+    const lines = (await readText(store, 'train/epoch-1/Loss.log'))!.trim().split('\n');
+    expect(lines).toHaveLength(50);
+    expect(lines[49]).toBe('49,64');
+    await store.write('train/epoch-1/Loss.log', 'replaced\n');
+    expect(await readText(store, 'train/epoch-1/Loss.log')).toBe('replaced\n');
+  });
+
+  it('deleting_a_run_removes_every_file_and_touches_no_other_run', async () => {
+    const [a, b] = [await newRun(), await newRun()];
+    await kiln.store(a.id).write('experiment.log', 'a');
+    await kiln.store(b.id).write('experiment.log', 'b');
+    await kiln.deleteRun(a.id);
+    expect(await kiln.run(a.id)).toBeUndefined();
+    expect(await kiln.store(a.id).list()).toEqual([]);
+    expect(await readText(kiln.store(b.id), 'experiment.log')).toBe('b');
+    expect(await kiln.runBytes(b.id)).toBe(1);
+  });
+
+  it('an_import_lands_whole_or_not_at_all', async () => {
+    const existing = await newRun();
+    const copy = { ...existing, name: 'copy' };
+    await expect(kiln.addRun(copy, [{ path: 'experiment.log', data: new Uint8Array([1]) }])).rejects.toThrow(/already exists/);
+    expect((await kiln.run(existing.id))!.name).toBe('test run');
+    await expect(kiln.addRun({ ...existing, id: 'bad-path' }, [{ path: 'experiment.log', data: new Uint8Array([1]) }, { path: '../x', data: new Uint8Array([1]) }])).rejects.toThrow(/invalid artifact path/);
+    expect(await kiln.run('bad-path')).toBeUndefined();
+    expect(await kiln.store('bad-path').list()).toEqual([]);
+  });
+
+  it('reports_a_full_quota_as_storage_full_and_keeps_what_was_stored', async () => {
+    const store = kiln.store((await newRun()).id);
+    await store.write('experiment.log', 'kept\n');
+    // fake-indexeddb's object store, as the browser's would fail when the origin is over quota.
+    const storeProto = IDBObjectStore.prototype as { put: (...a: unknown[]) => unknown };
+    const put = storeProto.put;
+    storeProto.put = () => {
+      throw new DOMException('over quota', 'QuotaExceededError');
+    };
+    try {
+      await expect(store.append('experiment.log', 'lost\n')).rejects.toBeInstanceOf(StorageFullError);
+      await expect(store.append('experiment.log', 'lost\n')).rejects.toThrow(/storage is full: could not save experiment.log/);
+    } finally {
+      storeProto.put = put;
+    }
+    expect(await readText(store, 'experiment.log')).toBe('kept\n');
+  });
+
+  it('resumed_run_in_indexeddb_logs_what_an_uninterrupted_run_logs', async () => {
+    const train = async (runId: string, epochs: number, checkpoint?: number) => {
+      const b = new LearnerBuilder(kiln.store(runId)).renderer(quiet()).devices(['cpu']).seed(3)
+        .metricTrainNumeric(new LossMetric()).metricValidNumeric(new LossMetric()).metricValidNumeric(new AccuracyMetric())
+        .withFileCheckpointer().numEpochs(epochs);
+      if (checkpoint) b.checkpoint(checkpoint);
+      const model = smallModel(1, 0.2);
+      await b.build(model, { type: 'adam' }, 0.02).fit(loader(blobs(60), 10, 4), loader(blobs(20, 2), 10));
+      return model;
+    };
+    const [a, b] = [await newRun(), await newRun()];
+    const straight = await train(a.id, 4);
+    await train(b.id, 2);
+    const resumed = await train(b.id, 4, 2);
+    expect(weights(resumed)).toEqual(weights(straight));
+    for (const f of ['valid/epoch-3/Loss.log', 'valid/epoch-4/Accuracy.log', 'train/epoch-4/Loss.log']) {
+      expect(await readText(kiln.store(b.id), f)).toBe(await readText(kiln.store(a.id), f));
+    }
+    expect((await kiln.run(b.id))!.checkpoints).toEqual((await kiln.run(a.id))!.checkpoints);
+  });
+});
