@@ -4,7 +4,13 @@ import type { RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
+export const runLock = (runId: string) => `kiln-run-${runId}`;
+
+/** Metrics the studio registers as text only (shown in the table, not plotted). */
+export const TEXT_METRICS: readonly string[] = ['Iteration Speed', 'Tensor Count'];
 
 /** A backend the worker probed, and why it cannot be used if so. */
 export interface BackendProbe {
@@ -17,13 +23,20 @@ export interface BackendProbe {
 /** Where a run stands. */
 export type RunState = 'idle' | 'loading' | 'training' | 'validating' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
+/** A file the worker made for the user to download. */
+export type ExportKind = 'run' | 'checkpoint' | 'model';
+
 /** Commands the studio sends to the worker. */
 export type Command =
   | { type: 'hello'; protocol: number }
-  | { type: 'start'; runId: string; config: RunConfig }
+  /** A new run (`resumeFrom` absent), or run `runId` continued from its checkpoint `resumeFrom`. */
+  | { type: 'start'; runId: string; name: string; config: RunConfig; resumeFrom?: number }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  | { type: 'export'; requestId: string; runId: string; what: ExportKind; epoch?: number }
+  /** An archive the user dropped; `bytes` is transferred, not copied. */
+  | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer };
 
 /** One metric value of one iteration. */
 export interface MetricPoint {
@@ -58,6 +71,12 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }
   | { type: 'checkpoint'; epoch: number; action: 'saved' | 'deleted' }
   | { type: 'log'; lines: string[] }
-  | { type: 'error'; message: string };
+  /** Stored runs changed (a run started, ended, was imported): the runs list should reload. */
+  | { type: 'runs-changed'; runId: string }
+  /** An export: the archive in parts (transferred), for a Blob. */
+  | { type: 'file'; requestId: string; fileName: string; parts: ArrayBuffer[] }
+  | { type: 'imported'; requestId: string; runId: string; name: string }
+  /** A request failed (`requestId` absent: the run itself). */
+  | { type: 'error'; message: string; requestId?: string };
 
 export type { RunConfig } from './run-config';

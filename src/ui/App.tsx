@@ -1,16 +1,25 @@
-import { startTransition, useEffect, useMemo, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import type { ExportKind } from '../protocol/index';
+import { describeModel } from '../protocol/describe';
+import { KilnDb, type RunRecord } from '../store/idb';
+import { readText } from '../store/base';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './components/ChartToolbar';
 import { Controls } from './components/Controls';
 import { LogPanel } from './components/LogPanel';
 import { MetricChart, type ChartOptions } from './components/MetricChart';
 import { MetricsTable } from './components/MetricsTable';
+import { RunDetails } from './components/RunDetails';
+import { RunsPanel } from './components/RunsPanel';
 import { StatusBar } from './components/StatusBar';
+import { StoragePanel } from './components/StoragePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
 import { RunStore } from './run-store';
+import { loadRun, markInterrupted, type StoredRun } from './runs';
 
 const FORM_KEY = 'kiln.form.v1';
+const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
  * The run view, re-rendered in a transition: React may split a render of many charts into
@@ -33,32 +42,103 @@ function initialForm(): FormValues {
   }
 }
 
-/** The studio: configure a run, start it, watch it train. */
+/** Hands a Blob to the browser as a download. */
+function download(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** The studio: configure a run, start it, watch it train, browse and export stored runs. */
 export function App() {
   const store = useMemo(() => new RunStore(), []);
   const client = useMemo(() => new TrainingClient(), []);
   const view = useRunView(store);
   const [form, setForm] = useState(initialForm);
   const [chart, setChart] = useState<ChartOptions>({ xAxis: 'iteration', logY: false, smoothing: 0.6, iterationsPerEpoch: 1 });
+  const [tab, setTab] = useState<(typeof TABS)[number]>('Settings');
+  const [kiln, setKiln] = useState<KilnDb | null>(null);
+  const [runs, setRuns] = useState<RunRecord[]>([]);
+  const [opened, setOpened] = useState<StoredRun | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const { config, errors } = useMemo(() => parseForm(form), [form]);
+  const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
+
+  const refreshRuns = useCallback(async (db: KilnDb) => setRuns(await db.runs()), []);
 
   useEffect(() => {
-    const off = client.subscribe((e) => store.apply(e));
+    void KilnDb.open().then(async (db) => {
+      // A run still marked "running" whose worker is gone was cut off when its tab died.
+      await markInterrupted(db, await db.runs());
+      setKiln(db);
+      await refreshRuns(db);
+    });
+  }, [refreshRuns]);
+
+  useEffect(() => {
+    const off = client.subscribe((e) => {
+      store.apply(e);
+      if (e.type === 'runs-changed' && kiln) void refreshRuns(kiln);
+    });
     client.connect();
-    return () => {
-      off();
-      client.terminate();
-    };
-  }, [client, store]);
+    return off;
+  }, [client, store, kiln, refreshRuns]);
+  useEffect(() => () => client.terminate(), [client]);
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 
-  const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
+  // The opened run's details follow the stored record (checkpoints appear as they are saved).
+  useEffect(() => {
+    if (!kiln || !opened) return;
+    const record = runs.find((r) => r.id === opened.record.id);
+    if (record && record !== opened.record) void loadRun(kiln, record).then(setOpened);
+  }, [kiln, runs, opened]);
+
   const onChange = (field: Field, value: string) => setForm((f) => ({ ...f, [field]: value }));
   const start = () => {
     if (!config) return;
-    store.reset();
-    client.start(`run-${new Date().toISOString()}`, config);
+    const runId = `run-${Date.now().toString(36)}`;
+    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${new Date().toLocaleString()}`;
+    store.reset(runId, name);
+    setOpened(null);
+    client.start(runId, name, config);
+  };
+  const open = async (run: RunRecord) => {
+    if (!kiln) return;
+    const stored = await loadRun(kiln, run);
+    store.load({ runId: run.id, runName: run.name, series: stored.series, log: stored.log, epochsDone: run.epochsDone, checkpoints: run.checkpoints, state: run.status === 'running' ? 'idle' : run.status === 'interrupted' ? 'stopped' : run.status, message: run.message });
+    setOpened(stored);
+  };
+  const resume = async (epoch: number, untilEpoch: number) => {
+    if (!kiln || !opened?.config) return;
+    const stored = await loadRun(kiln, opened.record, epoch); // the charts continue the curves up to the checkpoint
+    store.load({ runId: opened.record.id, runName: opened.record.name, series: stored.series, log: stored.log, epochsDone: epoch, checkpoints: opened.record.checkpoints, state: 'loading' });
+    store.continueRun();
+    client.start(opened.record.id, opened.record.name, { ...opened.config, epochs: untilEpoch }, epoch);
+  };
+  const exportFile = async (what: ExportKind, epoch?: number) => {
+    if (!opened) return;
+    setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? 'the model' : `checkpoint ${epoch}`}…`);
+    try {
+      const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch);
+      download(fileName, blob);
+      setNotice(`Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).`);
+    } catch (e) {
+      setNotice(null);
+      store.apply({ type: 'error', message: (e as Error).message });
+    }
+  };
+  const importFile = async (file: File) => {
+    setNotice(`Importing ${file.name}…`);
+    try {
+      const { name } = await client.importArchive(file);
+      setNotice(`Imported ${file.name} as “${name}”.`);
+      setTab('Runs');
+    } catch (e) {
+      setNotice(null);
+      store.apply({ type: 'error', message: (e as Error).message });
+    }
   };
   const trainIterations = view.progress?.split === 'train' ? view.progress.iterationsTotal : undefined;
   useEffect(() => {
@@ -72,12 +152,40 @@ export function App() {
         <p className="tagline">Burn's Learner in your browser. Nothing leaves this machine.</p>
       </header>
       <aside>
-        <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} />
+        <div role="tablist" aria-label="Panels" className="tabs">
+          {TABS.map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={tab === t} aria-controls={`panel-${t}`} id={`tab-${t}`} onClick={() => setTab(t)}>
+              {t === 'Runs' ? `Runs (${runs.length})` : t}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {tab === 'Settings' && <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} />}
+          {tab === 'Runs' && (
+            <RunsPanel
+              runs={runs}
+              openId={opened?.record.id ?? view.runId}
+              busy={running}
+              onOpen={open}
+              onRename={async (r, name) => kiln && (await kiln.updateRun(r.id, { name }), refreshRuns(kiln))}
+              onDelete={async (r) => {
+                if (!kiln || !confirm(`Delete “${r.name}” and all its checkpoints?`)) return;
+                await kiln.deleteRun(r.id);
+                if (opened?.record.id === r.id) setOpened(null);
+                await refreshRuns(kiln);
+              }}
+              onImport={importFile}
+            />
+          )}
+          {tab === 'Storage' && kiln && <StoragePanel kiln={kiln} runs={runs} />}
+        </div>
       </aside>
       <main>
         <Controls state={view.state} canStart={config !== null && view.probes.length > 0} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
         {!config && <p className="hint">Fix the marked fields to start.</p>}
+        {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />
+        {notice && <p className="notice">{notice}</p>}
         {view.errors.length > 0 && (
           <div role="alert" className="errors">
             {view.errors.map((e, i) => (
@@ -96,6 +204,9 @@ export function App() {
           <MetricsTable view={view} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
+        {opened && kiln && (
+          <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={async (path) => (await readText(kiln.store(opened.record.id), path)) ?? ''} />
+        )}
       </main>
     </div>
   );

@@ -1,10 +1,12 @@
-import { PROTOCOL_VERSION, type Command, type WorkerEvent } from '../protocol/index';
+import { PROTOCOL_VERSION, type Command, type ExportKind, type WorkerEvent } from '../protocol/index';
 import type { RunConfig } from '../protocol/run-config';
 
 /** Owns the training worker's lifetime; the UI's one way to talk to it. */
 export class TrainingClient {
   private worker: Worker | null = null;
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
+  private readonly pending = new Map<string, { resolve: (e: WorkerEvent) => void; reject: (e: Error) => void }>();
+  private requests = 0;
 
   /** Starts the worker and says hello; events go to every listener. */
   connect(): void {
@@ -23,11 +25,28 @@ export class TrainingClient {
   }
 
   private emit(event: WorkerEvent): void {
+    const requestId = 'requestId' in event ? event.requestId : undefined;
+    const waiting = requestId !== undefined ? this.pending.get(requestId) : undefined;
+    if (waiting) {
+      this.pending.delete(requestId!);
+      if (event.type === 'error') waiting.reject(new Error(event.message));
+      else waiting.resolve(event);
+      return;
+    }
     for (const l of this.listeners) l(event);
   }
 
-  private send(command: Command): void {
-    this.worker?.postMessage(command);
+  private send(command: Command, transfer: Transferable[] = []): void {
+    this.worker?.postMessage(command, transfer);
+  }
+
+  /** Sends a request and resolves with the event that answers it (or rejects with its error). */
+  private ask<T extends WorkerEvent>(make: (requestId: string) => Command, transfer: Transferable[] = []): Promise<T> {
+    const requestId = `r${++this.requests}`;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject });
+      this.send(make(requestId), transfer);
+    });
   }
 
   /** Subscribes to worker events; returns the unsubscribe function. */
@@ -36,9 +55,21 @@ export class TrainingClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts a run. */
-  start(runId: string, config: RunConfig): void {
-    this.send({ type: 'start', runId, config });
+  /** Starts a new run, or continues stored run `runId` from its checkpoint `resumeFrom`. */
+  start(runId: string, name: string, config: RunConfig, resumeFrom?: number): void {
+    this.send({ type: 'start', runId, name, config, resumeFrom });
+  }
+
+  /** Builds a download of a stored run, checkpoint or model. */
+  async exportFile(runId: string, what: ExportKind, epoch?: number): Promise<{ fileName: string; blob: Blob }> {
+    const e = await this.ask<Extract<WorkerEvent, { type: 'file' }>>((requestId) => ({ type: 'export', requestId, runId, what, epoch }));
+    return { fileName: e.fileName, blob: new Blob(e.parts, { type: 'application/zip' }) };
+  }
+
+  /** Imports an exported run or checkpoint archive as a new run. */
+  async importArchive(file: File): Promise<{ runId: string; name: string }> {
+    const bytes = await file.arrayBuffer();
+    return this.ask<Extract<WorkerEvent, { type: 'imported' }>>((requestId) => ({ type: 'import', requestId, fileName: file.name, bytes }), [bytes]);
   }
 
   /** Holds the run before its next step. */

@@ -17,6 +17,9 @@ export interface MetricSeries {
 
 /** What the studio shows about the current run. */
 export interface RunView {
+  /** The stored run on show (live or opened from the runs list). */
+  readonly runId?: string;
+  readonly runName?: string;
   readonly state: RunState;
   readonly message?: string;
   readonly backend?: string;
@@ -72,10 +75,27 @@ export class RunStore {
   }
 
   /** Clears everything for a new run. */
-  reset(): void {
+  reset(runId?: string, runName?: string): void {
     this.series.clear();
     this.log.length = 0;
-    this.set({ state: 'loading', message: undefined, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
+    this.set({ runId, runName, state: 'loading', message: undefined, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
+  }
+
+  /**
+   * Shows a stored run: its series and log as read back from its files. Live events of a resumed
+   * run then continue the same curves.
+   */
+  load(run: { runId: string; runName: string; series: readonly MetricSeries[]; log: readonly string[]; epochsDone: number; checkpoints: readonly number[]; state: RunState; message?: string }): void {
+    this.series.clear();
+    for (const s of run.series) this.series.set(s.name, { name: s.name, train: { ...s.train }, valid: { ...s.valid } });
+    this.log.length = 0;
+    this.log.push(...run.log);
+    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, checkpoints: [...run.checkpoints], errors: [] }, true);
+  }
+
+  /** Keeps the state but starts a resumed run's live part (errors and progress cleared). */
+  continueRun(): void {
+    this.set({ state: 'loading', message: undefined, progress: undefined, errors: [] }, true);
   }
 
   private seriesFor(name: string): MetricSeries {
@@ -129,6 +149,10 @@ export class RunStore {
         return this.set({});
       case 'error':
         return this.set({ errors: [...this.view.errors, event.message] }, true);
+      case 'runs-changed':
+      case 'file':
+      case 'imported':
+        return; // requests and the runs list are the App's business
     }
   }
 }

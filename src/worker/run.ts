@@ -1,7 +1,8 @@
 import { dataLoaders } from '../data/dataloader';
 import type { BackendProbe, WorkerEvent } from '../protocol/index';
+import { describeModel } from '../protocol/describe';
 import { scheduleFor, type RunConfig } from '../protocol/run-config';
-import type { ArtifactStore } from '../store/base';
+import type { KilnDb, RunRecord } from '../store/idb';
 import { ComposedCheckpointingStrategy } from '../train/checkpoint/strategy/composed';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { MetricCheckpointingStrategy } from '../train/checkpoint/strategy/metric';
@@ -17,11 +18,16 @@ import { createModel } from '../train/model/presets';
 import { backendOrder, watchDeviceLoss } from './backends';
 import { loadMnist } from './mnist';
 import { WorkerRenderer } from './renderer';
+import { guardedStore } from './storage-guard';
 
 /** What a run needs from the worker around it. */
 export interface RunContext {
+  readonly runId: string;
+  readonly name: string;
   readonly config: RunConfig;
-  readonly store: ArtifactStore;
+  /** Continue the stored run from this checkpoint instead of starting it. */
+  readonly resumeFrom?: number;
+  readonly kiln: KilnDb;
   readonly probes: readonly BackendProbe[];
   readonly interrupter: TrainingInterrupter;
   readonly post: (event: WorkerEvent) => void;
@@ -33,22 +39,56 @@ export interface RunEnd {
   readonly reason: string;
 }
 
-/** Loads the data, picks the backend, builds the model and runs the Learner; resolves to how it ended. */
-export async function runTraining({ config, store, probes, interrupter, post }: RunContext): Promise<RunEnd> {
+/** The best epoch so far by valid accuracy (or valid loss when there is none). */
+function better(best: RunRecord['best'], epoch: number, valid: Record<string, number>): RunRecord['best'] {
+  if (valid.Accuracy !== undefined) return !best || valid.Accuracy > best.value ? { metric: 'valid Accuracy', value: valid.Accuracy, epoch } : best;
+  if (valid.Loss !== undefined) return !best || valid.Loss < best.value ? { metric: 'valid Loss', value: valid.Loss, epoch } : best;
+  return best;
+}
+
+/**
+ * Loads the data, picks the backend, builds the model and runs the Learner with the run's
+ * artifacts in IndexedDB; resolves to how it ended. The runs list follows along: status,
+ * epochs done and best metric are updated as epochs end.
+ */
+export async function runTraining(ctx: RunContext): Promise<RunEnd> {
+  const { config, runId, kiln, interrupter, post } = ctx;
   post({ type: 'state', state: 'loading', message: 'Loading MNIST' });
   const data = await loadMnist((done, total) => post({ type: 'state', state: 'loading', message: `Loading MNIST: ${done} of ${total} files` }));
-  const { order, skipped } = backendOrder(config, probes);
+  const { order, skipped } = backendOrder(config, ctx.probes);
   const device = await selectBackend(order);
   post({ type: 'backend', backend: device.backend, skipped: [...skipped, ...device.skipped] });
   watchDeviceLoss((message) => {
-    post({ type: 'error', message });
+    post({ type: 'error', message: `${message}; resume from the last checkpoint` });
     interrupter.stop(message);
   });
 
+  const stored = await kiln.run(runId);
+  if (ctx.resumeFrom !== undefined && !stored) throw new Error(`run ${runId} is not stored; it cannot be resumed`);
+  const now = Date.now();
+  const record: RunRecord = stored
+    ? { ...stored, status: 'running', config, epochs: config.epochs, updatedAt: now, message: undefined }
+    : { id: runId, name: ctx.name, createdAt: now, updatedAt: now, status: 'running', dataset: config.dataset, model: describeModel(config.model), config, epochs: config.epochs, epochsDone: 0, checkpoints: [] };
+  await kiln.putRun(record);
+  post({ type: 'runs-changed', runId });
+
+  const store = guardedStore(kiln.store(runId), async (e) => {
+    post({ type: 'error', message: e.message });
+    interrupter.pause();
+    post({ type: 'state', state: 'paused', message: 'storage is full' });
+    await interrupter.whilePaused();
+    return !interrupter.stopRequested;
+  });
   await store.write('config.json', JSON.stringify(config, null, 2));
   const { train, valid } = dataLoaders(data, { batchSize: config.batchSize, validFraction: config.validFraction, seed: config.seed, limit: config.samples });
   const model = createModel(config.model, { inputShape: data.itemShape, outputs: data.numClasses! }, config.seed);
-  const renderer = new WorkerRenderer(post);
+  let best = stored?.best;
+  const renderer = new WorkerRenderer((event) => {
+    post(event);
+    if (event.type !== 'epoch') return;
+    best = better(best, event.epoch, event.means.valid);
+    void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
+  });
   const strategy = new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid'));
   const builder = new LearnerBuilder(store)
     .metricTrainNumeric(new LossMetric())
@@ -67,13 +107,18 @@ export async function runTraining({ config, store, probes, interrupter, post }: 
     .seed(config.seed)
     .summary()
     .withInterrupter(interrupter);
+  if (ctx.resumeFrom !== undefined) builder.checkpoint(ctx.resumeFrom);
   try {
     const stepsPerEpoch = Math.ceil(train.numBatches / config.gradAccumulation);
     const result = await builder.build(model, config.optimizer, scheduleFor(config, stepsPerEpoch)).fit(train, valid);
-    return { state: result.reason.startsWith('interrupted') ? 'stopped' : 'done', reason: `${result.reason}; ${result.epoch} epoch${result.epoch === 1 ? '' : 's'} done` };
+    const state = result.reason.startsWith('interrupted') ? 'stopped' : 'done';
+    const reason = `${result.reason}; ${result.epoch} epoch${result.epoch === 1 ? '' : 's'} done`;
+    await kiln.updateRun(runId, { status: state, message: reason });
+    return { state, reason };
   } finally {
     train.dispose();
     valid.dispose();
     model.dispose();
+    post({ type: 'runs-changed', runId });
   }
 }

@@ -1,34 +1,50 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
-import { PROTOCOL_VERSION, type BackendProbe, type Command, type WorkerEvent } from '../protocol/index';
+import { PROTOCOL_VERSION, runLock, type BackendProbe, type Command, type WorkerEvent } from '../protocol/index';
 import { RunConfigSchema } from '../protocol/run-config';
-import { MemoryStore } from '../store/memory';
+import { KilnDb } from '../store/idb';
 import { TrainingInterrupter } from '../train/learner/interrupter';
+import { exportArtifacts, importArchive } from './artifacts';
 import { probeBackends, registerBackends } from './backends';
 import { runTraining } from './run';
 
-// The training worker: hosts the Learner, speaks only the protocol's messages.
+// The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (event: WorkerEvent) => scope.postMessage(event);
+const post = (event: WorkerEvent, transfer: Transferable[] = []) => scope.postMessage(event, transfer);
 
 tf.env().set('PROD', true); // skip tfjs's per-op debug checks
 const ready: Promise<BackendProbe[]> = registerBackends().then(probeBackends);
+const kiln = KilnDb.open();
 let current: TrainingInterrupter | null = null;
 
-async function start(runId: string, rawConfig: unknown): Promise<void> {
+async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
-  const parsed = RunConfigSchema.safeParse(rawConfig);
+  const parsed = RunConfigSchema.safeParse(command.config);
   if (!parsed.success) return post({ type: 'error', message: `invalid run config: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}` });
   const interrupter = (current = new TrainingInterrupter());
+  const { runId } = command;
   try {
-    const probes = await ready;
-    const end = await runTraining({ config: parsed.data, store: new MemoryStore(), probes, interrupter, post });
+    const [probes, db] = await Promise.all([ready, kiln]);
+    const run = () => runTraining({ runId, name: command.name, config: parsed.data, resumeFrom: command.resumeFrom, kiln: db, probes, interrupter, post });
+    const end = await navigator.locks.request(runLock(runId), run);
     post({ type: 'state', state: end.state, message: end.reason });
   } catch (e) {
-    post({ type: 'error', message: (e as Error).message });
-    post({ type: 'state', state: 'failed', message: (e as Error).message });
+    const message = (e as Error).message;
+    post({ type: 'error', message });
+    post({ type: 'state', state: 'failed', message });
+    await (await kiln).updateRun(runId, { status: 'failed', message }).catch(() => {});
+    post({ type: 'runs-changed', runId });
   } finally {
     current = null;
+  }
+}
+
+/** Runs a request, answering its failure with an error event that carries its id. */
+async function request(requestId: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    post({ type: 'error', requestId, message: (e as Error).message });
   }
 }
 
@@ -43,7 +59,7 @@ scope.onmessage = (e: MessageEvent<Command>) => {
       void ready.then((backends) => post({ type: 'ready', protocol: PROTOCOL_VERSION, backends }));
       return;
     case 'start':
-      void start(command.runId, command.config);
+      void start(command);
       return;
     case 'pause':
       current?.pause();
@@ -56,6 +72,19 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         current.stop('stopped by the user');
         post({ type: 'state', state: 'stopping' });
       }
+      return;
+    case 'export':
+      void request(command.requestId, async () => {
+        const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch);
+        post({ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts);
+      });
+      return;
+    case 'import':
+      void request(command.requestId, async () => {
+        const run = await importArchive(await kiln, command.fileName, new Uint8Array(command.bytes));
+        post({ type: 'imported', requestId: command.requestId, runId: run.id, name: run.name });
+        post({ type: 'runs-changed', runId: run.id });
+      });
       return;
   }
 };

@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import type { ExportKind } from '../../protocol/index';
+import type { StoredRun } from '../runs';
+
+interface Props {
+  readonly run: StoredRun;
+  readonly busy: boolean;
+  readonly onExport: (what: ExportKind, epoch?: number) => void;
+  readonly onResume: (epoch: number, untilEpoch: number) => void;
+  readonly onView: (path: string) => Promise<string>;
+}
+
+const size = (b: number) => (b < 1024 ? `${b} B` : b < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+/** An opened run: its checkpoints (resume, download, export model) and its artifact tree. */
+export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
+  const [until, setUntil] = useState(String(Math.max(run.record.epochs, run.record.epochsDone + 1)));
+  const [viewing, setViewing] = useState<{ path: string; text: string } | null>(null);
+  const untilEpoch = Number(until);
+  const total = run.files.reduce((n, f) => n + f.bytes, 0);
+  return (
+    <section className="run-details" aria-label="Run artifacts">
+      <h2>
+        {run.record.name} <small>({size(total)})</small>
+      </h2>
+      <div className="run-actions">
+        <button type="button" onClick={() => onExport('run')}>
+          Export run
+        </button>
+        <label>
+          Train until epoch <input value={until} onChange={(e) => setUntil(e.target.value)} inputMode="numeric" size={4} />
+        </label>
+      </div>
+      <table className="checkpoints" aria-label="Checkpoints">
+        <tbody>
+          {run.record.checkpoints.map((n) => (
+            <tr key={n}>
+              <th scope="row">Checkpoint {n}</th>
+              <td>
+                <button type="button" disabled={busy || !run.config || !(untilEpoch > n)} onClick={() => onResume(n, untilEpoch)}>
+                  Resume from epoch {n}
+                </button>
+                <button type="button" onClick={() => onExport('checkpoint', n)}>
+                  Download checkpoint {n}
+                </button>
+                <button type="button" onClick={() => onExport('model', n)}>
+                  Export model {n}
+                </button>
+              </td>
+            </tr>
+          ))}
+          {run.record.checkpoints.length === 0 && (
+            <tr>
+              <td>No checkpoint yet: one is saved at the end of each epoch.</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <details>
+        <summary>Files ({run.files.length})</summary>
+        <ul className="tree">
+          {run.files.map((f) => (
+            <li key={f.path}>
+              {f.path.endsWith('.gz') ? (
+                <span>{f.path}</span>
+              ) : (
+                <button type="button" className="link" onClick={async () => setViewing({ path: f.path, text: await onView(f.path) })}>
+                  {f.path}
+                </button>
+              )}{' '}
+              <small>{size(f.bytes)}</small>
+            </li>
+          ))}
+        </ul>
+        {viewing && (
+          <figure className="viewer">
+            <figcaption>{viewing.path}</figcaption>
+            <pre tabIndex={0}>{viewing.text}</pre>
+          </figure>
+        )}
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import type { RunRecord } from '../../store/idb';
+import { metricValue } from './format';
+
+interface Props {
+  readonly runs: readonly RunRecord[];
+  readonly openId?: string;
+  readonly busy: boolean;
+  readonly onOpen: (run: RunRecord) => void;
+  readonly onRename: (run: RunRecord, name: string) => void;
+  readonly onDelete: (run: RunRecord) => void;
+  readonly onImport: (file: File) => void;
+}
+
+const date = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Every stored run: open, rename, delete; import an exported run or checkpoint (picker or drop). */
+export function RunsPanel({ runs, openId, busy, onOpen, onRename, onDelete, onImport }: Props) {
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  return (
+    <section
+      className={`runs${dragging ? ' dragging' : ''}`}
+      aria-label="Runs"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        const file = e.dataTransfer.files[0];
+        if (file) onImport(file);
+      }}
+    >
+      <label className="import">
+        Import run or checkpoint (.zip)
+        <input type="file" accept=".zip,application/zip" onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])} />
+      </label>
+      {runs.length === 0 && <p className="empty">No runs yet. Start one, or drop an exported .zip here.</p>}
+      <ul>
+        {runs.map((r) => (
+          <li key={r.id} className={r.id === openId ? 'open' : undefined} data-status={r.status}>
+            {renaming === r.id ? (
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const name = new FormData(e.currentTarget).get('name');
+                  if (typeof name === 'string' && name.trim()) onRename(r, name.trim());
+                  setRenaming(null);
+                }}
+              >
+                <input name="name" aria-label={`New name for ${r.name}`} defaultValue={r.name} autoFocus />
+                <button type="submit">Save</button>
+              </form>
+            ) : (
+              <button type="button" className="run-name" onClick={() => onOpen(r)} disabled={busy} aria-label={`Open ${r.name}`}>
+                {r.name}
+              </button>
+            )}
+            <span className={`badge badge-${r.status}`}>{r.status}</span>
+            <small>
+              {date(r.createdAt)} · {r.dataset} · {r.model}
+            </small>
+            <small>
+              epochs {r.epochsDone}/{r.epochs}
+              {r.best && ` · best ${r.best.metric} ${metricValue(r.best.value)} (epoch ${r.best.epoch})`}
+              {r.checkpoints.length > 0 && ` · checkpoints ${r.checkpoints.join(', ')}`}
+            </small>
+            {r.message && <small className="message">{r.message}</small>}
+            <span className="actions">
+              <button type="button" onClick={() => setRenaming(r.id)} aria-label={`Rename ${r.name}`}>
+                Rename
+              </button>
+              <button type="button" onClick={() => onDelete(r)} disabled={busy && r.id === openId} aria-label={`Delete ${r.name}`}>
+                Delete
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8 } from 'fflate';
+import type { ExportKind } from '../protocol/index';
+import { describeModel } from '../protocol/describe';
+import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
+import { ArchiveError, readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import type { KilnDb, RunRecord } from '../store/idb';
+import { LearnerCheckpointer } from '../train/checkpoint/learner';
+import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
+import { loadParams } from '../train/learner/learner';
+import { layersParams } from '../train/model/layers';
+import { createModel } from '../train/model/presets';
+
+/** MNIST's item shape and classes: the only built-in dataset so far. */
+const MNIST_SHAPE = { inputShape: [28, 28, 1], outputs: 10 };
+
+/** A download: its name and the archive's parts. */
+export interface Download {
+  readonly fileName: string;
+  readonly parts: ArrayBuffer[];
+}
+
+const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'run';
+
+async function zipped(fileName: string, manifest: ArchiveManifest, files: ArchiveFile[]): Promise<Download> {
+  const parts: ArrayBuffer[] = [];
+  await zipArchive(manifest, files, (chunk) => parts.push(chunk.slice().buffer));
+  return { fileName, parts };
+}
+
+/** The run's stored config, validated. */
+async function runConfig(kiln: KilnDb, runId: string): Promise<RunConfig> {
+  const bytes = await kiln.store(runId).read('config.json');
+  if (!bytes) throw new Error(`run ${runId} has no config.json`);
+  return RunConfigSchema.parse(JSON.parse(strFromU8(bytes)));
+}
+
+/** A model built from the run's config with the weights of checkpoint `epoch`. */
+async function modelAt(kiln: KilnDb, runId: string, epoch: number): Promise<tf.LayersModel> {
+  const config = await runConfig(kiln, runId);
+  const records = await new LearnerCheckpointer(kiln.store(runId), new KeepLastNCheckpoints(1)).load(epoch);
+  const model = createModel(config.model, MNIST_SHAPE, config.seed);
+  try {
+    loadParams(layersParams(model), records.model, `checkpoint/model-${epoch}.mpk.gz`);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/**
+ * Builds a download: the whole run tree (`run`), one checkpoint with the config (`checkpoint`),
+ * or the trained model in the TensorFlow.js layers format that `tf.loadLayersModel` reads (`model`).
+ */
+export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportKind, epoch?: number): Promise<Download> {
+  const run = await kiln.run(runId);
+  if (!run) throw new Error(`run ${runId} is not stored`);
+  const store = kiln.store(runId);
+  const base = fileSafe(run.name);
+  const createdAt = new Date().toISOString();
+  if (what === 'run') {
+    const files = await Promise.all((await store.list()).map(async (path) => ({ path, data: (await store.read(path))! })));
+    return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt }, files);
+  }
+  const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
+  if (n === undefined || !run.checkpoints.includes(n)) throw new Error(`run '${run.name}' has no checkpoint ${epoch ?? ''}`.trim());
+  if (what === 'checkpoint') {
+    const paths = ['config.json', ...['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${n}.mpk.gz`)];
+    const files = await Promise.all(paths.map(async (path) => ({ path, data: (await store.read(path))! })));
+    return zipped(`${base}-epoch-${n}.zip`, { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt }, files);
+  }
+  const model = await modelAt(kiln, runId, n);
+  try {
+    let files: ArchiveFile[] = [];
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
+        const json = { modelTopology: artifacts.modelTopology, format: 'layers-model', generatedBy: 'Kiln', convertedBy: null, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+        files = [
+          { path: 'model.json', data: new TextEncoder().encode(JSON.stringify(json)) },
+          { path: 'weights.bin', data: weights },
+        ];
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    // The layers format is two files; they travel as one zip (unzip, then tf.loadLayersModel('model.json')).
+    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [await plainZip(files)] };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A zip of files without a manifest (the model export is not a Kiln archive). */
+async function plainZip(files: ArchiveFile[]): Promise<ArrayBuffer> {
+  const { zipSync } = await import('fflate');
+  return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
+}
+
+/**
+ * Restores a dropped archive as a new run. Everything is checked before anything is stored:
+ * layout, sizes and format versions (readArchive), the config, every checkpoint record, and
+ * that the records fit the model the config builds. Then one transaction stores it all.
+ */
+export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
+  const { manifest, files } = readArchive(bytes, fileName);
+  const file = (path: string) => files.find((f) => f.path === path);
+  const configBytes = file('config.json');
+  if (!configBytes) throw new ArchiveError(fileName, 'no config.json: the run\'s settings are missing');
+  let config: RunConfig;
+  try {
+    config = RunConfigSchema.parse(JSON.parse(strFromU8(configBytes.data)));
+  } catch (e) {
+    throw new ArchiveError(fileName, `config.json is not a valid run config (${(e as Error).message.split('\n')[0]})`);
+  }
+  const checkpoints = [...new Set(files.flatMap((f) => /^checkpoint\/model-(\d+)\.mpk\.gz$/.exec(f.path)?.[1] ?? []).map(Number))].sort((a, b) => a - b);
+  if (manifest.kind === 'checkpoint' && checkpoints.length !== 1) throw new ArchiveError(fileName, 'a checkpoint archive must hold exactly one checkpoint');
+  const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  // Check the records in a scratch store, so nothing real is touched until all is known good.
+  const { MemoryStore } = await import('../store/memory');
+  const scratch = new MemoryStore();
+  for (const f of files) await scratch.write(f.path, f.data);
+  const model = createModel(config.model, MNIST_SHAPE, config.seed);
+  try {
+    const checkpointer = new LearnerCheckpointer(scratch, new KeepLastNCheckpoints(1));
+    for (const n of checkpoints) {
+      try {
+        loadParams(layersParams(model), (await checkpointer.load(n)).model, `checkpoint/model-${n}.mpk.gz`);
+      } catch (e) {
+        throw new ArchiveError(fileName, (e as Error).message);
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  const epochs = files.flatMap((f) => /^(?:train|valid)\/epoch-(\d+)\//.exec(f.path)?.[1] ?? []).map(Number);
+  const epochsDone = Math.max(0, ...epochs, ...checkpoints);
+  const now = Date.now();
+  const run: RunRecord = {
+    id, name: `${manifest.name} (imported)`, createdAt: now, updatedAt: now, status: 'stopped', dataset: config.dataset, model: describeModel(config.model),
+    config, epochs: config.epochs, epochsDone, checkpoints, message: `imported from ${fileName}`,
+  };
+  await kiln.addRun(run, files);
+  return run;
+}
