@@ -13,7 +13,11 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: WorkerEvent, transfer: Transferable[] = []) => scope.postMessage(event, transfer);
 
 tf.env().set('PROD', true); // skip tfjs's per-op debug checks
-const ready: Promise<BackendProbe[]> = registerBackends().then(probeBackends);
+// cpu until a run picks its backend, so archive work (import checks, model export) has one too.
+const ready: Promise<BackendProbe[]> = registerBackends().then(async () => {
+  await tf.setBackend('cpu');
+  return probeBackends();
+});
 const kiln = KilnDb.open();
 let current: TrainingInterrupter | null = null;
 
@@ -75,12 +79,14 @@ scope.onmessage = (e: MessageEvent<Command>) => {
       return;
     case 'export':
       void request(command.requestId, async () => {
+        await ready;
         const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch);
         post({ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts);
       });
       return;
     case 'import':
       void request(command.requestId, async () => {
+        await ready;
         const run = await importArchive(await kiln, command.fileName, new Uint8Array(command.bytes));
         post({ type: 'imported', requestId: command.requestId, runId: run.id, name: run.name });
         post({ type: 'runs-changed', runId: run.id });

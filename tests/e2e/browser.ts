@@ -35,3 +35,21 @@ export async function openStudio(url: string, webgpu: boolean): Promise<{ contex
   await page.goto(url);
   return { context, page, errors };
 }
+
+/** Fills the run form's basic fields and presses Start training once it is enabled. */
+export async function startRun(page: Page, o: { samples: number; epochs: number; batchSize?: number; backend?: string }): Promise<void> {
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByLabel('Samples').fill(String(o.samples));
+  await page.getByLabel('Epochs').fill(String(o.epochs));
+  await page.getByLabel('Batch size').fill(String(o.batchSize ?? 32));
+  if (o.backend) await page.getByLabel('Backend').selectOption(o.backend);
+  await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled, undefined, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+}
+
+/** Waits until the status line matches. */
+export async function statusMatches(page: Page, re: RegExp, timeout = 120_000): Promise<string> {
+  const status = page.getByRole('status');
+  await status.filter({ hasText: re }).waitFor({ timeout });
+  return status.innerText();
+}

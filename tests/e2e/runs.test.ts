@@ -1,0 +1,147 @@
+import { strFromU8, unzipSync, zipSync, strToU8 } from 'fflate';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { openStudio, startRun, statusMatches } from './browser';
+
+const url = inject('studioUrl');
+
+/** Clicks a button that starts a download and returns the file's name and bytes. */
+async function downloadOf(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+  return { name: download.suggestedFilename(), bytes: new Uint8Array(readFileSync((await download.path())!)) };
+}
+
+/** Imports a zip through the file picker and returns what the studio said. */
+async function importZip(page: Page, name: string, bytes: Uint8Array): Promise<string> {
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  await page.getByLabel('Import run or checkpoint (.zip)').setInputFiles({ name, mimeType: 'application/zip', buffer: Buffer.from(bytes) });
+  const outcome = page.locator('.notice', { hasText: /^Imported/ }).or(page.getByRole('alert'));
+  await outcome.first().waitFor({ timeout: 60_000 });
+  return outcome.first().innerText();
+}
+
+const chartPoints = async (page: Page, split: 'train' | 'valid') => Number(await page.getByLabel('Loss chart').getAttribute(`data-${split}-points`));
+
+describe('stored runs', () => {
+  it('reload_keeps_runs_and_charts_and_the_export_holds_exactly_the_layout', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      await startRun(page, { samples: 200, epochs: 2, backend: 'cpu' });
+      await statusMatches(page, /Done/);
+      const live = await chartPoints(page, 'train');
+      await page.reload();
+      await page.getByRole('tab', { name: 'Runs (1)' }).click();
+      const run = page.getByRole('button', { name: /^Open MLP 128/ });
+      await run.click();
+      await page.getByLabel('Run artifacts').waitFor();
+      expect(await chartPoints(page, 'train')).toBe(live); // rebuilt from the stored logs
+      expect(await chartPoints(page, 'valid')).toBeGreaterThan(0);
+
+      const { name, bytes } = await downloadOf(page, 'Export run');
+      expect(name).toMatch(/\.zip$/);
+      const files = Object.keys(unzipSync(bytes)).sort();
+      const metrics = (split: string, e: number, names: string[]) => names.map((m) => `${split}/epoch-${e}/${m}.log`);
+      const expected = [
+        'kiln.json', 'config.json', 'experiment.log',
+        ...[1, 2].flatMap((e) => ['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${e}.mpk.gz`)),
+        ...[1, 2].flatMap((e) => [...metrics('train', e, ['Accuracy', 'Iteration_Speed', 'Learning_Rate', 'Loss', 'Tensor_Count']), ...metrics('valid', e, ['Accuracy', 'Loss'])]),
+      ].sort();
+      expect(files).toEqual(expected);
+      const lines = strFromU8(unzipSync(bytes)['train/epoch-1/Loss.log']).trim().split('\n');
+      expect(lines).toHaveLength(5); // 160 train items at batch 32
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it('a_checkpoint_archive_imported_into_a_fresh_profile_resumes_training', async () => {
+    const first = await openStudio(url, false);
+    let archive: { name: string; bytes: Uint8Array };
+    try {
+      await startRun(first.page, { samples: 200, epochs: 1, backend: 'cpu' });
+      await statusMatches(first.page, /Done/);
+      await first.page.getByRole('tab', { name: /Runs/ }).click();
+      await first.page.getByRole('button', { name: /^Open / }).click();
+      archive = await downloadOf(first.page, 'Download checkpoint 1');
+    } finally {
+      await first.context.close();
+    }
+    expect(Object.keys(unzipSync(archive.bytes)).sort()).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz', 'config.json', 'kiln.json']);
+
+    const fresh = await openStudio(url, false);
+    try {
+      expect(await importZip(fresh.page, archive.name, archive.bytes)).toMatch(/^Imported .* as “.*\(imported\)”/);
+      await fresh.page.getByRole('button', { name: /^Open .*\(imported\)/ }).click();
+      await fresh.page.getByLabel('Train until epoch').fill('2');
+      await fresh.page.getByRole('button', { name: 'Resume from epoch 1' }).click();
+      await statusMatches(fresh.page, /Done/);
+      const log = await fresh.page.getByLabel('Experiment log').innerText();
+      expect(log).toContain('resumed from checkpoint 1');
+      expect(log).toMatch(/training ended after epoch 2: completed/);
+      expect(await chartPoints(fresh.page, 'train')).toBe(5); // epoch 2 only: the archive held no logs
+    } finally {
+      await fresh.context.close();
+    }
+  }, 240_000);
+
+  it('refuses_malicious_or_mismatched_archives_and_stores_nothing', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      const manifest = (version = 1) => strToU8(JSON.stringify({ format: 'kiln.archive', version, kind: 'run', name: 'x', createdAt: '' }));
+      const cases: [string, Record<string, Uint8Array>, RegExp][] = [
+        ['escape.zip', { 'kiln.json': manifest(), '../evil.log': strToU8('x') }, /escape\.zip: '\.\.\/evil\.log' is not a path of a run's artifact layout/],
+        ['absolute.zip', { 'kiln.json': manifest(), '/etc/passwd': strToU8('x') }, /absolute\.zip: '\/etc\/passwd' is not a path/],
+        ['future.zip', { 'kiln.json': manifest(9), 'config.json': strToU8('{}') }, /future\.zip: archive format version 9; this version of Kiln reads version 1/],
+        ['no-manifest.zip', { 'experiment.log': strToU8('x') }, /no-manifest\.zip: no kiln\.json/],
+        ['not-a-zip.zip', { }, /not a readable zip archive|no kiln\.json/],
+      ];
+      for (const [name, files, message] of cases) {
+        const bytes = name === 'not-a-zip.zip' ? strToU8('this is not a zip') : zipSync(files);
+        expect(await importZip(page, name, bytes)).toMatch(message);
+        await page.reload();
+      }
+      // Records that do not fit the model the config builds: a run of another architecture.
+      await startRun(page, { samples: 100, epochs: 1, backend: 'cpu' });
+      await statusMatches(page, /Done/);
+      await page.getByRole('tab', { name: /Runs/ }).click();
+      await page.getByRole('button', { name: /^Open / }).click();
+      const archive = await downloadOf(page, 'Download checkpoint 1');
+      const entries = unzipSync(archive.bytes);
+      const config = JSON.parse(strFromU8(entries['config.json']));
+      entries['config.json'] = strToU8(JSON.stringify({ ...config, model: { ...config.model, hidden: [64] } }));
+      expect(await importZip(page, 'other-model.zip', zipSync(entries))).toMatch(/other-model\.zip: checkpoint\/model-1\.mpk\.gz: weight 0 'dense1\/kernel': expected shape \[784,64\], record has \[784,128\]/);
+      await page.getByRole('tab', { name: /Runs/ }).click();
+      expect(await page.getByRole('tab', { name: 'Runs (1)' }).count()).toBe(1); // nothing was added
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it('a_tab_killed_mid_epoch_leaves_an_interrupted_run_that_resumes', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      await startRun(page, { samples: 600, epochs: 50, backend: 'cpu' });
+      await page.getByLabel('Experiment log').filter({ hasText: 'saved checkpoint 2' }).waitFor({ timeout: 120_000 });
+      const cdp = await context.newCDPSession(page);
+      // The renderer dies with its worker; the command itself never gets an answer.
+      await Promise.all([page.waitForEvent('crash'), cdp.send('Page.crash').catch(() => {}) && null]);
+      const reopened = await context.newPage();
+      await reopened.goto(url);
+      await reopened.getByRole('tab', { name: 'Runs (1)' }).click();
+      const item = reopened.locator('.runs li');
+      await item.filter({ hasText: 'interrupted' }).waitFor({ timeout: 30_000 });
+      expect(await item.innerText()).toMatch(/the tab closed during epoch \d+; completed epochs and checkpoints are kept/);
+      await reopened.getByRole('button', { name: /^Open / }).click();
+      const resume = reopened.getByRole('button', { name: /^Resume from epoch \d+$/ }).last();
+      const epoch = Number((await resume.innerText()).match(/\d+/)![0]);
+      expect(epoch).toBeGreaterThanOrEqual(2);
+      await reopened.getByLabel('Train until epoch').fill(String(epoch + 1));
+      await resume.click();
+      await statusMatches(reopened, /Done/);
+      expect(await reopened.getByLabel('Experiment log').innerText()).toContain(`resumed from checkpoint ${epoch}`);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+});
