@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync, zipSync, strToU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -50,6 +51,15 @@ describe('stored runs', () => {
       expect(files).toEqual(expected);
       const lines = strFromU8(unzipSync(bytes)['train/epoch-1/Loss.log']).trim().split('\n');
       expect(lines).toHaveLength(5); // 160 train items at batch 32
+
+      // The exported model is the TensorFlow.js layers format that tf.loadLayersModel reads.
+      const exported = unzipSync((await downloadOf(page, 'Export model 2')).bytes);
+      const json = JSON.parse(strFromU8(exported['model.json']));
+      expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+      const w = exported['weights.bin'];
+      const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }));
+      expect(model.countParams()).toBe(101_770);
+      expect((model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).shape).toEqual([1, 10]);
     } finally {
       await context.close();
     }

@@ -1,0 +1,68 @@
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { ARCHIVE_VERSION, inLayout, readArchive, zipArchive, type ArchiveManifest } from '../../src/store/archive';
+
+const manifest: ArchiveManifest = { format: 'kiln.archive', version: ARCHIVE_VERSION, kind: 'run', name: 'r', createdAt: '2026-11-27T00:00:00Z' };
+const kilnJson = strToU8(JSON.stringify(manifest));
+
+async function zipped(files: { path: string; data: Uint8Array }[]): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await zipArchive(manifest, files, (c) => parts.push(c));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+describe('archives', () => {
+  it('round_trips_a_run_tree_with_its_manifest', async () => {
+    const files = [
+      { path: 'experiment.log', data: strToU8('2026 INFO kiln::learner: hi\n') },
+      { path: 'checkpoint/model-1.mpk.gz', data: new Uint8Array([31, 139, 8, 0, 1, 2, 3]) },
+      { path: 'train/epoch-1/Loss.log', data: strToU8('0.5,64\n') },
+    ];
+    const { manifest: m, files: back } = readArchive(await zipped(files), 'run.zip');
+    expect(m).toEqual(manifest);
+    expect(back.map((f) => f.path)).toEqual(['checkpoint/model-1.mpk.gz', 'experiment.log', 'train/epoch-1/Loss.log']);
+    expect(back[0].data).toEqual(files[1].data);
+  });
+
+  it('streams_the_archive_in_several_chunks', async () => {
+    const chunks: Uint8Array[] = [];
+    await zipArchive(manifest, [{ path: 'experiment.log', data: new Uint8Array(200_000).fill(65) }], (c) => chunks.push(c));
+    expect(chunks.length).toBeGreaterThan(1);
+  });
+
+  it('accepts_only_paths_of_the_artifact_layout', () => {
+    for (const p of ['experiment.log', 'config.json', 'checkpoint/optim-12.mpk.gz', 'valid/epoch-3/Top-5_Accuracy.log']) expect(inLayout(p)).toBe(true);
+    for (const p of ['../x', 'checkpoint/model-0.mpk.gz', 'checkpoint/model-1.bin', 'train/epoch-1/a/b.log', 'notes.txt', 'train/Loss.log']) expect(inLayout(p)).toBe(false);
+  });
+
+  it('refuses_an_entry_over_the_size_limit_naming_it', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': new Uint8Array(2000) });
+    expect(() => readArchive(bytes, 'big.zip', { entryBytes: 1000, totalBytes: 10_000, entries: 10 })).toThrow("big.zip: 'experiment.log' is 2000 bytes, over the 1000-byte limit per entry");
+  });
+
+  it('refuses_an_archive_whose_total_unpacks_past_the_limit', () => {
+    const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`train/epoch-${i + 1}/Loss.log`, new Uint8Array(900)]));
+    const bytes = zipSync({ 'kiln.json': kilnJson, ...files });
+    expect(() => readArchive(bytes, 'many.zip', { entryBytes: 1000, totalBytes: 3000, entries: 100 })).toThrow('many.zip: unpacks to more than the 3000-byte limit');
+  });
+
+  it('refuses_too_many_entries', () => {
+    const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`train/epoch-${i + 1}/Loss.log`, new Uint8Array(1)]));
+    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, ...files }), 'n.zip', { entryBytes: 100, totalBytes: 1000, entries: 3 })).toThrow('n.zip: more than 3 entries');
+  });
+
+  it('refuses_paths_that_leave_the_run_and_unknown_versions', () => {
+    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, '../../etc/x.log': strToU8('x') }), 'a.zip')).toThrow("a.zip: '../../etc/x.log' is not a path of a run's artifact layout");
+    const v2 = strToU8(JSON.stringify({ ...manifest, version: 2 }));
+    expect(() => readArchive(zipSync({ 'kiln.json': v2 }), 'b.zip')).toThrow('b.zip: archive format version 2; this version of Kiln reads version 1');
+    expect(() => readArchive(strToU8('garbage'), 'c.zip')).toThrow(/c\.zip: not a readable zip archive/);
+  });
+
+  it('ignores_folder_entries', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'train/': new Uint8Array(0), 'train/epoch-1/Loss.log': strToU8('1,1\n') });
+    expect(Object.keys(unzipSync(bytes))).toContain('train/');
+    expect(readArchive(bytes, 'd.zip').files.map((f) => f.path)).toEqual(['train/epoch-1/Loss.log']);
+  });
+});
