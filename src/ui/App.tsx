@@ -140,7 +140,7 @@ export function App() {
       store.apply({ type: 'error', message: (e as Error).message });
     }
   };
-  const trainIterations = view.progress?.split === 'train' ? view.progress.iterationsTotal : undefined;
+  const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
     if (trainIterations && trainIterations !== chart.iterationsPerEpoch) setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations }));
   }, [trainIterations, chart.iterationsPerEpoch]);

@@ -29,6 +29,8 @@ export interface RunView {
   /** Latest value of every metric, numeric or not, per split. */
   readonly latest: Readonly<Record<'train' | 'valid', Readonly<Record<string, MetricPoint>>>>;
   readonly epochsDone: number;
+  /** Train iterations per epoch (from progress, or from a stored run's logs), for an iteration axis. */
+  readonly iterationsPerEpoch?: number;
   readonly checkpoints: readonly number[];
   readonly errors: readonly string[];
   /** Bumped on every change of the series or log, which are mutated in place for speed. */
@@ -87,10 +89,13 @@ export class RunStore {
    */
   load(run: { runId: string; runName: string; series: readonly MetricSeries[]; log: readonly string[]; epochsDone: number; checkpoints: readonly number[]; state: RunState; message?: string }): void {
     this.series.clear();
-    for (const s of run.series) this.series.set(s.name, { name: s.name, train: { ...s.train }, valid: { ...s.valid } });
+    // Loss first, as a live run registers it; then the rest by name.
+    const ordered = [...run.series].sort((a, b) => (a.name === 'Loss' ? -1 : b.name === 'Loss' ? 1 : a.name.localeCompare(b.name)));
+    for (const s of ordered) this.series.set(s.name, { name: s.name, train: { ...s.train }, valid: { ...s.valid } });
+    const firstEpoch = ordered[0]?.train.x.filter((x) => x <= 1).length;
     this.log.length = 0;
     this.log.push(...run.log);
-    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, checkpoints: [...run.checkpoints], errors: [] }, true);
+    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, iterationsPerEpoch: firstEpoch || undefined, checkpoints: [...run.checkpoints], errors: [] }, true);
   }
 
   /** Keeps the state but starts a resumed run's live part (errors and progress cleared). */
@@ -116,7 +121,7 @@ export class RunStore {
       case 'backend':
         return this.set({ backend: event.backend, skipped: event.skipped }, true);
       case 'progress':
-        return this.set({ progress: event.progress });
+        return this.set({ progress: event.progress, ...(event.progress.split === 'train' ? { iterationsPerEpoch: event.progress.iterationsTotal } : {}) });
       case 'metrics': {
         const latest = { ...this.view.latest[event.split] };
         for (const p of event.points) {

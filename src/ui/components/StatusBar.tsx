@@ -21,10 +21,12 @@ export function StatusBar({ view }: { view: RunView }) {
   return (
     <div className="status" role="status" aria-live="polite" data-state={view.state}>
       <span className={`state state-${view.state}`}>{labels[view.state]}</span>
-      <span className="backend" title={probe?.note}>
-        {view.backend ? `on ${view.backend}` : 'backend not chosen yet'}
-        {probe?.note && <small> ({probe.note})</small>}
-      </span>
+      {view.backend && (
+        <span className="backend" title={probe?.note}>
+          on {view.backend}
+          {probe?.note && <small> ({probe.note})</small>}
+        </span>
+      )}
       {view.backend && view.skipped.length > 0 && <small className="skipped">fell back from {view.skipped.join('; ')}</small>}
       {view.state === 'loading' && view.message && <span>{view.message}</span>}
       {p && active && (
