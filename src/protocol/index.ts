@@ -35,6 +35,8 @@ export type Command =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'export'; requestId: string; runId: string; what: ExportKind; epoch?: number }
+  /** Mirror runs started from now on into this folder (null: stop mirroring). */
+  | { type: 'mirror'; folder: FileSystemDirectoryHandle | null }
   /** An archive the user dropped; `bytes` is transferred, not copied. */
   | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer };
 

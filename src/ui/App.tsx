@@ -62,6 +62,7 @@ export function App() {
   const [runs, setRuns] = useState<RunRecord[]>([]);
   const [opened, setOpened] = useState<StoredRun | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [mirror, setMirror] = useState<string | null>(null);
   const { config, errors } = useMemo(() => parseForm(form), [form]);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
@@ -140,6 +141,20 @@ export function App() {
       store.apply({ type: 'error', message: (e as Error).message });
     }
   };
+  const mirrorRuns = async (on: boolean) => {
+    if (!on) {
+      client.mirrorTo(null);
+      return setMirror(null);
+    }
+    try {
+      const picker = (window as unknown as { showDirectoryPicker: (o: object) => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker;
+      const folder = await picker({ mode: 'readwrite', id: 'kiln-runs' });
+      client.mirrorTo(folder);
+      setMirror(folder.name || 'the chosen folder');
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') store.apply({ type: 'error', message: `could not use that folder: ${(e as Error).message}` });
+    }
+  };
   const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
     if (trainIterations && trainIterations !== chart.iterationsPerEpoch) setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations }));
@@ -177,7 +192,7 @@ export function App() {
               onImport={importFile}
             />
           )}
-          {tab === 'Storage' && kiln && <StoragePanel kiln={kiln} runs={runs} />}
+          {tab === 'Storage' && kiln && <StoragePanel kiln={kiln} runs={runs} mirror={mirror} onMirror={mirrorRuns} />}
         </div>
       </aside>
       <main>

@@ -60,6 +60,11 @@ export class TrainingClient {
     this.send({ type: 'start', runId, name, config, resumeFrom });
   }
 
+  /** Mirrors runs started from now on into a folder on disk (null stops it). */
+  mirrorTo(folder: FileSystemDirectoryHandle | null): void {
+    this.send({ type: 'mirror', folder });
+  }
+
   /** Builds a download of a stored run, checkpoint or model. */
   async exportFile(runId: string, what: ExportKind, epoch?: number): Promise<{ fileName: string; blob: Blob }> {
     const e = await this.ask<Extract<WorkerEvent, { type: 'file' }>>((requestId) => ({ type: 'export', requestId, runId, what, epoch }));

@@ -18,6 +18,7 @@ import { createModel } from '../train/model/presets';
 import { backendOrder, watchDeviceLoss } from './backends';
 import { loadMnist } from './mnist';
 import { WorkerRenderer } from './renderer';
+import { mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
 
 /** What a run needs from the worker around it. */
@@ -28,6 +29,8 @@ export interface RunContext {
   /** Continue the stored run from this checkpoint instead of starting it. */
   readonly resumeFrom?: number;
   readonly kiln: KilnDb;
+  /** A folder to mirror the run into (a subfolder named after the run). */
+  readonly mirror?: FileSystemDirectoryHandle | null;
   readonly probes: readonly BackendProbe[];
   readonly interrupter: TrainingInterrupter;
   readonly post: (event: WorkerEvent) => void;
@@ -72,13 +75,17 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   await kiln.putRun(record);
   post({ type: 'runs-changed', runId });
 
-  const store = guardedStore(kiln.store(runId), async (e) => {
+  const guarded = guardedStore(kiln.store(runId), async (e) => {
     post({ type: 'error', message: e.message });
     interrupter.pause();
     post({ type: 'state', state: 'paused', message: 'storage is full' });
     await interrupter.whilePaused();
     return !interrupter.stopRequested;
   });
+  const store = ctx.mirror
+    ? mirroredStore(guarded, await ctx.mirror.getDirectoryHandle(runId, { create: true }), (message) => post({ type: 'error', message }))
+    : guarded;
+  if (ctx.mirror) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
   const { train, valid } = dataLoaders(data, { batchSize: config.batchSize, validFraction: config.validFraction, seed: config.seed, limit: config.samples });
   const model = createModel(config.model, { inputShape: data.itemShape, outputs: data.numClasses! }, config.seed);

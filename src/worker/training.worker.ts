@@ -20,6 +20,7 @@ const ready: Promise<BackendProbe[]> = registerBackends().then(async () => {
 });
 const kiln = KilnDb.open();
 let current: TrainingInterrupter | null = null;
+let mirror: FileSystemDirectoryHandle | null = null;
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -29,7 +30,7 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
   const { runId } = command;
   try {
     const [probes, db] = await Promise.all([ready, kiln]);
-    const run = () => runTraining({ runId, name: command.name, config: parsed.data, resumeFrom: command.resumeFrom, kiln: db, probes, interrupter, post });
+    const run = () => runTraining({ runId, name: command.name, config: parsed.data, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post });
     const end = await navigator.locks.request(runLock(runId), run);
     post({ type: 'state', state: end.state, message: end.reason });
   } catch (e) {
@@ -76,6 +77,9 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         current.stop('stopped by the user');
         post({ type: 'state', state: 'stopping' });
       }
+      return;
+    case 'mirror':
+      mirror = command.folder;
       return;
     case 'export':
       void request(command.requestId, async () => {

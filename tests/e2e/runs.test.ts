@@ -155,3 +155,39 @@ describe('stored runs', () => {
     }
   }, 300_000);
 });
+
+describe('folder mirror', () => {
+  it('mirrors_a_new_run_into_the_chosen_folder_with_the_same_layout', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      // The origin-private file system stands in for the folder a person would pick.
+      await page.evaluate(() => {
+        (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = () => navigator.storage.getDirectory();
+      });
+      await page.getByRole('tab', { name: 'Storage' }).click();
+      await page.getByRole('button', { name: 'Mirror new runs to a folder…' }).click();
+      await page.getByText('New runs are mirrored to the folder').waitFor();
+      await startRun(page, { samples: 100, epochs: 1, backend: 'cpu' });
+      await statusMatches(page, /Done/);
+      await page.waitForTimeout(500); // the mirror trails the store by a write or two
+      const files = await page.evaluate(async () => {
+        const out: [string, number][] = [];
+        const walk = async (dir: FileSystemDirectoryHandle, prefix: string): Promise<void> => {
+          for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+            if (handle.kind === 'directory') await walk(handle as FileSystemDirectoryHandle, `${prefix}${name}/`);
+            else out.push([`${prefix}${name}`, (await (handle as FileSystemFileHandle).getFile()).size]);
+          }
+        };
+        await walk(await navigator.storage.getDirectory(), '');
+        return out;
+      });
+      const paths = files.map(([p]) => p.replace(/^run-[^/]+\//, '')).sort();
+      expect(paths).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz', 'config.json', 'experiment.log',
+        'train/epoch-1/Accuracy.log', 'train/epoch-1/Iteration_Speed.log', 'train/epoch-1/Learning_Rate.log', 'train/epoch-1/Loss.log', 'train/epoch-1/Tensor_Count.log',
+        'valid/epoch-1/Accuracy.log', 'valid/epoch-1/Loss.log']);
+      for (const [, size] of files) expect(size).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});

@@ -3,8 +3,22 @@ import type { KilnDb, RunRecord } from '../../store/idb';
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
-/** Bytes per run and in total, the origin's quota, and persistence (with a button to ask for it). */
-export function StoragePanel({ kiln, runs }: { kiln: KilnDb; runs: readonly RunRecord[] }) {
+interface Props {
+  readonly kiln: KilnDb;
+  readonly runs: readonly RunRecord[];
+  /** The folder new runs are mirrored into, if any. */
+  readonly mirror: string | null;
+  readonly onMirror: (on: boolean) => void;
+}
+
+/** Where the File System Access API lets the user pick a folder (Chrome). */
+const canMirror = () => typeof (window as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
+
+/**
+ * Bytes per run and in total, the origin's quota, persistence (with a button to ask for it), and
+ * the live mirror of new runs into a folder on disk.
+ */
+export function StoragePanel({ kiln, runs, mirror, onMirror }: Props) {
   const [estimate, setEstimate] = useState<StorageEstimate | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
   const [bytes, setBytes] = useState<Record<string, number>>({});
@@ -33,6 +47,22 @@ export function StoragePanel({ kiln, runs }: { kiln: KilnDb; runs: readonly RunR
           </button>
         )}
       </p>
+      {canMirror() && (
+        <p>
+          {mirror ? (
+            <>
+              New runs are mirrored to the folder <b>{mirror}</b>, one subfolder per run, same layout.{' '}
+              <button type="button" onClick={() => onMirror(false)}>
+                Stop mirroring
+              </button>
+            </>
+          ) : (
+            <button type="button" onClick={() => onMirror(true)}>
+              Mirror new runs to a folder…
+            </button>
+          )}
+        </p>
+      )}
       <table aria-label="Bytes per run">
         <tbody>
           {runs.map((r) => (
