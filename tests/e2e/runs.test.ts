@@ -135,7 +135,9 @@ describe('stored runs', () => {
       await page.getByLabel('Experiment log').filter({ hasText: 'saved checkpoint 2' }).waitFor({ timeout: 120_000 });
       const cdp = await context.newCDPSession(page);
       // The renderer dies with its worker; the command itself never gets an answer.
-      await Promise.all([page.waitForEvent('crash'), cdp.send('Page.crash').catch(() => {}) && null]);
+      const crashed = page.waitForEvent('crash');
+      void cdp.send('Page.crash').catch(() => {});
+      await crashed;
       const reopened = await context.newPage();
       await reopened.goto(url);
       await reopened.getByRole('tab', { name: 'Runs (1)' }).click();
