@@ -38,6 +38,9 @@ describe('stored runs', () => {
       await page.getByLabel('Run artifacts').waitFor();
       expect(await chartPoints(page, 'train')).toBe(live); // rebuilt from the stored logs
       expect(await chartPoints(page, 'valid')).toBeGreaterThan(0);
+      const summary = await page.getByLabel('Learner summary').innerText();
+      expect(summary).toContain('Learner summary: 2 epochs');
+      expect(summary).toMatch(/Valid\s+Accuracy/);
 
       const { name, bytes } = await downloadOf(page, 'Export run');
       expect(name).toMatch(/\.zip$/);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ExportKind } from '../../protocol/index';
 import type { StoredRun } from '../runs';
+import { SummaryTable } from './SummaryTable';
 
 interface Props {
   readonly run: StoredRun;
@@ -31,6 +32,7 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
           Train until epoch <input value={until} onChange={(e) => setUntil(e.target.value)} inputMode="numeric" size={4} />
         </label>
       </div>
+      <SummaryTable series={run.series} />
       <table className="checkpoints" aria-label="Checkpoints">
         <tbody>
           {run.record.checkpoints.map((n) => (
