@@ -66,7 +66,11 @@ export function App() {
   const { config, errors } = useMemo(() => parseForm(form), [form]);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
-  const refreshRuns = useCallback(async (db: KilnDb) => setRuns(await db.runs()), []);
+  // A transition too: the runs list changes at every epoch's end, while charts are drawing.
+  const refreshRuns = useCallback(async (db: KilnDb) => {
+    const list = await db.runs();
+    startTransition(() => setRuns(list));
+  }, []);
 
   useEffect(() => {
     void KilnDb.open().then(async (db) => {
