@@ -8,6 +8,7 @@ import {
 } from '../train/index';
 import { parseTrainArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
+import { registerNodeWebGpu } from './webgpu-node';
 
 /** The learning-rate schedule a flag names, over the run's optimizer steps. */
 function schedule(args: TrainArgs, steps: number): SchedulerConfigInput | number {
@@ -19,6 +20,7 @@ function schedule(args: TrainArgs, steps: number): SchedulerConfigInput | number
 /** `npm run train -- ...`: trains a preset on a built-in dataset into an artifact directory. */
 async function main(args: TrainArgs): Promise<void> {
   registerNodeBackends();
+  if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
   const started = Date.now();
   // Pick the backend before building anything, so the weights are created where they train.
   await selectBackend([args.backend]);
