@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerNodeBackends } from '../../src/cli/backends-node';
 import {
   BatchDataLoader,
   TensorBatcher,
@@ -163,10 +164,24 @@ describe('TensorDataset and selectRows', () => {
   });
 });
 
-describe('TensorBatcher', () => {
+/**
+ * cpu and wasm copy rows on the host (cpu into a fresh array per batch, wasm into one reused
+ * buffer); 'device' is the cpu backend registered under another name, so the batcher takes the
+ * GPU path: upload once, gather per batch.
+ */
+describe.each(['cpu', 'wasm', 'device'])('TensorBatcher on %s', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    registerNodeBackends();
+    if (!tf.findBackendFactory('device')) {
+      tf.registerBackend('device', tf.findBackendFactory('cpu')!);
+      tf.copyRegisteredKernels('cpu', 'device');
+    }
+    await tf.setBackend(backend);
     await tf.ready();
+  });
+
+  afterAll(async () => {
+    await tf.setBackend('cpu');
   });
 
   it('gathers_the_requested_rows', () => {
@@ -193,6 +208,15 @@ describe('TensorBatcher', () => {
     batcher.dispose();
   });
 
+  it('a_later_batch_never_changes_an_earlier_one_whatever_its_size', () => {
+    const batcher = new TensorBatcher(toyData(10));
+    const rows = (b: { x: tf.Tensor }) => Array.from(b.x.dataSync()).filter((_, i) => i % 6 === 0).map((v) => v / 100);
+    const batches = [[1, 2, 3], [4, 5], [6, 7, 8, 9, 0]].map((r) => batcher.batch(Int32Array.from(r)));
+    expect(batches.map(rows)).toEqual([[1, 2, 3], [4, 5], [6, 7, 8, 9, 0]]);
+    batches.forEach((b) => tf.dispose([b.x, b.y]));
+    batcher.dispose();
+  });
+
   it('tensor_count_does_not_grow_across_epochs', () => {
     const { train, valid } = dataLoaders(toyData(90), { batchSize: 8, validFraction: 0.2, seed: 1 });
     const runEpoch = (epoch: number) => {
@@ -206,9 +230,12 @@ describe('TensorBatcher', () => {
     expect(tf.memory().numTensors).toBe(after);
     train.dispose();
     valid.dispose();
-    expect(tf.memory().numTensors).toBe(after - 4);
+    // Only the device path keeps anything between batches: x and y of each loader.
+    expect(tf.memory().numTensors).toBe(after - (backend === 'device' ? 4 : 0));
   });
+});
 
+describe('dataLoaders', () => {
   it('data_loaders_limit_split_and_shuffle_train_only', () => {
     const { train, valid, trainData, validData } = dataLoaders(toyData(100), {
       batchSize: 16, validFraction: 0.25, seed: 3, limit: 60,

@@ -7,6 +7,7 @@ import type { Optimizer, Param } from '../optim/base';
 import type { MetricsRenderer } from '../renderer/base';
 import { Rng } from '../rng';
 import type { LrScheduler } from '../schedule/base';
+import { useFastKernels } from '../step/kernels';
 import { TfjsStepEngine } from '../step/tfjs';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
@@ -79,6 +80,7 @@ export class Learner<B, M> {
       const device = await selectBackend(c.devices);
       for (const s of device.skipped) await c.log.write('WARN', 'learner', `backend skipped: ${s}`);
       await c.log.info('learner', `backend ${device.backend}, engine ${engine.name} (the tfjs step runs every model on every backend)`);
+      for (const k of useFastKernels(device.backend)) await c.log.info('learner', `kernel speed-up: ${k}`);
       await c.log.info('learner', `model: ${step.describe()}`);
       await c.log.info('learner', `optimizer ${JSON.stringify(optimizer.config)}; lr schedule ${JSON.stringify(scheduler.config)}`);
       await c.log.info('learner', `epochs ${c.numEpochs}, batch size ${train.batchSize}, train ${train.numItems} items, valid ${valid.numItems} items, gradient accumulation ${c.gradAccumulation}, seed ${c.seed}`);
@@ -124,6 +126,7 @@ export class Learner<B, M> {
       c.renderer.end(undefined, `failed: ${message}`);
       throw e;
     } finally {
+      processor.dispose();
       engine.dispose();
       if (c.ownsOptimizer) optimizer.dispose();
     }

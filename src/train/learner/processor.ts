@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Metric, MetricEntry, MetricMetadata, Split, StepOutput } from '../metric/base';
-import type { MetricLogger } from '../logger/base';
+import type { MetricLogger, NumericValue } from '../logger/base';
 import { epochMean } from '../logger/base';
 import type { MetricsRenderer, TrainingProgress } from '../renderer/base';
-import type { PendingStats, StatsFn } from '../step/base';
+import type { StatsFn, StepStats } from '../step/base';
 import type { MetricHistory } from './history';
+import { StatsReader, type StatsSlot } from './stats-reader';
 
 /** A metric as registered with the builder; numeric ones are plotted. */
 export interface RegisteredMetric {
@@ -14,7 +15,7 @@ export interface RegisteredMetric {
 
 interface Pending {
   readonly split: Split;
-  readonly stats: PendingStats;
+  readonly slot: StatsSlot;
   readonly sizes: readonly number[];
   readonly meta: MetricMetadata;
   readonly progress: TrainingProgress;
@@ -23,31 +24,37 @@ interface Pending {
 
 /**
  * Routes each iteration to metrics, loggers and the renderer (Burn's event processor). Metric
- * statistics arrive asynchronously; at most `lag` iterations are in flight, and they are
- * processed strictly in order, so the logs read as if every value were read at once.
+ * statistics come back asynchronously, read in groups (StatsReader); iterations are processed
+ * strictly in order as soon as their values are in, and the loop waits only once more than `lag`
+ * are in flight, so the logs read as if every value were read at once.
  */
 export class EventProcessor {
   private readonly queue: Pending[] = [];
   private readonly lastSizes: Record<Split, number[]> = { train: [], valid: [] };
+  private readonly reader = new StatsReader();
+  /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
+  private readonly epochValues: Record<Split, Map<string, NumericValue[]>> = { train: new Map(), valid: new Map() };
 
   constructor(
     private readonly metrics: Record<Split, readonly RegisteredMetric[]>,
     private readonly loggers: Record<Split, MetricLogger>,
     private readonly renderer: MetricsRenderer,
     readonly history: MetricHistory,
-    private readonly lag = 4,
+    private readonly lag = 16,
   ) {}
 
-  /** The function the step engine calls to build one split's statistics tensor. */
+  /** The function the step engine calls to build one split's statistics (1-D float32 parts, concatenated only when read). */
   statsFn(split: Split): StatsFn {
     return (out: StepOutput) => {
       const parts: tf.Tensor[] = [];
       this.lastSizes[split] = this.metrics[split].map(({ metric }) => {
         const s = metric.stats(out);
-        if (s) parts.push(s.reshape([-1]).toFloat());
-        return s ? s.size : 0;
+        if (!s) return 0;
+        const flat = s.rank === 1 ? s : s.reshape([-1]);
+        parts.push(flat.dtype === 'float32' ? flat : flat.toFloat());
+        return s.size;
       });
-      return parts.length ? tf.concat(parts) : null;
+      return parts;
     };
   }
 
@@ -58,32 +65,39 @@ export class EventProcessor {
 
   /** Starts an epoch in both loggers. */
   async beginEpoch(epoch: number): Promise<void> {
+    for (const split of ['train', 'valid'] as const) this.epochValues[split].clear();
     await Promise.all([this.loggers.train.beginEpoch(epoch), this.loggers.valid.beginEpoch(epoch)]);
   }
 
-  /** Queues an iteration; waits for the oldest one once more than `lag` are in flight. */
-  async push(split: Split, stats: PendingStats, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
-    this.queue.push({ split, stats, sizes: this.lastSizes[split], meta, progress, batchSize });
+  /** Queues an iteration (taking ownership of its stats); handles those whose values are in; waits once more than `lag` are in flight. */
+  async push(split: Split, stats: StepStats, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
+    this.queue.push({ split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
+    while (this.queue.length && StatsReader.landed(this.queue[0].slot)) await this.processOldest();
     while (this.queue.length > this.lag) await this.processOldest();
   }
 
   /** Processes every queued iteration. */
   async drain(): Promise<void> {
+    this.reader.flush();
     while (this.queue.length) await this.processOldest();
   }
 
   private async processOldest(): Promise<void> {
     const item = this.queue[0];
-    const values = item.stats ? await item.stats : null;
+    const values = await this.reader.values(item.slot);
     this.queue.shift();
-    let offset = 0;
+    let offset = item.slot.offset;
     const entries: MetricEntry[] = [];
     const numeric: boolean[] = [];
     this.metrics[item.split].forEach(({ metric, numeric: isNumeric }, i) => {
       const n = item.sizes[i] ?? 0;
-      entries.push(metric.update(n && values ? values.subarray(offset, offset + n) : null, item.batchSize, item.meta));
+      const entry = metric.update(n && values ? values.subarray(offset, offset + n) : null, item.batchSize, item.meta);
+      entries.push(entry);
       numeric.push(isNumeric);
       offset += n;
+      const list = this.epochValues[item.split].get(metric.name);
+      if (list) list.push({ value: entry.value, count: entry.count });
+      else this.epochValues[item.split].set(metric.name, [{ value: entry.value, count: entry.count }]);
     });
     this.loggers[item.split].log(entries, item.meta.epoch);
     this.renderer.update(item.split, item.progress, entries.map((entry, i) => ({ entry, numeric: numeric[i] })));
@@ -95,7 +109,7 @@ export class EventProcessor {
     for (const split of ['train', 'valid'] as const) {
       await this.loggers[split].flush();
       for (const { metric } of this.metrics[split]) {
-        const mean = epochMean(await this.loggers[split].readNumeric(metric.name, epoch));
+        const mean = epochMean(this.epochValues[split].get(metric.name) ?? []);
         if (mean !== undefined) this.history.record(split, metric.name, epoch, mean);
         metric.clear();
       }
@@ -112,5 +126,10 @@ export class EventProcessor {
         }
       }
     }
+  }
+
+  /** Frees statistics still queued (a fit that failed mid-epoch). */
+  dispose(): void {
+    this.reader.dispose();
   }
 }

@@ -3,7 +3,9 @@ import type { StepOutput } from './base';
 
 /** Target class indices [batch] (int32), accepting one-hot targets too. */
 export function targetClasses(out: StepOutput): tf.Tensor1D {
-  return (out.targets.rank > 1 ? tf.argMax(out.targets, -1) : out.targets.toInt()) as tf.Tensor1D;
+  if (out.targets.rank > 1) return tf.argMax(out.targets, -1) as tf.Tensor1D;
+  // A cast to the same dtype would still copy.
+  return (out.targets.dtype === 'int32' ? out.targets : out.targets.toInt()) as tf.Tensor1D;
 }
 
 /**

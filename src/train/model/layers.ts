@@ -66,7 +66,8 @@ class ClassificationStep extends LayersStep {
   forward(batch: Batch, training: boolean): StepOutput {
     const output = this.apply(batch, training);
     const classes = output.shape[output.rank - 1]!;
-    const targets = (batch.y.rank > 1 ? tf.argMax(batch.y, -1) : batch.y).toInt();
+    const indices = batch.y.rank > 1 ? tf.argMax(batch.y, -1) : batch.y;
+    const targets = indices.dtype === 'int32' ? indices : indices.toInt(); // a same-dtype cast would still copy
     if (classes === 1) {
       const labels = targets.reshape(output.shape).toFloat();
       const loss = this.probabilities

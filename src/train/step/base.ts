@@ -1,11 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { StepOutput } from '../metric/base';
 
-/** Turns a step's output into one small tensor of metric statistics (built by the processor). */
-export type StatsFn = (out: StepOutput) => tf.Tensor | null;
+/**
+ * A step's metric statistics, still on the device: small 1-D float32 tensors, one per metric that
+ * has any (none when no metric needs any). The processor takes ownership: it reads several steps'
+ * statistics back with one concat and one asynchronous read and frees them, so the loop never
+ * waits on the device.
+ */
+export type StepStats = tf.Tensor[];
 
-/** Per-batch statistics on their way back from the device, or null when no metric needs any. */
-export type PendingStats = Promise<Float32Array> | null;
+/** Turns a step's output into its statistics (built by the processor). */
+export type StatsFn = (out: StepOutput) => StepStats;
 
 /**
  * Runs training and validation steps. The learner's loop is engine-agnostic: the tfjs engine
@@ -19,9 +24,9 @@ export interface StepEngine<B> {
    * Forward and backward pass on a batch; gradients accumulate until `apply` is given, then the
    * optimizer takes one step with their mean (weighted by batch size) at learning rate `apply.lr`.
    */
-  train(batch: B, apply: { lr: number } | null): PendingStats;
+  train(batch: B, apply: { lr: number } | null): StepStats;
   /** Forward pass only. */
-  valid(batch: B): PendingStats;
+  valid(batch: B): StepStats;
   /** Makes the model's tfjs variables current (a compiled engine copies its weights back). */
   sync(): Promise<void>;
   /** Frees what the engine allocated (accumulated gradients, buffers). */

@@ -1,39 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainStep } from '../model/base';
 import type { Optimizer } from '../optim/base';
-import type { PendingStats, StatsFn, StepEngine } from './base';
-
-/** Reads stats back without blocking the loop; the processor awaits them a few steps later. */
-function readBack(stats: tf.Tensor | null): PendingStats {
-  if (!stats) return null;
-  const pending = stats.data() as Promise<Float32Array>;
-  // The read is already queued, so the tensor can go now; tfjs keeps the data until it lands.
-  return pending.finally(() => stats.dispose());
-}
+import type { StatsFn, StepEngine, StepStats } from './base';
 
 /** The tfjs step: tf.variableGrads over the model's forward pass, on any backend. */
 export class TfjsStepEngine<B> implements StepEngine<B> {
   readonly name = 'tfjs';
   private accumulated: tf.Tensor[] | null = null;
   private accumulatedItems = 0;
+  /** The params' variables, in order: the step differentiates with respect to them. */
+  private readonly vars: tf.Variable[];
 
   constructor(
     private readonly step: TrainStep<B>,
     private readonly optimizer: Optimizer,
     private readonly trainStats: StatsFn,
     private readonly validStats: StatsFn,
-  ) {}
+  ) {
+    this.vars = step.params.map((p) => p.variable);
+  }
 
-  train(batch: B, apply: { lr: number } | null): PendingStats {
-    const vars = this.step.params.map((p) => p.variable);
-    let stats: tf.Tensor | null = null;
+  train(batch: B, apply: { lr: number } | null): StepStats {
+    const { vars } = this;
+    let stats: StepStats = [];
     let size = 0;
     const grads = tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
         const out = this.step.forward(batch, true);
         size = out.batchSize;
-        const s = this.trainStats(out);
-        stats = s && tf.keep(s);
+        stats = this.trainStats(out).map((s) => tf.keep(s));
         return out.loss;
       }, vars);
       return vars.map((v) => grads[v.name]);
@@ -43,7 +38,7 @@ export class TfjsStepEngine<B> implements StepEngine<B> {
       this.optimizer.apply(this.step.params, mean, apply.lr);
       tf.dispose(mean);
     }
-    return readBack(stats);
+    return stats;
   }
 
   /**
@@ -68,13 +63,8 @@ export class TfjsStepEngine<B> implements StepEngine<B> {
     return mean;
   }
 
-  valid(batch: B): PendingStats {
-    let stats: tf.Tensor | null = null;
-    tf.tidy(() => {
-      stats = this.validStats(this.step.forward(batch, false));
-      if (stats) tf.keep(stats);
-    });
-    return readBack(stats);
+  valid(batch: B): StepStats {
+    return tf.tidy(() => this.validStats(this.step.forward(batch, false)));
   }
 
   async sync(): Promise<void> {}

@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { BACKENDS } from './backends';
+import { CASES, type BenchCase } from './cases';
+
+/** The bench's flags, validated. */
+export interface BenchArgs {
+  readonly quick: boolean;
+  readonly json: string | null;
+  readonly backends: readonly string[];
+  readonly cases: readonly BenchCase['id'][];
+}
+
+/** Splits a comma list and checks every name against the known ones. */
+function list<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
+  if (value === undefined) return [...known];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.find((n) => !known.includes(n as T));
+  if (bad !== undefined || !names.length) throw new Error(`--${flag}: expected a comma list of ${known.join(', ')} (got '${value}')`);
+  return names as T[];
+}
+
+/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b]`; errors are one line. */
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  let values: { quick?: boolean; json?: string; backends?: string; cases?: string };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: { quick: { type: 'boolean' }, json: { type: 'string' }, backends: { type: 'string' }, cases: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new Error((e as Error).message.split('\n')[0]);
+  }
+  if (values.json === '') throw new Error('--json: expected a file path');
+  return {
+    quick: values.quick ?? false,
+    json: values.json ?? null,
+    backends: list('backends', values.backends, BACKENDS.map((b) => b.name)),
+    cases: list('cases', values.cases, CASES.map((c) => c.id)),
+  };
+}

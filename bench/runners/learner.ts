@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { TensorBatcher } from '../../src/data/batcher';
+import { BatchDataLoader } from '../../src/data/dataloader';
+import { numItems, selectRows } from '../../src/data/dataset';
+import type { ArtifactStore } from '../../src/store/base';
+import { LearnerBuilder } from '../../src/train/learner/builder';
+import { AccuracyMetric } from '../../src/train/metric/accuracy';
+import { LossMetric } from '../../src/train/metric/loss';
+import type { Split } from '../../src/train/metric/base';
+import { createOptimizer } from '../../src/train/optim/create';
+import type { MetricsRenderer, MetricState } from '../../src/train/renderer/base';
+import { buildModel, LR, maxGrowth, now, type RunnerInput, type RunnerResult } from './base';
+
+/** Checkpoint cost per epoch, measured inside the learner's run. */
+export interface CheckpointStats {
+  /** Mean milliseconds from an epoch's end to its checkpoint being saved (read-back, encode, write, prune). */
+  readonly saveMs: number;
+  /** Bytes of one checkpoint's three files. */
+  readonly bytes: number;
+  /** saveMs as a share of a training epoch, in percent. */
+  readonly pctOfEpoch: number;
+}
+
+/** The learner's measurements, with its checkpoints. */
+export interface LearnerResult extends RunnerResult {
+  readonly checkpoint: CheckpointStats;
+}
+
+/** A renderer that only takes the times the bench needs: epoch ends, checkpoint saves, the loss. */
+class ProbeRenderer implements MetricsRenderer {
+  readonly epochEnds: number[] = [];
+  readonly tensors: number[] = [];
+  readonly saves: number[] = [];
+  loss = NaN;
+
+  update(_split: Split, _progress: unknown, metrics: readonly MetricState[]): void {
+    const loss = metrics.find((m) => m.entry.name === 'Loss');
+    if (loss) this.loss = loss.entry.running;
+  }
+
+  epochEnd(): void {
+    this.epochEnds.push(now());
+    this.tensors.push(tf.memory().numTensors);
+  }
+
+  checkpoint(_epoch: number, action: 'saved' | 'deleted'): void {
+    if (action === 'saved') this.saves.push(now());
+  }
+
+  log(): void {}
+
+  end(): void {}
+}
+
+/**
+ * (a) `learner.fit` as a user sets it up: Loss and Accuracy on train, the file logger and the file
+ * checkpointer on, Kiln's Adam. No validation split (the other two validate nothing either).
+ * Checkpoint time is measured per epoch and reported apart from samples/s.
+ */
+export async function runLearner(input: RunnerInput, makeStore: () => ArtifactStore): Promise<LearnerResult> {
+  const { data, epochs, seed, backend, benchCase } = input;
+  const { batch } = benchCase;
+  const model = buildModel(input);
+  const optimizer = createOptimizer({ type: 'adam' });
+  const builder = (store: ArtifactStore, renderer: MetricsRenderer) =>
+    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).seed(seed);
+  const loader = (rows: typeof data, shuffle: boolean) => new BatchDataLoader(numItems(rows), new TensorBatcher(rows), { batchSize: batch, shuffle, seed: shuffle ? seed : undefined });
+  const none = loader(selectRows(data, []), false);
+  const warm = loader(selectRows(data, Int32Array.from({ length: batch }, (_, i) => i)), false);
+  const train = loader(data, true);
+  try {
+    let start = now();
+    await builder(makeStore(), new ProbeRenderer()).build(model, optimizer, LR).fit(warm, none);
+    const firstStepMs = now() - start;
+    const store = makeStore();
+    const probe = new ProbeRenderer();
+    start = now();
+    await builder(store, probe).withFileCheckpointer().numEpochs(epochs).build(model, optimizer, LR).fit(train, none);
+    const ms = now() - start;
+    const saveMs = probe.saves.map((t, i) => t - probe.epochEnds[i]);
+    const totalSaveMs = saveMs.reduce((a, b) => a + b, 0);
+    const trainMs = ms - totalSaveMs;
+    const files = (await store.list('checkpoint/')).filter((p) => p.endsWith(`-${epochs}.mpk.gz`));
+    const bytes = (await Promise.all(files.map((p) => store.read(p)))).reduce((a, f) => a + (f?.byteLength ?? 0), 0);
+    return {
+      samplesPerSec: (epochs * numItems(data) * 1000) / trainMs,
+      firstStepMs,
+      tensorGrowthPerEpoch: maxGrowth(probe.tensors),
+      finalLoss: probe.loss,
+      checkpoint: { saveMs: totalSaveMs / saveMs.length, bytes, pctOfEpoch: (100 * totalSaveMs) / trainMs },
+    };
+  } finally {
+    [none, warm, train].forEach((l) => l.dispose());
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { median, roundOrder, summarize, type Round } from '../../bench/aggregate';
+import { parseBenchArgs } from '../../bench/args';
+import { planFor } from '../../bench/cases';
+import { formatTable, skippedCase, type BenchReport } from '../../bench/report';
+
+const runner = (samplesPerSec: number, tensors = 0) => ({ samplesPerSec, firstStepMs: 10, tensorGrowthPerEpoch: tensors, finalLoss: 0.5 });
+const round = (a: number, b: number, c: number, tensors = 0): Round => ({
+  learner: { ...runner(a, tensors), checkpoint: { saveMs: 20, bytes: 2048, pctOfEpoch: 2 } },
+  handLoop: runner(b),
+  modelFit: runner(c),
+});
+
+describe('bench helpers', () => {
+  it('parses_flags_and_rejects_unknown_backends_or_cases_in_one_line', () => {
+    expect(parseBenchArgs([])).toMatchObject({ quick: false, json: null, cases: ['mlp', 'mlp-wide', 'cnn'] });
+    expect(parseBenchArgs(['--quick', '--json', 'out.json', '--backends', 'cpu,chromium-webgl', '--cases', 'cnn'])).toEqual({
+      quick: true, json: 'out.json', backends: ['cpu', 'chromium-webgl'], cases: ['cnn'],
+    });
+    expect(() => parseBenchArgs(['--backends', 'cpu,cuda'])).toThrow(/^--backends: expected a comma list of cpu, wasm, webgpu, chromium-webgpu, chromium-webgl \(got 'cpu,cuda'\)$/);
+    expect(() => parseBenchArgs(['--bogus'])).toThrow(/^Unknown option '--bogus'/);
+  });
+
+  it('quick_skips_the_slow_cpu_cases_with_a_reason', () => {
+    expect(planFor('cpu', 'cnn', true)).toEqual({ skip: expect.stringContaining('not in --quick') });
+    expect(planFor('cpu', 'cnn', false)).toMatchObject({ epochs: 2 });
+    expect(planFor('chromium-webgl', 'mlp-wide', false)).toEqual({ skip: expect.stringContaining('SwiftShader') });
+  });
+
+  it('summarizes_rounds_as_medians_and_paired_ratios', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(roundOrder(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
+    const s = summarize([round(100, 100, 50), round(90, 100, 60, 3), round(200, 150, 100)]);
+    expect(s.samplesPerSec).toEqual({ learner: 100, handLoop: 100, modelFit: 60 });
+    expect(s.learnerVsHandLoop).toBe(1); // medians of 1, 0.9, 1.333…
+    expect(s.learnerVsModelFit).toBe(2); // medians of 2, 1.5, 2
+    expect(s.tensorGrowthPerEpoch.learner).toBe(3); // the worst round, not the median
+    expect(s.checkpoint).toEqual({ saveMs: 20, bytes: 2048, pctOfEpoch: 2 });
+  });
+
+  it('writes_the_issue_json_shape_and_names_what_did_not_run', () => {
+    const skipped = skippedCase('cpu', 'CNN', 256, 'not in --quick');
+    expect(skipped).toMatchObject({ backend: 'cpu', model: 'CNN', batch: 256, learner: null, handLoop: null, modelFit: null });
+    const report: BenchReport = {
+      date: '2026-01-01T00:00:00.000Z', command: 'npm run bench', machine: '2 cores', fairness: [],
+      cases: [{ ...skippedCase('wasm', 'MLP', 64, ''), skipped: undefined, learner: 1500, handLoop: 1000, modelFit: 800, learnerVsHandLoop: 1.5, learnerVsModelFit: 1.875 }, skipped],
+      notRun: [{ backend: 'webgpu (Node)', reason: 'no adapter' }],
+    };
+    const lines = formatTable(report).split('\n');
+    expect(lines[1]).toMatch(/^backend\s+model\s+batch\s+\(a\) learner/);
+    expect(lines[2]).toMatch(/^wasm\s+MLP\s+64\s+1500\s+1000\s+800\s+1\.500\s+1\.875/);
+    expect(lines).toContain('cpu CNN (batch 256): skipped: not in --quick');
+    expect(lines).toContain('webgpu (Node): not run: no adapter');
+    expect(JSON.parse(JSON.stringify(report)).cases[0]).toMatchObject({ backend: 'wasm', model: 'MLP', batch: 64, learner: 1500, handLoop: 1000, modelFit: 800 });
+  });
+});
