@@ -9,23 +9,9 @@ import type { BenchBackend } from '../backends';
 import { CASES } from '../cases';
 import { skippedCase, type CaseResult } from '../report';
 import type { KilnBench } from './main';
+import { CHROMIUM, chromiumFlags } from '../../scripts/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('.', import.meta.url));
-
-/** The flags tests/e2e/browser.ts launches Debian chromium with, plus a collectable heap (gc() between runners). */
-function flags(webgpu: boolean): string[] {
-  return [
-    '--no-sandbox',
-    ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--js-flags=--expose-gc',
-  ];
-}
 
 /** Every case of a backend as skipped with one reason. */
 const skipAll = (b: BenchBackend, args: BenchArgs, reason: string) =>
@@ -34,7 +20,7 @@ const skipAll = (b: BenchBackend, args: BenchArgs, reason: string) =>
 /** Runs one backend's cases in a fresh chromium profile (a backend per browser, so they share no state). */
 async function runInChromium(url: string, b: BenchBackend, args: BenchArgs): Promise<CaseResult[]> {
   const profile = mkdtempSync(join(tmpdir(), 'kiln-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: flags(b.tfBackend === 'webgpu') });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(b.tfBackend === 'webgpu', '--js-flags=--expose-gc') });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => m.type() === 'log' && console.log(m.text()));

@@ -2,26 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-/** Chromium's flags for tests here: no network chatter, WebGPU on (SwiftShader) unless `webgpu: false`. */
-function flags(webgpu: boolean): string[] {
-  return [
-    '--no-sandbox',
-    ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ];
-}
+import { CHROMIUM, chromiumFlags } from '../../scripts/chromium';
 
 /** A fresh Debian chromium profile with a page that records long tasks into `window.__longTasks`. */
 export async function openStudio(url: string, webgpu: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-chromium-')), {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
-    args: flags(webgpu),
+    args: chromiumFlags(webgpu),
     viewport: { width: 1280, height: 900 },
   });
   await context.addInitScript(() => {
