@@ -132,8 +132,12 @@ export function dataLoaders(data: TensorData, opts: DataLoadersOptions): DataLoa
   const split = isClassification(rows)
     ? stratifiedSplit(rows.y, opts.validFraction, opts.seed)
     : randomSplit(numItems(rows), opts.validFraction, opts.seed);
-  const trainData = selectRows(rows, split.train);
-  const validData = selectRows(rows, split.valid);
+  return splitLoaders(selectRows(rows, split.train), selectRows(rows, split.valid), opts);
+}
+
+/** Loaders over a split made already (a dataset prepared with its split, or train/ and valid/ folders); only train shuffles. */
+export function splitLoaders(trainData: TensorData, validData: TensorData, opts: Pick<DataLoadersOptions, 'batchSize' | 'seed' | 'dropLast'>): DataLoaders {
+  checkBatchSize(opts.batchSize);
   const train = new BatchDataLoader(numItems(trainData), new TensorBatcher(trainData), {
     batchSize: opts.batchSize,
     shuffle: true,

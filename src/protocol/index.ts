@@ -1,10 +1,12 @@
-import type { RunConfig } from './run-config';
+import type { DatasetCard } from '../data/card';
+import type { PickedFiles } from '../data/images/picked';
+import type { DatasetConfig, RunConfig } from './run-config';
 
 /**
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -38,7 +40,14 @@ export type Command =
   /** Mirror runs started from now on into this folder (null: stop mirroring). */
   | { type: 'mirror'; folder: FileSystemDirectoryHandle | null }
   /** An archive the user dropped; `bytes` is transferred, not copied. */
-  | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer };
+  | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer }
+  /**
+   * Reads a dropped or picked CSV/TSV, zip or folder (Files travel by reference); answered by
+   * `dataset-card` with suggested choices, or an error. A new open cancels one in progress.
+   */
+  | { type: 'dataset-open'; requestId: string; picked: PickedFiles; encoding?: 'utf-8' | 'latin1' }
+  /** The card for these choices (label, task, image size…) of the open or built-in dataset. */
+  | { type: 'dataset-card'; requestId: string; dataset: DatasetConfig; validFraction: number; seed: number };
 
 /** One metric value of one iteration. */
 export interface MetricPoint {
@@ -78,7 +87,14 @@ export type WorkerEvent =
   /** An export: the archive in parts (transferred), for a Blob. */
   | { type: 'file'; requestId: string; fileName: string; parts: ArrayBuffer[] }
   | { type: 'imported'; requestId: string; runId: string; name: string }
-  /** A request failed (`requestId` absent: the run itself). */
-  | { type: 'error'; message: string; requestId?: string };
+  /** Reading or decoding a dataset: `done` of `total` bytes or images. */
+  | { type: 'dataset-progress'; requestId: string; phase: string; done: number; total: number }
+  /** A dataset's card; after `dataset-open`, with the choices the studio suggests. */
+  | { type: 'dataset-card'; requestId: string; card: DatasetCard; suggested?: DatasetConfig }
+  /**
+   * A request failed (`requestId` absent: the run itself). `code: 'not-utf8'`: a table that is not
+   * UTF-8, which can be read again as Latin-1.
+   */
+  | { type: 'error'; message: string; requestId?: string; code?: 'not-utf8' };
 
-export type { RunConfig } from './run-config';
+export type { DatasetConfig, RunConfig } from './run-config';

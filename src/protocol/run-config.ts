@@ -15,11 +15,50 @@ export const ScheduleChoiceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('warmup-cosine'), warmupEpochs: z.number().positive(), minLr: z.number().min(0) }),
 ]);
 
+/** Image sizes the studio offers for a dropped image folder: default 28×28 gray, or 32×32 RGB. */
+export const IMAGE_SIZES = [16, 28, 32, 48, 64, 96] as const;
+
+/**
+ * Where a run's data comes from. `mnist` and `iris` ship with the studio; `table` and `images`
+ * name what the user dropped (the prepared data is stored with the run under `dataset/`, so a
+ * run resumes without the original files).
+ */
+export const DatasetConfigSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('mnist'),
+    /** Use the first N digits (10,000 for all of MNIST). */
+    samples: z.number().int().min(20, 'use at least 20 samples').max(10_000, 'MNIST has 10,000 samples'),
+  }),
+  z.strictObject({ type: z.literal('iris') }),
+  z.strictObject({
+    type: z.literal('table'),
+    /** The file's name, as dropped. */
+    file: z.string().min(1),
+    /** The column to predict. */
+    label: z.string().min(1),
+    task: z.enum(['classification', 'regression']),
+    /** Rows with missing values: dropped, or filled with the training split's mean / most frequent value. */
+    missing: z.enum(['drop', 'fill']),
+    /** How the file was decoded (a file that is not UTF-8 can be read as Latin-1). */
+    encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+  }),
+  z.strictObject({
+    type: z.literal('images'),
+    /** The folder or zip, as dropped. */
+    source: z.string().min(1),
+    size: z.number().int().min(8, 'at least 8 pixels').max(256, 'at most 256 pixels'),
+    channels: z.union([z.literal(1), z.literal(3)]),
+    /** 'crop': centre-crop to a square, then resize; 'pad': letterbox with black. */
+    fit: z.enum(['crop', 'pad']),
+  }),
+]);
+
+/** A validated dataset choice. */
+export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
+
 /** Everything a run needs, as plain data: validated once in the UI, again in the worker, saved with the run. */
-export const RunConfigSchema = z.strictObject({
-  dataset: z.literal('mnist'),
-  /** Use the first N samples of the dataset (10,000 for all of MNIST). */
-  samples: z.number().int().min(20, 'use at least 20 samples').max(10_000, 'MNIST has 10,000 samples'),
+const RunConfigObject = z.strictObject({
+  dataset: DatasetConfigSchema,
   validFraction: z.number().min(0.05, 'hold out at least 5%').max(0.5, 'hold out at most 50%'),
   model: ModelConfigSchema,
   optimizer: OptimizerConfigSchema,
@@ -33,13 +72,25 @@ export const RunConfigSchema = z.strictObject({
   backend: z.enum(BACKENDS),
 });
 
+/**
+ * Config files written before datasets were a choice had `dataset: 'mnist'` and a top-level
+ * `samples`; they read as `dataset: { type: 'mnist', samples }` (docs/FORMATS.md, config.json).
+ */
+export function migrateRunConfig(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('dataset' in raw) || raw.dataset !== 'mnist') return raw;
+  const { samples, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, dataset: { type: 'mnist', samples } };
+}
+
+/** The run config schema; older config files are migrated first. */
+export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject);
+
 /** A validated run config. */
-export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfig = z.infer<typeof RunConfigObject>;
 
 /** What the studio starts with: a small MLP on all of MNIST, which trains in a minute on a GPU. */
 export const DEFAULT_RUN_CONFIG: RunConfig = {
-  dataset: 'mnist',
-  samples: 10_000,
+  dataset: { type: 'mnist', samples: 10_000 },
   validFraction: 0.2,
   model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 },
   optimizer: { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },

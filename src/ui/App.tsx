@@ -15,10 +15,14 @@ import { StatusBar } from './components/StatusBar';
 import { StoragePanel } from './components/StoragePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
+import { DatasetCardView } from './dataset/DatasetCardView';
+import { DatasetPanel } from './dataset/DatasetPanel';
+import { droppedFiles } from './dataset/drop';
+import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
 import { loadRun, markInterrupted, type StoredRun } from './runs';
 
-const FORM_KEY = 'kiln.form.v1';
+const FORM_KEY = 'kiln.form.v2';
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
@@ -64,6 +68,8 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
   const { config, errors } = useMemo(() => parseForm(form), [form]);
+  const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
+  const dataset = useDataset(client, form, updateForm);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
   // A transition too: the runs list changes at every epoch's end, while charts are drawing.
@@ -179,7 +185,9 @@ export function App() {
           ))}
         </div>
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-          {tab === 'Settings' && <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} />}
+          {tab === 'Settings' && (
+            <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />} />
+          )}
           {tab === 'Runs' && (
             <RunsPanel
               runs={runs}
@@ -211,6 +219,9 @@ export function App() {
               <p key={i}>{e}</p>
             ))}
           </div>
+        )}
+        {tab === 'Settings' && !running && dataset.card && (
+          <DatasetCardView card={dataset.card} validFraction={Number(form.validFraction) || 0} seed={Number(form.seed) || 0} label={form.dataset === 'table' ? form.label : undefined} />
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">

@@ -1,11 +1,29 @@
+import type { DatasetCard } from '../data/card';
+import type { PickedFiles } from '../data/images/picked';
 import { PROTOCOL_VERSION, type Command, type ExportKind, type WorkerEvent } from '../protocol/index';
-import type { RunConfig } from '../protocol/run-config';
+import type { DatasetConfig, RunConfig } from '../protocol/run-config';
+
+/** Progress of a long request: `done` of `total` in its current phase. */
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+/** A failed request; `code` tells a kind the UI offers a way out of (a table that is not UTF-8). */
+export class RequestError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+interface Waiting {
+  resolve: (e: WorkerEvent) => void;
+  reject: (e: Error) => void;
+  progress?: ProgressFn;
+}
 
 /** Owns the training worker's lifetime; the UI's one way to talk to it. */
 export class TrainingClient {
   private worker: Worker | null = null;
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
-  private readonly pending = new Map<string, { resolve: (e: WorkerEvent) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<string, Waiting>();
   private requests = 0;
 
   /** Starts the worker and says hello; events go to every listener. */
@@ -27,9 +45,10 @@ export class TrainingClient {
   private emit(event: WorkerEvent): void {
     const requestId = 'requestId' in event ? event.requestId : undefined;
     const waiting = requestId !== undefined ? this.pending.get(requestId) : undefined;
+    if (waiting && event.type === 'dataset-progress') return waiting.progress?.(event.phase, event.done, event.total);
     if (waiting) {
       this.pending.delete(requestId!);
-      if (event.type === 'error') waiting.reject(new Error(event.message));
+      if (event.type === 'error') waiting.reject(new RequestError(event.message, event.code));
       else waiting.resolve(event);
       return;
     }
@@ -41,10 +60,10 @@ export class TrainingClient {
   }
 
   /** Sends a request and resolves with the event that answers it (or rejects with its error). */
-  private ask<T extends WorkerEvent>(make: (requestId: string) => Command, transfer: Transferable[] = []): Promise<T> {
+  private ask<T extends WorkerEvent>(make: (requestId: string) => Command, transfer: Transferable[] = [], progress?: ProgressFn): Promise<T> {
     const requestId = `r${++this.requests}`;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject });
+      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, progress });
       this.send(make(requestId), transfer);
     });
   }
@@ -75,6 +94,18 @@ export class TrainingClient {
   async importArchive(file: File): Promise<{ runId: string; name: string }> {
     const bytes = await file.arrayBuffer();
     return this.ask<Extract<WorkerEvent, { type: 'imported' }>>((requestId) => ({ type: 'import', requestId, fileName: file.name, bytes }), [bytes]);
+  }
+
+  /** Reads a dropped table, zip or folder in the worker; resolves with its card and the suggested choices. */
+  async openDataset(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: ProgressFn): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
+    const e = await this.ask<Extract<WorkerEvent, { type: 'dataset-card' }>>((requestId) => ({ type: 'dataset-open', requestId, picked, encoding }), [], progress);
+    return { card: e.card, suggested: e.suggested! };
+  }
+
+  /** The card of a dataset under these choices (re-decoding images at a new size, say). */
+  async datasetCard(dataset: DatasetConfig, validFraction: number, seed: number, progress: ProgressFn): Promise<DatasetCard> {
+    const e = await this.ask<Extract<WorkerEvent, { type: 'dataset-card' }>>((requestId) => ({ type: 'dataset-card', requestId, dataset, validFraction, seed }), [], progress);
+    return e.card;
   }
 
   /** Holds the run before its next step. */

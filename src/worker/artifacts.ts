@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { strFromU8 } from 'fflate';
+import { strFromU8, zipSync } from 'fflate';
 import type { ExportKind } from '../protocol/index';
-import { describeModel } from '../protocol/describe';
+import { describeDataset, describeModel } from '../protocol/describe';
 import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import { ArchiveError, readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import type { KilnDb, RunRecord } from '../store/idb';
@@ -9,10 +9,10 @@ import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
 import { layersParams } from '../train/model/layers';
-import { createModel } from '../train/model/presets';
+import { createModel, type ModelShape } from '../train/model/presets';
+import { storedShape } from './run-data';
 
 /** MNIST's item shape and classes: the only built-in dataset so far. */
-const MNIST_SHAPE = { inputShape: [28, 28, 1], outputs: 10 };
 
 /** A download: its name and the archive's parts. */
 export interface Download {
@@ -39,7 +39,7 @@ async function runConfig(kiln: KilnDb, runId: string): Promise<RunConfig> {
 async function modelAt(kiln: KilnDb, runId: string, epoch: number): Promise<tf.LayersModel> {
   const config = await runConfig(kiln, runId);
   const records = await new LearnerCheckpointer(kiln.store(runId), new KeepLastNCheckpoints(1)).load(epoch);
-  const model = createModel(config.model, MNIST_SHAPE, config.seed);
+  const model = createModel(config.model, await storedShape(config, kiln.store(runId)), config.seed);
   try {
     loadParams(layersParams(model), records.model, `checkpoint/model-${epoch}.mpk.gz`);
   } catch (e) {
@@ -66,7 +66,9 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
   if (n === undefined || !run.checkpoints.includes(n)) throw new Error(`run '${run.name}' has no checkpoint ${epoch ?? ''}`.trim());
   if (what === 'checkpoint') {
-    const paths = ['config.json', ...['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${n}.mpk.gz`)];
+    // With the run's dataset files, if any: a checkpoint resumes only on the data it was trained on.
+    const dataset = (await store.list()).filter((p) => p.startsWith('dataset/'));
+    const paths = ['config.json', ...dataset, ...['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${n}.mpk.gz`)];
     const files = await Promise.all(paths.map(async (path) => ({ path, data: (await store.read(path))! })));
     return zipped(`${base}-epoch-${n}.zip`, { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt }, files);
   }
@@ -85,15 +87,14 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
       }),
     );
     // The layers format is two files; they travel as one zip (unzip, then tf.loadLayersModel('model.json')).
-    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [await plainZip(files)] };
+    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [plainZip(files)] };
   } finally {
     model.dispose();
   }
 }
 
 /** A zip of files without a manifest (the model export is not a Kiln archive). */
-async function plainZip(files: ArchiveFile[]): Promise<ArrayBuffer> {
-  const { zipSync } = await import('fflate');
+function plainZip(files: ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
 }
 
@@ -120,7 +121,13 @@ export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8
   const { MemoryStore } = await import('../store/memory');
   const scratch = new MemoryStore();
   for (const f of files) await scratch.write(f.path, f.data);
-  const model = createModel(config.model, MNIST_SHAPE, config.seed);
+  let shape: ModelShape;
+  try {
+    shape = await storedShape(config, scratch);
+  } catch (e) {
+    throw new ArchiveError(fileName, (e as Error).message);
+  }
+  const model = createModel(config.model, shape, config.seed);
   try {
     const checkpointer = new LearnerCheckpointer(scratch, new KeepLastNCheckpoints(1));
     for (const n of checkpoints) {
@@ -137,7 +144,7 @@ export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8
   const epochsDone = Math.max(0, ...epochs, ...checkpoints);
   const now = Date.now();
   const run: RunRecord = {
-    id, name: `${manifest.name} (imported)`, createdAt: now, updatedAt: now, status: 'stopped', dataset: config.dataset, model: describeModel(config.model),
+    id, name: `${manifest.name} (imported)`, createdAt: now, updatedAt: now, status: 'stopped', dataset: describeDataset(config.dataset), model: describeModel(config.model),
     config, epochs: config.epochs, epochsDone, checkpoints, message: `imported from ${fileName}`,
   };
   await kiln.addRun(run, files);

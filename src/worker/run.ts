@@ -1,6 +1,5 @@
-import { dataLoaders } from '../data/dataloader';
 import type { BackendProbe, WorkerEvent } from '../protocol/index';
-import { describeModel } from '../protocol/describe';
+import { describeDataset, describeModel } from '../protocol/describe';
 import { scheduleFor, type RunConfig } from '../protocol/run-config';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { ComposedCheckpointingStrategy } from '../train/checkpoint/strategy/composed';
@@ -13,10 +12,12 @@ import { AccuracyMetric } from '../train/metric/accuracy';
 import { IterationSpeedMetric } from '../train/metric/iteration-speed';
 import { LearningRateMetric } from '../train/metric/learning-rate';
 import { LossMetric } from '../train/metric/loss';
+import { MaeMetric } from '../train/metric/mae';
 import { TensorMemoryMetric } from '../train/metric/memory';
+import { regression } from '../train/model/layers';
 import { createModel } from '../train/model/presets';
 import { backendOrder, watchDeviceLoss } from './backends';
-import { loadMnist } from './mnist';
+import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
@@ -34,6 +35,8 @@ export interface RunContext {
   readonly probes: readonly BackendProbe[];
   readonly interrupter: TrainingInterrupter;
   readonly post: (event: WorkerEvent) => void;
+  /** Prepares a dropped or built-in (non-MNIST) dataset when the run starts. */
+  readonly prepare: Prepare;
 }
 
 /** How a run ended, and the learner's words for why. */
@@ -56,8 +59,6 @@ function better(best: RunRecord['best'], epoch: number, valid: Record<string, nu
  */
 export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const { config, runId, kiln, interrupter, post } = ctx;
-  post({ type: 'state', state: 'loading', message: 'Loading MNIST' });
-  const data = await loadMnist((done, total) => post({ type: 'state', state: 'loading', message: `Loading MNIST: ${done} of ${total} files` }));
   const { order, skipped } = backendOrder(config, ctx.probes);
   const device = await selectBackend(order);
   post({ type: 'backend', backend: device.backend, skipped: [...skipped, ...device.skipped] });
@@ -71,7 +72,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const now = Date.now();
   const record: RunRecord = stored
     ? { ...stored, status: 'running', config, epochs: config.epochs, updatedAt: now, message: undefined }
-    : { id: runId, name: ctx.name, createdAt: now, updatedAt: now, status: 'running', dataset: config.dataset, model: describeModel(config.model), config, epochs: config.epochs, epochsDone: 0, checkpoints: [] };
+    : { id: runId, name: ctx.name, createdAt: now, updatedAt: now, status: 'running', dataset: describeDataset(config.dataset), model: describeModel(config.model), config, epochs: config.epochs, epochsDone: 0, checkpoints: [] };
   await kiln.putRun(record);
   post({ type: 'runs-changed', runId });
 
@@ -87,8 +88,10 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     : guarded;
   if (ctx.mirror) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
-  const { train, valid } = dataLoaders(data, { batchSize: config.batchSize, validFraction: config.validFraction, seed: config.seed, limit: config.samples });
-  const model = createModel(config.model, { inputShape: data.itemShape, outputs: data.numClasses! }, config.seed);
+  post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
+  const { train, valid, shape, task } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
+  const model = createModel(config.model, shape, config.seed);
+  const classify = task === 'classification';
   let best = stored?.best;
   const renderer = new WorkerRenderer((event) => {
     post(event);
@@ -99,12 +102,12 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const strategy = new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid'));
   const builder = new LearnerBuilder(store)
     .metricTrainNumeric(new LossMetric())
-    .metricTrainNumeric(new AccuracyMetric())
+    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric())
     .metricTrainNumeric(new LearningRateMetric())
     .metricTrain(new IterationSpeedMetric())
     .metricTrain(new TensorMemoryMetric('tensors'))
     .metricValidNumeric(new LossMetric())
-    .metricValidNumeric(new AccuracyMetric())
+    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric())
     .renderer(renderer)
     .withFileCheckpointer()
     .checkpointingStrategy(strategy)
@@ -117,7 +120,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   if (ctx.resumeFrom !== undefined) builder.checkpoint(ctx.resumeFrom);
   try {
     const stepsPerEpoch = Math.ceil(train.numBatches / config.gradAccumulation);
-    const result = await builder.build(model, config.optimizer, scheduleFor(config, stepsPerEpoch)).fit(train, valid);
+    const result = await builder.build(classify ? model : regression(model), config.optimizer, scheduleFor(config, stepsPerEpoch)).fit(train, valid);
     const state = result.reason.startsWith('interrupted') ? 'stopped' : 'done';
     const reason = `${result.reason}; ${result.epoch} epoch${result.epoch === 1 ? '' : 's'} done`;
     await kiln.updateRun(runId, { status: state, message: reason });

@@ -6,7 +6,9 @@ import { KilnDb } from '../store/idb';
 import { TrainingInterrupter } from '../train/learner/interrupter';
 import { exportArtifacts, importArchive } from './artifacts';
 import { probeBackends, registerBackends } from './backends';
+import { DatasetHost } from './datasets';
 import { runTraining } from './run';
+import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -21,6 +23,7 @@ const ready: Promise<BackendProbe[]> = registerBackends().then(async () => {
 const kiln = KilnDb.open();
 let current: TrainingInterrupter | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
+const datasets = new DatasetHost();
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -30,7 +33,13 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
   const { runId } = command;
   try {
     const [probes, db] = await Promise.all([ready, kiln]);
-    const run = () => runTraining({ runId, name: command.name, config: parsed.data, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post });
+    const config = parsed.data;
+    const { dataset } = config;
+    const prepare = (progress: (phase: string, done: number, total: number) => void) => {
+      if (dataset.type === 'mnist') throw new Error('MNIST is not prepared: it ships with the studio');
+      return datasets.prepared(dataset, config.validFraction, config.seed, progress);
+    };
+    const run = () => runTraining({ runId, name: command.name, config, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post, prepare });
     const end = await navigator.locks.request(runLock(runId), run);
     post({ type: 'state', state: end.state, message: end.reason });
   } catch (e) {
@@ -49,9 +58,12 @@ async function request(requestId: string, work: () => Promise<void>): Promise<vo
   try {
     await work();
   } catch (e) {
-    post({ type: 'error', requestId, message: (e as Error).message });
+    post({ type: 'error', requestId, message: (e as Error).message, ...(isNotUtf8(e) ? { code: 'not-utf8' as const } : {}) });
   }
 }
+
+/** Reports a dataset request's progress. */
+const progressOf = (requestId: string) => (phase: string, done: number, total: number) => post({ type: 'dataset-progress', requestId, phase, done, total });
 
 scope.onmessage = (e: MessageEvent<Command>) => {
   const command = e.data;
@@ -86,6 +98,18 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         await ready;
         const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch);
         post({ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts);
+      });
+      return;
+    case 'dataset-open':
+      void request(command.requestId, async () => {
+        const { card, suggested } = await datasets.open(command.picked, command.encoding ?? 'utf-8', progressOf(command.requestId));
+        post({ type: 'dataset-card', requestId: command.requestId, card, suggested });
+      });
+      return;
+    case 'dataset-card':
+      void request(command.requestId, async () => {
+        const card = await datasets.card(command.dataset, command.validFraction, command.seed, progressOf(command.requestId));
+        post({ type: 'dataset-card', requestId: command.requestId, card });
       });
       return;
     case 'import':

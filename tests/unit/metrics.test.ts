@@ -6,6 +6,7 @@ import {
   IterationSpeedMetric,
   LearningRateMetric,
   LossMetric,
+  MaeMetric,
   NumericMetricState,
   PrecisionMetric,
   RecallMetric,
@@ -92,6 +93,15 @@ describe('loss metric', () => {
     measure(m, step([[0]], [0], 4));
     m.clear();
     expect(measure(m, step([[0]], [0], 2)).running).toBe(2);
+  });
+});
+
+describe('mean absolute error', () => {
+  it('averages_the_absolute_error_over_every_target_value', () => {
+    const m = new MaeMetric();
+    // Two items with two targets each: |1-0| + |2-4| + |0-0| + |-1-2| = 6 over 4 values.
+    const e = measure(m, step([[1, 2], [0, -1]], [[0, 4], [0, 2]]));
+    expect(e).toMatchObject({ name: 'MAE', value: 1.5, count: 2, running: 1.5 });
   });
 });
 

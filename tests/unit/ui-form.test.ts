@@ -32,12 +32,28 @@ describe('formFromConfig', () => {
   it('round_trips_a_saved_config_through_the_form', () => {
     const saved = RunConfigSchema.parse({
       ...DEFAULT_RUN_CONFIG,
-      samples: 500,
+      dataset: { type: 'mnist', samples: 500 },
       model: { type: 'mlp', hidden: [256, 64], activation: 'tanh', dropout: 0.1 },
       optimizer: { type: 'rmsprop', rho: 0.95, momentum: 0.5, weightDecay: 1e-4 },
       schedule: { type: 'warmup-cosine', warmupEpochs: 0.5, minLr: 1e-5 },
     });
     expect(parseForm(formFromConfig(saved))).toEqual({ config: saved, errors: {} });
+  });
+
+  it('round_trips_dropped_table_and_image_datasets', () => {
+    const table = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'fill', encoding: 'latin1' } });
+    expect(parseForm(formFromConfig(table))).toEqual({ config: table, errors: {} });
+    const images = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'images', source: 'pets.zip', size: 32, channels: 3, fit: 'pad' }, model: { type: 'cnn' } });
+    expect(parseForm(formFromConfig(images))).toEqual({ config: images, errors: {} });
+  });
+
+  it('asks_for_a_file_and_a_label_and_refuses_a_cnn_on_a_table', () => {
+    const v = { ...formFromConfig(), dataset: 'table', source: '', label: '', model: 'cnn' };
+    const { config, errors } = parseForm(v);
+    expect(config).toBeNull();
+    expect(errors.dataset).toBe('drop a file or folder, or pick one');
+    expect(errors.label).toBe('pick the column to predict');
+    expect(errors.model).toMatch(/the small CNN needs images/);
   });
 });
 

@@ -24,13 +24,20 @@ describe('RunConfigSchema', () => {
     expect(c.optimizer).toMatchObject({ type: 'sgd', momentum: 0, nesterov: false });
   });
 
+  it('reads_config_files_written_before_datasets_were_a_choice', () => {
+    const { dataset: _, ...rest } = DEFAULT_RUN_CONFIG;
+    const old = { ...rest, dataset: 'mnist', samples: 800 };
+    expect(RunConfigSchema.parse(old)).toEqual({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'mnist', samples: 800 } });
+  });
+
   it('rejects_unknown_keys', () => {
     expect(RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, lerningRate: 0.1 }).success).toBe(false);
   });
 
   it('rejects_out_of_range_values_with_readable_messages', () => {
     const messages = (over: object) => RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, ...over }).error?.issues.map((i) => i.message);
-    expect(messages({ samples: 10 })).toEqual(['use at least 20 samples']);
+    expect(messages({ dataset: { type: 'mnist', samples: 10 } })).toEqual(['use at least 20 samples']);
+    expect(messages({ dataset: { type: 'images', source: 'x.zip', size: 4, channels: 1, fit: 'crop' } })).toEqual(['at least 8 pixels']);
     expect(messages({ validFraction: 0.9 })).toEqual(['hold out at most 50%']);
     expect(messages({ lr: 50 })).toEqual(['a learning rate above 10 will diverge']);
     expect(messages({ batchSize: 0 })).toEqual(['the batch size must be ≥ 1']);

@@ -2,6 +2,7 @@ export * from './base';
 export * from './numeric-state';
 export * from './loss';
 export * from './accuracy';
+export * from './mae';
 export * from './top-k';
 export * from './confusion';
 export * from './learning-rate';

@@ -18,8 +18,13 @@ export function createModel(config: ModelConfig, shape: ModelShape, seed = 0): t
   const inputShape = [...shape.inputShape];
   const model = tf.sequential();
   let layer = 0;
-  const dense = (units: number, activation: string, name: string) =>
-    tf.layers.dense({ units, activation: activation as 'relu', name, kernelInitializer: init(seed, layer++) });
+  // Rows of features (tables) need no flatten: the first layer takes the input shape itself.
+  let input: { inputShape?: number[] } = inputShape.length === 1 && config.type !== 'cnn' ? { inputShape } : {};
+  const dense = (units: number, activation: string, name: string) => {
+    const first = input;
+    input = {};
+    return tf.layers.dense({ units, activation: activation as 'relu', name, kernelInitializer: init(seed, layer++), ...first });
+  };
   if (config.type === 'cnn') {
     if (inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${inputShape}]`);
     const [f1, f2] = config.filters;
@@ -30,7 +35,7 @@ export function createModel(config: ModelConfig, shape: ModelShape, seed = 0): t
     model.add(tf.layers.flatten({ name: 'flatten' }));
     model.add(dense(config.dense, 'relu', 'dense1'));
   } else {
-    model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
+    if (inputShape.length !== 1) model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
     if (config.type === 'mlp') {
       config.hidden.forEach((units, i) => {
         model.add(dense(units, config.activation, `dense${i + 1}`));

@@ -2,59 +2,24 @@ import type { ReactNode } from 'react';
 import { BACKENDS } from '../../protocol/run-config';
 import type { Field, FormErrors, FormValues } from './form';
 import { visibleFields } from './form';
+import { FormField, options, type FormState } from './FormField';
 
 interface Props {
   readonly values: FormValues;
   readonly errors: FormErrors;
   readonly disabled: boolean;
   readonly onChange: (field: Field, value: string) => void;
+  /** The data section (source, choices), rendered by its own component with the same form. */
+  readonly data: (form: FormState) => ReactNode;
 }
 
-interface FieldProps {
-  readonly name: Field;
-  readonly label: string;
-  readonly hint?: string;
-  readonly children?: ReactNode;
-}
-
-/** The run's configuration: model, optimizer, schedule, data and loop settings. */
-export function ConfigPanel({ values, errors, disabled, onChange }: Props) {
-  const shown = visibleFields(values);
-  /** A labelled input with its inline message; a select when options are given. */
-  const Input = ({ name, label, hint, children }: FieldProps) => {
-    if (!shown.has(name)) return null;
-    const id = `field-${name}`;
-    const error = errors[name];
-    const describedBy = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
-    const common = { id, name, disabled, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy };
-    return (
-      <div className={`field${error ? ' invalid' : ''}`}>
-        <label htmlFor={id}>{label}</label>
-        {children ? (
-          <select {...common} value={values[name]} onChange={(e) => onChange(name, e.target.value)}>
-            {children}
-          </select>
-        ) : (
-          <input {...common} type="text" inputMode="decimal" value={values[name]} onChange={(e) => onChange(name, e.target.value)} />
-        )}
-        {hint && <small id={`${id}-hint`}>{hint}</small>}
-        {error && (
-          <small id={`${id}-error`} className="error">
-            {error}
-          </small>
-        )}
-      </div>
-    );
-  };
-  const options = (list: readonly string[]) => list.map((o) => <option key={o} value={o}>{o}</option>);
+/** The run's configuration: data, model, optimizer, schedule and loop settings. */
+export function ConfigPanel({ values, errors, disabled, onChange, data }: Props) {
+  const form: FormState = { values, errors, disabled, onChange, shown: visibleFields(values) };
+  const Input = (p: Omit<Parameters<typeof FormField>[0], 'form'>) => <FormField form={form} {...p} />;
   return (
     <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
-      <fieldset>
-        <legend>Data</legend>
-        <p className="fixed">MNIST (built in): 10,000 digits, 28×28</p>
-        {Input({ name: 'samples', label: 'Samples', hint: 'the first N digits (≤ 10,000)' })}
-        {Input({ name: 'validFraction', label: 'Validation fraction', hint: 'held out, stratified, seeded' })}
-      </fieldset>
+      {data(form)}
       <fieldset>
         <legend>Model</legend>
         {Input({ name: 'model', label: 'Preset', children: <><option value="mlp">MLP</option><option value="cnn">Small CNN</option><option value="logistic">Logistic regression</option></> })}

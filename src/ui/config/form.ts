@@ -1,8 +1,9 @@
-import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../protocol/run-config';
+import { DatasetConfigSchema, DEFAULT_RUN_CONFIG, RunConfigSchema, type DatasetConfig, type RunConfig } from '../../protocol/run-config';
 
 /** Every input of the run form, as typed (strings), so a half-typed value is never lost. */
 export const FIELDS = [
-  'samples', 'validFraction', 'model', 'hidden', 'activation', 'dropout', 'filters1', 'filters2', 'dense',
+  'dataset', 'source', 'sourceKind', 'samples', 'label', 'task', 'missing', 'encoding', 'imageSize', 'channels', 'fit',
+  'validFraction', 'model', 'hidden', 'activation', 'dropout', 'filters1', 'filters2', 'dense',
   'optimizer', 'lr', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'weightDecay', 'clipNorm',
   'schedule', 'stepEpochs', 'gamma', 'minLr', 'warmupEpochs',
   'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend',
@@ -20,8 +21,19 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
   const o = c.optimizer;
   const s = c.schedule;
   const m = c.model;
+  const d = c.dataset;
   return {
-    samples: String(c.samples),
+    dataset: d.type,
+    source: d.type === 'table' ? d.file : d.type === 'images' ? d.source : '',
+    sourceKind: d.type === 'table' || d.type === 'images' ? d.type : '',
+    samples: d.type === 'mnist' ? String(d.samples) : '10000',
+    label: d.type === 'table' ? d.label : '',
+    task: d.type === 'table' ? d.task : 'classification',
+    missing: d.type === 'table' ? d.missing : 'drop',
+    encoding: d.type === 'table' ? d.encoding : 'utf-8',
+    imageSize: d.type === 'images' ? String(d.size) : '28',
+    channels: d.type === 'images' ? String(d.channels) : '1',
+    fit: d.type === 'images' ? d.fit : 'crop',
     validFraction: String(c.validFraction),
     model: m.type,
     hidden: m.type === 'mlp' ? m.hidden.join(', ') : '128',
@@ -55,8 +67,11 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
 
 /** Which fields the current choices show (the rest keep their values but do not apply). */
 export function visibleFields(v: FormValues): Set<Field> {
-  const shown = new Set<Field>(['samples', 'validFraction', 'model', 'optimizer', 'lr', 'weightDecay', 'clipNorm', 'schedule', 'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend']);
+  const shown = new Set<Field>(['dataset', 'validFraction', 'model', 'optimizer', 'lr', 'weightDecay', 'clipNorm', 'schedule', 'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend']);
   const add = (...f: Field[]) => f.forEach((x) => shown.add(x));
+  if (v.dataset === 'mnist') add('samples');
+  if (v.dataset === 'table') add('label', 'task', 'missing');
+  if (v.dataset === 'images') add('imageSize', 'channels', 'fit');
   if (v.model === 'mlp') add('hidden', 'activation', 'dropout');
   if (v.model === 'cnn') add('filters1', 'filters2', 'dense');
   if (v.optimizer === 'sgd') add('momentum', 'nesterov');
@@ -72,6 +87,7 @@ export function visibleFields(v: FormValues): Set<Field> {
 /** Where a schema path's problem is shown. */
 function fieldOf(path: readonly PropertyKey[]): Field {
   const [head, key, index] = path.map(String);
+  if (head === 'dataset') return key === 'size' ? 'imageSize' : FIELDS.includes(key as Field) && key !== 'source' ? (key as Field) : 'dataset';
   if (head === 'model' && key === 'filters') return index === '1' ? 'filters2' : 'filters1';
   if (head === 'optimizer' && key === 'gradClipping') return 'clipNorm';
   if (head === 'optimizer' && key === 'type') return 'optimizer';
@@ -79,6 +95,26 @@ function fieldOf(path: readonly PropertyKey[]): Field {
   if (head === 'schedule' && key === 'type') return 'schedule';
   const f = (key ?? head) as Field;
   return FIELDS.includes(f) ? f : (head as Field);
+}
+
+/** The dataset part of the form as a draft config (numbers parsed by `num`). */
+function datasetDraft(v: FormValues, num: (f: Field) => number): Record<string, unknown> {
+  if (v.dataset === 'mnist') return { type: 'mnist', samples: num('samples') };
+  if (v.dataset === 'table') return { type: 'table', file: v.source, label: v.label, task: v.task, missing: v.missing, encoding: v.encoding };
+  if (v.dataset === 'images') return { type: 'images', source: v.source, size: num('imageSize'), channels: Number(v.channels), fit: v.fit };
+  return { type: v.dataset };
+}
+
+/** The form's dataset choice when it is complete and valid (the card can be made), else null. */
+export function datasetFromForm(v: FormValues): DatasetConfig | null {
+  const parsed = DatasetConfigSchema.safeParse(datasetDraft(v, (f) => Number(v[f])));
+  return parsed.success ? parsed.data : null;
+}
+
+/** Form values that show a dataset choice (the worker's suggestion after a drop). */
+export function formFromDataset(d: DatasetConfig): Partial<FormValues> {
+  const { dataset, source, sourceKind, samples, label, task, missing, encoding, imageSize, channels, fit } = formFromConfig({ ...DEFAULT_RUN_CONFIG, dataset: d });
+  return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, imageSize, channels, fit };
 }
 
 /** Turns the form into a validated RunConfig, or inline messages for every bad field. */
@@ -109,8 +145,13 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
     : v.schedule === 'cosine' ? { type: 'cosine', minLr: num('minLr') }
     : v.schedule === 'warmup-cosine' ? { type: 'warmup-cosine', warmupEpochs: num('warmupEpochs'), minLr: num('minLr') }
     : { type: 'constant' };
+  const dataset = datasetDraft(v, num);
+  if ((v.dataset === 'table' || v.dataset === 'images') && !v.source) errors.dataset = 'drop a file or folder, or pick one';
+  if (v.dataset === 'table' && !v.label) errors.label = 'pick the column to predict';
+  const images = v.dataset === 'mnist' || v.dataset === 'images';
+  if (v.model === 'cnn' && !images) errors.model = 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)';
   const draft = {
-    dataset: 'mnist', samples: num('samples'), validFraction: num('validFraction'), model, optimizer, lr: num('lr'), schedule,
+    dataset, validFraction: num('validFraction'), model, optimizer, lr: num('lr'), schedule,
     epochs: num('epochs'), batchSize: num('batchSize'), gradAccumulation: num('gradAccumulation'), keepCheckpoints: num('keepCheckpoints'),
     seed: num('seed'), backend: v.backend,
   };

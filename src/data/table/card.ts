@@ -1,0 +1,65 @@
+import type { ColumnSummary, DatasetCard } from '../card';
+import { countOf } from './errors';
+import type { TablePlan } from './plan';
+import { numericStats } from './stats';
+import type { NumericColumn, ParsedTable, TableChoices, TableColumn } from './types';
+
+/** Categories a column summary lists; `distinct` still counts them all. */
+const SHOWN_CATEGORIES = 20;
+/** A largest class this many times the smallest is worth a warning. */
+const IMBALANCE_RATIO = 5;
+
+/** What the card says about one column of the file. */
+function columnSummary(column: TableColumn): ColumnSummary {
+  const { name, missing, distinct } = column;
+  if (column.kind === 'categorical') {
+    return { name, type: 'categorical', missing, distinct, categories: column.categories.slice(0, SHOWN_CATEGORIES) };
+  }
+  const { min, max, mean } = column;
+  return min === undefined ? { name, type: 'numeric', missing, distinct } : { name, type: 'numeric', missing, distinct, min, max, mean };
+}
+
+/** The parts of a card every table has: its columns, preview, and duplicate rows. */
+function baseCard(table: ParsedTable, task: TableChoices['task']): DatasetCard {
+  return {
+    source: table.source,
+    kind: 'table',
+    task,
+    items: table.rows,
+    inputShape: [],
+    columns: table.columns.map(columnSummary),
+    preview: table.preview,
+    warnings: table.duplicateRows > 0 ? [`${countOf(table.duplicateRows, 'row')} ${table.duplicateRows === 1 ? 'repeats' : 'repeat'} an earlier row exactly`] : [],
+    skipped: [],
+  };
+}
+
+/** The card of a table before a dataset can be made of it: columns and preview, and what stands in the way. */
+export function unplannedCard(table: ParsedTable, task: TableChoices['task'], problem: string): DatasetCard {
+  const base = baseCard(table, task);
+  return { ...base, warnings: [problem, ...base.warnings] };
+}
+
+/** The card of the dataset `plan` makes: rows kept, classes or target range, and every warning. */
+export function plannedCard(table: ParsedTable, plan: TablePlan, numFeatures: number, warnings: readonly string[]): DatasetCard {
+  const base = baseCard(table, plan.classNames ? 'classification' : 'regression');
+  const card = { ...base, items: plan.kept.length, inputShape: [numFeatures] };
+  if (plan.classNames) {
+    const counts = new Array<number>(plan.classNames.length).fill(0);
+    for (const k of plan.targets) counts[k]++;
+    const classes = plan.classNames.map((name, k) => ({ name, count: counts[k] }));
+    return { ...card, classes, warnings: [...warnings, ...base.warnings, ...imbalance(classes)] };
+  }
+  // planTable keeps only rows with a label and refuses a text label for regression: stats exist.
+  const stats = numericStats((plan.label as NumericColumn).values, plan.kept)!;
+  const target = { name: plan.label.name, min: stats.min, max: stats.max, mean: stats.mean };
+  return { ...card, target, warnings: [...warnings, ...base.warnings] };
+}
+
+function imbalance(classes: readonly { name: string; count: number }[]): string[] {
+  const largest = classes.reduce((a, b) => (b.count > a.count ? b : a));
+  const smallest = classes.reduce((a, b) => (b.count < a.count ? b : a));
+  if (largest.count < IMBALANCE_RATIO * smallest.count) return [];
+  const ratio = Math.round(largest.count / smallest.count);
+  return [`class imbalance: "${largest.name}" has ${countOf(largest.count, 'row')}, "${smallest.name}" only ${smallest.count} (${ratio}×)`];
+}

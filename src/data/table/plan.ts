@@ -1,0 +1,149 @@
+import { DATA_LIMITS, DataError } from '../errors';
+import { randomSplit, stratifiedSplit } from '../split';
+import { countOf, rowWhere } from './errors';
+import { findColumn } from './suggest';
+import type { ParsedTable, TableChoices, TableColumn } from './types';
+
+// A text column with more distinct values than this many and this share of rows is an identifier
+// or free text: one-hot encoding would make thousands of inputs that tell the model nothing.
+const ID_MIN_DISTINCT = 100;
+const ID_MIN_SHARE = 0.5;
+
+/** Which columns and rows a dataset uses, before anything is fitted: the pure half of preparing. */
+export interface TablePlan {
+  readonly label: TableColumn;
+  /** Feature columns in input order (the file's order, label and left-out columns removed). */
+  readonly features: readonly TableColumn[];
+  /** Rows used (label present, and with 'drop' no missing feature), ascending. */
+  readonly kept: Int32Array;
+  /** Classification: class names in label order; regression: undefined. */
+  readonly classNames?: readonly string[];
+  /** Per kept row: the class index (classification) or the target (regression). */
+  readonly targets: Int32Array | Float64Array;
+  /** Rows of the table (not of `kept`) for each side, ascending. */
+  readonly train: Int32Array;
+  readonly valid: Int32Array;
+  /** Columns left out, rows dropped, cells to fill: for the card. */
+  readonly warnings: readonly string[];
+}
+
+/** Decides columns, rows, labels and the split for `choices`; a DataError when they cannot make a dataset. */
+export function planTable(table: ParsedTable, choices: TableChoices): TablePlan {
+  const label = findColumn(table, choices.label);
+  const warnings: string[] = [];
+  const features = table.columns.filter((c) => c !== label && keepFeature(c, table.rows, warnings));
+  if (features.length === 0) {
+    throw new DataError(table.source, `no column is left to learn "${label.name}" from`);
+  }
+  const kept = keptRows(table, label, features, choices.missing, warnings);
+  const { classNames, targets } = choices.task === 'classification' ? classify(table, label, kept) : regress(table, label, kept);
+  const width = features.reduce((n, c) => n + (c.kind === 'numeric' ? 1 : c.categories.length), 0);
+  if (width * kept.length * 4 > DATA_LIMITS.decodedBytes) {
+    const mib = Math.ceil((width * kept.length * 4) / 2 ** 20);
+    throw new DataError(table.source, `the features would take ${mib} MiB, over the limit of ${DATA_LIMITS.decodedBytes / 2 ** 20} MiB`);
+  }
+  const split = targets instanceof Int32Array
+    ? stratifiedSplit(targets, choices.validFraction, choices.seed)
+    : randomSplit(kept.length, choices.validFraction, choices.seed);
+  return {
+    label,
+    features,
+    kept,
+    classNames,
+    targets,
+    train: split.train.map((i) => kept[i]),
+    valid: split.valid.map((i) => kept[i]),
+    warnings,
+  };
+}
+
+/** False (with a warning saying why) for a column that cannot be a feature. */
+function keepFeature(column: TableColumn, rows: number, warnings: string[]): boolean {
+  if (column.missing === rows) {
+    warnings.push(`column "${column.name}" left out: it has no values`);
+    return false;
+  }
+  if (column.kind === 'categorical' && column.distinct > ID_MIN_DISTINCT && column.distinct > ID_MIN_SHARE * rows) {
+    warnings.push(`column "${column.name}" left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`);
+    return false;
+  }
+  return true;
+}
+
+function isMissingAt(column: TableColumn, row: number): boolean {
+  return column.kind === 'numeric' ? column.values[row] !== column.values[row] : column.codes[row] < 0;
+}
+
+/** Rows with a label and, for 'drop', no missing feature; warns about the rows dropped and the cells to fill. */
+function keptRows(table: ParsedTable, label: TableColumn, features: readonly TableColumn[], missing: TableChoices['missing'], warnings: string[]): Int32Array {
+  const keep = new Uint8Array(table.rows).fill(1);
+  let noLabel = 0;
+  for (let r = 0; r < table.rows; r++) {
+    if (isMissingAt(label, r)) {
+      keep[r] = 0;
+      noLabel++;
+    }
+  }
+  if (noLabel > 0) warnings.push(`${countOf(noLabel, 'row')} without a value in the label column "${label.name}" dropped`);
+  const incomplete = features.filter((c) => c.missing > 0);
+  if (missing === 'drop') {
+    let dropped = 0;
+    for (const column of incomplete) {
+      for (let r = 0; r < table.rows; r++) {
+        if (keep[r] && isMissingAt(column, r)) {
+          keep[r] = 0;
+          dropped++;
+        }
+      }
+    }
+    if (dropped > 0) warnings.push(`${countOf(dropped, 'row')} with missing values dropped`);
+  } else if (incomplete.length > 0) {
+    let cells = 0;
+    for (const column of incomplete) for (let r = 0; r < table.rows; r++) if (keep[r] && isMissingAt(column, r)) cells++;
+    const names = incomplete.map((c) => `"${c.name}"`).join(', ');
+    if (cells > 0) warnings.push(`${countOf(cells, 'missing value')} filled (training mean, or most frequent category) in ${names}`);
+  }
+  const kept: number[] = [];
+  for (let r = 0; r < table.rows; r++) if (keep[r]) kept.push(r);
+  if (kept.length === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
+  return Int32Array.from(kept);
+}
+
+/** Class indices of the kept rows; classes are the values present, sorted (numbers numerically). */
+function classify(table: ParsedTable, label: TableColumn, kept: Int32Array): { classNames: string[]; targets: Int32Array } {
+  const targets = new Int32Array(kept.length);
+  let classNames: string[];
+  if (label.kind === 'categorical') {
+    const present = new Uint8Array(label.categories.length);
+    for (const r of kept) present[label.codes[r]] = 1;
+    const index = new Int32Array(label.categories.length).fill(-1);
+    classNames = [];
+    label.categories.forEach((name, code) => {
+      if (present[code]) index[code] = classNames.push(name) - 1;
+    });
+    kept.forEach((r, i) => (targets[i] = index[label.codes[r]]));
+  } else {
+    const values = [...new Set(Array.from(kept, (r) => label.values[r]))].sort((a, b) => a - b);
+    const index = new Map(values.map((v, i) => [v, i]));
+    classNames = values.map(String);
+    kept.forEach((r, i) => (targets[i] = index.get(label.values[r])!));
+  }
+  if (classNames.length < 2) {
+    throw new DataError(table.source, `the label column "${label.name}" has only one class ("${classNames[0]}"): there is nothing to tell apart`);
+  }
+  return { classNames, targets };
+}
+
+/** Targets of the kept rows; a text label cannot be one. */
+function regress(table: ParsedTable, label: TableColumn, kept: Int32Array): { classNames: undefined; targets: Float64Array } {
+  if (label.kind === 'categorical') {
+    const first = kept.find((r) => label.codes[r] >= 0)!;
+    const text = label.categories[label.codes[first]];
+    throw new DataError(
+      table.source,
+      `the label column "${label.name}" holds text ("${text}"), so it cannot be a regression target: choose classification`,
+      rowWhere(table.lines[first]),
+    );
+  }
+  return { classNames: undefined, targets: Float64Array.from(kept, (r) => label.values[r]) };
+}

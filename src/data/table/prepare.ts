@@ -1,0 +1,50 @@
+import type { DatasetCard } from '../card';
+import type { TensorData } from '../dataset';
+import { DataError } from '../errors';
+import { plannedCard, unplannedCard } from './card';
+import { encodeFeatures, encodeLabels } from './encode';
+import { fitPreprocessing } from './fit';
+import { planTable } from './plan';
+import { suggestChoices } from './suggest';
+import type { ParsedTable, PreparedTable, TableChoices, TablePreprocessing } from './types';
+
+/**
+ * Turns a parsed table into training and validation data for the user's choices: a seeded split
+ * (stratified for classification), preprocessing fitted on the training rows, and the card.
+ */
+export function prepareTable(table: ParsedTable, choices: TableChoices): PreparedTable {
+  const plan = planTable(table, choices);
+  const { preprocessing, warnings } = fitPreprocessing(plan, choices);
+  return {
+    train: tensorData(preprocessing, table, plan.train),
+    valid: tensorData(preprocessing, table, plan.valid),
+    card: plannedCard(table, plan, preprocessing.numFeatures, [...plan.warnings, ...warnings]),
+    preprocessing,
+  };
+}
+
+/**
+ * The card for `choices` without building the data. Without choices, the card the studio shows
+ * when the file is dropped: with the suggested ones, and when those cannot make a dataset (one
+ * class, say), the problem as a warning, so the user can still see the table and pick another label.
+ */
+export function describeTable(table: ParsedTable, choices?: TableChoices): DatasetCard {
+  const chosen = choices ?? suggestChoices(table);
+  try {
+    const plan = planTable(table, chosen);
+    const { preprocessing, warnings } = fitPreprocessing(plan, chosen);
+    return plannedCard(table, plan, preprocessing.numFeatures, [...plan.warnings, ...warnings]);
+  } catch (e) {
+    if (choices || !(e instanceof DataError)) throw e;
+    return unplannedCard(table, chosen.task, e.problem);
+  }
+}
+
+/** `rows` of `table` as TensorData: features, then class indices (with names) or raw targets. */
+function tensorData(pre: TablePreprocessing, table: ParsedTable, rows: Int32Array): TensorData {
+  const x = encodeFeatures(pre.features, pre.numFeatures, table, rows);
+  const y = encodeLabels(pre.label, table, rows);
+  const itemShape = [pre.numFeatures];
+  if (pre.label.task === 'regression') return { x, itemShape, y };
+  return { x, itemShape, y, numClasses: pre.label.classNames.length, classNames: pre.label.classNames };
+}

@@ -1,0 +1,125 @@
+import { useEffect, useRef } from 'react';
+import type { ColumnSummary, DatasetCard, ImagePreview, TablePreview } from '../../data/card';
+
+interface Props {
+  readonly card: DatasetCard;
+  /** The split the studio will make (when the data brings none). */
+  readonly validFraction: number;
+  readonly seed: number;
+  /** The column to predict, marked in the columns table. */
+  readonly label?: string;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const num = (x: number | undefined) => (x === undefined ? '–' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(3)));
+
+/** One class per row: its name, a bar as long as its share of the largest class, its count. */
+function ClassBars({ classes }: { classes: NonNullable<DatasetCard['classes']> }) {
+  const max = Math.max(1, ...classes.map((c) => c.count));
+  return (
+    <ul className="class-bars" aria-label="Items per class">
+      {classes.map((c) => (
+        <li key={c.name}>
+          <span className="class-name" title={c.name}>{c.name}</span>
+          <span className="bar" style={{ width: `${(70 * c.count) / max}%` }} />
+          <span className="count">{n(c.count)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One sample image, drawn from its RGBA bytes and scaled up without smoothing. */
+function Sample({ preview, rgba, label }: { preview: ImagePreview; rgba: Uint8ClampedArray; label: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = canvas.current?.getContext('2d');
+    ctx?.putImageData(new ImageData(new Uint8ClampedArray(rgba), preview.width, preview.height), 0, 0);
+  }, [rgba, preview.width, preview.height]);
+  return (
+    <figure>
+      <canvas ref={canvas} width={preview.width} height={preview.height} role="img" aria-label={`a sample of ${label}`} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}
+
+function Rows({ preview }: { preview: TablePreview }) {
+  return (
+    <div className="table-scroll">
+      <table className="metrics preview" aria-label="First rows">
+        <thead><tr>{preview.header.map((h, i) => <th key={i}>{h}</th>)}</tr></thead>
+        <tbody>{preview.rows.map((r, i) => <tr key={i}>{r.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
+
+function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?: string }) {
+  return (
+    <div className="table-scroll">
+      <table className="metrics" aria-label="Columns">
+        <thead><tr><th>Column</th><th>Type</th><th>Missing</th><th>Values</th></tr></thead>
+        <tbody>
+          {columns.map((c) => (
+            <tr key={c.name}>
+              <td>{c.name}{c.name === label ? ' (label)' : ''}</td>
+              <td>{c.type}</td>
+              <td>{n(c.missing)}</td>
+              <td>{c.type === 'numeric' ? `${num(c.min)} … ${num(c.max)}, mean ${num(c.mean)}` : `${n(c.distinct)} distinct: ${(c.categories ?? []).slice(0, 5).join(', ')}${c.distinct > 5 ? ', …' : ''}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The dataset card: what the data is before training on it. */
+export function DatasetCardView({ card, validFraction, seed, label }: Props) {
+  const shape = card.inputShape.length === 3 ? `${card.inputShape[0]}×${card.inputShape[1]} ${card.inputShape[2] === 1 ? 'gray' : 'RGB'}` : `${n(card.inputShape[0] ?? 0)} features`;
+  const valid = Math.round(card.items * validFraction);
+  const split = card.givenSplit
+    ? `train ${n(card.givenSplit.train)} · valid ${n(card.givenSplit.valid)} (the folders' own split)`
+    : `train ≈ ${n(card.items - valid)} · valid ≈ ${n(valid)} (${Math.round(validFraction * 100)}% held out${card.task === 'classification' ? ', stratified' : ''}, seed ${seed})`;
+  return (
+    <section className="dataset-card" aria-label="Dataset card">
+      <h2>{card.source}</h2>
+      <p className="summary">
+        {n(card.items)} {card.kind === 'images' ? 'images' : 'rows'} · {shape} · {card.task}
+        {card.classes ? ` · ${card.classes.length} classes` : ''}
+      </p>
+      <p className="split">{split}</p>
+      {card.warnings.length > 0 && (
+        <ul className="warnings" aria-label="Warnings">
+          {card.warnings.map((w, i) => <li key={i}>{w}</li>)}
+        </ul>
+      )}
+      <div className="card-grid">
+        {card.classes && <div><h3>Classes</h3><ClassBars classes={card.classes} /></div>}
+        {card.target && (
+          <div>
+            <h3>Target: {card.target.name}</h3>
+            <p>{num(card.target.min)} … {num(card.target.max)}, mean {num(card.target.mean)}</p>
+          </div>
+        )}
+        {card.columns && <div className="wide"><h3>Columns</h3><Columns columns={card.columns} label={label} /></div>}
+        <div className="wide">
+          <h3>{card.preview.kind === 'rows' ? 'First rows' : 'Samples'}</h3>
+          {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : (
+            <div className="samples">
+              {card.preview.samples.map((s, i) => <Sample key={`${s.path}-${i}`} preview={card.preview as ImagePreview} rgba={s.rgba} label={s.label} />)}
+            </div>
+          )}
+        </div>
+      </div>
+      {card.skipped.length > 0 && (
+        <details className="skipped">
+          <summary>{n(card.skipped.length)} file{card.skipped.length === 1 ? '' : 's'} skipped</summary>
+          <ul>{card.skipped.slice(0, 200).map((s, i) => <li key={i}><code>{s.path}</code>: {s.reason}</li>)}</ul>
+          {card.skipped.length > 200 && <p>… and {n(card.skipped.length - 200)} more</p>}
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DatasetCard } from '../../data/card';
+import type { PickedFiles } from '../../data/images/picked';
+import { RequestError, type TrainingClient } from '../client';
+import { datasetFromForm, formFromDataset, type FormValues } from '../config/form';
+
+/** Where reading a dataset stands, for the progress bar. */
+export interface DatasetProgress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** A dataset problem to announce; `retryLatin1` when the table can be read again as Latin-1. */
+export interface DatasetProblem {
+  readonly message: string;
+  readonly retryLatin1?: () => void;
+}
+
+/** What the data section shows and can do. */
+export interface DatasetView {
+  readonly card: DatasetCard | null;
+  readonly progress: DatasetProgress | null;
+  readonly problem: DatasetProblem | null;
+  /** Reads dropped or picked files in the worker. */
+  readonly open: (picked: PickedFiles) => void;
+}
+
+/**
+ * The dataset the form describes: dropped files are read in the worker (with progress), the
+ * form takes the suggested choices, and the card follows every change of the choices. A newer
+ * request wins: answers to older ones are dropped.
+ */
+export function useDataset(client: TrainingClient, values: FormValues, update: (v: Partial<FormValues>) => void): DatasetView {
+  const [card, setCard] = useState<DatasetCard | null>(null);
+  const [progress, setProgress] = useState<DatasetProgress | null>(null);
+  const [problem, setProblem] = useState<DatasetProblem | null>(null);
+  const latest = useRef(0);
+  const onProgress = (id: number) => (phase: string, done: number, total: number) => id === latest.current && setProgress({ phase, done, total });
+  const fail = (id: number, e: unknown, retryLatin1?: () => void) => {
+    if (id !== latest.current) return;
+    setProgress(null);
+    setCard(null);
+    setProblem({ message: (e as Error).message, retryLatin1 });
+  };
+
+  const open = useCallback(
+    function read(picked: PickedFiles, encoding: 'utf-8' | 'latin1' = 'utf-8') {
+      const id = ++latest.current;
+      setProblem(null);
+      setProgress({ phase: `Reading ${picked.name}`, done: 0, total: 0 });
+      client.openDataset(picked, encoding, onProgress(id)).then(
+        ({ card: c, suggested }) => {
+          if (id !== latest.current) return;
+          setProgress(null);
+          setCard(c);
+          update(formFromDataset(suggested));
+        },
+        (e: unknown) => fail(id, e, e instanceof RequestError && e.code === 'not-utf8' ? () => read(picked, 'latin1') : undefined),
+      );
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [client, update],
+  );
+
+  // The card of the current choices: a key of everything that changes it.
+  const dataset = datasetFromForm(values);
+  const key = JSON.stringify([dataset, values.validFraction, values.seed]);
+  useEffect(() => {
+    if (!dataset) return;
+    const id = ++latest.current;
+    const timer = setTimeout(() => {
+      client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id)).then((c) => {
+        if (id !== latest.current) return;
+        setProgress(null);
+        setProblem(null);
+        setCard(c);
+      }, (e: unknown) => fail(id, e));
+    }, 150);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, key]);
+
+  return { card, progress, problem, open };
+}

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/data/errors';
+import { Rng } from '../../src/train/rng';
+import { TableParser, isNotUtf8, parseTable, type ParsedTable, type TableParseOptions } from '../../src/data/table';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/table/${name}`, import.meta.url)));
+const read = (name: string, options: Partial<TableParseOptions> = {}) => parseTable(fixture(name), { fileName: name, ...options });
+const parseText = (text: string, fileName = 'test.csv') => parseTable(new TextEncoder().encode(text), { fileName });
+
+/** Column `name` as a user would read it: numbers, category names, null for missing. */
+function cells(table: ParsedTable, name: string): (number | string | null)[] {
+  const column = table.columns.find((c) => c.name === name)!;
+  if (column.kind === 'numeric') return Array.from(column.values, (v) => (Number.isNaN(v) ? null : v));
+  return Array.from(column.codes, (k) => (k < 0 ? null : column.categories[k]));
+}
+
+function thrown(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DataError) return e;
+    throw e;
+  }
+  throw new Error('expected a DataError');
+}
+
+describe('table parser', () => {
+  it('reads_numbers_text_and_missing_values_into_typed_columns', () => {
+    const t = read('basic.csv');
+    expect(t.rows).toBe(6);
+    expect(t.columns.map((c) => [c.name, c.kind])).toEqual([
+      ['sepal_length', 'numeric'],
+      ['sepal_width', 'numeric'],
+      ['colour', 'categorical'],
+      ['species', 'categorical'],
+    ]);
+    expect(cells(t, 'sepal_length')).toEqual([5.1, 4.9, 7, 6.4, 6.3, 5.8]);
+    expect(cells(t, 'sepal_width')).toEqual([3.5, null, 3.2, 3.2, 3.3, 2.7]);
+    // Empty and "N/a" are missing values, not categories.
+    expect(cells(t, 'colour')).toEqual(['red', 'blue', null, 'red', null, 'blue']);
+    expect(t.columns[2]).toMatchObject({ missing: 2, distinct: 2, categories: ['blue', 'red'] });
+    expect(t.columns[1]).toMatchObject({ missing: 1, distinct: 4, min: 2.7, max: 3.5 });
+  });
+
+  it('treats_every_missing_marker_case_insensitively', () => {
+    const t = parseText('a,b\n1,x\n,x\nNA,x\nn/a,x\nNaN,x\nNULL,x\n?,x\nnull,x\n2,x\n');
+    expect(cells(t, 'a')).toEqual([1, null, null, null, null, null, null, null, 2]);
+    expect(t.columns[0].missing).toBe(7);
+  });
+
+  it('parses_numbers_as_Number_does', () => {
+    const spellings = ['0', '-0.5', '+3', '.25', '5.', '1e3', '-2.5E-3', '123456789012345678', '0.1000000000000000055511151231257827',
+      '1.7976931348623157e308', '5e-324', '  42  ', '007', '3.14159265358979323846'];
+    const t = parseText(`v,w\n${spellings.map((s) => `${s},x`).join('\n')}\n`);
+    expect(t.columns[0].kind).toBe('numeric');
+    expect(cells(t, 'v')).toEqual(spellings.map((s) => Number(s)));
+  });
+
+  it('follows_rfc4180_quoting_across_crlf_and_multiline_fields', () => {
+    const t = read('quoted.csv');
+    expect(t.rows).toBe(5);
+    expect(cells(t, 'comment')).toEqual(['plain', 'with, comma', 'she said "hi"', 'two\r\nlines', 'after']);
+    expect(cells(t, 'score')).toEqual([0.5, 1.5, 2.5, 3.5, 4.5]);
+    // The last line has no line break; the field with a line break makes row 6 start on line 7.
+    expect(Array.from(t.lines)).toEqual([2, 3, 4, 5, 7]);
+  });
+
+  it('gives_the_same_table_whatever_the_chunk_boundaries', () => {
+    const bytes = fixture('quoted.csv');
+    const whole = parseTable(bytes, { fileName: 'quoted.csv' });
+    for (const size of [1, 2, 3, 7]) {
+      const parser = new TableParser({ fileName: 'quoted.csv' });
+      for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+      expect(parser.bytesRead).toBe(bytes.length);
+      const t = parser.finish();
+      expect(t.columns.map((c) => cells(t, c.name))).toEqual(whole.columns.map((c) => cells(whole, c.name)));
+      expect(t.lines).toEqual(whole.lines);
+    }
+  });
+
+  it('reads_many_rows_of_varied_numbers_exactly_whatever_the_chunking', () => {
+    // Past the first rows plain numbers take a faster path than the rest: both must agree with Number().
+    const rng = new Rng(5);
+    const spell = () => {
+      const v = (rng.next() - 0.5) * 10 ** rng.int(8);
+      const forms = [v.toFixed(rng.int(7)), v.toExponential(3), String(v), ` ${v.toFixed(2)}`, `"${v.toFixed(1)}"`, ''];
+      return forms[rng.int(forms.length)];
+    };
+    const rows = Array.from({ length: 300 }, () => [spell(), spell(), spell()]);
+    const text = `a,b,c\r\n${rows.map((r) => r.join(',')).join('\r\n')}`;
+    const expected = (k: number) => rows.map((r) => (r[k] === '' ? null : Number(r[k].replaceAll('"', ''))));
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1, 13, 4096, bytes.length]) {
+      const parser = new TableParser({ fileName: 'many.csv', fileBytes: bytes.length });
+      for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+      const t = parser.finish();
+      expect(t.rows).toBe(300);
+      for (const [k, name] of ['a', 'b', 'c'].entries()) expect(cells(t, name)).toEqual(expected(k));
+    }
+  });
+
+  it('strips_the_byte_order_mark_and_ignores_blank_lines_at_the_end', () => {
+    const t = read('bom.csv');
+    expect(t.columns.map((c) => c.name)).toEqual(['name', 'value']);
+    expect(t.rows).toBe(2);
+    expect(cells(t, 'name')).toEqual(['a', 'b']);
+  });
+
+  it('reads_the_last_row_with_or_without_a_final_line_break', () => {
+    for (const ending of ['', '\n', '\r\n', '\n\n\r\n  \n']) {
+      const t = parseText(`a,b\n1,2\n3,4${ending}`);
+      expect(cells(t, 'b')).toEqual([2, 4]);
+    }
+  });
+
+  it('picks_the_delimiter_from_the_extension_or_the_header', () => {
+    expect(read('data.tsv').delimiter).toBe('\t');
+    expect(cells(read('data.tsv'), 'label')).toEqual(['a', 'b']);
+    // A .csv written with semicolons by a European spreadsheet, decimal commas included.
+    const semi = read('semicolon.csv');
+    expect(semi.delimiter).toBe(';');
+    expect(cells(semi, 'temp')).toEqual([12.5, 21, -3.25]);
+    expect(parseText('a\tb\n1\t2\n', 'export.txt').delimiter).toBe('\t');
+    expect(parseText('"x,y";b\n1;2\n', 'export.txt').delimiter).toBe(';');
+  });
+
+  it('keeps_the_first_ten_rows_as_text_for_the_preview', () => {
+    const lines = Array.from({ length: 15 }, (_, i) => `${i},"r ${i}"`);
+    const t = parseText(`n,text\n${lines.join('\n')}\n`);
+    expect(t.preview.header).toEqual(['n', 'text']);
+    expect(t.preview.rows).toHaveLength(10);
+    expect(t.preview.rows[9]).toEqual(['9', 'r 9']);
+  });
+
+  it('counts_rows_that_repeat_an_earlier_row', () => {
+    const t = parseText('a,b\n1,x\n2,y\n1,x\n1,\n1,\n1,x\n');
+    expect(t.duplicateRows).toBe(3);
+  });
+
+  it('refuses_invalid_utf8_naming_the_row_then_reads_it_as_latin1', () => {
+    const e = thrown(() => read('latin1.csv'));
+    expect(isNotUtf8(e)).toBe(true);
+    expect(e).toMatchObject({ code: 'not-utf8', file: 'latin1.csv', where: 'row 2' });
+    expect(e.message).toMatch(/^latin1\.csv: row 2: the file is not valid UTF-8/);
+    const t = read('latin1.csv', { encoding: 'latin1' });
+    expect(cells(t, 'name')).toEqual(['René', 'Anne']);
+    expect(cells(t, 'town')).toEqual(['Orléans', 'Paris']);
+    // Plain UTF-8 reads as it is.
+    expect(cells(parseText('name,n\nRené,1\n'), 'name')).toEqual(['René']);
+  });
+
+  it('rejects_malformed_utf8_sequences', () => {
+    for (const bad of [[0xc3], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80]]) {
+      const bytes = new Uint8Array([...new TextEncoder().encode('a,b\n1,x'), ...bad, 0x0a]);
+      expect(isNotUtf8(thrown(() => parseTable(bytes, { fileName: 'bad.csv' })))).toBe(true);
+    }
+  });
+
+  it('turns_a_mostly_text_column_with_a_few_numbers_into_categories', () => {
+    const t = parseText('size,n\nsmall,1\nlarge,2\n3,3\nsmall,4\n');
+    expect(t.columns[0].kind).toBe('categorical');
+    expect(cells(t, 'size')).toEqual(['small', 'large', '3', 'small']);
+  });
+});

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/data/errors';
+import { irisTable } from '../../src/data/iris';
+import {
+  applyPreprocessing,
+  describeTable,
+  parseTable,
+  prepareTable,
+  suggestChoices,
+  suggestLabel,
+  suggestTask,
+  type TableChoices,
+  type TablePreprocessing,
+} from '../../src/data/table';
+import { Rng } from '../../src/train/rng';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/table/${name}`, import.meta.url)));
+const read = (name: string) => parseTable(fixture(name), { fileName: name });
+const parseText = (text: string, fileName = 'test.csv') => parseTable(new TextEncoder().encode(text), { fileName });
+const choose = (label: string, more: Partial<TableChoices> = {}): TableChoices => ({
+  label, task: 'classification', missing: 'fill', validFraction: 0.25, seed: 3, ...more,
+});
+
+/** Feature `k` of every row of row-major x. */
+const featureColumn = (x: Float32Array, width: number, k: number) => Array.from({ length: x.length / width }, (_, i) => x[i * width + k]);
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+
+/** A seeded table: a numeric feature, a categorical one, and a 3-class label with 40/40/20 rows. */
+function synthetic(rows = 100): string {
+  const rng = new Rng(11);
+  const lines = ['height,colour,label'];
+  for (let i = 0; i < rows; i++) {
+    const label = i % 5 < 2 ? 'a' : i % 5 < 4 ? 'b' : 'c';
+    lines.push(`${(150 + rng.next() * 50).toFixed(1)},${['red', 'green', 'blue'][rng.int(3)]},${label}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('table preparation', () => {
+  it('suggests_a_label_by_name_else_the_last_column', () => {
+    expect(suggestLabel(read('basic.csv'))).toBe('species');
+    expect(suggestLabel(parseText('Target,a,b\n1,2,3\n'))).toBe('Target');
+    expect(suggestLabel(parseText('a,b,price\n1,2,3\n'))).toBe('price');
+  });
+
+  it('suggests_regression_only_for_numbers_with_many_values', () => {
+    const many = Array.from({ length: 100 }, (_, i) => `${i},${(i * 1.7).toFixed(1)},${i % 4}`);
+    const table = parseText(`a,price,grade\n${many.join('\n')}\n`);
+    expect(suggestTask(table, 'price')).toBe('regression');
+    expect(suggestTask(table, 'grade')).toBe('classification');
+    expect(suggestTask(read('basic.csv'), 'species')).toBe('classification');
+  });
+
+  it('one_hot_encodes_categories_in_sorted_order_after_the_numbers', () => {
+    const { train, valid, preprocessing } = prepareTable(read('basic.csv'), choose('species', { validFraction: 0 }));
+    expect(preprocessing.features.map((f) => [f.name, f.kind])).toEqual([
+      ['sepal_length', 'numeric'],
+      ['sepal_width', 'numeric'],
+      ['colour', 'categorical'],
+    ]);
+    expect(preprocessing.features[2]).toMatchObject({ categories: ['blue', 'red'] });
+    expect(train.itemShape).toEqual([4]);
+    expect(valid.y).toHaveLength(0);
+    // Rows: red, blue, (missing → most frequent; blue and red tie → blue, first in order), red, (missing), blue.
+    const oneHot = Array.from({ length: 6 }, (_, i) => [train.x[i * 4 + 2], train.x[i * 4 + 3]]);
+    expect(oneHot).toEqual([[0, 1], [1, 0], [1, 0], [0, 1], [1, 0], [1, 0]]);
+    expect(train.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(train.numClasses).toBe(3);
+    expect(Array.from(train.y)).toEqual([0, 0, 1, 1, 2, 2]);
+  });
+
+  it('standardizes_with_training_statistics_only', () => {
+    const table = parseText(synthetic());
+    const { train, valid, preprocessing } = prepareTable(table, choose('label'));
+    const f = preprocessing.features[0];
+    if (f.kind !== 'numeric') throw new Error('height should be numeric');
+    const trainHeights = featureColumn(train.x, 4, 0);
+    // Training inputs are centred and scaled to unit (population) variance; validation ones are not exactly.
+    expect(mean(trainHeights)).toBeCloseTo(0, 5);
+    expect(mean(trainHeights.map((v) => v * v))).toBeCloseTo(1, 4);
+    expect(Math.abs(mean(featureColumn(valid.x, 4, 0)))).toBeGreaterThan(1e-3);
+    // The stored mean is the training rows' raw mean: undoing the scaling gives the file's values back.
+    const heights = table.columns[0].kind === 'numeric' ? table.columns[0].values : new Float64Array();
+    const raw = trainHeights.map((v) => v * f.std + f.mean);
+    expect(mean(raw)).toBeCloseTo(f.mean, 6);
+    expect(raw.every((v) => heights.some((h) => Math.abs(h - v) < 1e-3))).toBe(true);
+  });
+
+  it('splits_stratified_and_the_same_for_the_same_seed', () => {
+    const table = parseText(synthetic(200));
+    const a = prepareTable(table, choose('label', { validFraction: 0.25 }));
+    const b = prepareTable(table, choose('label', { validFraction: 0.25 }));
+    const c = prepareTable(table, choose('label', { validFraction: 0.25, seed: 4 }));
+    const counts = (y: ArrayLike<number>) => [0, 1, 2].map((k) => Array.from(y).filter((v) => v === k).length);
+    expect(counts(a.valid.y)).toEqual([20, 20, 10]);
+    expect(counts(a.train.y)).toEqual([60, 60, 30]);
+    expect(a.valid.x).toEqual(b.valid.x);
+    expect(a.valid.x).not.toEqual(c.valid.x);
+  });
+
+  it('drops_rows_with_missing_values_and_counts_them', () => {
+    const { card, train } = prepareTable(read('basic.csv'), choose('species', { missing: 'drop', validFraction: 0 }));
+    expect(card.items).toBe(3);
+    expect(train.y).toHaveLength(3);
+    expect(card.warnings).toContain('3 rows with missing values dropped');
+  });
+
+  it('fills_missing_numbers_with_the_training_mean', () => {
+    const table = parseText('v,label\n1,a\n3,a\n,a\n10,b\n20,b\n,b\n');
+    const { train, preprocessing, card } = prepareTable(table, choose('label', { validFraction: 0 }));
+    const f = preprocessing.features[0];
+    expect(f).toMatchObject({ kind: 'numeric', mean: 8.5, fill: 8.5 });
+    // A filled cell sits exactly at the mean: 0 once standardized.
+    expect(train.x[2]).toBe(0);
+    expect(train.x[5]).toBe(0);
+    expect(card.warnings[0]).toMatch(/^2 missing values filled/);
+  });
+
+  it('warns_about_constant_columns_and_leaves_them_centred', () => {
+    const { train, card } = prepareTable(parseText('k,v,label\n5,1,a\n5,2,b\n5,3,a\n5,4,b\n'), choose('label', { validFraction: 0 }));
+    expect(featureColumn(train.x, 2, 0)).toEqual([0, 0, 0, 0]);
+    expect(card.warnings.some((w) => w.startsWith('constant column "k"'))).toBe(true);
+  });
+
+  it('makes_numeric_labels_classes_in_numeric_order', () => {
+    const { train } = prepareTable(parseText('x,grade\n1,10\n2,2\n3,10\n4,9\n5,2\n'), choose('grade', { validFraction: 0 }));
+    expect(train.classNames).toEqual(['2', '9', '10']);
+    expect(Array.from(train.y)).toEqual([2, 0, 2, 1, 0]);
+  });
+
+  it('keeps_raw_targets_for_regression', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},${i % 3 ? 'x' : 'y'},${(i * 2.5 + 100).toFixed(1)}`);
+    const table = parseText(`a,b,price\n${rows.join('\n')}\n`);
+    const { train, valid, card, preprocessing } = prepareTable(table, choose('price', { task: 'regression', validFraction: 0.25 }));
+    expect(train.y).toBeInstanceOf(Float32Array);
+    expect(train.numClasses).toBeUndefined();
+    expect(valid.y).toHaveLength(10);
+    const all = [...train.y, ...valid.y].sort((p, q) => p - q);
+    expect(all).toEqual(Array.from({ length: 40 }, (_, i) => i * 2.5 + 100));
+    expect(card.target).toEqual({ name: 'price', min: 100, max: 197.5, mean: 148.75 });
+    expect(preprocessing.label).toMatchObject({ task: 'regression', name: 'price' });
+  });
+
+  it('round_trips_preprocessing_through_json_and_applies_it_to_a_new_table', () => {
+    const { train, preprocessing } = prepareTable(read('basic.csv'), choose('species', { validFraction: 0 }));
+    const saved = JSON.parse(JSON.stringify(preprocessing)) as TablePreprocessing;
+    expect(saved).toEqual(preprocessing);
+    expect(saved.version).toBe(1);
+    // The same rows give the same inputs.
+    expect(applyPreprocessing(saved, read('basic.csv')).x).toEqual(train.x);
+    // New rows, columns in another order, no label: scaled with the training statistics, an unseen
+    // colour all zeros, a missing number at the training mean.
+    const next = parseText('colour,sepal_width,sepal_length\nred,3.5,5.1\npurple,,7.0\n', 'new.csv');
+    const applied = applyPreprocessing(saved, next);
+    expect(applied.rows).toBe(2);
+    expect(applied.y).toBeUndefined();
+    expect(Array.from(applied.x.subarray(0, 4))).toEqual(Array.from(train.x.subarray(0, 4)));
+    expect(Array.from(applied.x.subarray(4))).toEqual([train.x[8], 0, 0, 0]);
+  });
+
+  it('names_the_missing_column_when_applying', () => {
+    const { preprocessing } = prepareTable(read('basic.csv'), choose('species'));
+    const e = (() => {
+      try {
+        applyPreprocessing(preprocessing, parseText('sepal_length,colour\n5,red\n', 'new.csv'));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe('new.csv: the feature column "sepal_width" is missing (the model was trained with it)');
+  });
+
+  it('fills_the_card_with_counts_columns_and_warnings', () => {
+    const table = parseText('v,label\n1,a\n2,a\n3,a\n4,a\n5,a\n6,a\n7,a\n8,a\n9,a\n10,a\n1,b\n1,b\n1,b\n1,a\n', 'cards.csv');
+    const card = describeTable(table, choose('label'));
+    expect(card).toMatchObject({ source: 'cards.csv', kind: 'table', task: 'classification', items: 14, inputShape: [1], skipped: [] });
+    expect(card.classes).toEqual([{ name: 'a', count: 11 }, { name: 'b', count: 3 }]);
+    expect(card.columns).toEqual([
+      { name: 'v', type: 'numeric', missing: 0, distinct: 10, min: 1, max: 10, mean: 59 / 14 },
+      { name: 'label', type: 'categorical', missing: 0, distinct: 2, categories: ['a', 'b'] },
+    ]);
+    expect(card.warnings).toEqual(['3 rows repeat an earlier row exactly']);
+    expect(card.preview).toMatchObject({ kind: 'rows', header: ['v', 'label'] });
+    const imbalanced = parseText(`v,label\n${[...Array(10).fill('1,big'), '2,small'].join('\n')}\n`);
+    expect(describeTable(imbalanced, choose('label')).warnings).toContain('class imbalance: "big" has 10 rows, "small" only 1 (10×)');
+  });
+
+  it('builds_iris_like_a_dropped_csv', () => {
+    const iris = irisTable();
+    expect(iris.columns.map((c) => c.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
+    expect(iris.rows).toBe(150);
+    expect(suggestChoices(iris)).toMatchObject({ label: 'species', task: 'classification' });
+    const { card, train, valid } = prepareTable(iris, suggestChoices(iris));
+    expect(card.classes).toEqual(['setosa', 'versicolor', 'virginica'].map((name) => ({ name, count: 50 })));
+    expect(train.y.length + valid.y.length).toBe(150);
+    expect(card.preview.kind === 'rows' && card.preview.rows[0]).toEqual(['5.1', '3.5', '1.4', '0.2', 'setosa']);
+  });
+});
