@@ -8,7 +8,14 @@ export interface BenchArgs {
   readonly json: string | null;
   readonly backends: readonly string[];
   readonly cases: readonly BenchCase['id'][];
+  /** Dataset readers to time: the CSV reader in Node, image decoding in Chromium. */
+  readonly data: readonly DataCase[];
 }
+
+/** The dataset-reading benchmarks. */
+export const DATA_CASES = ['csv', 'images'] as const;
+/** One of them. */
+export type DataCase = (typeof DATA_CASES)[number];
 
 /** Splits a comma list and checks every name against the known ones. */
 function list<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
@@ -19,13 +26,13 @@ function list<T extends string>(flag: string, value: string | undefined, known: 
   return names as T[];
 }
 
-/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b]`; errors are one line. */
+/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b] [--data csv,images|none]`; errors are one line. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  let values: { quick?: boolean; json?: string; backends?: string; cases?: string };
+  let values: { quick?: boolean; json?: string; backends?: string; cases?: string; data?: string };
   try {
     values = parseArgs({
       args: argv,
-      options: { quick: { type: 'boolean' }, json: { type: 'string' }, backends: { type: 'string' }, cases: { type: 'string' } },
+      options: { quick: { type: 'boolean' }, json: { type: 'string' }, backends: { type: 'string' }, cases: { type: 'string' }, data: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -38,5 +45,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     json: values.json ?? null,
     backends: list('backends', values.backends, BACKENDS.map((b) => b.name)),
     cases: list('cases', values.cases, CASES.map((c) => c.id)),
+    data: values.data === 'none' ? [] : list('data', values.data, DATA_CASES),
   };
 }

@@ -1,3 +1,4 @@
+import type { DataResult } from './data-readers';
 import type { CheckpointStats } from './runners/learner';
 
 /** Per-runner numbers of one case; null where a runner did not run. */
@@ -36,6 +37,8 @@ export interface BenchReport {
   /** Backends that did not run at all, with the reason. */
   readonly notRun: { readonly backend: string; readonly reason: string }[];
   readonly fairness: readonly string[];
+  /** The dataset readers' speeds (absent in reports made before they were measured). */
+  readonly data?: readonly DataResult[];
 }
 
 /** A case that did not run. */

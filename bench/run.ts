@@ -7,6 +7,7 @@ import { parseBenchArgs, type BenchArgs } from './args';
 import { BACKENDS, displayName, type BenchBackend } from './backends';
 import { runChromium } from './browser/chromium';
 import { CASES } from './cases';
+import { formatData, runDataBenches } from './data-readers';
 import { FAIRNESS } from './fairness';
 import type { ChildOutput } from './node-child';
 import { formatTable, skippedCase, type BenchReport, type CaseResult } from './report';
@@ -49,6 +50,11 @@ async function main(args: BenchArgs): Promise<number> {
     const result = await runChromium(inChromium, args).catch((e: Error) => ((status = 1), inChromium.flatMap((b) => failed(b.name, args, e))));
     cases.push(...result);
   }
+  const data = await runDataBenches(args.data, (line) => console.log(line)).catch((e: Error) => {
+    status = 1;
+    console.error(`bench: dataset readers failed: ${e.message}`);
+    return [];
+  });
   const cpus = os.cpus();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -57,7 +63,9 @@ async function main(args: BenchArgs): Promise<number> {
     cases,
     notRun,
     fairness: FAIRNESS,
+    data,
   };
+  if (data.length) console.log(`\nDataset readers:\n${formatData(data)}`);
   console.log(`\n${formatTable(report)}\n\nFairness:\n${FAIRNESS.map((f) => `- ${f}`).join('\n')}`);
   console.log(`\n${report.machine}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../src/train/model/config';
 import { createModel } from '../../src/train/model/presets';
 
 beforeAll(async () => {
@@ -8,7 +9,8 @@ beforeAll(async () => {
 
 describe('model presets adapt to the data', () => {
   it('takes_rows_of_features_without_a_flatten_layer', () => {
-    for (const config of [{ type: 'mlp', hidden: [8], activation: 'relu', dropout: 0 }, { type: 'logistic' }] as const) {
+    const configs: ModelConfig[] = [{ type: 'mlp', hidden: [8], activation: 'relu', dropout: 0 }, { type: 'logistic' }];
+    for (const config of configs) {
       const model = createModel(config, { inputShape: [5], outputs: 3 }, 1);
       expect(model.layers.map((l) => l.getClassName())).not.toContain('Flatten');
       const out = model.predict(tf.ones([4, 5])) as tf.Tensor;
