@@ -12,12 +12,16 @@ const run = (cmd, args) => {
 
 if (!existsSync('node_modules/.package-lock.json')) run('npm', ['ci']);
 
-if (!existsSync('/usr/bin/chromium')) {
+// Debian packages the tests drive: chromium (browser tests), Mesa's EGL and OpenGL ES (WebGPU in
+// Node through Dawn's OpenGL ES backend, for the compiled-step tests).
+const PACKAGES = ['chromium', 'libegl1', 'libegl-mesa0', 'libgles2', 'libgl1-mesa-dri'];
+const missing = PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+if (missing.length) {
   if (process.getuid?.() === 0) {
-    console.log('Installing Debian chromium for the browser tests...');
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
+    console.log(`Installing Debian packages for the tests: ${missing.join(' ')}`);
+    execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`, { stdio: 'inherit' });
   } else {
-    console.error('The browser tests need Debian chromium: sudo apt-get install -y chromium');
+    console.error(`The tests need Debian packages: sudo apt-get install -y ${missing.join(' ')}`);
     process.exit(1);
   }
 }

@@ -1,0 +1,196 @@
+// The compiled WebGPU step (src/gpu) end to end: batch gathered from the resident dataset, forward,
+// loss with statistics, backward, Adam; one submit per step (or per --per-submit steps), the
+// statistics read back every 8 steps. Reports ms/step after a warm-up, dispatches per step, and
+// per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
+// single-kernel submits, which includes a submit's overhead). Node only:
+//   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
+import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { encodeDispatches, type Dispatch } from '../src/gpu/device';
+import { planModel, readModelWeights } from '../src/gpu/plan';
+import { CompiledTrainer } from '../src/gpu/runtime';
+import { createModel } from '../src/train/model/presets';
+import { parseOptimizerConfig } from '../src/train/optim/config';
+
+const CASES = [
+  { id: 'mlp-64', hidden: [128], batch: 64 },
+  { id: 'mlp-1024', hidden: [128], batch: 1024 },
+  { id: 'wide-512', hidden: [1024, 1024], batch: 512 },
+  { id: 'wide-4096', hidden: [1024, 1024], batch: 4096 },
+] as const;
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '30' },
+    'per-submit': { type: 'string', default: '1' },
+    reps: { type: 'string', default: '50' },
+    cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
+    json: { type: 'string' },
+  },
+});
+const steps = Number(values.steps);
+const warmup = Number(values.warmup);
+const perSubmit = Number(values['per-submit']);
+const reps = Number(values.reps);
+const picked = values.cases.split(',').map((id) => {
+  const c = CASES.find((k) => k.id === id);
+  if (!c) throw new Error(`--cases: unknown case '${id}' (known: ${CASES.map((k) => k.id).join(', ')})`);
+  return c;
+});
+
+/** The GPU instances, alive while the device is (Dawn aborts the process when one is collected). */
+const keepAlive: unknown[] = [];
+
+/** A device through Vulkan when there is one, else OpenGL ES (compatibility mode), at the adapter's limits. */
+async function openDevice(): Promise<{ device: GPUDevice; adapter: string; timestamps: boolean }> {
+  const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: object };
+  Object.assign(globalThis, globals);
+  // Dawn quantizes timestamps unless told not to, which would hide kernels of a few microseconds.
+  const vulkan = create(['disable-dawn-features=timestamp_quantization']);
+  keepAlive.push(vulkan);
+  let adapter = await vulkan.requestAdapter({ powerPreference: 'high-performance' });
+  let kind = 'Vulkan';
+  if (!adapter) {
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    const gl = create(['backend=opengles']);
+    keepAlive.push(gl);
+    adapter = await gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    kind = 'OpenGL ES, compatibility mode';
+  }
+  if (!adapter) throw new Error('webgpu: no adapter through Vulkan or OpenGL ES');
+  keepAlive.push(adapter);
+  const timestamps = adapter.features.has('timestamp-query');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    },
+  });
+  keepAlive.push(device);
+  device.addEventListener('uncapturederror', (e) => console.error('WebGPU error:', (e as GPUUncapturedErrorEvent).error.message));
+  const info = adapter.info;
+  return { device, adapter: `${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter'} (${kind})`, timestamps };
+}
+
+/** GPU microseconds per run of each dispatch, from timestamp queries around `reps` single-dispatch passes. */
+async function kernelTimesGpu(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  const count = dispatches.length * reps * 2;
+  const querySet = device.createQuerySet({ type: 'timestamp', count });
+  const resolve = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  dispatches.forEach((d, k) => {
+    for (let r = 0; r < reps; r++) {
+      const at = (k * reps + r) * 2;
+      const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 } });
+      encodeDispatches(pass, [d], offsets, 0);
+      pass.end();
+    }
+  });
+  encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+  encoder.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
+  device.queue.submit([encoder.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const t = new BigUint64Array(read.getMappedRange().slice(0));
+  read.unmap();
+  [querySet, resolve, read].forEach((o) => o.destroy());
+  return dispatches.map((_, k) => {
+    let ns = 0;
+    for (let r = 0; r < reps; r++) ns += Number(t[(k * reps + r) * 2 + 1] - t[(k * reps + r) * 2]);
+    return ns / reps / 1000;
+  });
+}
+
+/** Host microseconds per single-dispatch submit of each dispatch, waited on (includes submit overhead). */
+async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  const out: number[] = [];
+  for (const d of dispatches) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) {
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, [d], offsets, 0);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+    }
+    out.push(((performance.now() - t0) / reps) * 1000);
+  }
+  return out;
+}
+
+/** Times one case: returns its row for the report. */
+async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)[number]) {
+  const model = createModel({ type: 'mlp', hidden: [...c.hidden], activation: 'relu', dropout: 0 }, { inputShape: [28, 28], outputs: 10 }, 1);
+  const planned = planModel(model, 'classification');
+  if (!planned.ok) throw new Error(planned.reason);
+  const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * 785 * 4)))); // ≤ 64 MiB of data
+  const items = c.batch * epochSteps;
+  const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const y = Int32Array.from({ length: items }, (_, i) => i % 10);
+  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }) });
+  trainer.writeWeights(readModelWeights(model));
+  model.dispose();
+  await trainer.uploadDataset('train', x, y);
+  const program = await trainer.program('train', c.batch);
+  const dispatches = [...program, ...trainer.optimizerDispatches];
+  const reads: Promise<Float32Array>[] = [];
+  let hostMs = 0;
+  // Statistics of every 8 steps in one read, issued after the submit that holds the 8th.
+  let unread = -1;
+  const run = async (n: number) => {
+    for (let s = 0; s < n; s += perSubmit) {
+      const h0 = performance.now();
+      const encoder = device.createCommandEncoder();
+      let last = -1;
+      for (let k = 0; k < Math.min(perSubmit, n - s); k++) last = trainer.encodeTrainStep(encoder, (s + k) % epochSteps, { lr: 1e-3 });
+      device.queue.submit([encoder.finish()]);
+      if (unread < 0) unread = last - Math.min(perSubmit, n - s) + 1;
+      if (last - unread + 1 >= 8) {
+        reads.push(trainer.readStats(unread, last - unread + 1));
+        unread = -1;
+      }
+      hostMs += performance.now() - h0;
+      if (reads.length > 16) await reads.shift();
+    }
+    await device.queue.onSubmittedWorkDone();
+    await Promise.all(reads.splice(0));
+  };
+  await run(warmup);
+  hostMs = 0;
+  const t0 = performance.now();
+  await run(steps);
+  const msPerStep = (performance.now() - t0) / steps;
+  const micros = await (timestamps ? kernelTimesGpu : kernelTimesHost)(device, dispatches, trainer.stepOffsets);
+  trainer.destroy();
+  return {
+    case: `MLP 784-${c.hidden.join('-')}-10`,
+    batch: c.batch,
+    msPerStep: +msPerStep.toFixed(4),
+    hostMsPerStep: +(hostMs / steps).toFixed(4),
+    samplesPerSecond: Math.round((c.batch * 1000) / msPerStep),
+    dispatchesPerStep: dispatches.length,
+    kernelMicros: Object.fromEntries(dispatches.map((d, i) => [`${i}: ${d.label}`, +micros[i].toFixed(2)])),
+  };
+}
+
+tf.env().set('PROD', true);
+await tf.setBackend('cpu');
+const { device, adapter, timestamps } = await openDevice();
+console.log(`adapter: ${adapter}; per-kernel times from ${timestamps ? 'timestamp queries (GPU)' : 'host timing of single submits'}`);
+const results = [];
+for (const c of picked) {
+  const r = await runCase(device, timestamps, c);
+  console.log(`${r.case} batch ${r.batch}: ${r.msPerStep} ms/step (host ${r.hostMsPerStep} ms), ${r.samplesPerSecond} samples/s, ${r.dispatchesPerStep} dispatches`);
+  for (const [k, us] of Object.entries(r.kernelMicros)) console.log(`    ${us.toFixed(2).padStart(10)} µs  ${k}`);
+  results.push(r);
+}
+if (values.json) writeFileSync(values.json, JSON.stringify({ adapter, steps, warmup, perSubmit, kernelTiming: timestamps ? 'gpu' : 'host', results }, null, 2));
+process.exit(0);

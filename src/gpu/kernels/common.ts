@@ -1,0 +1,95 @@
+/**
+ * What every generated kernel shares: its description for pipeline creation, the per-step uniform
+ * that carries the values which change from step to step, and small WGSL helpers.
+ */
+
+/** How a kernel binds one buffer: read-only storage, read-write storage, or the per-step uniform. */
+export type BindingKind = 'read' | 'rw' | 'step';
+
+/** One binding of a kernel, named by the role the caller fills it with. */
+export interface KernelBinding {
+  readonly role: string;
+  readonly kind: BindingKind;
+}
+
+/** A generated compute kernel: WGSL with entry point `main`, its bindings in order, its grid. */
+export interface KernelSource {
+  readonly label: string;
+  readonly code: string;
+  /** Binding i of group 0 is bindings[i]. */
+  readonly bindings: readonly KernelBinding[];
+  readonly workgroups: readonly [number, number, number];
+}
+
+/**
+ * The per-step values, one 32-byte record per ring slot, bound with a dynamic offset so that all
+ * bind groups are made once. `row0` is the step's first position in the epoch order, `slot` its
+ * statistics ring slot, `seed` the dropout seed, `accumulate` 1 when this batch's gradients add to
+ * ones already held, `lr` and `gradScale` (1 / items behind the summed gradients) feed the optimizer.
+ */
+export const STEP_STRUCT = /* wgsl */ `
+struct Step {
+  row0: u32,
+  slot: u32,
+  seed: u32,
+  accumulate: u32,
+  lr: f32,
+  gradScale: f32,
+  pad0: u32,
+  pad1: u32,
+}`;
+
+/** Bytes of one Step record. */
+export const STEP_BYTES = 32;
+
+/**
+ * Floats each step writes into its statistics slot. Classification: loss sum over the rows,
+ * correct count, rows. Regression: loss sum (each row's mean squared error), absolute error sum,
+ * rows. The fourth is spare, so slots stay 16-byte aligned.
+ */
+export const STATS_STRIDE = 4;
+
+/** The WGSL declaration of binding i. */
+export function declareBinding(index: number, binding: KernelBinding, type = 'array<f32>'): string {
+  const name = binding.role;
+  switch (binding.kind) {
+    case 'read':
+      return `@group(0) @binding(${index}) var<storage, read> ${name}: ${type};`;
+    case 'rw':
+      return `@group(0) @binding(${index}) var<storage, read_write> ${name}: ${type};`;
+    case 'step':
+      return `@group(0) @binding(${index}) var<uniform> ${name}: Step;`;
+  }
+}
+
+/** Declarations for all bindings; `types` overrides the element type of a role (e.g. u32 data). */
+export function declareAll(bindings: readonly KernelBinding[], types: Readonly<Record<string, string>> = {}): string {
+  const uses = bindings.some((b) => b.kind === 'step') ? STEP_STRUCT + '\n' : '';
+  return uses + bindings.map((b, i) => declareBinding(i, b, types[b.role])).join('\n');
+}
+
+/** Formats a number as a WGSL f32 literal (always with a decimal point or exponent). */
+export function f32(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`cannot write ${x} as a WGSL f32 constant`);
+  const s = String(Math.fround(x));
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/**
+ * A 1-D grid of `total` threads in workgroups of `size`, folded into two dimensions when it would
+ * pass the per-dimension limit. Kernels recover the flat index with `flatIndex`.
+ */
+export function grid1d(total: number, size: number, maxPerDimension: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(total / size));
+  if (groups <= maxPerDimension) return [groups, 1, 1];
+  const x = maxPerDimension;
+  return [x, Math.ceil(groups / x), 1];
+}
+
+/** WGSL expression for the flat thread index of a `grid1d` grid (needs wid, nwg and lid builtins). */
+export function flatIndex(size: number): string {
+  return `((wid.y * nwg.x + wid.x) * ${size}u + lid.x)`;
+}
+
+/** The builtins `flatIndex` reads, for a `main` parameter list. */
+export const FLAT_BUILTINS = '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u';

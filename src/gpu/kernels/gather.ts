@@ -1,0 +1,37 @@
+import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelSource } from './common';
+
+/** A batch's rows: `rows` rows of `rowWords` words, from the dataset rows the epoch order names. */
+export interface GatherSpec {
+  readonly rows: number;
+  readonly rowWords: number;
+}
+
+const WG = 64;
+
+/**
+ * Copies the step's batch from the resident dataset: batch row r is dataset row
+ * order[step.row0 + r]. Rows are copied as u32 words, features and labels alike, so integer
+ * labels pass bit for bit (a float copy could flush their bit patterns as denormals).
+ * Bindings: data, order, batch, step.
+ */
+export function gatherKernel(spec: GatherSpec, maxWorkgroupsPerDim: number): KernelSource {
+  const bindings = [
+    { role: 'data', kind: 'read' },
+    { role: 'order', kind: 'read' },
+    { role: 'batch', kind: 'rw' },
+    { role: 'step', kind: 'step' },
+  ] as const;
+  const total = spec.rows * spec.rowWords;
+  const code = /* wgsl */ `
+${declareAll(bindings, { data: 'array<u32>', order: 'array<u32>', batch: 'array<u32>' })}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  let i = ${flatIndex(WG)};
+  if (i >= ${total}u) { return; }
+  let r = i / ${spec.rowWords}u;
+  let w = i % ${spec.rowWords}u;
+  batch[i] = data[order[step.row0 + r] * ${spec.rowWords}u + w];
+}`;
+  return { label: 'gather batch', code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+}

@@ -1,0 +1,78 @@
+import type { KernelLimits } from '../device';
+
+/**
+ * A GEMM's blocking: each workgroup computes a tm × tn tile of C, walking K in steps of tk through
+ * workgroup memory; each thread holds an rm × rn register tile. splitK > 1 cuts K into that many
+ * ranges whose partial products a second pass sums (for skinny outputs with long K, such as the
+ * weight gradient of a 10-wide layer, where tm × tn tiles alone would leave most of the GPU idle).
+ */
+export interface GemmTiling {
+  readonly tm: number;
+  readonly tn: number;
+  readonly tk: number;
+  readonly rm: number;
+  readonly rn: number;
+  readonly splitK: number;
+}
+
+/** Threads per workgroup of a tiling. */
+export function tilingThreads(t: GemmTiling): number {
+  return (t.tm / t.rm) * (t.tn / t.rn);
+}
+
+/** Throws saying what is wrong when a tiling does not divide evenly or does not fit the limits. */
+export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
+  const what = `GEMM tiling ${JSON.stringify(t)}`;
+  if (![t.tm, t.tn, t.tk, t.rm, t.rn, t.splitK].every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`${what}: sizes must be positive integers`);
+  if (t.tm % t.rm !== 0 || t.tn % t.rn !== 0) throw new Error(`${what}: rm must divide tm and rn must divide tn`);
+  const threads = tilingThreads(t);
+  if (threads > limits.maxInvocations) throw new Error(`${what}: ${threads} threads, the device allows ${limits.maxInvocations}`);
+  const bytes = (t.tm + t.tn) * t.tk * 4;
+  if (bytes > limits.maxWorkgroupStorage) throw new Error(`${what}: ${bytes} bytes of workgroup memory, the device allows ${limits.maxWorkgroupStorage}`);
+}
+
+/** How `chooseTiling` fills the GPU: the workgroups it aims for, and the least K a split keeps. */
+export interface TilingPolicy {
+  readonly targetWorkgroups: number;
+  readonly minKPerSplit: number;
+}
+
+/** One wave on a large GPU (an H100 has 132 SMs), and splits no shorter than 128. */
+export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128 };
+
+/** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
+function edge(size: number): number {
+  return size >= 48 ? 64 : size >= 24 ? 32 : 16;
+}
+
+/**
+ * A tiling for C[m × n] with inner dimension k, within the device limits. Large products get
+ * 128 × 128 tiles; others start at 64 × 64 and shrink (the larger edge first, down to 16) while
+ * there are fewer tiles than the policy's target; a shape still below half the target is skinny
+ * and gets split-K into enough splits for two waves. Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16).
+ * Replaceable by an autotuner: the runtime takes any tiling.
+ */
+export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
+  // Large products: 128 × 128 tiles of 8 × 8 per thread (256 threads) halve the loads per FMA,
+  // where the tiles still fill the GPU and the device allows the threads and 16 KiB.
+  const big: GemmTiling = { tm: 128, tn: 128, tk: 16, rm: 8, rn: 8, splitK: 1 };
+  const bigFits = tilingThreads(big) <= limits.maxInvocations && (big.tm + big.tn) * big.tk * 4 <= limits.maxWorkgroupStorage;
+  if (bigFits && Math.ceil(m / 128) * Math.ceil(n / 128) >= policy.targetWorkgroups) return big;
+  let tm = edge(m);
+  let tn = edge(n);
+  const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
+  while (tiles() < policy.targetWorkgroups && (tm > 16 || tn > 16)) {
+    if (tm >= tn && tm > 16) tm /= 2;
+    else tn /= 2;
+  }
+  const tx = 16;
+  const rn = tn / tx;
+  let ty = Math.min(16, Math.floor(limits.maxInvocations / tx), tm);
+  while (tm % ty !== 0) ty--;
+  const rm = tm / ty;
+  let tk = 16;
+  while (tk > 4 && (tm + tn) * tk * 4 > limits.maxWorkgroupStorage) tk /= 2;
+  const skinny = tiles() < policy.targetWorkgroups / 2;
+  const splitK = skinny ? Math.max(1, Math.min(Math.ceil((2 * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit))) : 1;
+  return { tm, tn, tk, rm, rn, splitK };
+}

@@ -1,0 +1,151 @@
+import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
+import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
+import type { GemmTiling } from './gemm-tiling';
+
+/**
+ * C[m × n] = op(A)[m × k] · op(B)[k × n], then the epilogue. A is stored row-major as [m, k]
+ * (or [k, m] when transA) with row stride lda from aOffset; B as [k, n] (or [n, k] when transB).
+ * With onesRow, op(A)'s last row (index m − 1) is all ones and not stored: the weight-gradient GEMM
+ * then yields the bias gradient (column sums) as C's last row, which lands on the bias when the
+ * bias follows its kernel in the packed parameters. Every offset and size is baked into the WGSL.
+ */
+export interface GemmSpec {
+  readonly label: string;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly lda: number;
+  readonly ldb: number;
+  readonly ldc: number;
+  readonly aOffset: number;
+  readonly bOffset: number;
+  readonly cOffset: number;
+  readonly onesRow?: boolean;
+  readonly epilogue: GemmEpilogue;
+  readonly tiling: GemmTiling;
+}
+
+/**
+ * The kernels of one GEMM. Without split-K, `main` binds a, b and the epilogue's roles (dst, src,
+ * step). With split-K, `main` writes partial products to 'part' and `reduce` sums them (binding
+ * 'part' read-only, then the epilogue's roles); `partFloats` is the scratch that needs.
+ */
+export interface GemmKernels {
+  readonly main: KernelSource;
+  readonly reduce: KernelSource | null;
+  readonly partFloats: number;
+}
+
+const REDUCE_WG = 64;
+
+/** K per split, a multiple of tk, and the number of splits that leaves. */
+function splitRange(k: number, t: GemmTiling): { ks: number; splits: number } {
+  const ks = Math.max(t.tk, Math.ceil(Math.ceil(k / t.splitK) / t.tk) * t.tk);
+  return { ks, splits: Math.max(1, Math.ceil(k / ks)) };
+}
+
+/** Unrolled WGSL lines, one per (i, j) of the register tile. */
+function unroll(rm: number, rn: number, line: (i: number, j: number) => string): string {
+  const out: string[] = [];
+  for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) out.push(line(i, j));
+  return out.join('\n    ');
+}
+
+/** Generates the GEMM's kernels. Edge tiles are guarded, so any m, n, k works with any tiling. */
+export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKernels {
+  const t = s.tiling;
+  const tx = t.tn / t.rn;
+  const ty = t.tm / t.rm;
+  const threads = tx * ty;
+  const { ks, splits } = splitRange(s.k, t);
+  const epi = epilogueCode(s.epilogue, s.n, s.ldc, s.cOffset);
+  const split = splits > 1;
+  const bindings: KernelBinding[] = [{ role: 'a', kind: 'read' }, { role: 'b', kind: 'read' }, ...(split ? [{ role: 'part', kind: 'rw' } as const] : epi.bindings)];
+  const storedRows = s.onesRow ? s.m - 1 : s.m;
+  const aIndex = s.transA ? `kk * ${s.lda}u + row` : `row * ${s.lda}u + kk`;
+  const bIndex = s.transB ? `col * ${s.ldb}u + kk` : `kk * ${s.ldb}u + col`;
+  // Tiles are loaded so that neighbouring threads read neighbouring addresses of the stored matrix.
+  const aTile = s.transA ? `let r = i % ${t.tm}u; let kk = i / ${t.tm}u;` : `let kk = i % ${t.tk}u; let r = i / ${t.tk}u;`;
+  const bTile = s.transB ? `let kk = i % ${t.tk}u; let c = i / ${t.tk}u;` : `let c = i % ${t.tn}u; let kk = i / ${t.tn}u;`;
+  const finish = split
+    ? (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j}; }`
+    : (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { store(r${i}, c${j}, acc${i}_${j}); }`;
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+var<workgroup> As: array<f32, ${t.tk * t.tm}>;
+var<workgroup> Bs: array<f32, ${t.tk * t.tn}>;
+
+fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
+  if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
+  ${s.onesRow ? `if (row == ${storedRows}u) { return 1.0; }` : ''}
+  return a[${s.aOffset}u + ${aIndex}];
+}
+
+fn loadB(kk: u32, col: u32, kEnd: u32) -> f32 {
+  if (col >= ${s.n}u || kk >= kEnd) { return 0.0; }
+  return b[${s.bOffset}u + ${bIndex}];
+}
+${split ? '' : epi.code}
+
+@compute @workgroup_size(${threads})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let tx = li % ${tx}u;
+  let ty = li / ${tx}u;
+  let m0 = wg.y * ${t.tm}u;
+  let n0 = wg.x * ${t.tn}u;
+  let kBegin = wg.z * ${ks}u;
+  let kEnd = min(${s.k}u, kBegin + ${ks}u);
+  ${unroll(t.rm, t.rn, (i, j) => `var acc${i}_${j} = 0.0;`)}
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
+    for (var i = li; i < ${t.tm * t.tk}u; i = i + ${threads}u) {
+      ${aTile}
+      As[kk * ${t.tm}u + r] = loadA(m0 + r, k0 + kk, kEnd);
+    }
+    for (var i = li; i < ${t.tn * t.tk}u; i = i + ${threads}u) {
+      ${bTile}
+      Bs[kk * ${t.tn}u + c] = loadB(k0 + kk, n0 + c, kEnd);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
+      ${Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ty + ${i * ty}u];`).join('\n      ')}
+      ${Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${t.tn}u + tx + ${j * tx}u];`).join('\n      ')}
+      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)}
+    }
+    workgroupBarrier();
+  }
+  ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ty + ${i * ty}u;`).join('\n  ')}
+  ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + tx + ${j * tx}u;`).join('\n  ')}
+  ${unroll(t.rm, t.rn, finish)}
+}`;
+  const main: KernelSource = {
+    label: s.label,
+    code,
+    bindings,
+    workgroups: [Math.ceil(s.n / t.tn), Math.ceil(s.m / t.tm), splits],
+  };
+  if (Math.max(...main.workgroups) > maxWorkgroupsPerDim) throw new Error(`GEMM '${s.label}': grid ${main.workgroups} passes the device's ${maxWorkgroupsPerDim} workgroups per dimension`);
+  if (!split) return { main, reduce: null, partFloats: 0 };
+  return { main, reduce: reduceKernel(s, splits, maxWorkgroupsPerDim), partFloats: splits * s.m * s.n };
+}
+
+/** Sums the split-K partial products in split order (deterministic), then runs the epilogue. */
+function reduceKernel(s: GemmSpec, splits: number, maxWorkgroupsPerDim: number): KernelSource {
+  const epi = epilogueCode(s.epilogue, s.n, s.ldc, s.cOffset);
+  const bindings: KernelBinding[] = [{ role: 'part', kind: 'read' }, ...epi.bindings];
+  const total = s.m * s.n;
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+${epi.code}
+
+@compute @workgroup_size(${REDUCE_WG})
+fn main(${FLAT_BUILTINS}) {
+  let i = ${flatIndex(REDUCE_WG)};
+  if (i >= ${total}u) { return; }
+  var v = 0.0;
+  for (var z = 0u; z < ${splits}u; z = z + 1u) { v = v + part[z * ${total}u + i]; }
+  store(i / ${s.n}u, i % ${s.n}u, v);
+}`;
+  return { label: `${s.label} (split-K sum)`, code, bindings, workgroups: grid1d(total, REDUCE_WG, maxWorkgroupsPerDim) };
+}

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planModel, readModelWeights, type ModelPlan } from '../../../src/gpu/plan';
+import { CompiledTrainer } from '../../../src/gpu/runtime';
+import { createModel } from '../../../src/train/model';
+import { parseOptimizerConfig } from '../../../src/train/optim';
+import { gpuOrSkip } from './device';
+import { randoms } from './reference';
+
+const ctx = await gpuOrSkip();
+const ITEMS = 30;
+const BATCH = 7;
+
+let plan: ModelPlan;
+let initial: Float32Array[];
+const x = randoms(ITEMS * 10, 1);
+const y = Int32Array.from(randoms(ITEMS, 2), (v) => Math.floor(((v + 1) / 2) * 5));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const model = createModel({ type: 'mlp', hidden: [11], activation: 'relu', dropout: 0.2 }, { inputShape: [2, 5], outputs: 5 }, 1);
+  const r = planModel(model, 'classification');
+  if (!r.ok) throw new Error(r.reason);
+  plan = r.plan;
+  initial = readModelWeights(model);
+});
+
+/** A trainer with the test's model, its initial weights and the data uploaded. */
+async function trainer(statsSlots = 64): Promise<CompiledTrainer> {
+  const t = await CompiledTrainer.create(ctx!.device, plan, { batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), statsSlots, seed: 9 });
+  t.writeWeights(initial);
+  await t.uploadDataset('train', x, y);
+  await t.uploadDataset('valid', x, y);
+  return t;
+}
+
+describe.skipIf(!ctx)('compiled trainer', () => {
+  it('resumes_bit_for_bit_from_its_read_weights_and_optimizer_state', async () => {
+    const a = await trainer();
+    for (let s = 0; s < 5; s++) a.trainStep(s % 5, { lr: 0.01 });
+    const [weights, state] = [await a.readWeights(), await a.readOptimizerState()];
+    expect(state.step).toBe(5);
+    const b = await trainer();
+    // Dropout masks follow the step id, so b skips as many ids as a used.
+    for (let s = 0; s < 5; s++) b.validStep(0);
+    b.writeWeights(weights);
+    b.writeOptimizerState(state);
+    for (const t of [a, b]) for (let s = 0; s < 4; s++) t.trainStep(s, { lr: 0.01 });
+    expect(await b.readWeights()).toEqual(await a.readWeights());
+    expect(await b.readOptimizerState()).toEqual(await a.readOptimizerState());
+    a.destroy();
+    b.destroy();
+  });
+
+  it('reads_statistics_of_steps_submitted_together_across_the_ring_wrap', async () => {
+    const t = await trainer(4);
+    const single: Float32Array[] = [];
+    for (let s = 0; s < 5; s++) single.push(await t.readStats(t.validStep(s), 1));
+    const encoder = ctx!.device.createCommandEncoder();
+    const ids = [2, 3, 4].map((s) => t.encodeValidStep(encoder, s)); // ids 5..7 use slots 1, 2, 3
+    ctx!.device.queue.submit([encoder.finish()]);
+    t.validStep(0); // id 8 wraps to slot 0
+    const group = await t.readStats(ids[0], 4);
+    expect(Array.from(group)).toEqual([...single[2], ...single[3], ...single[4], ...single[0]]);
+    expect(Array.from(group.subarray(0, 12)).filter((_, i) => i % 4 === 2)).toEqual([7, 7, 2]); // rows: the last batch of 30 is 2
+    await expect(t.readStats(ids[0] - 1, 1)).rejects.toThrow(/were overwritten: the ring holds the last 4 steps/);
+    t.destroy();
+  });
+
+  it('refuses_optimizer_state_with_slots_it_does_not_keep', async () => {
+    const t = await trainer();
+    expect(() => t.writeOptimizerState({ step: 3, slots: { momentum: [] } })).toThrow(/has slots \[momentum\], this optimizer keeps \[m, v\]/);
+    expect(() => t.writeWeights(initial.slice(1))).toThrow(/3 arrays for 4 weights/);
+    t.destroy();
+  });
+
+  it('refuses_data_and_orders_that_do_not_fit_the_plan', async () => {
+    const t = await trainer();
+    await expect(t.uploadDataset('train', x.subarray(1), y)).rejects.toThrow(/expected 30 items × 10 features/);
+    await expect(t.uploadDataset('train', x, Float32Array.from(y))).rejects.toThrow(/class labels must be an Int32Array/);
+    await expect(t.setEpochOrder(new Int32Array([0, 30]))).rejects.toThrow(/names item 30, the train set has 30/);
+    expect(() => t.trainStep(5, null)).toThrow(/train step 5 is outside the epoch's 5 steps/);
+    t.destroy();
+  });
+});
