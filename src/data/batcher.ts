@@ -37,7 +37,10 @@ export class TensorBatcher implements Batcher<Batch> {
   private y: tf.Tensor | null = null;
   private buffers: { x: Float32Array; y: Int32Array | Float32Array } | null = null;
 
-  constructor(private readonly data: TensorData) {}
+  constructor(
+    /** The rows it batches (an engine that keeps data on the device uploads them itself). */
+    readonly data: TensorData,
+  ) {}
 
   /** The rows at `indices`; x is [b, ...itemShape], y is [b] (int32) or [b, targetSize]. */
   batch(indices: Int32Array): Batch {

@@ -15,7 +15,18 @@ export interface DataLoader<B> {
   batches(epoch: number): Iterable<B>;
   /** The data-order state saved in checkpoints. */
   state(): { seed: number | null; shuffle: boolean };
+  /**
+   * The rows and each epoch's order, for an engine that keeps the data on the device and gathers
+   * batches itself; null when the loader's batches are not rows of one TensorData.
+   */
+  resident?(): ResidentRows | null;
   dispose(): void;
+}
+
+/** A loader's rows and its per-epoch order (batch b is order[b·batchSize, (b+1)·batchSize)). */
+export interface ResidentRows {
+  readonly data: TensorData;
+  order(epoch: number): Int32Array;
 }
 
 /** Options of a {@link BatchDataLoader}. */
@@ -87,6 +98,15 @@ export class BatchDataLoader<B> implements DataLoader<B> {
   /** Frees the batcher's resources. */
   dispose(): void {
     this.batcher.dispose();
+  }
+
+  /** The rows and per-epoch order when the batcher batches one TensorData. */
+  resident(): ResidentRows | null {
+    if (!(this.batcher instanceof TensorBatcher)) return null;
+    const { data } = this.batcher;
+    // dropLast: the epoch's order stops at the last full batch.
+    const items = this.numBatches * this.batchSize;
+    return { data, order: (epoch) => (items < this.numItems ? this.order(epoch).slice(0, items) : this.order(epoch)) };
   }
 
   private order(epoch: number): Int32Array {

@@ -24,6 +24,7 @@ import type { EarlyStoppingStrategy } from './early-stopping';
 import { ExperimentLog } from './experiment-log';
 import { TrainingInterrupter } from './interrupter';
 import { Learner } from './learner';
+import type { EngineChoice } from './engine';
 import type { RegisteredMetric } from './processor';
 
 /** Burn's default: keep the last two checkpoints and the one with the best valid loss. */
@@ -47,6 +48,7 @@ export class LearnerBuilder {
   private loggers: Record<Split, MetricLogger>;
   private rendererValue: MetricsRenderer | null = null;
   private gradAccumulation = 1;
+  private engineChoice: EngineChoice = 'auto';
   private useCheckpointer = false;
   private strategy: CheckpointingStrategy = defaultCheckpointingStrategy();
   private epochs = 1;
@@ -107,6 +109,16 @@ export class LearnerBuilder {
   gradsAccumulation(n: number): this {
     if (!Number.isInteger(n) || n < 1) throw new Error(`gradsAccumulation: expected a positive integer, got ${n}`);
     this.gradAccumulation = n;
+    return this;
+  }
+
+  /**
+   * Which step engine trains: 'auto' (default) compiles the step on WebGPU when the model, optimizer
+   * and metrics allow it and runs the tfjs step otherwise; 'tfjs' always runs the tfjs step;
+   * 'compiled' is 'auto' that logs a warning when it cannot compile.
+   */
+  engine(choice: EngineChoice): this {
+    this.engineChoice = choice;
     return this;
   }
 
@@ -195,6 +207,7 @@ export class LearnerBuilder {
         log: new ExperimentLog(this.store, (line) => renderer.log(line)),
         checkpointer: this.useCheckpointer ? new LearnerCheckpointer(this.store, this.strategy) : null,
         gradAccumulation: this.gradAccumulation,
+        engine: this.engineChoice,
         numEpochs: this.epochs,
         devices: this.backends,
         checkpoint: this.resumeFrom,

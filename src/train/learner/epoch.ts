@@ -4,13 +4,14 @@ import type { MetricMetadata, Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { LrScheduler } from '../schedule/base';
 import type { Rng } from '../rng';
-import type { StepEngine, StepStats } from '../step/base';
+import type { StepEngine } from '../step/base';
 import type { TrainingInterrupter } from './interrupter';
 import type { EventProcessor } from './processor';
 
 /** Everything one epoch of either split needs. */
 export interface EpochContext<B> {
-  readonly engine: StepEngine<B>;
+  /** Set once the engine is chosen (after a resume's restore). */
+  engine: StepEngine<B>;
   readonly step: TrainStep<B>;
   readonly scheduler: LrScheduler;
   readonly processor: EventProcessor;
@@ -25,6 +26,11 @@ export interface EpochContext<B> {
 }
 
 const now = () => performance.now();
+
+/** The batches of an epoch an engine serves from the device: nothing to build. */
+function* served(count: number): Iterable<null> {
+  for (let i = 0; i < count; i++) yield null;
+}
 
 /** Frees a batch's tensors, whatever object holds them. */
 const disposeBatch = (batch: unknown) => tf.dispose(batch as tf.TensorContainer);
@@ -65,7 +71,8 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
   let lastYield = epochStart;
   let itemsProcessed = 0;
   let iteration = 0;
-  for (const batch of loader.batches(epoch)) {
+  const resident = (await ctx.engine.beginEpoch?.(split, loader, epoch)) ?? false;
+  for (const batch of resident ? served(loader.numBatches) : loader.batches(epoch)) {
     if (ctx.interrupter.isPaused) {
       await ctx.processor.drain(); // show everything up to the pause
       ctx.processor.paused(true);
@@ -80,15 +87,15 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
     const size = Math.min(loader.batchSize, itemsTotal - itemsProcessed);
     itemsProcessed += size;
     let lr: number | undefined;
-    let stats: StepStats;
+    let stats: unknown;
     if (split === 'train') {
       const apply = iteration % ctx.gradAccumulation === 0 || iteration === loader.numBatches;
       lr = ctx.scheduler.current();
       ctx.step.reseed?.(ctx.rng.nextU32());
-      stats = ctx.engine.train(batch, apply ? { lr: ctx.scheduler.next() } : null);
+      stats = ctx.engine.train(batch, iteration - 1, apply ? { lr: ctx.scheduler.next() } : null);
       if (apply) ctx.globalStep++;
     } else {
-      stats = ctx.engine.valid(batch);
+      stats = ctx.engine.valid(batch, iteration - 1);
     }
     disposeBatch(batch);
     const time = now();

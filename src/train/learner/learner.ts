@@ -8,7 +8,8 @@ import type { MetricsRenderer } from '../renderer/base';
 import { Rng } from '../rng';
 import type { LrScheduler } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
-import { TfjsStepEngine } from '../step/tfjs';
+import type { StepEngine } from '../step/base';
+import { chooseEngine, type EngineChoice } from './engine';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
 import type { EarlyStoppingStrategy } from './early-stopping';
@@ -28,6 +29,7 @@ export interface LearnerConfig {
   readonly log: ExperimentLog;
   readonly checkpointer: LearnerCheckpointer | null;
   readonly gradAccumulation: number;
+  readonly engine: EngineChoice;
   readonly numEpochs: number;
   readonly devices: readonly string[];
   readonly checkpoint: number | null;
@@ -73,19 +75,18 @@ export class Learner<B, M> {
     const { config: c, step, optimizer, scheduler } = this;
     const history = new MetricHistory();
     const processor = new EventProcessor(c.metrics, c.loggers, c.renderer, history);
-    const engine = new TfjsStepEngine(step, optimizer, processor.statsFn('train'), processor.statsFn('valid'));
     const rng = new Rng(c.seed);
     let epoch = 0;
+    let engine: StepEngine<B> | null = null;
     try {
       const device = await selectBackend(c.devices);
       for (const s of device.skipped) await c.log.write('WARN', 'learner', `backend skipped: ${s}`);
-      await c.log.info('learner', `backend ${device.backend}, engine ${engine.name} (the tfjs step runs every model on every backend)`);
       for (const k of useFastKernels(device.backend)) await c.log.info('learner', `kernel speed-up: ${k}`);
       await c.log.info('learner', `model: ${step.describe()}`);
       await c.log.info('learner', `optimizer ${JSON.stringify(optimizer.config)}; lr schedule ${JSON.stringify(scheduler.config)}`);
       await c.log.info('learner', `epochs ${c.numEpochs}, batch size ${train.batchSize}, train ${train.numItems} items, valid ${valid.numItems} items, gradient accumulation ${c.gradAccumulation}, seed ${c.seed}`);
       const ctx: EpochContext<B> = {
-        engine, step, scheduler, processor, rng, interrupter: c.interrupter, gradAccumulation: c.gradAccumulation,
+        engine: null!, step, scheduler, processor, rng, interrupter: c.interrupter, gradAccumulation: c.gradAccumulation,
         epochTotal: c.numEpochs, epochStart: 1, globalStep: 0,
       };
       if (c.checkpoint !== null) {
@@ -93,6 +94,10 @@ export class Learner<B, M> {
         await processor.restoreHistory(c.checkpoint);
         ctx.epochStart = c.checkpoint + 1;
       }
+      // After the restore: a compiled engine starts from the restored weights and optimizer state.
+      const chosen = await chooseEngine({ choice: c.engine, backend: device.backend, step, optimizer, processor, batchSize: train.batchSize, seed: c.seed });
+      engine = ctx.engine = chosen.engine;
+      await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
       epoch = ctx.epochStart - 1;
       let reason = 'completed';
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
@@ -127,7 +132,7 @@ export class Learner<B, M> {
       throw e;
     } finally {
       processor.dispose();
-      engine.dispose();
+      engine?.dispose();
       if (c.ownsOptimizer) optimizer.dispose();
     }
   }

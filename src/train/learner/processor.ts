@@ -3,9 +3,9 @@ import type { Metric, MetricEntry, MetricMetadata, Split, StepOutput } from '../
 import type { MetricLogger, NumericValue } from '../logger/base';
 import { epochMean } from '../logger/base';
 import type { MetricsRenderer, TrainingProgress } from '../renderer/base';
-import type { StatsFn, StepStats } from '../step/base';
+import type { StatsFn } from '../step/base';
 import type { MetricHistory } from './history';
-import { StatsReader, type StatsSlot } from './stats-reader';
+import { slotLanded, StatsReader, type StatsSlot, type StatsSource } from './stats-reader';
 
 /** A metric as registered with the builder; numeric ones are plotted. */
 export interface RegisteredMetric {
@@ -31,7 +31,7 @@ interface Pending {
 export class EventProcessor {
   private readonly queue: Pending[] = [];
   private readonly lastSizes: Record<Split, number[]> = { train: [], valid: [] };
-  private readonly reader = new StatsReader();
+  private reader: StatsSource<unknown> = new StatsReader() as StatsSource<unknown>;
   /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
   private readonly epochValues: Record<Split, Map<string, NumericValue[]>> = { train: new Map(), valid: new Map() };
 
@@ -58,6 +58,22 @@ export class EventProcessor {
     };
   }
 
+  /**
+   * Reads statistics through an engine's own source from now on (a compiled engine's statistics
+   * buffer), with each registered metric's share of a step's values fixed per split.
+   */
+  useStats(source: StatsSource<unknown>, sizes: Record<Split, number[]>): void {
+    this.reader.dispose();
+    this.reader = source;
+    this.lastSizes.train = sizes.train;
+    this.lastSizes.valid = sizes.valid;
+  }
+
+  /** The registered metrics of a split, in order (an engine computing statistics itself reads them). */
+  registered(split: Split): readonly Metric[] {
+    return this.metrics[split].map((m) => m.metric);
+  }
+
   /** Tells the renderer the loop holds (or goes on) at a pause. */
   paused(paused: boolean): void {
     this.renderer.paused?.(paused);
@@ -70,9 +86,9 @@ export class EventProcessor {
   }
 
   /** Queues an iteration (taking ownership of its stats); handles those whose values are in; waits once more than `lag` are in flight. */
-  async push(split: Split, stats: StepStats, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
+  async push(split: Split, stats: unknown, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
     this.queue.push({ split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
-    while (this.queue.length && StatsReader.landed(this.queue[0].slot)) await this.processOldest();
+    while (this.queue.length && slotLanded(this.queue[0].slot)) await this.processOldest();
     while (this.queue.length > this.lag) await this.processOldest();
   }
 

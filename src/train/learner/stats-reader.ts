@@ -12,6 +12,26 @@ export interface StatsSlot {
   landed: Promise<void> | null;
 }
 
+/**
+ * Brings step statistics back to the host: grouped, asynchronous, strictly in order. Each step
+ * engine has one (the tfjs engine reads tensors; a compiled engine reads its statistics buffer).
+ */
+export interface StatsSource<S> {
+  /** Takes ownership of a step's statistics and returns the slot their values will land in. */
+  add(stats: S): StatsSlot;
+  /** Starts reading every step's statistics still on the device. */
+  flush(): void;
+  /** Waits for a slot's values, starting its read first if needed; rethrows a failed read. */
+  values(slot: StatsSlot): Promise<Float32Array | null>;
+  /** Frees statistics never read. */
+  dispose(): void;
+}
+
+/** Whether a slot's values (or its error) are in. */
+export function slotLanded(slot: StatsSlot): boolean {
+  return slot.values !== undefined || slot.error !== undefined;
+}
+
 const now = () => performance.now();
 
 /**
@@ -21,7 +41,7 @@ const now = () => performance.now();
  * and every step when steps are slow (`slowMs` or more since the previous one), is read at once,
  * so entries still reach the renderer promptly.
  */
-export class StatsReader {
+export class StatsReader implements StatsSource<StepStats> {
   private tensors: tf.Tensor[] = [];
   private slots: { slot: StatsSlot; parts: number }[] = [];
   private lastAdd = -Infinity;
@@ -74,7 +94,7 @@ export class StatsReader {
 
   /** Whether the slot's values (or its error) are in. */
   static landed(slot: StatsSlot): boolean {
-    return slot.values !== undefined || slot.error !== undefined;
+    return slotLanded(slot);
   }
 
   /** Waits for a slot's values, starting its read first if it is still on the device; rethrows a failed read. */

@@ -6,6 +6,7 @@ import { NumericMetricState } from './numeric-state';
 export class MaeMetric implements Metric {
   readonly name = 'MAE';
   readonly higherIsBetter = false;
+  readonly compiledStat = 'abs-error';
   private readonly state = new NumericMetricState(this.name);
 
   /** [sum of |output − target|, number of values]. */

@@ -15,6 +15,8 @@ export interface TrainStep<B, M = unknown> {
   reseed?(seed: number): void;
   /** What `fit` returns. */
   readonly model: M;
+  /** What a layers model is trained for; a compiled engine needs to know it (custom steps leave it out). */
+  readonly task?: 'classification' | 'regression';
   /** A description for the experiment log (layers, parameter count). */
   describe(): string;
 }

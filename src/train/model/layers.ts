@@ -56,6 +56,7 @@ abstract class LayersStep implements TrainStep<Batch, tf.LayersModel> {
  * columns [1-p, p] (or [-z, z] for a logit), so arg-max thresholds at 0.5.
  */
 class ClassificationStep extends LayersStep {
+  readonly task = 'classification';
   private readonly probabilities: boolean;
 
   constructor(model: tf.LayersModel) {
@@ -86,6 +87,7 @@ class ClassificationStep extends LayersStep {
 
 /** Regression: mean squared error over every output. */
 class RegressionStep extends LayersStep {
+  readonly task = 'regression';
   forward(batch: Batch, training: boolean): StepOutput {
     const output = this.apply(batch, training);
     const targets = batch.y.reshape(output.shape);

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { StepOutput } from '../metric/base';
+import type { DataLoader } from '../../data/dataloader';
+import type { Split, StepOutput } from '../metric/base';
 
 /**
  * A step's metric statistics, still on the device: small 1-D float32 tensors, one per metric that
@@ -14,20 +15,27 @@ export type StatsFn = (out: StepOutput) => StepStats;
 
 /**
  * Runs training and validation steps. The learner's loop is engine-agnostic: the tfjs engine
- * runs every model on every backend; a compiled engine (one submit per step on WebGPU) slots in
- * beside it behind this interface.
+ * runs every model on every backend; the compiled engine (`src/gpu`, one submit per step on
+ * WebGPU) runs the layers it supports with the data resident on the GPU. `S` is what a step's
+ * statistics are until read: tensors for the tfjs engine, a step id for the compiled one.
  */
-export interface StepEngine<B> {
-  /** 'tfjs' or the name of a compiled engine, for the experiment log. */
+export interface StepEngine<B, S = unknown> {
+  /** 'tfjs' or 'compiled', for the experiment log. */
   readonly name: string;
   /**
-   * Forward and backward pass on a batch; gradients accumulate until `apply` is given, then the
-   * optimizer takes one step with their mean (weighted by batch size) at learning rate `apply.lr`.
+   * Before each epoch of a split. True: the engine serves this epoch's batches itself from data
+   * on the device, so the loop builds none and `train`/`valid` get null with the batch's index.
    */
-  train(batch: B, apply: { lr: number } | null): StepStats;
+  beginEpoch?(split: Split, loader: DataLoader<B>, epoch: number): Promise<boolean>;
+  /**
+   * Forward and backward pass on batch `index` of the epoch; gradients accumulate until `apply`
+   * is given, then the optimizer takes one step with their mean (weighted by batch size) at
+   * learning rate `apply.lr`.
+   */
+  train(batch: B | null, index: number, apply: { lr: number } | null): S;
   /** Forward pass only. */
-  valid(batch: B): StepStats;
-  /** Makes the model's tfjs variables current (a compiled engine copies its weights back). */
+  valid(batch: B | null, index: number): S;
+  /** Makes the model's tfjs variables (and the optimizer's state) current. */
   sync(): Promise<void>;
   /** Frees what the engine allocated (accumulated gradients, buffers). */
   dispose(): void;

@@ -4,7 +4,7 @@ import type { Optimizer } from '../optim/base';
 import type { StatsFn, StepEngine, StepStats } from './base';
 
 /** The tfjs step: tf.variableGrads over the model's forward pass, on any backend. */
-export class TfjsStepEngine<B> implements StepEngine<B> {
+export class TfjsStepEngine<B> implements StepEngine<B, StepStats> {
   readonly name = 'tfjs';
   private accumulated: tf.Tensor[] | null = null;
   private accumulatedItems = 0;
@@ -20,13 +20,14 @@ export class TfjsStepEngine<B> implements StepEngine<B> {
     this.vars = step.params.map((p) => p.variable);
   }
 
-  train(batch: B, apply: { lr: number } | null): StepStats {
+  train(batch: B | null, _index: number, apply: { lr: number } | null): StepStats {
+    if (batch === null) throw new Error('the tfjs step needs its batches');
     const { vars } = this;
     let stats: StepStats = [];
     let size = 0;
     const grads = tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
-        const out = this.step.forward(batch, true);
+        const out = this.step.forward(batch!, true);
         size = out.batchSize;
         stats = this.trainStats(out).map((s) => tf.keep(s));
         return out.loss;
@@ -63,7 +64,8 @@ export class TfjsStepEngine<B> implements StepEngine<B> {
     return mean;
   }
 
-  valid(batch: B): StepStats {
+  valid(batch: B | null): StepStats {
+    if (batch === null) throw new Error('the tfjs step needs its batches');
     return tf.tidy(() => this.validStats(this.step.forward(batch, false)));
   }
 

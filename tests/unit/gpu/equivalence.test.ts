@@ -99,7 +99,7 @@ describe.skipIf(!ctx)('compiled step against the tfjs step', () => {
         }
         const apply = (s + 1) % c.accumulate === 0 || s === STEPS - 1 ? { lr: c.lr } : null;
         const batch = batchOf(x, y, order, inEpoch * BATCH, Math.min(BATCH, ITEMS - inEpoch * BATCH), plan.outputs);
-        const [loss] = engine.train(batch, apply);
+        const [loss] = engine.train(batch, inEpoch, apply);
         tfLosses.push(loss.dataSync()[0]);
         tf.dispose([loss, batch.x, batch.y]);
         ids.push(trainer.trainStep(inEpoch, apply));

@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DataLoader, ResidentRows } from '../data/dataloader';
+import type { Split } from '../train/metric/base';
+import type { TrainStep } from '../train/model/base';
+import type { Optimizer, OptimizerRecord } from '../train/optim/base';
+import type { StepEngine } from '../train/step/base';
+import { planModel, writeModelWeights } from './plan';
+import { CompiledTrainer } from './runtime';
+import { compiledLayout, CompiledStatsSource, type CompiledStats } from './stats';
+import type { Metric } from '../train/metric/base';
+
+/** What the compiled engine is built from: the learner's step, optimizer and metrics, on tfjs's WebGPU device. */
+export interface CompiledEngineInput {
+  readonly device: GPUDevice;
+  readonly step: TrainStep<unknown>;
+  readonly optimizer: Optimizer;
+  readonly metrics: Record<Split, readonly Metric[]>;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+/** The engine, with its statistics source and each metric's share of a step's values; or why not. */
+export type CompiledEngineResult =
+  | { readonly engine: CompiledStepEngine; readonly stats: CompiledStatsSource; readonly sizes: Record<Split, number[]> }
+  | { readonly reason: string };
+
+/**
+ * The compiled WebGPU step behind the learner's StepEngine: the model's layers planned onto a few
+ * fused kernels, its weights and the optimizer's state copied in, the data uploaded once, batches
+ * gathered on the GPU by the epoch's order, one submit per step. Weights and optimizer state go
+ * back into the tfjs model and optimizer at `sync` (checkpoints, epoch ends, the end of fit).
+ */
+export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
+  readonly name = 'compiled';
+  private readonly uploaded: Record<Split, ResidentRows['data'] | null> = { train: null, valid: null };
+
+  private constructor(
+    private readonly trainer: CompiledTrainer,
+    private readonly input: CompiledEngineInput,
+  ) {}
+
+  /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
+  static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
+    const { step, optimizer } = input;
+    const model = step.model as tf.LayersModel;
+    if (!(model instanceof tf.LayersModel) || !step.task) return { reason: 'the model is not a tf.LayersModel trained by classification() or regression()' };
+    const planned = planModel(model, step.task);
+    if (!planned.ok) return { reason: planned.reason };
+    if (optimizer.config.type === 'rmsprop') return { reason: 'RMSProp is not compiled yet (SGD, Adam and AdamW are)' };
+    const layouts = { train: compiledLayout(input.metrics.train, planned.plan.outputs), valid: compiledLayout(input.metrics.valid, planned.plan.outputs) };
+    if ('reason' in layouts.train) return layouts.train;
+    if ('reason' in layouts.valid) return layouts.valid;
+    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed });
+    const engine = new CompiledStepEngine(trainer, input);
+    try {
+      await engine.load();
+    } catch (e) {
+      trainer.destroy();
+      throw e;
+    }
+    const stats = new CompiledStatsSource((from, count) => trainer.readStats(from, count), { train: layouts.train.write, valid: layouts.valid.write });
+    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes } };
+  }
+
+  /** Copies the model's weights and the optimizer's state (a resumed run's) into the trainer. */
+  private async load(): Promise<void> {
+    const { step, optimizer } = this.input;
+    this.trainer.writeWeights(await Promise.all(step.params.map(async (p) => (await p.variable.data()) as Float32Array)));
+    if (optimizer.step === 0) return;
+    const record = await optimizer.save();
+    const slots = Object.fromEntries(Object.entries(record.slots).map(([name, list]) => [name, list.map((t) => t.data as Float32Array)]));
+    this.trainer.writeOptimizerState({ step: record.step, slots });
+  }
+
+  /** Uploads a split's rows the first time (and when they change), then the epoch's order. */
+  async beginEpoch(split: Split, loader: DataLoader<unknown>, epoch: number): Promise<boolean> {
+    const rows = loader.resident?.();
+    if (!rows) throw new Error(`the compiled step needs the ${split} loader's rows (a BatchDataLoader over a TensorData)`);
+    if (loader.batchSize !== this.input.batchSize) throw new Error(`the compiled step was built for batch ${this.input.batchSize}, the ${split} loader has ${loader.batchSize}`);
+    if (this.uploaded[split] !== rows.data) {
+      await this.trainer.uploadDataset(split, rows.data.x, rows.data.y);
+      this.uploaded[split] = rows.data;
+    }
+    await this.trainer.setEpochOrder(rows.order(epoch), split);
+    return true;
+  }
+
+  train(_batch: unknown, index: number, apply: { lr: number } | null): CompiledStats {
+    return { id: this.trainer.trainStep(index, apply), split: 'train' };
+  }
+
+  valid(_batch: unknown, index: number): CompiledStats {
+    return { id: this.trainer.validStep(index), split: 'valid' };
+  }
+
+  /** Copies the weights and the optimizer's state back into the tfjs model and optimizer. */
+  async sync(): Promise<void> {
+    const { step, optimizer } = this.input;
+    const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
+    writeModelWeights(step.model as tf.LayersModel, weights);
+    const names = step.params.map((p) => p.name);
+    const record: OptimizerRecord = {
+      type: optimizer.config.type, config: optimizer.config, step: state.step,
+      slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => ({ name: names[i], shape: [...step.params[i].variable.shape], dtype: 'float32' as const, data }))])),
+    };
+    optimizer.load(record, step.params);
+  }
+
+  dispose(): void {
+    this.trainer.destroy();
+  }
+}

@@ -1,0 +1,106 @@
+import type { Metric, Split } from '../train/metric/base';
+import type { StatsSlot, StatsSource } from '../train/learner/stats-reader';
+import { STATS_STRIDE } from './kernels/common';
+
+/** Reads `count` steps' records from step id `from` (STATS_STRIDE floats each). */
+export type ReadRecords = (from: number, count: number) => Promise<Float32Array>;
+
+/** A compiled step's statistics until read: its id in the trainer and its split. */
+export interface CompiledStats {
+  readonly id: number;
+  readonly split: Split;
+}
+
+type Layout = (record: Float32Array, at: number, out: number[]) => void;
+
+/**
+ * Each metric's values from a step's record [loss sum, correct count | absolute error sum, rows]:
+ * what the metric's `update` reads from the tfjs step (mean loss, correct count, [sum, values]).
+ */
+export function compiledLayout(metrics: readonly Metric[], outputs: number): { sizes: number[]; write: Layout } | { reason: string } {
+  const parts: Layout[] = [];
+  const sizes: number[] = [];
+  for (const m of metrics) {
+    switch (m.compiledStat) {
+      case 'none':
+        sizes.push(0);
+        break;
+      case 'loss':
+        sizes.push(1);
+        parts.push((r, at, out) => out.push(r[at] / r[at + 2]));
+        break;
+      case 'correct':
+        sizes.push(1);
+        parts.push((r, at, out) => out.push(r[at + 1]));
+        break;
+      case 'abs-error':
+        sizes.push(2);
+        parts.push((r, at, out) => out.push(r[at + 1], r[at + 2] * outputs));
+        break;
+      default:
+        return { reason: `metric ${m.name} is not computed by the compiled step` };
+    }
+  }
+  return { sizes, write: (r, at, out) => parts.forEach((p) => p(r, at, out)) };
+}
+
+const now = () => performance.now();
+
+/**
+ * The compiled step's statistics source: steps are read back in groups of up to `groupSize` with
+ * one copy of their records (the trainer's ring buffer) and one map, and turned into each
+ * registered metric's values; the first step, and steps that come slowly, are read at once.
+ */
+export class CompiledStatsSource implements StatsSource<CompiledStats> {
+  private pending: { slot: StatsSlot; stats: CompiledStats }[] = [];
+  private lastAdd = -Infinity;
+
+  constructor(
+    private readonly read: ReadRecords,
+    private readonly layouts: Record<Split, Layout>,
+    private readonly groupSize = 8,
+    private readonly slowMs = 50,
+  ) {}
+
+  add(stats: CompiledStats): StatsSlot {
+    const t = now();
+    const slow = t - this.lastAdd >= this.slowMs;
+    this.lastAdd = t;
+    const slot: StatsSlot = { offset: 0, landed: null };
+    this.pending.push({ slot, stats });
+    if (slow || this.pending.length >= this.groupSize) this.flush();
+    return slot;
+  }
+
+  flush(): void {
+    if (!this.pending.length) return;
+    const group = this.pending;
+    this.pending = [];
+    const from = group[0].stats.id;
+    const count = group[group.length - 1].stats.id - from + 1;
+    const landed = this.read(from, count).then(
+      (records) => {
+        const values: number[] = [];
+        for (const { slot, stats } of group) {
+          slot.offset = values.length;
+          this.layouts[stats.split](records, (stats.id - from) * STATS_STRIDE, values);
+        }
+        const all = Float32Array.from(values);
+        for (const { slot } of group) slot.values = all;
+      },
+      (error: unknown) => group.forEach(({ slot }) => (slot.error = error)),
+    );
+    for (const { slot } of group) slot.landed = landed;
+  }
+
+  async values(slot: StatsSlot): Promise<Float32Array | null> {
+    if (!slot.landed) this.flush();
+    await slot.landed;
+    if (slot.error !== undefined) throw slot.error;
+    return slot.values!;
+  }
+
+  dispose(): void {
+    this.pending = [];
+  }
+}

@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerNodeWebGpu } from '../../../src/cli/webgpu-node';
+import { selectRows, type TensorData } from '../../../src/data/dataset';
+import { MemoryStore } from '../../../src/store/memory';
+import { LearnerBuilder } from '../../../src/train/learner/builder';
+import type { EngineChoice } from '../../../src/train/learner/engine';
+import { AccuracyMetric, LossMetric, MaeMetric, TopKAccuracyMetric } from '../../../src/train/metric';
+import { regression } from '../../../src/train/model/layers';
+import { NoopRenderer } from '../../../src/train/renderer/console';
+import { blobs, loader, smallModel, weights } from '../fixtures';
+
+let skip = '';
+beforeAll(async () => {
+  await registerNodeWebGpu().catch((e: Error) => (skip = e.message));
+  if (skip) console.warn(`compiled-engine tests skipped: ${skip}`);
+  await tf.setBackend('cpu'); // models are built on cpu; each fit moves to its backend
+});
+
+const data = blobs(90, 4);
+const train = selectRows(data, Int32Array.from({ length: 70 }, (_, i) => i));
+const valid = selectRows(data, Int32Array.from({ length: 20 }, (_, i) => 70 + i));
+
+/** A metric log's values, per line. */
+async function logged(store: MemoryStore, path: string): Promise<number[]> {
+  const text = new TextDecoder().decode((await store.read(path)) ?? new Uint8Array());
+  return text.trim().split('\n').map((l) => Number(l.split(',')[0]));
+}
+
+const relError = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / Math.max(1e-30, b.reduce((s, v) => s + v * v, 0)));
+
+/** Two epochs of Adam on the blobs, batch 16 (the last batch of each epoch is short), gradients over 2 batches. */
+async function fit(backend: string, engine: EngineChoice, o: { store?: MemoryStore; resumeFrom?: number; extra?: boolean; model?: tf.LayersModel } = {}) {
+  const store = o.store ?? new MemoryStore();
+  const builder = new LearnerBuilder(store)
+    .metricTrainNumeric(new LossMetric())
+    .metricTrainNumeric(new AccuracyMetric())
+    .metricValidNumeric(new LossMetric())
+    .metricValidNumeric(new AccuracyMetric())
+    .renderer(new NoopRenderer())
+    .withFileCheckpointer()
+    .gradsAccumulation(2)
+    .numEpochs(2)
+    .devices([backend])
+    .engine(engine)
+    .seed(7);
+  if (o.extra) builder.metricTrainNumeric(new TopKAccuracyMetric(2));
+  if (o.resumeFrom !== undefined) builder.checkpoint(o.resumeFrom);
+  const model = o.model ?? smallModel(3);
+  const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
+  const log = new TextDecoder().decode((await store.read('experiment.log'))!);
+  return { store, log, weights: weights(result.model), model: result.model };
+}
+
+describe('the compiled WebGPU engine in the Learner', () => {
+  it('trains_like_the_tfjs_step_on_cpu_and_logs_which_engine_ran', async () => {
+    if (skip) return;
+    const gpu = await fit('webgpu', 'auto');
+    expect(gpu.log).toContain('backend webgpu, engine compiled (one submit per step, data resident on the GPU)');
+    const cpu = await fit('cpu', 'tfjs');
+    expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
+    for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
+      expect(relError(await logged(gpu.store, path), await logged(cpu.store, path))).toBeLessThan(1e-4);
+    }
+    expect(await logged(gpu.store, 'train/epoch-2/Accuracy.log')).toEqual(await logged(cpu.store, 'train/epoch-2/Accuracy.log'));
+    expect(relError(gpu.weights.flat(), cpu.weights.flat())).toBeLessThan(1e-4);
+    // The checkpoint holds the compiled run's weights (copied back at the epoch's end).
+    expect(await gpu.store.read('checkpoint/model-2.mpk.gz')).toBeTruthy();
+    gpu.model.dispose();
+    cpu.model.dispose();
+  });
+
+  it('resumes_a_compiled_run_from_its_checkpoint_with_weights_and_optimizer_state', async () => {
+    if (skip) return;
+    const whole = await fit('webgpu', 'compiled');
+    const store = new MemoryStore();
+    const first = await fit('webgpu', 'compiled', { store });
+    first.model.dispose();
+    // A new learner from checkpoint 1: the optimizer's moments and step must come back too.
+    const resumed = await fit('webgpu', 'compiled', { store, resumeFrom: 1 });
+    expect(relError(resumed.weights.flat(), whole.weights.flat())).toBeLessThan(1e-5);
+    expect(await logged(store, 'train/epoch-2/Loss.log')).toEqual(await logged(whole.store, 'train/epoch-2/Loss.log'));
+    whole.model.dispose();
+    resumed.model.dispose();
+  });
+
+  it('trains_a_regression_with_mae_on_the_compiled_step', async () => {
+    if (skip) return;
+    const targets: TensorData = { ...train, y: Float32Array.from(train.y, (c, i) => c + train.x[i * 4]), numClasses: undefined };
+    const store = new MemoryStore();
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
+    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new MaeMetric()).renderer(new NoopRenderer())
+      .numEpochs(3).devices(['webgpu']).seed(2).build(regression(model), { type: 'sgd', momentum: 0.9 }, 0.05).fit(loader(targets, 16, 1), loader(targets, 16));
+    const log = new TextDecoder().decode((await store.read('experiment.log'))!);
+    expect(log).toContain('engine compiled');
+    const mae = await logged(store, 'train/epoch-3/MAE.log');
+    expect(mae.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    expect(mae[mae.length - 1]).toBeLessThan((await logged(store, 'train/epoch-1/MAE.log'))[0]);
+    result.model.dispose();
+  });
+
+  it('falls_back_to_the_tfjs_step_and_says_why', async () => {
+    if (skip) return;
+    const run = await fit('webgpu', 'compiled', { extra: true });
+    expect(run.log).toMatch(/WARN.*engine tfjs \(not compiled: metric Top-2 Accuracy is not computed by the compiled step\)/);
+    run.model.dispose();
+  });
+});
