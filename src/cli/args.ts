@@ -19,6 +19,8 @@ export const TrainArgsSchema = z.strictObject({
   checkpoint: int(1).optional(),
   'grad-accumulation': int(1).default(1),
   backend: z.enum(['cpu', 'wasm', 'webgpu']).default('cpu'),
+  /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
+  engine: z.enum(['compiled', 'tfjs']).optional(),
   'keep-checkpoints': int(1).default(2),
 });
 

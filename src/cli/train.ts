@@ -40,6 +40,7 @@ async function main(args: TrainArgs): Promise<void> {
     .gradsAccumulation(args['grad-accumulation'])
     .numEpochs(args.epochs)
     .devices([args.backend])
+    .engine(args.engine ?? 'auto')
     .seed(args.seed)
     .summary();
   if (args.checkpoint !== undefined) builder.checkpoint(args.checkpoint);

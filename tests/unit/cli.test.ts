@@ -74,6 +74,7 @@ describe('train command', () => {
       [['--bogus', '1', '--out', '/tmp/x'], /^train: Unknown option '--bogus'.*\n$/],
       [['--model', 'resnet', '--out', '/tmp/x'], /^train: --model: .*mlp.*\(got 'resnet'\)\n$/],
       [['--epochs', '2'], /^train: --out: .*\n$/],
+      [['--engine', 'cuda', '--out', '/tmp/x'], /^train: --engine: .*compiled.*\(got 'cuda'\)\n$/],
     ];
     for (const [args, message] of cases) {
       const r = train(...args);
