@@ -14,6 +14,8 @@ export interface Round {
   readonly learner: LearnerResult;
   readonly handLoop: RunnerResult;
   readonly modelFit: RunnerResult;
+  /** (d) the learner with the compiled WebGPU step, on webgpu only. */
+  readonly compiled?: LearnerResult;
 }
 
 /** Runner order in round r: rotated, so no runner always goes first (or last) after a warm-up. */
@@ -32,8 +34,19 @@ export function summarize(rounds: readonly Round[]) {
     modelFit: combine((r) => r.modelFit, f),
   });
   const last = rounds[rounds.length - 1];
+  const compiled = rounds.every((r) => r.compiled?.engine.startsWith('compiled')) ? rounds.map((r) => r.compiled!) : null;
   return {
+    compiled: compiled && {
+      samplesPerSec: median(compiled.map((c) => c.samplesPerSec)),
+      steadyMsPerStep: median(compiled.map((c) => c.steadyMsPerStep)),
+      vsLearner: median(rounds.map((r) => r.compiled!.samplesPerSec / r.learner.samplesPerSec)),
+      firstStepMs: median(compiled.map((c) => c.firstStepMs)),
+      tensorGrowthPerEpoch: Math.max(...compiled.map((c) => c.tensorGrowthPerEpoch)),
+      finalLoss: last.compiled!.finalLoss,
+    },
+    compiledEngine: last.compiled?.engine ?? null,
     samplesPerSec: byRunner((r) => r.samplesPerSec),
+    learnerSteadyMsPerStep: median(rounds.map((r) => r.learner.steadyMsPerStep)),
     learnerVsHandLoop: median(rounds.map((r) => r.learner.samplesPerSec / r.handLoop.samplesPerSec)),
     learnerVsModelFit: median(rounds.map((r) => r.learner.samplesPerSec / r.modelFit.samplesPerSec)),
     firstStepMs: byRunner((r) => r.firstStepMs),

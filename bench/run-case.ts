@@ -40,21 +40,23 @@ export async function runCase(backend: string, tfBackend: string, benchCase: Ben
   const input: RunnerInput = { backend: tfBackend, benchCase, data: mnistShaped(plan.batchesPerEpoch * batch, SEED), epochs: plan.epochs, seed: SEED };
   say(`${backend} ${name}: ${plan.rounds} round(s) of ${plan.epochs} epochs of ${plan.batchesPerEpoch} batches of ${batch}`);
   warmBackend(input);
-  const runners = [
+  const runners: [keyof Round, () => Promise<RunnerResult>][] = [
     ['learner', () => runLearner(input, makeStore)],
     ['handLoop', () => runHandLoop(input)],
     ['modelFit', () => runModelFit(input)],
-  ] as const;
+  ];
+  if (tfBackend === 'webgpu') runners.push(['compiled', () => runLearner(input, makeStore, 'compiled')]);
   const rounds: Round[] = [];
   for (let r = 0; r < plan.rounds; r++) {
-    const round: Partial<Record<(typeof runners)[number][0], RunnerResult>> = {};
+    const round: Partial<Record<keyof Round, RunnerResult>> = {};
     for (const [key, run] of roundOrder(runners, r)) {
       collectGarbage();
       round[key] = await run();
     }
     rounds.push(round as Round);
-    const { learner, handLoop, modelFit } = round as Round;
-    say(`  round ${r + 1}: (a) ${learner.samplesPerSec.toFixed(0)}  (b) ${handLoop.samplesPerSec.toFixed(0)}  (c) ${modelFit.samplesPerSec.toFixed(0)} samples/s`);
+    const { learner, handLoop, modelFit, compiled } = round as Round;
+    const d = compiled ? `  (d) ${compiled.samplesPerSec.toFixed(0)} [${compiled.engine.split(' ')[0]}]` : '';
+    say(`  round ${r + 1}: (a) ${learner.samplesPerSec.toFixed(0)}  (b) ${handLoop.samplesPerSec.toFixed(0)}  (c) ${modelFit.samplesPerSec.toFixed(0)}${d} samples/s`);
   }
   const s = summarize(rounds);
   return {
@@ -69,5 +71,9 @@ export async function runCase(backend: string, tfBackend: string, benchCase: Ben
     tensorGrowthPerEpoch: s.tensorGrowthPerEpoch,
     finalLoss: s.finalLoss,
     checkpoint: s.checkpoint,
+    ...(tfBackend === 'webgpu' ? {
+      compiled: s.compiled?.samplesPerSec ?? null, compiledVsLearner: s.compiled?.vsLearner ?? null, compiledEngine: s.compiledEngine,
+      steadyMsPerStep: { learner: s.learnerSteadyMsPerStep, compiled: s.compiled?.steadyMsPerStep ?? null },
+    } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { LossMetric } from '../../src/train/metric/loss';
 import type { Split } from '../../src/train/metric/base';
 import { createOptimizer } from '../../src/train/optim/create';
 import type { MetricsRenderer, MetricState } from '../../src/train/renderer/base';
+import type { EngineChoice } from '../../src/train/learner/engine';
 import { buildModel, LR, maxGrowth, now, type RunnerInput, type RunnerResult } from './base';
 
 /** Checkpoint cost per epoch, measured inside the learner's run. */
@@ -21,9 +22,12 @@ export interface CheckpointStats {
   readonly pctOfEpoch: number;
 }
 
-/** The learner's measurements, with its checkpoints. */
+/** The learner's measurements, with its checkpoints and the engine that ran (and why, from experiment.log). */
 export interface LearnerResult extends RunnerResult {
   readonly checkpoint: CheckpointStats;
+  readonly engine: string;
+  /** Milliseconds per step of the last epoch (from the previous checkpoint's save to its end): no upload, compile or final sync in it. */
+  readonly steadyMsPerStep: number;
 }
 
 /** A renderer that only takes the times the bench needs: epoch ends, checkpoint saves, the loss. */
@@ -53,17 +57,17 @@ class ProbeRenderer implements MetricsRenderer {
 }
 
 /**
- * (a) `learner.fit` as a user sets it up: Loss and Accuracy on train, the file logger and the file
+ * (a) `learner.fit` as a user sets it up (the tfjs step; (d) is the same with the compiled step): Loss and Accuracy on train, the file logger and the file
  * checkpointer on, Kiln's Adam. No validation split (the other two validate nothing either).
  * Checkpoint time is measured per epoch and reported apart from samples/s.
  */
-export async function runLearner(input: RunnerInput, makeStore: () => ArtifactStore): Promise<LearnerResult> {
+export async function runLearner(input: RunnerInput, makeStore: () => ArtifactStore, engine: EngineChoice = 'tfjs'): Promise<LearnerResult> {
   const { data, epochs, seed, backend, benchCase } = input;
   const { batch } = benchCase;
   const model = buildModel(input);
   const optimizer = createOptimizer({ type: 'adam' });
   const builder = (store: ArtifactStore, renderer: MetricsRenderer) =>
-    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).seed(seed);
+    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).engine(engine).seed(seed);
   const loader = (rows: typeof data, shuffle: boolean) => new BatchDataLoader(numItems(rows), new TensorBatcher(rows), { batchSize: batch, shuffle, seed: shuffle ? seed : undefined });
   const none = loader(selectRows(data, []), false);
   const warm = loader(selectRows(data, Int32Array.from({ length: batch }, (_, i) => i)), false);
@@ -82,7 +86,10 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
     const trainMs = ms - totalSaveMs;
     const files = (await store.list('checkpoint/')).filter((p) => p.endsWith(`-${epochs}.mpk.gz`));
     const bytes = (await Promise.all(files.map((p) => store.read(p)))).reduce((a, f) => a + (f?.byteLength ?? 0), 0);
+    const log = new TextDecoder().decode((await store.read('experiment.log')) ?? new Uint8Array());
     return {
+      engine: /engine (\w+ \([^\n]*\))/.exec(log)?.[1] ?? 'unknown',
+      steadyMsPerStep: (probe.epochEnds[epochs - 1] - (epochs > 1 ? probe.saves[epochs - 2] : start)) / (numItems(data) / batch),
       samplesPerSec: (epochs * numItems(data) * 1000) / trainMs,
       firstStepMs,
       tensorGrowthPerEpoch: maxGrowth(probe.tensors),

@@ -3,6 +3,7 @@ import type { DataLoader, ResidentRows } from '../data/dataloader';
 import type { Split } from '../train/metric/base';
 import type { TrainStep } from '../train/model/base';
 import type { Optimizer, OptimizerRecord } from '../train/optim/base';
+import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, writeModelWeights } from './plan';
 import { CompiledTrainer } from './runtime';
@@ -50,7 +51,8 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const layouts = { train: compiledLayout(input.metrics.train, planned.plan.outputs), valid: compiledLayout(input.metrics.valid, planned.plan.outputs) };
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
-    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed });
+    // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
+    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256 });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();
@@ -74,6 +76,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
 
   /** Uploads a split's rows the first time (and when they change), then the epoch's order. */
   async beginEpoch(split: Split, loader: DataLoader<unknown>, epoch: number): Promise<boolean> {
+    if (loader.numBatches === 0) return true; // nothing to serve (no validation split)
     const rows = loader.resident?.();
     if (!rows) throw new Error(`the compiled step needs the ${split} loader's rows (a BatchDataLoader over a TensorData)`);
     if (loader.batchSize !== this.input.batchSize) throw new Error(`the compiled step was built for batch ${this.input.batchSize}, the ${split} loader has ${loader.batchSize}`);
@@ -93,17 +96,26 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     return { id: this.trainer.validStep(index), split: 'valid' };
   }
 
+  /** The weights and the optimizer's state as checkpoint records, read from the GPU. */
+  async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }> {
+    const { step, optimizer } = this.input;
+    const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
+    const record = (i: number, data: Float32Array): TensorRecord => ({ name: step.params[i].name, shape: [...step.params[i].variable.shape], dtype: 'float32', data });
+    return {
+      model: weights.map((data, i) => record(i, data)),
+      optim: {
+        type: optimizer.config.type, config: optimizer.config, step: state.step,
+        slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => record(i, data))])),
+      },
+    };
+  }
+
   /** Copies the weights and the optimizer's state back into the tfjs model and optimizer. */
   async sync(): Promise<void> {
     const { step, optimizer } = this.input;
-    const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
-    writeModelWeights(step.model as tf.LayersModel, weights);
-    const names = step.params.map((p) => p.name);
-    const record: OptimizerRecord = {
-      type: optimizer.config.type, config: optimizer.config, step: state.step,
-      slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => ({ name: names[i], shape: [...step.params[i].variable.shape], dtype: 'float32' as const, data }))])),
-    };
-    optimizer.load(record, step.params);
+    const { model, optim } = await this.checkpointState();
+    writeModelWeights(step.model as tf.LayersModel, model.map((r) => r.data as Float32Array));
+    optimizer.load(optim, step.params);
   }
 
   dispose(): void {

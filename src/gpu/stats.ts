@@ -50,6 +50,8 @@ const now = () => performance.now();
  * The compiled step's statistics source: steps are read back in groups of up to `groupSize` with
  * one copy of their records (the trainer's ring buffer) and one map, and turned into each
  * registered metric's values; the first step, and steps that come slowly, are read at once.
+ * A map's round trip takes milliseconds where a step takes a tenth of one, so groups are large
+ * and the loop runs up to `lag` steps ahead; `lag + groupSize` must stay below the ring's slots.
  */
 export class CompiledStatsSource implements StatsSource<CompiledStats> {
   private pending: { slot: StatsSlot; stats: CompiledStats }[] = [];
@@ -58,8 +60,9 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
   constructor(
     private readonly read: ReadRecords,
     private readonly layouts: Record<Split, Layout>,
-    private readonly groupSize = 8,
+    private readonly groupSize = 32,
     private readonly slowMs = 50,
+    readonly lag = 160,
   ) {}
 
   add(stats: CompiledStats): StatsSlot {

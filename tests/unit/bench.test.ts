@@ -6,7 +6,7 @@ import { formatTable, skippedCase, type BenchReport } from '../../bench/report';
 
 const runner = (samplesPerSec: number, tensors = 0) => ({ samplesPerSec, firstStepMs: 10, tensorGrowthPerEpoch: tensors, finalLoss: 0.5 });
 const round = (a: number, b: number, c: number, tensors = 0): Round => ({
-  learner: { ...runner(a, tensors), checkpoint: { saveMs: 20, bytes: 2048, pctOfEpoch: 2 } },
+  learner: { ...runner(a, tensors), checkpoint: { saveMs: 20, bytes: 2048, pctOfEpoch: 2 }, engine: 'tfjs (chosen)', steadyMsPerStep: 1 },
   handLoop: runner(b),
   modelFit: runner(c),
 });
@@ -39,6 +39,12 @@ describe('bench helpers', () => {
     expect(s.learnerVsModelFit).toBe(2); // medians of 2, 1.5, 2
     expect(s.tensorGrowthPerEpoch.learner).toBe(3); // the worst round, not the median
     expect(s.checkpoint).toEqual({ saveMs: 20, bytes: 2048, pctOfEpoch: 2 });
+    expect(s.compiled).toBeNull(); // no (d) runner off webgpu
+    const compiled = (n: number, engine = 'compiled (one submit per step)') => ({ ...runner(n), checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 }, engine, steadyMsPerStep: 64 / n });
+    const d = summarize([{ ...round(100, 100, 50), compiled: compiled(1000) }, { ...round(100, 100, 50), compiled: compiled(3000) }, { ...round(200, 150, 100), compiled: compiled(2000) }]);
+    expect(d.compiled).toMatchObject({ samplesPerSec: 2000, vsLearner: 10 });
+    // A model the compiled step cannot run: (d) ran the tfjs step, so it has no compiled number.
+    expect(summarize([{ ...round(100, 100, 50), compiled: compiled(100, 'tfjs (not compiled: layer conv1)') }]).compiled).toBeNull();
   });
 
   it('writes_the_issue_json_shape_and_names_what_did_not_run', () => {

@@ -150,14 +150,16 @@ export class Learner<B, M> {
     c.renderer.epochEnd(epoch, means);
     await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${JSON.stringify(means.train)} valid ${JSON.stringify(means.valid)}`);
     if (!c.checkpointer) return;
-    await ctx.engine.sync();
     const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
-    const actions = await c.checkpointer.checkpoint(epoch, history, async () => ({
-      model: await Promise.all(this.step.params.map((p) => toTensorRecord(p.name, p.variable))),
-      optim: await this.optimizer.save(),
-      scheduler: this.scheduler.save(),
-      progress,
-    }));
+    const { engine } = ctx;
+    const actions = await c.checkpointer.checkpoint(epoch, history, async () => {
+      // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
+      const state = (await engine.checkpointState?.()) ?? {
+        model: await Promise.all(this.step.params.map((p) => toTensorRecord(p.name, p.variable))),
+        optim: await this.optimizer.save(),
+      };
+      return { ...state, scheduler: this.scheduler.save(), progress };
+    });
     for (const a of actions) {
       const action = a.type === 'save' ? 'saved' : 'deleted';
       await c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);

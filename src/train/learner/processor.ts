@@ -89,7 +89,7 @@ export class EventProcessor {
   async push(split: Split, stats: unknown, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
     this.queue.push({ split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
     while (this.queue.length && slotLanded(this.queue[0].slot)) await this.processOldest();
-    while (this.queue.length > this.lag) await this.processOldest();
+    while (this.queue.length > (this.reader.lag ?? this.lag)) await this.processOldest();
   }
 
   /** Processes every queued iteration. */

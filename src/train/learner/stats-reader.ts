@@ -17,6 +17,11 @@ export interface StatsSlot {
  * engine has one (the tfjs engine reads tensors; a compiled engine reads its statistics buffer).
  */
 export interface StatsSource<S> {
+  /**
+   * Iterations the loop may run ahead of the values that came back; reads that take long next to
+   * a step (a GPU's map round trip next to a 0.1 ms step) need more. Default: the processor's.
+   */
+  readonly lag?: number;
   /** Takes ownership of a step's statistics and returns the slot their values will land in. */
   add(stats: S): StatsSlot;
   /** Starts reading every step's statistics still on the device. */

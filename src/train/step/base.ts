@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DataLoader } from '../../data/dataloader';
 import type { Split, StepOutput } from '../metric/base';
+import type { OptimizerRecord } from '../optim/base';
+import type { TensorRecord } from '../tensor-record';
 
 /**
  * A step's metric statistics, still on the device: small 1-D float32 tensors, one per metric that
@@ -37,6 +39,11 @@ export interface StepEngine<B, S = unknown> {
   valid(batch: B | null, index: number): S;
   /** Makes the model's tfjs variables (and the optimizer's state) current. */
   sync(): Promise<void>;
+  /**
+   * The weights and optimizer state for a checkpoint, read straight from the engine (a compiled
+   * engine's GPU buffers) without going through the tfjs model; absent: they are read from tfjs.
+   */
+  checkpointState?(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }>;
   /** Frees what the engine allocated (accumulated gradients, buffers). */
   dispose(): void;
 }
