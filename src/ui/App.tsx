@@ -15,6 +15,7 @@ import { StatusBar } from './components/StatusBar';
 import { StoragePanel } from './components/StoragePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
+import type { DatasetCard } from '../data/card';
 import { DatasetCardView } from './dataset/DatasetCardView';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { droppedFiles } from './dataset/drop';
@@ -70,6 +71,8 @@ export function App() {
   const { config, errors } = useMemo(() => parseForm(form), [form]);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
+  // The card a run started with is not shown again after it: its charts are what matter then.
+  const [startedWith, setStartedWith] = useState<DatasetCard | null>(null);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
   // A transition too: the runs list changes at every epoch's end, while charts are drawing.
@@ -113,6 +116,7 @@ export function App() {
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${new Date().toLocaleString()}`;
     store.reset(runId, name);
     setOpened(null);
+    setStartedWith(dataset.card);
     client.start(runId, name, config);
   };
   const open = async (run: RunRecord) => {
@@ -220,7 +224,7 @@ export function App() {
             ))}
           </div>
         )}
-        {tab === 'Settings' && !running && dataset.card && (
+        {tab === 'Settings' && !running && dataset.card && dataset.card !== startedWith && (
           <DatasetCardView card={dataset.card} validFraction={Number(form.validFraction) || 0} seed={Number(form.seed) || 0} label={form.dataset === 'table' ? form.label : undefined} />
         )}
         <ChartToolbar options={chart} onChange={setChart} />

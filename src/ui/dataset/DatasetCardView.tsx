@@ -29,19 +29,36 @@ function ClassBars({ classes }: { classes: NonNullable<DatasetCard['classes']> }
   );
 }
 
-/** One sample image, drawn from its RGBA bytes and scaled up without smoothing. */
-function Sample({ preview, rgba, label }: { preview: ImagePreview; rgba: Uint8ClampedArray; label: string }) {
+const SAMPLE_PIXELS = 56;
+
+/**
+ * The sample images in one canvas (one context and one draw, not one canvas per image), each
+ * scaled up without smoothing, with its class beneath; the canvas names them for screen readers.
+ */
+function Samples({ preview }: { preview: ImagePreview }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const { width, height, samples } = preview;
+  const perRow = Math.max(1, Math.min(samples.length, 12));
+  const rows = Math.ceil(samples.length / perRow);
+  const cell = SAMPLE_PIXELS + 16;
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
-    ctx?.putImageData(new ImageData(new Uint8ClampedArray(rgba), preview.width, preview.height), 0, 0);
-  }, [rgba, preview.width, preview.height]);
-  return (
-    <figure>
-      <canvas ref={canvas} width={preview.width} height={preview.height} role="img" aria-label={`a sample of ${label}`} />
-      <figcaption>{label}</figcaption>
-    </figure>
-  );
+    if (!ctx) return;
+    const tile = new OffscreenCanvas(width, height);
+    const tileCtx = tile.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.fillStyle = '#475569';
+    samples.forEach((s, i) => {
+      const [x, y] = [(i % perRow) * cell, Math.floor(i / perRow) * cell];
+      tileCtx.putImageData(new ImageData(new Uint8ClampedArray(s.rgba), width, height), 0, 0);
+      ctx.drawImage(tile, x, y, SAMPLE_PIXELS, SAMPLE_PIXELS);
+      ctx.fillText(s.label.length > 10 ? `${s.label.slice(0, 9)}…` : s.label, x + SAMPLE_PIXELS / 2, y + SAMPLE_PIXELS + 11, cell - 2);
+    });
+  }, [samples, width, height, perRow, cell]);
+  const classes = [...new Set(samples.map((s) => s.label))];
+  return <canvas ref={canvas} className="samples" width={perRow * cell} height={rows * cell} role="img" aria-label={`${samples.length} sample images of ${classes.join(', ')}`} />;
 }
 
 function Rows({ preview }: { preview: TablePreview }) {
@@ -106,11 +123,7 @@ export function DatasetCardView({ card, validFraction, seed, label }: Props) {
         {card.columns && <div className="wide"><h3>Columns</h3><Columns columns={card.columns} label={label} /></div>}
         <div className="wide">
           <h3>{card.preview.kind === 'rows' ? 'First rows' : 'Samples'}</h3>
-          {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : (
-            <div className="samples">
-              {card.preview.samples.map((s, i) => <Sample key={`${s.path}-${i}`} preview={card.preview as ImagePreview} rgba={s.rgba} label={s.label} />)}
-            </div>
-          )}
+          {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : <Samples preview={card.preview} />}
         </div>
       </div>
       {card.skipped.length > 0 && (

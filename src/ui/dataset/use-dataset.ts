@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetCard } from '../../data/card';
 import type { PickedFiles } from '../../data/images/picked';
 import { RequestError, type TrainingClient } from '../client';
@@ -72,9 +72,12 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     const timer = setTimeout(() => {
       client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id)).then((c) => {
         if (id !== latest.current) return;
-        setProgress(null);
-        setProblem(null);
-        setCard(c);
+        // A transition: a card may land while a run is drawing its charts.
+        startTransition(() => {
+          setProgress(null);
+          setProblem(null);
+          setCard(c);
+        });
       }, (e: unknown) => fail(id, e));
     }, 150);
     return () => clearTimeout(timer);
