@@ -77,6 +77,8 @@ export type WorkerEvent =
   | { type: 'ready'; protocol: number; backends: BackendProbe[] }
   | { type: 'state'; state: RunState; message?: string }
   | { type: 'backend'; backend: string; skipped: string[] }
+  /** The step engine that trains: 'compiled' (WebGPU, one submit per step) or 'tfjs', and why. */
+  | { type: 'engine'; engine: string; why: string }
   | { type: 'progress'; progress: Progress }
   | { type: 'metrics'; split: 'train' | 'valid'; points: MetricPoint[] }
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }

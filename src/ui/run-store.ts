@@ -23,6 +23,8 @@ export interface RunView {
   readonly state: RunState;
   readonly message?: string;
   readonly backend?: string;
+  /** The step engine and why it was chosen. */
+  readonly engine?: { readonly name: string; readonly why: string };
   readonly skipped: readonly string[];
   readonly probes: readonly BackendProbe[];
   readonly progress?: Progress;
@@ -80,7 +82,7 @@ export class RunStore {
   reset(runId?: string, runName?: string): void {
     this.series.clear();
     this.log.length = 0;
-    this.set({ runId, runName, state: 'loading', message: undefined, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
+    this.set({ runId, runName, state: 'loading', message: undefined, backend: undefined, engine: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
   }
 
   /**
@@ -95,7 +97,7 @@ export class RunStore {
     const firstEpoch = ordered[0]?.train.x.filter((x) => x <= 1).length;
     this.log.length = 0;
     this.log.push(...run.log);
-    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, iterationsPerEpoch: firstEpoch || undefined, checkpoints: [...run.checkpoints], errors: [] }, true);
+    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, engine: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, iterationsPerEpoch: firstEpoch || undefined, checkpoints: [...run.checkpoints], errors: [] }, true);
   }
 
   /** Keeps the state but starts a resumed run's live part (errors and progress cleared). */
@@ -120,6 +122,8 @@ export class RunStore {
         return this.set({ state: event.state, message: event.message }, true);
       case 'backend':
         return this.set({ backend: event.backend, skipped: event.skipped }, true);
+      case 'engine':
+        return this.set({ engine: { name: event.engine, why: event.why } }, true);
       case 'progress':
         return this.set({ progress: event.progress, ...(event.progress.split === 'train' ? { iterationsPerEpoch: event.progress.iterationsTotal } : {}) });
       case 'metrics': {

@@ -35,6 +35,10 @@ export class WorkerRenderer implements MetricsRenderer {
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
+  engine(name: string, why: string): void {
+    this.post({ type: 'engine', engine: name, why });
+  }
+
   /** Posts what is buffered. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);

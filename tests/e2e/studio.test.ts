@@ -36,6 +36,9 @@ describe.each([
 
       await until(page, 'training', async () => /Training|Validating/.test(await status(page).innerText()), 180_000);
       expect(await status(page).innerText()).toContain(`on ${backend}`);
+      // On WebGPU the MLP trains on the compiled step (SwiftShader here); on WebGL on the tfjs step, saying why.
+      await until(page, 'the engine', async () => (await status(page).innerText()).includes('engine:'));
+      expect(await status(page).innerText()).toContain(webgpu ? 'engine: compiled' : 'engine: tfjs (the compiled step runs on webgpu; this run is on webgl)');
       if (!webgpu) expect(await status(page).innerText()).toContain('webgpu: no WebGPU adapter');
 
       // Epoch 1 ends: train and valid points on both charts, and its checkpoint saved.

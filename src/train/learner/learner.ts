@@ -98,6 +98,7 @@ export class Learner<B, M> {
       const chosen = await chooseEngine({ choice: c.engine, backend: device.backend, step, optimizer, processor, batchSize: train.batchSize, seed: c.seed });
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
+      c.renderer.engine?.(chosen.engine.name, chosen.why);
       epoch = ctx.epochStart - 1;
       let reason = 'completed';
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {

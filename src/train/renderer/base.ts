@@ -32,6 +32,8 @@ export interface MetricsRenderer {
   paused?(paused: boolean): void;
   /** A checkpoint was saved or deleted. */
   checkpoint?(epoch: number, action: 'saved' | 'deleted'): void;
+  /** The step engine that trains ('compiled' or 'tfjs') and why it was chosen. */
+  engine?(name: string, why: string): void;
   /** A line of the experiment log. */
   log(line: string): void;
   /** Training ended (completed, stopped early, interrupted or failed). */

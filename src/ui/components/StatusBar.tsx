@@ -28,6 +28,12 @@ export function StatusBar({ view }: { view: RunView }) {
         </span>
       )}
       {view.backend && view.skipped.length > 0 && <small className="skipped">fell back from {view.skipped.join('; ')}</small>}
+      {view.engine && (
+        <span className="engine" title={view.engine.why}>
+          engine: {view.engine.name}
+          {view.engine.name !== 'compiled' && <small> ({view.engine.why})</small>}
+        </span>
+      )}
       {view.state === 'loading' && view.message && <span>{view.message}</span>}
       {p && active && (
         <>
