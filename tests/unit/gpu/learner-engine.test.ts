@@ -106,3 +106,16 @@ describe('the compiled WebGPU engine in the Learner', () => {
     run.model.dispose();
   });
 });
+
+describe('the compiled engine without a validation split', () => {
+  it('trains_when_the_valid_loader_is_empty', async () => {
+    if (skip) return;
+    const store = new MemoryStore();
+    const empty = selectRows(data, new Int32Array(0));
+    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).renderer(new NoopRenderer()).numEpochs(1).devices(['webgpu']).seed(1)
+      .build(smallModel(2), { type: 'adam' }, 0.01).fit(loader(train, 16, 3), loader(empty, 16));
+    expect(new TextDecoder().decode((await store.read('experiment.log'))!)).toContain('engine compiled');
+    expect((await logged(store, 'train/epoch-1/Loss.log')).length).toBe(5); // 70 items in batches of 16
+    result.model.dispose();
+  });
+});
