@@ -1,5 +1,5 @@
 import type { Metric, Split } from '../train/metric/base';
-import type { StatsSlot, StatsSource } from '../train/learner/stats-reader';
+import { slotValues, type StatsSlot, type StatsSource } from '../train/learner/stats-reader';
 import { STATS_STRIDE } from './kernels/common';
 
 /** Reads `count` steps' records from step id `from` (STATS_STRIDE floats each). */
@@ -96,11 +96,8 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
     for (const { slot } of group) slot.landed = landed;
   }
 
-  async values(slot: StatsSlot): Promise<Float32Array | null> {
-    if (!slot.landed) this.flush();
-    await slot.landed;
-    if (slot.error !== undefined) throw slot.error;
-    return slot.values!;
+  values(slot: StatsSlot): Promise<Float32Array | null> {
+    return slotValues(slot, () => this.flush());
   }
 
   dispose(): void {

@@ -37,6 +37,14 @@ export function slotLanded(slot: StatsSlot): boolean {
   return slot.values !== undefined || slot.error !== undefined;
 }
 
+/** A slot's values once landed, starting its group's read (`flush`) if it has not started; rethrows a failed read. */
+export async function slotValues(slot: StatsSlot, flush: () => void): Promise<Float32Array | null> {
+  if (!slot.landed) flush();
+  await slot.landed;
+  if (slot.error !== undefined) throw slot.error;
+  return slot.values!;
+}
+
 const now = () => performance.now();
 
 /**
@@ -103,11 +111,8 @@ export class StatsReader implements StatsSource<StepStats> {
   }
 
   /** Waits for a slot's values, starting its read first if it is still on the device; rethrows a failed read. */
-  async values(slot: StatsSlot): Promise<Float32Array | null> {
-    if (!slot.landed) this.flush();
-    await slot.landed;
-    if (slot.error !== undefined) throw slot.error;
-    return slot.values!;
+  values(slot: StatsSlot): Promise<Float32Array | null> {
+    return slotValues(slot, () => this.flush());
   }
 
   /** Frees statistics never read (a failed fit). */
