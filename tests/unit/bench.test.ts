@@ -57,7 +57,8 @@ describe('bench helpers', () => {
     };
     const lines = formatTable(report).split('\n');
     expect(lines[1]).toMatch(/^backend\s+model\s+batch\s+\(a\) learner/);
-    expect(lines[2]).toMatch(/^wasm\s+MLP\s+64\s+1500\s+1000\s+800\s+1\.500\s+1\.875/);
+    // (d) compiled runs on webgpu only: a dash here.
+    expect(lines[2]).toMatch(/^wasm\s+MLP\s+64\s+1500\s+1000\s+800\s+–\s+1\.500\s+1\.875/);
     expect(lines).toContain('cpu CNN (batch 256): skipped: not in --quick');
     expect(lines).toContain('webgpu (Node): not run: no adapter');
     expect(JSON.parse(JSON.stringify(report)).cases[0]).toMatchObject({ backend: 'wasm', model: 'MLP', batch: 64, learner: 1500, handLoop: 1000, modelFit: 800 });
