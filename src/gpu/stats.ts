@@ -51,18 +51,23 @@ const now = () => performance.now();
  * one copy of their records (the trainer's ring buffer) and one map, and turned into each
  * registered metric's values; the first step, and steps that come slowly, are read at once.
  * A map's round trip takes milliseconds where a step takes a tenth of one, so groups are large
- * and the loop runs up to `lag` steps ahead; `lag + groupSize` must stay below the ring's slots.
+ * and the loop may run ahead, but by no more than about `aheadMs` of GPU work (16 to `maxLag`
+ * steps, from the pace at which groups land): queued work is what Pause and Stop wait for, and
+ * on a software GPU it starves the page. `maxLag + groupSize` must stay below the ring's slots.
  */
 export class CompiledStatsSource implements StatsSource<CompiledStats> {
-  private pending: { slot: StatsSlot; stats: CompiledStats }[] = [];
+  private pending: { slot: StatsSlot; stats: CompiledStats; added: number }[] = [];
   private lastAdd = -Infinity;
+  /** Steps the loop may run ahead of the values that came back (see the class comment). */
+  lag = 16;
 
   constructor(
     private readonly read: ReadRecords,
     private readonly layouts: Record<Split, Layout>,
     private readonly groupSize = 32,
     private readonly slowMs = 50,
-    readonly lag = 160,
+    private readonly maxLag = 160,
+    private readonly aheadMs = 50,
   ) {}
 
   add(stats: CompiledStats): StatsSlot {
@@ -70,7 +75,7 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
     const slow = t - this.lastAdd >= this.slowMs;
     this.lastAdd = t;
     const slot: StatsSlot = { offset: 0, landed: null };
-    this.pending.push({ slot, stats });
+    this.pending.push({ slot, stats, added: t });
     if (slow || this.pending.length >= this.groupSize) this.flush();
     return slot;
   }
@@ -83,6 +88,9 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
     const count = group[group.length - 1].stats.id - from + 1;
     const landed = this.read(from, count).then(
       (records) => {
+        // From a group's first step to its values: an upper bound on the GPU's time per step.
+        const msPerStep = (now() - group[0].added) / group.length;
+        this.lag = Math.max(16, Math.min(this.maxLag, Math.floor(this.aheadMs / msPerStep)));
         const values: number[] = [];
         for (const { slot, stats } of group) {
           slot.offset = values.length;
