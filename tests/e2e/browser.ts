@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, chromiumFlags } from '../../scripts/chromium';
 
-/** A fresh Debian chromium profile with a page that records long tasks into `window.__longTasks`. */
+/** A fresh Debian chromium profile with a page that records long tasks (start and duration, ms) into `window.__longTasks`. */
 export async function openStudio(url: string, webgpu: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-chromium-')), {
     executablePath: CHROMIUM,
@@ -13,9 +13,9 @@ export async function openStudio(url: string, webgpu: boolean): Promise<{ contex
     viewport: { width: 1280, height: 900 },
   });
   await context.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
     w.__longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
