@@ -10,6 +10,9 @@ import { CompiledTrainer } from './runtime';
 import { compiledLayout, CompiledStatsSource, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
 
+/** Steps recorded into one command buffer (the statistics ring holds 256, so any number up to that works). */
+const STEPS_PER_SUBMIT = 8;
+
 /** What the compiled engine is built from: the learner's step, optimizer and metrics, on tfjs's WebGPU device. */
 export interface CompiledEngineInput {
   readonly device: GPUDevice;
@@ -34,6 +37,9 @@ export type CompiledEngineResult =
 export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   readonly name = 'compiled';
   private readonly uploaded: Record<Split, ResidentRows['data'] | null> = { train: null, valid: null };
+  /** Steps recorded but not yet submitted: several go in one command buffer. */
+  private encoder: GPUCommandEncoder | null = null;
+  private encoded = 0;
 
   private constructor(
     private readonly trainer: CompiledTrainer,
@@ -60,7 +66,8 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
       trainer.destroy();
       throw e;
     }
-    const stats = new CompiledStatsSource((from, count) => trainer.readStats(from, count), { train: layouts.train.write, valid: layouts.valid.write });
+    const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
+    const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write });
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes } };
   }
 
@@ -80,6 +87,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const rows = loader.resident?.();
     if (!rows) throw new Error(`the compiled step needs the ${split} loader's rows (a BatchDataLoader over a TensorData)`);
     if (loader.batchSize !== this.input.batchSize) throw new Error(`the compiled step was built for batch ${this.input.batchSize}, the ${split} loader has ${loader.batchSize}`);
+    this.submit(); // the last epoch's steps read the order buffer that is about to change
     if (this.uploaded[split] !== rows.data) {
       await this.trainer.uploadDataset(split, rows.data.x, rows.data.y);
       this.uploaded[split] = rows.data;
@@ -89,16 +97,38 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   }
 
   train(_batch: unknown, index: number, apply: { lr: number } | null): CompiledStats {
-    return { id: this.trainer.trainStep(index, apply), split: 'train' };
+    const id = this.trainer.encodeTrainStep(this.recording(), index, apply);
+    this.recorded();
+    return { id, split: 'train' };
   }
 
   valid(_batch: unknown, index: number): CompiledStats {
-    return { id: this.trainer.validStep(index), split: 'valid' };
+    const id = this.trainer.encodeValidStep(this.recording(), index);
+    this.recorded();
+    return { id, split: 'valid' };
+  }
+
+  private recording(): GPUCommandEncoder {
+    return (this.encoder ??= this.input.device.createCommandEncoder());
+  }
+
+  /** Submits every STEPS_PER_SUBMIT steps: one submit costs about as much host time as a small step. */
+  private recorded(): void {
+    if (++this.encoded >= STEPS_PER_SUBMIT) this.submit();
+  }
+
+  /** Submits the recorded steps (before any read, an order change, or the end). */
+  submit(): void {
+    if (!this.encoder) return;
+    this.input.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.encoded = 0;
   }
 
   /** The weights and the optimizer's state as checkpoint records, read from the GPU. */
   async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }> {
     const { step, optimizer } = this.input;
+    this.submit();
     const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
     const record = (i: number, data: Float32Array): TensorRecord => ({ name: step.params[i].name, shape: [...step.params[i].variable.shape], dtype: 'float32', data });
     return {
@@ -119,6 +149,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   }
 
   dispose(): void {
+    this.submit();
     this.trainer.destroy();
   }
 }
