@@ -5,7 +5,13 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 /** The train command's flags, validated once. */
 export const TrainArgsSchema = z.strictObject({
-  dataset: z.enum(['mnist']).default('mnist'),
+  dataset: z.enum(['mnist', 'iris', 'csv']).default('mnist'),
+  /** --dataset csv: the CSV or TSV file, and how to read it (defaults: what the studio suggests). */
+  file: z.string().min(1).optional(),
+  label: z.string().min(1).optional(),
+  task: z.enum(['classification', 'regression']).optional(),
+  missing: z.enum(['drop', 'fill']).optional(),
+  encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
   model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
   epochs: int(1).default(2),
   'batch-size': int(1).default(64),

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { dataLoaders } from '../data/dataloader';
-import { loadMnist } from '../data/mnist-node';
 import { DirectoryStore } from '../store/node-dir';
 import {
   AccuracyMetric, ComposedCheckpointingStrategy, createModel, IterationSpeedMetric, KeepLastNCheckpoints, LearnerBuilder,
-  LearningRateMetric, LossMetric, MetricCheckpointingStrategy, ModelConfigSchema, selectBackend, warmupCosine, type SchedulerConfigInput,
+  LearningRateMetric, LossMetric, MaeMetric, MetricCheckpointingStrategy, ModelConfigSchema, regression, selectBackend, warmupCosine, type SchedulerConfigInput,
 } from '../train/index';
+import { cliData } from './data';
 import { parseTrainArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
 import { registerNodeWebGpu } from './webgpu-node';
@@ -17,24 +16,24 @@ function schedule(args: TrainArgs, steps: number): SchedulerConfigInput | number
   return args.lr;
 }
 
-/** `npm run train -- ...`: trains a preset on a built-in dataset into an artifact directory. */
+/** `npm run train -- ...`: trains a preset on MNIST, Iris or a CSV/TSV file into an artifact directory. */
 async function main(args: TrainArgs): Promise<void> {
   registerNodeBackends();
   if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
   const started = Date.now();
   // Pick the backend before building anything, so the weights are created where they train.
   await selectBackend([args.backend]);
-  const { train, valid } = dataLoaders(loadMnist(), {
-    batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed, limit: args.limit,
-  });
-  const model = createModel(ModelConfigSchema.parse({ type: args.model }), { inputShape: [28, 28, 1], outputs: 10 }, args.seed);
+  const { train, valid, shape, task, describe } = cliData(args);
+  console.log(describe);
+  const classify = task === 'classification';
+  const model = createModel(ModelConfigSchema.parse({ type: args.model }), shape, args.seed);
   const builder = new LearnerBuilder(new DirectoryStore(args.out))
     .metricTrainNumeric(new LossMetric())
-    .metricTrainNumeric(new AccuracyMetric())
+    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric())
     .metricTrainNumeric(new LearningRateMetric())
     .metricTrain(new IterationSpeedMetric())
     .metricValidNumeric(new LossMetric())
-    .metricValidNumeric(new AccuracyMetric())
+    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric())
     .withFileCheckpointer()
     .checkpointingStrategy(new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(args['keep-checkpoints']), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')))
     .gradsAccumulation(args['grad-accumulation'])
@@ -47,7 +46,7 @@ async function main(args: TrainArgs): Promise<void> {
   const interrupter = builder.interrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
   const steps = Math.ceil(train.numBatches / args['grad-accumulation']) * args.epochs;
-  const learner = builder.build(model, { type: args.optimizer }, schedule(args, steps));
+  const learner = builder.build(classify ? model : regression(model), { type: args.optimizer }, schedule(args, steps));
   const result = await learner.fit(train, valid);
   train.dispose();
   valid.dispose();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +66,22 @@ describe('train command', () => {
     });
     const [wasm, cpu] = dirs.map((d) => read(d, 'valid/epoch-1/Loss.log').split('\n').filter(Boolean).map((l) => Number(l.split(',')[0])));
     wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 3));
+  }, 60_000);
+
+  it('trains_on_a_csv_file_as_the_studio_prepares_it_and_names_a_missing_column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-csv-'));
+    const csv = join(dir, 'houses.csv');
+    const rows = Array.from({ length: 120 }, (_, i) => `${30 + i},${1 + (i % 5)},${['Lyon', 'Paris'][i % 2]},${(2 * (30 + i) + 10 * (i % 5) + (i % 2) * 50) / 100}`);
+    writeFileSync(csv, `size,rooms,city,price\n${rows.join('\n')}\n`);
+    const out = join(dir, 'run');
+    const r = train('--dataset', 'csv', '--file', csv, '--epochs', '2', '--batch-size', '16', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("houses.csv: 120 rows, 4 features, regression of 'price'"); // size, rooms, one-hot city
+    const mae = read(out, 'valid/epoch-2/MAE.log').trim().split('\n').map((l) => Number(l.split(',')[0]));
+    expect(mae.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    const bad = train('--dataset', 'csv', '--file', csv, '--label', 'nope', '--out', out);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('train: houses.csv: there is no column named "nope"\n');
   }, 60_000);
 
   it('a_bad_flag_or_value_exits_non_zero_with_one_line_naming_it', () => {

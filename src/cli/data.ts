@@ -1,0 +1,52 @@
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { basename } from 'node:path';
+import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader';
+import { isClassification, targetSize } from '../data/dataset';
+import { irisTable } from '../data/iris';
+import { loadMnist } from '../data/mnist-node';
+import { prepareTable, suggestChoices, suggestTask, TableParser, type ParsedTable } from '../data/table/index';
+import type { ModelShape } from '../train/model/presets';
+import type { TrainArgs } from './args';
+
+/** What the CLI trains on: its loaders, the model's shape, the task, and a line for the console. */
+export interface CliData extends DataLoaders {
+  readonly shape: ModelShape;
+  readonly task: 'classification' | 'regression';
+  readonly describe: string;
+}
+
+const CHUNK = 4 * 2 ** 20;
+
+/** Reads a CSV/TSV file in chunks through the table parser (memory follows the table, not the file). */
+function readTableFile(path: string, encoding: 'utf-8' | 'latin1'): ParsedTable {
+  const fd = openSync(path, 'r');
+  try {
+    const parser = new TableParser({ fileName: basename(path), encoding, fileBytes: fstatSync(fd).size });
+    for (;;) {
+      const chunk = new Uint8Array(CHUNK); // a fresh buffer each time: the parser may keep the last one
+      const n = readSync(fd, chunk, 0, CHUNK, null);
+      if (n === 0) break;
+      parser.push(chunk.subarray(0, n));
+    }
+    return parser.finish();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The dataset the flags name: built-in MNIST or Iris, or a CSV/TSV file prepared as the studio prepares it. */
+export function cliData(args: TrainArgs): CliData {
+  const opts = { batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed };
+  if (args.dataset === 'mnist') {
+    return { ...dataLoaders(loadMnist(), { ...opts, limit: args.limit }), shape: { inputShape: [28, 28, 1], outputs: 10 }, task: 'classification', describe: 'MNIST' };
+  }
+  if (args.dataset === 'csv' && !args.file) throw new Error('--file: name the CSV or TSV file to train on');
+  const table = args.dataset === 'iris' ? irisTable() : readTableFile(args.file!, args.encoding);
+  const suggested = args.dataset === 'iris' ? { label: 'species', task: 'classification' as const, missing: 'drop' as const } : suggestChoices(table);
+  const label = args.label ?? suggested.label;
+  const task = args.task ?? suggestTask(table, label);
+  const { train, valid, card } = prepareTable(table, { label, task, missing: args.missing ?? suggested.missing, validFraction: args['valid-fraction'], seed: args.seed });
+  const outputs = isClassification(train) ? train.numClasses! : targetSize(train);
+  const lines = [`${card.source}: ${card.items} rows, ${train.itemShape[0]} features, ${task} of '${label}'`, ...card.warnings.map((w) => `  warning: ${w}`)];
+  return { ...splitLoaders(train, valid, opts), shape: { inputShape: train.itemShape, outputs }, task, describe: lines.join('\n') };
+}
