@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { read, parseText, thrown } from '../fixtures/table/tables';
 import { DATA_LIMITS, DataError } from '../../src/data/errors';
 import { TableParser, describeTable, parseTable, prepareTable, type TableChoices } from '../../src/data/table';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/table/${name}`, import.meta.url)));
-const read = (name: string) => parseTable(fixture(name), { fileName: name });
-const parseText = (text: string, fileName = 'test.csv') => parseTable(new TextEncoder().encode(text), { fileName });
 const choices = (label: string): TableChoices => ({ label, task: 'classification', missing: 'fill', validFraction: 0.2, seed: 1 });
-
-function thrown(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('table errors', () => {
   it('refuses_an_empty_file', () => {

@@ -1,28 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixture, read, parseText, thrown } from '../fixtures/table/tables';
 import { DataError } from '../../src/data/errors';
 import { Rng } from '../../src/train/rng';
 import { TableParser, isNotUtf8, parseTable, type ParsedTable, type TableParseOptions } from '../../src/data/table';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/table/${name}`, import.meta.url)));
-const read = (name: string, options: Partial<TableParseOptions> = {}) => parseTable(fixture(name), { fileName: name, ...options });
-const parseText = (text: string, fileName = 'test.csv') => parseTable(new TextEncoder().encode(text), { fileName });
 
 /** Column `name` as a user would read it: numbers, category names, null for missing. */
 function cells(table: ParsedTable, name: string): (number | string | null)[] {
   const column = table.columns.find((c) => c.name === name)!;
   if (column.kind === 'numeric') return Array.from(column.values, (v) => (Number.isNaN(v) ? null : v));
   return Array.from(column.codes, (k) => (k < 0 ? null : column.categories[k]));
-}
-
-function thrown(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('table parser', () => {

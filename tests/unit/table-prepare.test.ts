@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { read, parseText } from '../fixtures/table/tables';
 import { DataError } from '../../src/data/errors';
 import { irisTable } from '../../src/data/iris';
 import {
@@ -15,9 +15,6 @@ import {
 } from '../../src/data/table';
 import { Rng } from '../../src/train/rng';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/table/${name}`, import.meta.url)));
-const read = (name: string) => parseTable(fixture(name), { fileName: name });
-const parseText = (text: string, fileName = 'test.csv') => parseTable(new TextEncoder().encode(text), { fileName });
 const choose = (label: string, more: Partial<TableChoices> = {}): TableChoices => ({
   label, task: 'classification', missing: 'fill', validFraction: 0.25, seed: 3, ...more,
 });
