@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, read, parseText, thrown } from '../fixtures/table/tables';
-import { DataError } from '../../src/data/errors';
 import { Rng } from '../../src/train/rng';
 import { TableParser, isNotUtf8, parseTable, type ParsedTable, type TableParseOptions } from '../../src/data/table';
 
