@@ -23,17 +23,17 @@ async function main(args: TrainArgs): Promise<void> {
   const started = Date.now();
   // Pick the backend before building anything, so the weights are created where they train.
   await selectBackend([args.backend]);
-  const { train, valid, shape, task, describe } = cliData(args);
+  const { train, valid, shape, task, describe, targetScale } = cliData(args);
   console.log(describe);
   const classify = task === 'classification';
   const model = createModel(ModelConfigSchema.parse({ type: args.model }), shape, args.seed);
   const builder = new LearnerBuilder(new DirectoryStore(args.out))
     .metricTrainNumeric(new LossMetric())
-    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric())
+    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
     .metricTrainNumeric(new LearningRateMetric())
     .metricTrain(new IterationSpeedMetric())
     .metricValidNumeric(new LossMetric())
-    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric())
+    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
     .withFileCheckpointer()
     .checkpointingStrategy(new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(args['keep-checkpoints']), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')))
     .gradsAccumulation(args['grad-accumulation'])

@@ -38,6 +38,14 @@ export type Prepare = (progress: (phase: string, done: number, total: number) =>
 export interface RunData extends DataLoaders {
   readonly shape: ModelShape;
   readonly task: 'classification' | 'regression';
+  /** Regression on standardized targets: a target unit in the label's units (for MAE). */
+  readonly targetScale: number;
+}
+
+/** The label's units per standardized target unit, from a table's preprocessing record (1 otherwise). */
+function scaleOf(preprocessing: unknown): number {
+  const label = (preprocessing as { label?: { task?: string; std?: number } } | undefined)?.label;
+  return label?.task === 'regression' && label.std ? label.std : 1;
 }
 
 const MNIST_SHAPE: ModelShape = { inputShape: [28, 28, 1], outputs: 10 };
@@ -57,23 +65,27 @@ export async function runData(config: RunConfig, store: ArtifactStore, prepare: 
   const opts = { batchSize: config.batchSize, validFraction: config.validFraction, seed: config.seed };
   if (config.dataset.type === 'mnist') {
     const data = await loadMnist((done, total) => report(`Loading MNIST: ${done} of ${total} files`));
-    return { ...dataLoaders(data, { ...opts, limit: config.dataset.samples }), shape: MNIST_SHAPE, task: 'classification' };
+    return { ...dataLoaders(data, { ...opts, limit: config.dataset.samples }), shape: MNIST_SHAPE, task: 'classification', targetScale: 1 };
   }
   const stored = await store.read(DATASET_FILES.data);
   let split: StoredSplit;
+  let preprocessing: unknown;
   if (stored) {
     report('Reading the run\'s stored dataset');
     split = decodeDataset(stored);
+    const meta = await store.read(DATASET_FILES.meta);
+    preprocessing = meta ? (JSON.parse(strFromU8(meta)) as DatasetMeta).preprocessing : undefined;
   } else {
     const prepared = await prepare((phase, done, total) => report(total ? `${phase}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : phase));
     split = prepared;
+    preprocessing = prepared.preprocessing;
     const { shape, task } = shapeOf(prepared.train);
     const { preview: _, ...card } = prepared.card;
     const meta: DatasetMeta = { version: 1, task, inputShape: shape.inputShape, outputs: shape.outputs, classNames: prepared.train.classNames, card, preprocessing: prepared.preprocessing };
     await store.write(DATASET_FILES.meta, JSON.stringify(meta, null, 2));
     await store.write(DATASET_FILES.data, encodeDataset(prepared));
   }
-  return { ...splitLoaders(split.train, split.valid, opts), ...shapeOf(split.train) };
+  return { ...splitLoaders(split.train, split.valid, opts), ...shapeOf(split.train), targetScale: scaleOf(preprocessing) };
 }
 
 /** The shape of the model a stored run trains, from its config and `dataset/dataset.json`. */

@@ -89,7 +89,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   if (ctx.mirror) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
   post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
-  const { train, valid, shape, task } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
+  const { train, valid, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
   const model = createModel(config.model, shape, config.seed);
   const classify = task === 'classification';
   let best = stored?.best;
@@ -102,12 +102,12 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const strategy = new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid'));
   const builder = new LearnerBuilder(store)
     .metricTrainNumeric(new LossMetric())
-    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric())
+    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
     .metricTrainNumeric(new LearningRateMetric())
     .metricTrain(new IterationSpeedMetric())
     .metricTrain(new TensorMemoryMetric('tensors'))
     .metricValidNumeric(new LossMetric())
-    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric())
+    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
     .renderer(renderer)
     .withFileCheckpointer()
     .checkpointingStrategy(strategy)

@@ -102,6 +102,8 @@ describe('mean absolute error', () => {
     // Two items with two targets each: |1-0| + |2-4| + |0-0| + |-1-2| = 6 over 4 values.
     const e = measure(m, step([[1, 2], [0, -1]], [[0, 4], [0, 2]]));
     expect(e).toMatchObject({ name: 'MAE', value: 1.5, count: 2, running: 1.5 });
+    // Targets trained standardized: the error in the label's units is the standardized one times its std.
+    expect(measure(new MaeMetric(10), step([[1, 2], [0, -1]], [[0, 4], [0, 2]])).value).toBe(15);
   });
 });
 

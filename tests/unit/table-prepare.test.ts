@@ -10,6 +10,7 @@ import {
   suggestChoices,
   suggestLabel,
   suggestTask,
+  targetScale,
   type TableChoices,
   type TablePreprocessing,
 } from '../../src/data/table';
@@ -126,17 +127,22 @@ describe('table preparation', () => {
     expect(Array.from(train.y)).toEqual([2, 0, 2, 1, 0]);
   });
 
-  it('keeps_raw_targets_for_regression', () => {
+  it('standardizes_regression_targets_with_the_training_split', () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${i},${i % 3 ? 'x' : 'y'},${(i * 2.5 + 100).toFixed(1)}`);
     const table = parseText(`a,b,price\n${rows.join('\n')}\n`);
     const { train, valid, card, preprocessing } = prepareTable(table, choose('price', { task: 'regression', validFraction: 0.25 }));
     expect(train.y).toBeInstanceOf(Float32Array);
     expect(train.numClasses).toBeUndefined();
     expect(valid.y).toHaveLength(10);
-    const all = [...train.y, ...valid.y].sort((p, q) => p - q);
+    const label = preprocessing.label as Extract<typeof preprocessing.label, { task: 'regression' }>;
+    expect(label).toMatchObject({ task: 'regression', name: 'price' });
+    // Training targets have mean 0 and standard deviation 1; mean and std undo it exactly.
+    const mean = [...train.y].reduce((a, b) => a + b, 0) / train.y.length;
+    expect(mean).toBeCloseTo(0, 5);
+    expect(Math.sqrt([...train.y].reduce((a, b) => a + (b - mean) ** 2, 0) / train.y.length)).toBeCloseTo(1, 2);
+    const all = [...train.y, ...valid.y].map((v) => Math.round((v * targetScale(label) + label.mean) * 10) / 10).sort((p, q) => p - q);
     expect(all).toEqual(Array.from({ length: 40 }, (_, i) => i * 2.5 + 100));
     expect(card.target).toEqual({ name: 'price', min: 100, max: 197.5, mean: 148.75 });
-    expect(preprocessing.label).toMatchObject({ task: 'regression', name: 'price' });
   });
 
   it('round_trips_preprocessing_through_json_and_applies_it_to_a_new_table', () => {

@@ -8,7 +8,7 @@ const config = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: '
 
 const rows = (n: number, offset: number): TensorData => ({ x: Float32Array.from({ length: n * 3 }, (_, i) => i + offset), itemShape: [3], y: Float32Array.from({ length: n }, (_, i) => 10 * i + offset) });
 const prepared: PreparedDataset = {
-  train: rows(5, 0), valid: rows(2, 100), preprocessing: { version: 1, label: 'mpg' },
+  train: rows(5, 0), valid: rows(2, 100), preprocessing: { version: 1, label: { name: 'mpg', task: 'regression', mean: 20, std: 4 } },
   card: { source: 'cars.csv', kind: 'table', task: 'regression', items: 7, inputShape: [3], preview: { kind: 'rows', header: ['a'], rows: [['1']] }, warnings: [], skipped: [] },
 };
 
@@ -19,15 +19,17 @@ describe('a run\'s dataset', () => {
     const prepare = async () => (prepares++, prepared);
     const first = await runData(config, store, prepare, () => {});
     expect(first.task).toBe('regression');
+    expect(first.targetScale).toBe(4); // MAE is reported in miles per gallon, not standard units
     expect(first.shape).toEqual({ inputShape: [3], outputs: 1 });
     expect([...(await store.list())].sort()).toEqual([DATASET_FILES.data, DATASET_FILES.meta]);
     const meta = JSON.parse(new TextDecoder().decode((await store.read(DATASET_FILES.meta))!));
-    expect(meta).toMatchObject({ version: 1, task: 'regression', inputShape: [3], outputs: 1, preprocessing: { label: 'mpg' } });
+    expect(meta).toMatchObject({ version: 1, task: 'regression', inputShape: [3], outputs: 1, preprocessing: { label: { name: 'mpg' } } });
     expect(meta.card.preview).toBeUndefined();
 
     // Resumed: the stored split comes back exactly, without preparing again (the file is gone).
     const again = await runData(config, store, () => Promise.reject(new Error('cars.csv is not open')), () => {});
     expect(prepares).toBe(1);
+    expect(again.targetScale).toBe(4);
     expect(again.trainData.x).toEqual(prepared.train.x);
     expect(again.validData.y).toEqual(prepared.valid.y);
     expect(await storedShape(config, store)).toEqual({ inputShape: [3], outputs: 1 });

@@ -70,9 +70,16 @@ function encodeOneHot(x: Float32Array, width: number, offset: number, f: Categor
   }
 }
 
+/** What a standardized regression target's unit is worth in the label's units (its training std, or 1 for a constant label). */
+export function targetScale(label: Extract<LabelPreprocessing, { task: 'regression' }>): number {
+  return label.std > 0 ? label.std : 1;
+}
+
 /**
- * The targets of `rows`: class indices (Int32Array) for classification, the raw values (Float32Array)
- * for regression. Targets are not standardized: losses and metrics then read in the label's own units.
+ * The targets of `rows`: class indices (Int32Array) for classification; for regression the values
+ * standardized with the training split's mean and standard deviation (Float32Array), so a model
+ * starts near the right scale whatever the label's units (prices in the hundreds of thousands
+ * train as well as fractions); `targetScale` turns errors back into the label's units.
  * A missing label or a class the model does not know is a DataError naming the row.
  */
 export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: Int32Array): Int32Array | Float32Array {
@@ -83,9 +90,10 @@ export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows
       throw new DataError(table.source, `the label column "${label.name}" should hold numbers for regression`);
     }
     const y = new Float32Array(rows.length);
+    const scale = targetScale(label);
     rows.forEach((r, i) => {
       if (column.values[r] !== column.values[r]) throw missingAt(r);
-      y[i] = column.values[r];
+      y[i] = (column.values[r] - label.mean) / scale;
     });
     return y;
   }

@@ -17,3 +17,4 @@ export { describeTable, prepareTable } from './prepare';
 export { applyPreprocessing, type AppliedTable } from './apply';
 export type { TableEncoding } from './text';
 export type { Delimiter } from './sniff';
+export { targetScale } from './encode';

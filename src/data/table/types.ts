@@ -102,7 +102,7 @@ export type LabelPreprocessing =
   | {
       readonly name: string;
       readonly task: 'regression';
-      /** Training targets' statistics (targets themselves are not scaled). */
+      /** Training targets' statistics; targets are (value − mean) / std (std 1 when constant). */
       readonly min: number;
       readonly max: number;
       readonly mean: number;

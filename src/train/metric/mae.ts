@@ -2,12 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { Metric, MetricEntry, StepOutput } from './base';
 import { NumericMetricState } from './numeric-state';
 
-/** Mean absolute error of a regression batch, over every target value. */
+/**
+ * Mean absolute error of a regression batch, over every target value, times `scale`: targets
+ * trained standardized report their error in the label's own units (scale = the targets' std).
+ */
 export class MaeMetric implements Metric {
   readonly name = 'MAE';
   readonly higherIsBetter = false;
   readonly compiledStat = 'abs-error';
   private readonly state = new NumericMetricState(this.name);
+
+  constructor(private readonly scale = 1) {}
 
   /** [sum of |output − target|, number of values]. */
   stats(out: StepOutput): tf.Tensor {
@@ -15,7 +20,7 @@ export class MaeMetric implements Metric {
   }
 
   update(stats: Float32Array | null, batchSize: number): MetricEntry {
-    return this.state.update(stats![0] / stats![1], batchSize);
+    return this.state.update((this.scale * stats![0]) / stats![1], batchSize);
   }
 
   clear(): void {
