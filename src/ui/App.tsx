@@ -224,8 +224,9 @@ export function App() {
             ))}
           </div>
         )}
-        {tab === 'Settings' && !running && dataset.card && dataset.card !== startedWith && (
-          <DatasetCardView card={dataset.card} validFraction={Number(form.validFraction) || 0} seed={Number(form.seed) || 0} label={form.dataset === 'table' ? form.label : undefined} />
+        {dataset.card && (
+          // Hidden, not unmounted, while a run trains: no canvases to redraw when it starts or ends.
+          <DatasetCardView card={dataset.card} hidden={tab !== 'Settings' || running || dataset.card === startedWith} validFraction={Number(form.validFraction) || 0} seed={Number(form.seed) || 0} label={form.dataset === 'table' ? form.label : undefined} />
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">

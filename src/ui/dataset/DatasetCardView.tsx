@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { ColumnSummary, DatasetCard, ImagePreview, TablePreview } from '../../data/card';
 
 interface Props {
@@ -8,6 +8,7 @@ interface Props {
   readonly seed: number;
   /** The column to predict, marked in the columns table. */
   readonly label?: string;
+  readonly hidden?: boolean;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -35,14 +36,15 @@ const SAMPLE_PIXELS = 56;
  * The sample images in one canvas (one context and one draw, not one canvas per image), each
  * scaled up without smoothing, with its class beneath; the canvas names them for screen readers.
  */
-function Samples({ preview }: { preview: ImagePreview }) {
+function Samples({ preview, hidden }: { preview: ImagePreview; hidden?: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const { width, height, samples } = preview;
   const perRow = Math.max(1, Math.min(samples.length, 12));
   const rows = Math.ceil(samples.length / perRow);
   const cell = SAMPLE_PIXELS + 16;
   useEffect(() => {
-    const ctx = canvas.current?.getContext('2d');
+    // Drawn when first shown: a card that lands while a run trains stays hidden and costs nothing.
+    const ctx = hidden ? null : canvas.current?.getContext('2d');
     if (!ctx) return;
     const tile = new OffscreenCanvas(width, height);
     const tileCtx = tile.getContext('2d')!;
@@ -56,7 +58,7 @@ function Samples({ preview }: { preview: ImagePreview }) {
       ctx.drawImage(tile, x, y, SAMPLE_PIXELS, SAMPLE_PIXELS);
       ctx.fillText(s.label.length > 10 ? `${s.label.slice(0, 9)}…` : s.label, x + SAMPLE_PIXELS / 2, y + SAMPLE_PIXELS + 11, cell - 2);
     });
-  }, [samples, width, height, perRow, cell]);
+  }, [samples, width, height, perRow, cell, hidden]);
   const classes = [...new Set(samples.map((s) => s.label))];
   return <canvas ref={canvas} className="samples" width={perRow * cell} height={rows * cell} role="img" aria-label={`${samples.length} sample images of ${classes.join(', ')}`} />;
 }
@@ -92,15 +94,15 @@ function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?
   );
 }
 
-/** The dataset card: what the data is before training on it. */
-export function DatasetCardView({ card, validFraction, seed, label }: Props) {
+/** The dataset card: what the data is before training on it (memoized: the run view re-renders often while training). */
+export const DatasetCardView = memo(function DatasetCardView({ card, validFraction, seed, label, hidden }: Props) {
   const shape = card.inputShape.length === 3 ? `${card.inputShape[0]}×${card.inputShape[1]} ${card.inputShape[2] === 1 ? 'gray' : 'RGB'}` : `${n(card.inputShape[0] ?? 0)} features`;
   const valid = Math.round(card.items * validFraction);
   const split = card.givenSplit
     ? `train ${n(card.givenSplit.train)} · valid ${n(card.givenSplit.valid)} (the folders' own split)`
     : `train ≈ ${n(card.items - valid)} · valid ≈ ${n(valid)} (${Math.round(validFraction * 100)}% held out${card.task === 'classification' ? ', stratified' : ''}, seed ${seed})`;
   return (
-    <section className="dataset-card" aria-label="Dataset card">
+    <section className="dataset-card" aria-label="Dataset card" hidden={hidden}>
       <h2>{card.source}</h2>
       <p className="summary">
         {n(card.items)} {card.kind === 'images' ? 'images' : 'rows'} · {shape} · {card.task}
@@ -123,7 +125,7 @@ export function DatasetCardView({ card, validFraction, seed, label }: Props) {
         {card.columns && <div className="wide"><h3>Columns</h3><Columns columns={card.columns} label={label} /></div>}
         <div className="wide">
           <h3>{card.preview.kind === 'rows' ? 'First rows' : 'Samples'}</h3>
-          {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : <Samples preview={card.preview} />}
+          {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : <Samples preview={card.preview} hidden={hidden} />}
         </div>
       </div>
       {card.skipped.length > 0 && (
@@ -135,4 +137,4 @@ export function DatasetCardView({ card, validFraction, seed, label }: Props) {
       )}
     </section>
   );
-}
+});

@@ -36,12 +36,16 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
   const [progress, setProgress] = useState<DatasetProgress | null>(null);
   const [problem, setProblem] = useState<DatasetProblem | null>(null);
   const latest = useRef(0);
-  const onProgress = (id: number) => (phase: string, done: number, total: number) => id === latest.current && setProgress({ phase, done, total });
+  // Every update is a transition: answers may land while a run is drawing its charts, and an
+  // urgent render of the whole page then would block it.
+  const onProgress = (id: number) => (phase: string, done: number, total: number) => id === latest.current && startTransition(() => setProgress({ phase, done, total }));
   const fail = (id: number, e: unknown, retryLatin1?: () => void) => {
     if (id !== latest.current) return;
-    setProgress(null);
-    setCard(null);
-    setProblem({ message: (e as Error).message, retryLatin1 });
+    startTransition(() => {
+      setProgress(null);
+      setCard(null);
+      setProblem({ message: (e as Error).message, retryLatin1 });
+    });
   };
 
   const open = useCallback(
@@ -52,9 +56,11 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
       client.openDataset(picked, encoding, onProgress(id)).then(
         ({ card: c, suggested }) => {
           if (id !== latest.current) return;
-          setProgress(null);
-          setCard(c);
-          update(formFromDataset(suggested));
+          startTransition(() => {
+            setProgress(null);
+            setCard(c);
+            update(formFromDataset(suggested));
+          });
         },
         (e: unknown) => fail(id, e, e instanceof RequestError && e.code === 'not-utf8' ? () => read(picked, 'latin1') : undefined),
       );
@@ -72,7 +78,6 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     const timer = setTimeout(() => {
       client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id)).then((c) => {
         if (id !== latest.current) return;
-        // A transition: a card may land while a run is drawing its charts.
         startTransition(() => {
           setProgress(null);
           setProblem(null);
