@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { StatsReader } from '../../src/train/learner/stats-reader';
+import { slotLanded, StatsReader } from '../../src/train/learner/stats-reader';
 
 /** One step's statistics: a loss-like scalar part and a two-value part. */
 const step = (k: number) => [tf.tensor1d([k]), tf.tensor1d([10 * k, 10 * k + 1])];
@@ -38,7 +38,7 @@ describe('stats reader', () => {
   it('steps_without_statistics_land_at_once_and_a_failed_read_is_rethrown', async () => {
     const reader = new StatsReader();
     const none = reader.add([]);
-    expect(StatsReader.landed(none)).toBe(true);
+    expect(slotLanded(none)).toBe(true);
     expect(await reader.values(none)).toBeNull();
     const failing = new StatsReader();
     vi.spyOn(tf.Tensor.prototype, 'data').mockRejectedValueOnce(new Error('device lost'));

@@ -105,11 +105,6 @@ export class StatsReader implements StatsSource<StepStats> {
     slots.forEach((s) => (s.landed = landed));
   }
 
-  /** Whether the slot's values (or its error) are in. */
-  static landed(slot: StatsSlot): boolean {
-    return slotLanded(slot);
-  }
-
   /** Waits for a slot's values, starting its read first if it is still on the device; rethrows a failed read. */
   values(slot: StatsSlot): Promise<Float32Array | null> {
     return slotValues(slot, () => this.flush());

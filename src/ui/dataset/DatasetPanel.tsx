@@ -1,9 +1,8 @@
 import { useRef, useState, type DragEvent } from 'react';
-import type { PickedFiles } from '../../data/images/picked';
+import { pickedFromInput, type PickedFiles } from '../../data/images/picked';
 import { IMAGE_SIZES } from '../../protocol/run-config';
 import { FormField, options, type FormState } from '../config/FormField';
 import type { DatasetView } from './use-dataset';
-import { pickedFiles } from './drop';
 
 interface Props {
   readonly form: FormState;
@@ -23,7 +22,7 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
   const labels = columns.length ? columns : values.label ? [values.label] : [];
   const pick = (input: HTMLInputElement | null) => {
     if (!input?.files?.length) return;
-    const picked = pickedFiles(input.files);
+    const picked = pickedFromInput(input.files);
     input.value = ''; // the same file may be picked again
     data.open(picked);
   };

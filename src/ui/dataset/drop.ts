@@ -1,11 +1,6 @@
 import { pickedFromInput, type PickedFiles } from '../../data/images/picked';
 import { droppedEntries, walkEntries } from '../../data/images/walk-entries';
 
-/** The files of an `<input type="file">` (with `webkitdirectory`, every file of the folder). */
-export function pickedFiles(list: FileList): PickedFiles {
-  return pickedFromInput(list);
-}
-
 /**
  * What was dropped: files as they are, folders walked into their files (entries can only be
  * read here, on the page's thread; the Files then go to the worker).
