@@ -88,8 +88,9 @@ export class CompiledTrainer {
     t.allocate('params', plan.paramCount, storage);
     t.allocate('grads', plan.paramCount, storage);
     plan.layers.forEach((layer, l) => {
-      t.allocate(`h${l}`, b * layer.units, storage);
-      t.allocate(`g${l}`, b * layer.units, storage);
+      t.allocate(`h${l}`, b * layer.outputs, storage);
+      t.allocate(`g${l}`, b * layer.outputs, storage);
+      if (layer.kind === 'pool' && layer.op === 'max') t.allocate(`i${l}`, b * layer.outputs, storage);
     });
     const state = t.allocate('state', optim.stateFloats, storage);
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };

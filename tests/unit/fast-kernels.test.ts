@@ -111,6 +111,27 @@ describe('fast kernels', () => {
     await tf.setBackend('cpu');
   });
 
+  it('average_pooling_gradient_with_same_padding_matches_finite_differences_of_its_forward_pass', async () => {
+    // A 3 × 3 window, stride 2, 'same' on 5 × 5: border windows hang over the padding.
+    const x = random([2, 5, 5, 3], 31);
+    const w = random([2, 3, 3, 3], 32);
+    const loss = (v: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(v as tf.Tensor4D, 3, 2, 'same'), w));
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const grad = tf.tidy(() => Array.from(tf.grad(loss)(x).dataSync()));
+      const xs = x.dataSync();
+      const eps = 1e-2;
+      const numeric = Array.from(xs, (_, i) => tf.tidy(() => {
+        const at = (d: number) => loss(tf.tensor(xs.map((v, j) => (j === i ? v + d : v)), x.shape)).dataSync()[0];
+        return (at(eps) - at(-eps)) / (2 * eps);
+      }));
+      const worst = grad.reduce((m, v, i) => Math.max(m, Math.abs(v - numeric[i])), 0);
+      expect(worst, backend).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, w]);
+    await tf.setBackend('cpu');
+  });
+
   it('wasm_matmul_with_transposed_operands_matches_cpu_and_frees_its_intermediates', async () => {
     const shapes: [number[], number[], boolean, boolean][] = [
       [[5, 3], [5, 4], true, false],

@@ -23,6 +23,14 @@ export interface GemmSpec {
   readonly bOffset: number;
   readonly cOffset: number;
   readonly onesRow?: boolean;
+  /**
+   * WGSL statements returning op(A)[row, kk] (both in range) when A is not a stored matrix, such as a
+   * convolution's unfolded input; lda and aOffset are then unused, and transA only picks the tile
+   * load order (true: neighbouring threads take neighbouring rows).
+   */
+  readonly aLoad?: string;
+  /** The same for op(B)[kk, col] (transB true: neighbouring threads take neighbouring kk). */
+  readonly bLoad?: string;
   readonly epilogue: GemmEpilogue;
   readonly tiling: GemmTiling;
 }
@@ -80,12 +88,12 @@ var<workgroup> Bs: array<f32, ${t.tk * t.tn}>;
 fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
   if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
   ${s.onesRow ? `if (row == ${storedRows}u) { return 1.0; }` : ''}
-  return a[${s.aOffset}u + ${aIndex}];
+  ${s.aLoad ?? `return a[${s.aOffset}u + ${aIndex}];`}
 }
 
 fn loadB(kk: u32, col: u32, kEnd: u32) -> f32 {
   if (col >= ${s.n}u || kk >= kEnd) { return 0.0; }
-  return b[${s.bOffset}u + ${bIndex}];
+  ${s.bLoad ?? `return b[${s.bOffset}u + ${bIndex}];`}
 }
 ${split ? '' : epi.code}
 

@@ -91,4 +91,53 @@ describe.skipIf(!ctx)('dropout', () => {
       t.destroy();
     });
   }
+
+  it('masks_convolution_and_pooling_outputs_by_item_and_flat_position_in_both_passes', async () => {
+    const [items, batch, rate, seed, lr] = [10, 4, 0.25, 5, 0.3];
+    const init = (k: number) => tf.initializers.glorotUniform({ seed: k });
+    const model = tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.dropout({ rate }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.dropout({ rate }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 4, kernelInitializer: init(2) }),
+    ] });
+    const r = planModel(model, 'classification');
+    if (!r.ok) throw new Error(r.reason);
+    const [convSalt, poolSalt] = [r.plan.layers[0].dropout!.salt, r.plan.layers[1].dropout!.salt];
+    const x = randoms(items * 72, 13);
+    const y = Int32Array.from(randoms(items, 14), (v) => Math.floor(((v + 1) / 2) * 4));
+    const t = await CompiledTrainer.create(ctx!.device, r.plan, { batchSize: batch, optimizer: parseOptimizerConfig({ type: 'sgd' }), seed });
+    const initial = readModelWeights(model);
+    t.writeWeights(initial);
+    await t.uploadDataset('train', x, y);
+    const vars = initial.map((w, i) => tf.variable(tf.tensor(w, model.trainableWeights[i].shape as number[])));
+    const mask = (id: number, salt: number, shape: number[]) =>
+      tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dropoutKeeps(seed + id, salt, i, rate) ? Math.fround(1 / (1 - rate)) : 0)), shape);
+    const ids: number[] = [];
+    const losses: number[] = [];
+    for (let s = 0; s < Math.ceil(items / batch); s++) {
+      const rows = Math.min(batch, items - s * batch);
+      const id = t.trainStep(s, { lr });
+      ids.push(id);
+      const [m1, m2] = [mask(id, convSalt, [rows, 6, 6, 3]), mask(id, poolSalt, [rows, 3, 3, 3])];
+      const bx = tf.tensor4d(x.subarray(s * batch * 72, (s * batch + rows) * 72), [rows, 6, 6, 2]);
+      const labels = tf.oneHot(tf.tensor1d(y.subarray(s * batch, s * batch + rows), 'int32'), 4);
+      const { value, grads } = tf.variableGrads(() => {
+        const h = tf.mul(tf.relu(tf.add(tf.conv2d(bx, vars[0] as tf.Tensor4D, 1, 'same'), vars[1])), m1) as tf.Tensor4D;
+        const p = tf.reshape(tf.mul(tf.maxPool(h, 2, 2, 'valid'), m2), [rows, 27]);
+        return tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(p, vars[2]), vars[3])) as tf.Scalar;
+      }, vars);
+      losses.push(value.dataSync()[0]);
+      vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name], lr))));
+      tf.dispose([m1, m2, bx, labels, value, ...Object.values(grads)]);
+    }
+    const stats = await t.readStats(ids[0], ids.length);
+    expect(relError(ids.map((_, i) => stats[i * 4] / stats[i * 4 + 2]), losses)).toBeLessThan(1e-5);
+    const gpu = await t.readWeights();
+    vars.forEach((v, i) => expect(relError(gpu[i], v.dataSync()), r.plan.weights[i].name).toBeLessThan(1e-5));
+    tf.dispose(vars);
+    t.destroy();
+  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planModel } from '../../../src/gpu/plan';
+import { windowGeometry } from '../../../src/gpu/kernels/conv';
 import { buildProgram, rowWords } from '../../../src/gpu/program';
 import { chooseTiling } from '../../../src/gpu/kernels/gemm-tiling';
 import { createModel } from '../../../src/train/model';
@@ -25,7 +26,7 @@ describe('model plan', () => {
     if (!r.ok) throw new Error(r.reason);
     const { plan } = r;
     expect(plan.inputSize).toBe(20);
-    expect(plan.layers.map((l) => [l.inputs, l.units, l.activation, l.kernelOffset, l.biasOffset])).toEqual([
+    expect(plan.layers.map((l) => l.kind === 'dense' && [l.inputs, l.outputs, l.activation, l.kernelOffset, l.biasOffset])).toEqual([
       [20, 16, 'tanh', 0, 320],
       [16, 9, 'tanh', 336, 480],
       [9, 7, 'linear', 489, 552],
@@ -43,11 +44,39 @@ describe('model plan', () => {
     const r = planModel(m, 'classification');
     if (!r.ok) throw new Error(r.reason);
     expect(r.plan.loss).toBe('softmax-probabilities');
-    expect(r.plan.layers[0].biasOffset).toBeNull();
+    expect(r.plan.layers[0]).toMatchObject({ kind: 'dense', biasOffset: null });
+  });
+
+  it('plans_the_cnn_preset_with_its_windows_as_tfjs_computes_them', () => {
+    const r = planModel(createModel({ type: 'cnn', filters: [4, 6], dense: 8 }, { inputShape: [9, 9, 2], outputs: 3 }), 'classification');
+    if (!r.ok) throw new Error(r.reason);
+    const shapes = r.plan.layers.map((l) => [l.kind, l.inputs, l.outputs]);
+    // conv 3×3 same: 9×9×2 → 9×9×4; pool 2 valid: → 4×4×4; conv: → 4×4×6; pool: → 2×2×6; dense 8; output 3.
+    expect(shapes).toEqual([['conv', 162, 324], ['pool', 324, 64], ['conv', 64, 96], ['pool', 96, 24], ['dense', 24, 8], ['dense', 8, 3]]);
+    const conv1 = r.plan.layers[0];
+    if (conv1.kind !== 'conv') throw new Error('conv1 is not a conv');
+    expect([conv1.geometry.padTop, conv1.geometry.padLeft, conv1.kernelOffset, conv1.biasOffset]).toEqual([1, 1, 0, 72]);
+    expect(r.plan.weights.map((w) => [w.name, w.offset, w.size])).toEqual([
+      ['conv1/kernel', 0, 72], ['conv1/bias', 72, 4], ['conv2/kernel', 76, 216], ['conv2/bias', 292, 6], ['dense1/kernel', 298, 192], ['dense1/bias', 490, 8], ['output/kernel', 498, 24], ['output/bias', 522, 3],
+    ]);
+  });
+
+  it('pads_same_windows_with_the_smaller_half_on_top_and_counts_valid_windows_with_strides', () => {
+    const same = windowGeometry({ h: 6, w: 5, c: 1 }, 4, 3, 2, 2, 'same', 8);
+    expect([same.output.h, same.output.w, same.output.c, same.padTop, same.padLeft]).toEqual([3, 3, 8, 1, 1]);
+    const valid = windowGeometry({ h: 7, w: 7, c: 3 }, 3, 3, 2, 1, 'valid', 3);
+    expect([valid.output.h, valid.output.w, valid.padTop]).toEqual([3, 5, 0]);
   });
 
   it('says_which_layer_stops_a_model_from_compiling', () => {
-    expect(reason(createModel({ type: 'cnn', filters: [4, 4], dense: 8 }, { inputShape: [8, 8, 1], outputs: 3 }))).toBe('layer conv1: Conv2D is not compiled yet (Flatten, Dense and Dropout are)');
+    const lstm = tf.sequential({ layers: [tf.layers.simpleRNN({ inputShape: [3, 4], units: 4 }), tf.layers.dense({ units: 3 })] });
+    expect(reason(lstm)).toBe(`layer ${lstm.layers[0].name}: SimpleRNN is not compiled yet (Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense and Dropout are)`);
+    const dilated = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    expect(reason(dilated)).toMatch(/dilated convolutions are not compiled yet/);
+    const flatConv = tf.sequential({ layers: [tf.layers.reshape({ inputShape: [64], targetShape: [8, 8, 1] }), tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    expect(reason(flatConv)).toMatch(/Reshape is not compiled yet/);
+    const convOut = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 4 }), tf.layers.flatten()] });
+    expect(reason(convOut)).toBe('the output layer is not a Dense layer');
     expect(reason(createModel({ type: 'mlp', hidden: [8], activation: 'elu', dropout: 0 }, SHAPE))).toBe("layer dense1: activation 'elu' is not compiled yet (linear, relu, tanh, sigmoid are)");
     expect(reason(createModel({ type: 'logistic' }, { inputShape: [4, 5], outputs: 1 }))).toBe('layer output: binary classification with one output unit is not compiled yet');
     const reluOut = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 3, activation: 'relu' })] });
@@ -74,7 +103,18 @@ describe('step program', () => {
     expect(labels(program(false, 64))).toEqual(['gather batch', 'dense1 forward', 'output forward', 'softmax cross-entropy']);
   });
 
+  const cnn = planModel(createModel({ type: 'cnn', filters: [32, 64], dense: 128 }, { inputShape: [28, 28, 1], outputs: 10 }), 'classification');
+  if (!cnn.ok) throw new Error(cnn.reason);
+  const cnnProgram = (rows: number) => buildProgram(cnn.plan, { rows, rowWords: rowWords(cnn.plan), training: true, limits: LIMITS, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
+
+  it('records_a_cnn_step_with_implicit_gemm_convolutions_and_no_input_gradient_for_the_first_layer', () => {
+    expect(labels(cnnProgram(256))).toEqual([
+      'gather batch', 'conv1 forward', 'max pool forward', 'conv2 forward', 'max pool forward', 'dense1 forward', 'output forward', 'softmax cross-entropy',
+      'output weight gradient', 'output input gradient', 'dense1 weight gradient', 'dense1 input gradient', 'max pool backward', 'conv2 weight gradient', 'conv2 input gradient', 'max pool backward', 'conv1 weight gradient',
+    ]);
+  });
+
   it('binds_no_kernel_to_more_storage_buffers_than_the_lowest_limit', () => {
-    for (const p of [program(true, 4096), program(true, 5)]) for (const k of p.kernels) expect(k.kernel.bindings.filter((b) => b.kind !== 'step').length, k.kernel.label).toBeLessThanOrEqual(4);
+    for (const p of [program(true, 4096), program(true, 5), cnnProgram(256), cnnProgram(3)]) for (const k of p.kernels) expect(k.kernel.bindings.filter((b) => b.kind !== 'step').length, k.kernel.label).toBeLessThanOrEqual(4);
   });
 });

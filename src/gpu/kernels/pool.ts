@@ -1,0 +1,117 @@
+import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
+import { spatialSize, type WindowGeometry } from './conv';
+import { DROPOUT_WGSL, keepProb, keepScale, type DropoutSpec } from './dropout';
+import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
+
+/** Max or average pooling over NHWC items, as tfjs computes them. */
+export type PoolOp = 'max' | 'avg';
+
+/** One pooling layer for a batch: its window, the input's item stride, and its dropout when training. */
+export interface PoolSpec {
+  readonly op: PoolOp;
+  readonly geometry: WindowGeometry;
+  readonly rows: number;
+  /** Words from one item of the input to the next. */
+  readonly inputLd: number;
+  readonly dropout?: DropoutSpec;
+}
+
+const WG = 64;
+
+/**
+ * The forward pass, one thread per output value: the window's maximum (the first one, as tfjs,
+ * whose position in the window goes to `index` for the backward pass) or its average over the
+ * values inside the input (padding is not counted, as tfjs). Bindings: x, dst, index (max), step
+ * (dropout). Dropout masks index the output as the GEMM epilogues do: item · size + value.
+ */
+export function poolForwardKernel(s: PoolSpec, maxWorkgroupsPerDim: number): KernelSource {
+  const g = s.geometry;
+  const { input: i, output: o } = g;
+  const max = s.op === 'max';
+  const bindings: KernelBinding[] = [{ role: 'x', kind: 'read' }, { role: 'dst', kind: 'rw' }];
+  if (max) bindings.push({ role: 'index', kind: 'rw' });
+  if (s.dropout) bindings.push({ role: 'step', kind: 'step' });
+  const total = s.rows * spatialSize(o);
+  const write = s.dropout ? `select(0.0, y * ${keepScale(s.dropout)}, dropKeep(step.seed, ${s.dropout.salt >>> 0}u, i, ${keepProb(s.dropout)}))` : 'y';
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+${s.dropout ? DROPOUT_WGSL : ''}
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  let i = ${flatIndex(WG)};
+  if (i >= ${total}u) { return; }
+  let n = i / ${spatialSize(o)}u;
+  let j = i % ${spatialSize(o)}u;
+  let ch = j % ${o.c}u;
+  let y0 = i32(j / ${o.w * o.c}u) * ${g.sy} - ${g.padTop};
+  let x0 = i32((j / ${o.c}u) % ${o.w}u) * ${g.sx} - ${g.padLeft};
+  var best = ${max ? '-3.402823e+38' : '0.0'};
+  var at = 0u;
+  var count = 0.0;
+  for (var ky = 0; ky < ${g.kh}; ky++) {
+    let iy = y0 + ky;
+    if (iy < 0 || iy >= ${i.h}) { continue; }
+    for (var kx = 0; kx < ${g.kw}; kx++) {
+      let ix = x0 + kx;
+      if (ix < 0 || ix >= ${i.w}) { continue; }
+      let v = x[n * ${s.inputLd}u + (u32(iy) * ${i.w}u + u32(ix)) * ${i.c}u + ch];
+      ${max ? `if (v > best || count == 0.0) { best = v; at = u32(ky * ${g.kw} + kx); }` : 'best = best + v;'}
+      count = count + 1.0;
+    }
+  }
+  let y = ${max ? 'best' : 'best / count'};
+  dst[i] = ${write};
+  ${max ? 'index[i] = f32(at);' : ''}
+}`;
+  return { label: `${s.op} pool forward`, code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+}
+
+/**
+ * The backward pass, one thread per input value: the sum of the output gradients `g` of the
+ * windows that took it (max: where it was the recorded maximum; avg: each window's gradient over
+ * its count), then the epilogue of the layer below (its activation's derivative and dropout), as
+ * `store(item, value, v)`. Bindings: g, index (max), then the epilogue's (dst, src, step).
+ */
+export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxWorkgroupsPerDim: number): KernelSource {
+  const g = s.geometry;
+  const { input: i, output: o } = g;
+  const max = s.op === 'max';
+  const inSize = spatialSize(i);
+  const epi = epilogueCode(epilogue, inSize, inSize, 0);
+  const bindings: KernelBinding[] = [{ role: 'g', kind: 'read' }, ...(max ? [{ role: 'index', kind: 'read' } as const] : []), ...epi.bindings];
+  const total = s.rows * inSize;
+  // Output rows (columns) whose window covers input row iy: oy·sy − padTop ≤ iy ≤ oy·sy − padTop + kh − 1.
+  const range = (v: string, k: number, stride: number, out: number) =>
+    `let ${v}Lo = max(0, (${v}p - ${k - 1} + ${stride - 1}) / ${stride}); let ${v}Hi = min(${out - 1}, ${v}p / ${stride});`;
+  const take = max
+    ? `if (u32(index[o]) == u32(ky * ${g.kw} + kx)) { v = v + g[o]; }`
+    : `let h = min(oy * ${g.sy} - ${g.padTop} + ${g.kh}, ${i.h}) - max(oy * ${g.sy} - ${g.padTop}, 0);
+        let w = min(ox * ${g.sx} - ${g.padLeft} + ${g.kw}, ${i.w}) - max(ox * ${g.sx} - ${g.padLeft}, 0);
+        v = v + g[o] / f32(h * w);`;
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+${epi.code}
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  let t = ${flatIndex(WG)};
+  if (t >= ${total}u) { return; }
+  let n = t / ${inSize}u;
+  let j = t % ${inSize}u;
+  let ch = j % ${i.c}u;
+  let yp = i32(j / ${i.w * i.c}u) + ${g.padTop};
+  let xp = i32((j / ${i.c}u) % ${i.w}u) + ${g.padLeft};
+  ${range('y', g.kh, g.sy, o.h)}
+  ${range('x', g.kw, g.sx, o.w)}
+  var v = 0.0;
+  for (var oy = yLo; oy <= yHi; oy++) {
+    let ky = yp - oy * ${g.sy};
+    for (var ox = xLo; ox <= xHi; ox++) {
+      let kx = xp - ox * ${g.sx};
+      let o = n * ${spatialSize(o)}u + (u32(oy) * ${o.w}u + u32(ox)) * ${o.c}u + ch;
+      ${take}
+    }
+  }
+  store(n, j, v);
+}`;
+  return { label: `${s.op} pool backward`, code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+}
