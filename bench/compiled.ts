@@ -12,13 +12,18 @@ import { planModel, readModelWeights } from '../src/gpu/plan';
 import { CompiledTrainer } from '../src/gpu/runtime';
 import { createModel } from '../src/train/model/presets';
 import { parseOptimizerConfig } from '../src/train/optim/config';
+import type { ModelConfig } from '../src/train/model/config';
 
-const CASES = [
-  { id: 'mlp-64', hidden: [128], batch: 64 },
-  { id: 'mlp-1024', hidden: [128], batch: 1024 },
-  { id: 'wide-512', hidden: [1024, 1024], batch: 512 },
-  { id: 'wide-4096', hidden: [1024, 1024], batch: 4096 },
-] as const;
+const mlp = (hidden: number[]): ModelConfig => ({ type: 'mlp', hidden, activation: 'relu', dropout: 0 });
+const cnn: ModelConfig = { type: 'cnn', filters: [32, 64], dense: 128 };
+const CASES: readonly { id: string; name: string; model: ModelConfig; shape: number[]; batch: number }[] = [
+  { id: 'mlp-64', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 64 },
+  { id: 'mlp-1024', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 1024 },
+  { id: 'wide-512', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 512 },
+  { id: 'wide-4096', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 4096 },
+  { id: 'cnn-256', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 256 },
+  { id: 'cnn-1024', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 1024 },
+];
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +31,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     'per-submit': { type: 'string', default: '1' },
     reps: { type: 'string', default: '50' },
+    /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
+    autotune: { type: 'string', default: 'on' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     json: { type: 'string' },
   },
@@ -128,14 +135,14 @@ async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[
 
 /** Times one case: returns its row for the report. */
 async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)[number]) {
-  const model = createModel({ type: 'mlp', hidden: [...c.hidden], activation: 'relu', dropout: 0 }, { inputShape: [28, 28], outputs: 10 }, 1);
+  const model = createModel(c.model, { inputShape: c.shape, outputs: 10 }, 1);
   const planned = planModel(model, 'classification');
   if (!planned.ok) throw new Error(planned.reason);
   const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * 785 * 4)))); // ≤ 64 MiB of data
   const items = c.batch * epochSteps;
   const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
-  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }) });
+  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune: values.autotune !== 'off' });
   trainer.writeWeights(readModelWeights(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);
@@ -171,12 +178,13 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const micros = await (timestamps ? kernelTimesGpu : kernelTimesHost)(device, dispatches, trainer.stepOffsets);
   trainer.destroy();
   return {
-    case: `MLP 784-${c.hidden.join('-')}-10`,
+    case: c.name,
     batch: c.batch,
     msPerStep: +msPerStep.toFixed(4),
     hostMsPerStep: +(hostMs / steps).toFixed(4),
     samplesPerSecond: Math.round((c.batch * 1000) / msPerStep),
     dispatchesPerStep: dispatches.length,
+    tuning: trainer.tuned && { gemms: trainer.tuned.timed, ms: Math.round(trainer.tuned.ms), tilings: Object.fromEntries(trainer.tuned.best) },
     kernelMicros: Object.fromEntries(dispatches.map((d, i) => [`${i}: ${d.label}`, +micros[i].toFixed(2)])),
   };
 }
@@ -190,6 +198,7 @@ for (const c of picked) {
   const r = await runCase(device, timestamps, c);
   console.log(`${r.case} batch ${r.batch}: ${r.msPerStep} ms/step (host ${r.hostMsPerStep} ms), ${r.samplesPerSecond} samples/s, ${r.dispatchesPerStep} dispatches`);
   for (const [k, us] of Object.entries(r.kernelMicros)) console.log(`    ${us.toFixed(2).padStart(10)} µs  ${k}`);
+  if (r.tuning) console.log(`    tuning: ${r.tuning.gemms} GEMMs in ${r.tuning.ms} ms; retiled ${JSON.stringify(r.tuning.tilings)}`);
   results.push(r);
 }
 if (values.json) writeFileSync(values.json, JSON.stringify({ adapter, steps, warmup, perSubmit, kernelTiming: timestamps ? 'gpu' : 'host', results }, null, 2));

@@ -25,7 +25,13 @@ export interface CompiledEngineInput {
 
 /** The engine, with its statistics source and each metric's share of a step's values; or why not. */
 export type CompiledEngineResult =
-  | { readonly engine: CompiledStepEngine; readonly stats: CompiledStatsSource; readonly sizes: Record<Split, number[]> }
+  | {
+      readonly engine: CompiledStepEngine;
+      readonly stats: CompiledStatsSource;
+      readonly sizes: Record<Split, number[]>;
+      /** What the GEMM autotuner did, for the experiment log ('' when no GEMM was large enough to tune). */
+      readonly tuning: string;
+    }
   | { readonly reason: string };
 
 /**
@@ -58,7 +64,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
-    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256 });
+    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: true });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();
@@ -68,7 +74,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     }
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write });
-    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes } };
+    const tuned = trainer.tuned;
+    const tuning = tuned && tuned.timed > 0 ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s, ${tuned.best.size} retiled` : '';
+    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
   }
 
   /** Copies the model's weights and the optimizer's state (a resumed run's) into the trainer. */

@@ -40,8 +40,8 @@ export interface ProgramOptions {
   /** Training: dropout, the loss gradient and the backward pass; otherwise forward and statistics. */
   readonly training: boolean;
   readonly limits: KernelLimits;
-  /** The tiling for a GEMM of C[m × n] with inner dimension k. */
-  readonly tiling: (m: number, n: number, k: number) => GemmTiling;
+  /** The tiling for a GEMM of C[m × n] with inner dimension k, labelled as its kernel is. */
+  readonly tiling: (m: number, n: number, k: number, label: string) => GemmTiling;
 }
 
 /** Words a dataset row takes: features, then one label word or the regression targets. */
@@ -59,7 +59,7 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
   const out: ProgramKernel[] = [];
   let partFloats = 0;
   const gemm = (spec: Omit<GemmSpec, 'tiling'>, roles: Record<string, BufferName>) => {
-    const k = gemmKernels({ ...spec, tiling: o.tiling(spec.m, spec.n, spec.k) }, o.limits.maxWorkgroupsPerDim);
+    const k = gemmKernels({ ...spec, tiling: o.tiling(spec.m, spec.n, spec.k, spec.label) }, o.limits.maxWorkgroupsPerDim);
     const bound = { ...roles, step: 'step', part: 'part' } as const;
     out.push({ kernel: k.main, roles: bound });
     if (k.reduce) out.push({ kernel: k.reduce, roles: bound });

@@ -4,6 +4,7 @@ import { packDataset } from './dataset';
 import { chooseTiling, type GemmTiling } from './kernels/gemm-tiling';
 import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/optim';
 import type { ModelPlan } from './plan';
+import { DEFAULT_TUNE, tuneProgram, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
 import { readBack, StatsRing, StepRing } from './ring';
 import { STATS_STRIDE } from './kernels/common';
@@ -20,8 +21,10 @@ export interface TrainerOptions {
   readonly statsSlots?: number;
   /** Seeds the dropout masks (with the step number). */
   readonly seed?: number;
-  /** GEMM tilings; default `chooseTiling` (an autotuner can supply its own). */
+  /** GEMM tilings; default `chooseTiling`. */
   readonly tiling?: (m: number, n: number, k: number, limits: KernelLimits) => GemmTiling;
+  /** Times the large GEMMs over candidate tilings on this device while the trainer is created, and keeps the fastest. */
+  readonly autotune?: TuneOptions | boolean;
 }
 
 /** The optimizer's state as plain arrays: its step count and its slots per weight (plan weight order). */
@@ -63,6 +66,8 @@ export class CompiledTrainer {
   private readonly stats: StatsRing;
   private nextId = 0;
   private pendingItems = 0;
+  /** What the autotuner found, or null when it is off. */
+  private tuning: TuneResult | null = null;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -95,6 +100,7 @@ export class CompiledTrainer {
     const state = t.allocate('state', optim.stateFloats, storage);
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };
     t.optimizer = await Promise.all([optim.norm, optim.prep, optim.update].filter((k) => k !== null).map((k) => ctx.prepare(k, bound)));
+    if (options.autotune) await t.autotune(options.autotune === true ? DEFAULT_TUNE : options.autotune);
     return t;
   }
 
@@ -148,14 +154,33 @@ export class CompiledTrainer {
   async program(split: Split, rows: number): Promise<readonly Dispatch[]> {
     const done = this.programs.get(split)!.get(rows);
     if (done) return done;
-    const limits = this.ctx.limits;
-    const tiling = this.options.tiling ?? chooseTiling;
-    const p = buildProgram(this.plan, { rows, rowWords: rowWords(this.plan), training: split === 'train', limits, tiling: (m, n, k) => tiling(m, n, k, limits) });
+    const p = this.build(split, rows, (m, n, k, label) => this.tuning?.best.get(label) ?? this.fallbackTiling(m, n, k));
     const part = p.partFloats > 0 ? this.ctx.createBuffer(`split-K scratch (${split}, ${rows} rows)`, p.partFloats * 4, GPUBufferUsage.STORAGE) : null;
     if (part) this.owned.push(part);
     const dispatches = await Promise.all(p.kernels.map((k) => this.ctx.prepare(k.kernel, this.resolve(k, split, part))));
     this.programs.get(split)!.set(rows, dispatches);
     return dispatches;
+  }
+
+  /** What the autotuner found: tilings that beat the default, by GEMM label; null when it is off. */
+  get tuned(): TuneResult | null {
+    return this.tuning;
+  }
+
+  private fallbackTiling(m: number, n: number, k: number): GemmTiling {
+    return (this.options.tiling ?? chooseTiling)(m, n, k, this.ctx.limits);
+  }
+
+  /** A split's program for a batch size, with each GEMM's tiling as `pick` says. */
+  private build(split: Split, rows: number, pick: (m: number, n: number, k: number, label: string) => GemmTiling) {
+    return buildProgram(this.plan, { rows, rowWords: rowWords(this.plan), training: split === 'train', limits: this.ctx.limits, tiling: pick });
+  }
+
+  /** Tunes the full-batch training step's GEMMs (validation's forward GEMMs share their labels and tilings). */
+  private async autotune(options: TuneOptions): Promise<void> {
+    const step = { binding: this.steps.binding, offsets: this.steps.offsets };
+    const build = (pick: (m: number, n: number, k: number, label: string) => GemmTiling) => this.build('train', this.options.batchSize, pick);
+    this.tuning = await tuneProgram(this.ctx, build, (m, n, k) => this.fallbackTiling(m, n, k), (name) => this.shared.get(name)!.size, step, options);
   }
 
   /** The optimizer's dispatches (norm when clipping by norm, step factors, update). */

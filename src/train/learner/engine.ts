@@ -50,5 +50,6 @@ export async function chooseEngine<B>(input: EngineInput<B>): Promise<ChosenEngi
   }
   if ('reason' in result) return tfjs(`not compiled: ${result.reason}`, wanted);
   processor.useStats(result.stats as unknown as StatsSource<unknown>, result.sizes);
-  return { engine: result.engine as unknown as StepEngine<B>, why: 'one submit per step, data resident on the GPU', warn: false };
+  const why = ['one submit per step, data resident on the GPU', result.tuning].filter(Boolean).join('; ');
+  return { engine: result.engine as unknown as StepEngine<B>, why, warn: false };
 }

@@ -102,12 +102,17 @@ export class EventProcessor {
     const item = this.queue[0];
     const values = await this.reader.values(item.slot);
     this.queue.shift();
+    // An iteration counts as done when its values are in, not when it was queued: a GPU engine
+    // runs ahead of its results, and a rate from queue times would count work not yet done.
+    const time = performance.now();
+    const meta = { ...item.meta, time };
+    const progress = { ...item.progress, elapsedMs: time - item.meta.epochStart };
     let offset = item.slot.offset;
     const entries: MetricEntry[] = [];
     const numeric: boolean[] = [];
     this.metrics[item.split].forEach(({ metric, numeric: isNumeric }, i) => {
       const n = item.sizes[i] ?? 0;
-      const entry = metric.update(n && values ? values.subarray(offset, offset + n) : null, item.batchSize, item.meta);
+      const entry = metric.update(n && values ? values.subarray(offset, offset + n) : null, item.batchSize, meta);
       entries.push(entry);
       numeric.push(isNumeric);
       offset += n;
@@ -115,8 +120,8 @@ export class EventProcessor {
       if (list) list.push({ value: entry.value, count: entry.count });
       else this.epochValues[item.split].set(metric.name, [{ value: entry.value, count: entry.count }]);
     });
-    this.loggers[item.split].log(entries, item.meta.epoch);
-    this.renderer.update(item.split, item.progress, entries.map((entry, i) => ({ entry, numeric: numeric[i] })));
+    this.loggers[item.split].log(entries, meta.epoch);
+    this.renderer.update(item.split, progress, entries.map((entry, i) => ({ entry, numeric: numeric[i] })));
   }
 
   /** Ends an epoch: flushes logs, records epoch means in the history, clears metric state. */

@@ -140,6 +140,11 @@ describe('GEMM tiling choice', () => {
     expect(chooseTiling(129, 10, 64, limits).splitK).toBe(1);
   });
 
+  it('keeps_64_wide_tiles_and_splits_k_for_a_convolution_weight_gradient', () => {
+    // conv 3×3, 64 → 64 channels at 14 × 14, batch 256: [577, 64] summed over 50,176 pixels.
+    expect(chooseTiling(577, 64, 50176, limits)).toMatchObject({ tm: 64, tn: 64, splitK: 27 });
+  });
+
   it('takes_128_wide_tiles_for_large_products_where_the_device_allows_256_threads', () => {
     const roomy = { ...limits, maxInvocations: 1024, maxWorkgroupStorage: 49152 };
     expect(chooseTiling(4096, 1024, 1024, roomy)).toMatchObject({ tm: 128, tn: 128, rm: 8, rn: 8 });

@@ -4,8 +4,10 @@ import { planModel, readModelWeights, type ModelPlan } from '../../../src/gpu/pl
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { createModel } from '../../../src/train/model';
 import { parseOptimizerConfig } from '../../../src/train/optim';
+import { candidateTilings, splitCandidates } from '../../../src/gpu/autotune';
+import { checkTiling, tilingThreads } from '../../../src/gpu/kernels/gemm-tiling';
 import { gpuOrSkip } from './device';
-import { randoms } from './reference';
+import { randoms, relError } from './reference';
 
 const ctx = await gpuOrSkip();
 const ITEMS = 30;
@@ -81,5 +83,43 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     await expect(t.setEpochOrder(new Int32Array([0, 30]))).rejects.toThrow(/names item 30, the train set has 30/);
     expect(() => t.trainStep(5, null)).toThrow(/train step 5 is outside the epoch's 5 steps/);
     t.destroy();
+  });
+
+  it('autotunes_on_scratch_buffers_without_changing_what_the_steps_compute', async () => {
+    const make = async (autotune: boolean) => {
+      // A poor default (8 × 8 blocks) leaves the tuner something to win.
+      const t = await CompiledTrainer.create(ctx!.device, plan, {
+        batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), seed: 9,
+        tiling: () => ({ tm: 8, tn: 8, tk: 4, rm: 1, rn: 1, splitK: 1 }),
+        autotune: autotune && { minFlops: 0, reps: 2, budgetMs: 2000 },
+      });
+      t.writeWeights(initial);
+      await t.uploadDataset('train', x, y);
+      for (let s = 0; s < 5; s++) t.trainStep(s % 5, { lr: 0.01 });
+      return t;
+    };
+    const [plain, tuned] = [await make(false), await make(true)];
+    const labels = (await tuned.program('train', BATCH)).map((d) => d.label);
+    expect(tuned.tuned!.timed).toBe(labels.filter((l) => /forward|gradient$/.test(l)).length);
+    for (const [label, tiling] of tuned.tuned!.best) {
+      expect(labels).toContain(label);
+      expect(() => checkTiling(tiling, ctx!.limits)).not.toThrow();
+    }
+    expect(plain.tuned).toBeNull();
+    const [a, b] = [await plain.readWeights(), await tuned.readWeights()];
+    a.forEach((w, i) => expect(relError(b[i], w)).toBeLessThan(1e-5));
+    plain.destroy();
+    tuned.destroy();
+  });
+
+  it('offers_the_tuner_only_tilings_of_64_to_256_threads_that_divide_evenly', () => {
+    const limits = { ...ctx!.limits, maxInvocations: 256, maxWorkgroupStorage: 32768 };
+    const all = candidateTilings({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }, 4096);
+    expect(all.length).toBeGreaterThan(10);
+    for (const t of all) {
+      expect(() => checkTiling(t, limits)).not.toThrow();
+      expect(tilingThreads(t)).toBeGreaterThanOrEqual(64);
+    }
+    expect(splitCandidates({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 2, splitK: 1 }, 1000).map((t) => t.splitK)).toEqual([2, 4, 8]);
   });
 });

@@ -1,0 +1,204 @@
+import { encodeDispatches, type BufferBinding, type Dispatch, type GpuContext } from './device';
+import { checkTiling, tilingThreads, type GemmTiling } from './kernels/gemm-tiling';
+import type { BufferName, Program, ProgramKernel } from './program';
+
+/**
+ * Autotuning of GEMM tilings on the device itself: each large GEMM of a step is timed with every
+ * candidate tiling on scratch copies of its buffers (nothing the step holds changes), and the
+ * fastest is kept by the GEMM's label. Times come from timestamp queries where the device has
+ * them, else from the host around one submit of many repetitions.
+ */
+
+/** How much tuning to do. */
+export interface TuneOptions {
+  /** GEMMs below this many floating-point operations keep the default tiling (they take microseconds). */
+  readonly minFlops: number;
+  /** Repetitions per timing. */
+  readonly reps: number;
+  /** Wall-clock budget of one step's tuning; the best found so far is kept when it runs out. */
+  readonly budgetMs: number;
+}
+
+export const DEFAULT_TUNE: TuneOptions = { minFlops: 2e8, reps: 8, budgetMs: 4000 };
+
+/** What tuning found: the winning tilings by label (where they beat the default), how many GEMMs were timed, and how long it took. */
+export interface TuneResult {
+  readonly best: ReadonlyMap<string, GemmTiling>;
+  readonly timed: number;
+  readonly ms: number;
+}
+
+/** One GEMM to tune: its label, its size, and how to build its kernels (main, and the split-K sum) for a tiling. */
+export interface TunableGemm {
+  readonly label: string;
+  readonly k: number;
+  readonly flops: number;
+  readonly defaultTiling: GemmTiling;
+  readonly build: (t: GemmTiling) => { kernels: readonly ProgramKernel[]; partFloats: number };
+}
+
+/** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K. */
+export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
+  const edges: [number, number][] = [[32, 2], [32, 4], [64, 4], [64, 8], [128, 8], [128, 4]];
+  const out: GemmTiling[] = [];
+  for (const [tm, rm] of edges) {
+    for (const [tn, rn] of edges) {
+      const t = { tm, tn, rm, rn, tk: 16, splitK: base.splitK };
+      const threads = tilingThreads(t);
+      if (threads < 64 || threads > 256) continue;
+      out.push(t, { ...t, tk: 8 });
+    }
+  }
+  return out.filter((t) => Math.ceil(k / t.splitK) >= t.tk);
+}
+
+/** Split-K variants of a tiling for a K: 1, 2, 4 … while each split keeps at least 64 of K. */
+export function splitCandidates(t: GemmTiling, k: number): GemmTiling[] {
+  const out: GemmTiling[] = [];
+  for (let s = 1; s <= 64 && k / s >= 64; s *= 2) if (s !== t.splitK) out.push({ ...t, splitK: s });
+  return out;
+}
+
+/**
+ * Times each GEMM over the candidates and returns the best tiling per label (only where it beats
+ * the default). `bind` gives a kernel's buffers by role, with a scratch 'part' of the size asked.
+ */
+export async function tuneGemms(
+  ctx: GpuContext,
+  gemms: readonly TunableGemm[],
+  bind: (k: ProgramKernel, partFloats: number) => Record<string, BufferBinding>,
+  stepOffsets: Uint32Array,
+  options: TuneOptions = DEFAULT_TUNE,
+): Promise<TuneResult> {
+  const best = new Map<string, GemmTiling>();
+  const started = performance.now();
+  let timed = 0;
+  const deadline = performance.now() + options.budgetMs;
+  const timer = new GemmTimer(ctx, options.reps);
+  // Every candidate's pipelines compile at once (drivers compile in parallel), then each is timed.
+  const prepared = (g: TunableGemm, tilings: readonly GemmTiling[]) =>
+    Promise.all(tilings.map(async (t) => {
+      try {
+        checkTiling(t, ctx.limits);
+        const built = g.build(t);
+        return await Promise.all(built.kernels.map((k) => ctx.prepare(k.kernel, bind(k, built.partFloats))));
+      } catch {
+        return null; // a tiling this device or shape cannot take
+      }
+    }));
+  for (const g of [...gemms].sort((a, b) => b.flops - a.flops)) {
+    if (g.flops < options.minFlops) continue;
+    timed++;
+    let winner = g.defaultTiling;
+    let fastest = Infinity;
+    for (const round of [() => [winner, ...candidateTilings(winner, g.k)], () => splitCandidates(winner, g.k)]) {
+      if (performance.now() > deadline) break;
+      const tilings = round();
+      const runs = await prepared(g, tilings);
+      for (const [i, dispatches] of runs.entries()) {
+        if (!dispatches || performance.now() > deadline) continue;
+        const ms = await timer.time(dispatches, stepOffsets);
+        // A challenger must win by 3%, so that timing noise does not swap equals.
+        if (ms < fastest * 0.97) [winner, fastest] = [tilings[i], ms];
+      }
+    }
+    if (winner !== g.defaultTiling) best.set(g.label, winner);
+  }
+  timer.destroy();
+  return { best, timed, ms: performance.now() - started };
+}
+
+/** A program builder that takes the tiling of each GEMM by label. */
+export type ProgramBuilder = (pick: (m: number, n: number, k: number, label: string) => GemmTiling) => Program;
+
+/**
+ * Tunes the GEMMs of the program `build` makes, on scratch buffers as large as the real ones
+ * (`bytesOf` a runtime buffer); the step record binds the real ring. Returns the winners by label.
+ */
+export async function tuneProgram(
+  ctx: GpuContext,
+  build: ProgramBuilder,
+  fallback: (m: number, n: number, k: number) => GemmTiling,
+  bytesOf: (name: BufferName) => number,
+  step: { readonly binding: BufferBinding; readonly offsets: Uint32Array },
+  options: TuneOptions,
+): Promise<TuneResult> {
+  const gemms: TunableGemm[] = [];
+  build((m, n, k, label) => {
+    const defaultTiling = fallback(m, n, k);
+    const ours = (name: string) => name === label || name === `${label} (split-K sum)`;
+    const only = (t: GemmTiling) => build((m2, n2, k2, l) => (l === label ? t : fallback(m2, n2, k2)));
+    gemms.push({ label, k, flops: 2 * m * n * k, defaultTiling, build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)) });
+    return defaultTiling;
+  });
+  const scratch = new Map<string, GPUBuffer>();
+  const sized = (name: string, bytes: number) => {
+    const have = scratch.get(name);
+    if (have && have.size >= bytes) return have;
+    have?.destroy();
+    const b = ctx.createBuffer(`tuning scratch (${name})`, bytes, GPUBufferUsage.STORAGE);
+    scratch.set(name, b);
+    return b;
+  };
+  const bind = (k: ProgramKernel, partFloats: number): Record<string, BufferBinding> =>
+    Object.fromEntries(Object.entries(k.roles).map(([role, name]) => [role, name === 'step' ? step.binding : name === 'part' ? sized(name, partFloats * 4) : sized(name, bytesOf(name))]));
+  try {
+    return await tuneGemms(ctx, gemms, bind, step.offsets, options);
+  } finally {
+    for (const b of scratch.values()) b.destroy();
+  }
+}
+
+/** Times dispatches run back to back `reps` times: GPU timestamps where the device has them, else host time. */
+class GemmTimer {
+  private readonly query: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly reps: number,
+  ) {
+    const d = ctx.device;
+    this.query = d.features.has('timestamp-query')
+      ? {
+          set: d.createQuerySet({ type: 'timestamp', count: 2 }),
+          resolve: d.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+          read: d.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        }
+      : null;
+  }
+
+  /** Milliseconds per repetition (after one untimed run). */
+  async time(dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number> {
+    const d = this.ctx.device;
+    const run = (timed: boolean) => {
+      const encoder = d.createCommandEncoder();
+      const q = timed ? this.query : null;
+      const pass = encoder.beginComputePass(q ? { timestampWrites: { querySet: q.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : undefined);
+      for (let r = 0; r < (timed ? this.reps : 1); r++) encodeDispatches(pass, dispatches, offsets, 0);
+      pass.end();
+      if (q) {
+        encoder.resolveQuerySet(q.set, 0, 2, q.resolve, 0);
+        encoder.copyBufferToBuffer(q.resolve, 0, q.read, 0, 16);
+      }
+      d.queue.submit([encoder.finish()]);
+    };
+    run(false);
+    await d.queue.onSubmittedWorkDone();
+    const t0 = performance.now();
+    run(true);
+    await d.queue.onSubmittedWorkDone();
+    const hostMs = performance.now() - t0;
+    if (!this.query) return hostMs / this.reps;
+    await this.query.read.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigUint64Array(this.query.read.getMappedRange().slice(0));
+    this.query.read.unmap();
+    return Number(end - begin) / 1e6 / this.reps;
+  }
+
+  destroy(): void {
+    if (!this.query) return;
+    this.query.set.destroy();
+    this.query.resolve.destroy();
+    this.query.read.destroy();
+  }
+}
