@@ -37,6 +37,9 @@ export interface TunableGemm {
   readonly build: (t: GemmTiling) => { kernels: readonly ProgramKernel[]; partFloats: number };
 }
 
+/** Winners by device and GEMM source: a process tunes each GEMM once (fits after the first start at once). */
+const tuned = new WeakMap<GPUDevice, Map<string, GemmTiling>>();
+
 /** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K. */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
   const edges: [number, number][] = [[32, 2], [32, 4], [64, 4], [64, 8], [128, 8], [128, 4]];
@@ -86,9 +89,18 @@ export async function tuneGemms(
         return null; // a tiling this device or shape cannot take
       }
     }));
+  const cache = tuned.get(ctx.device) ?? new Map<string, GemmTiling>();
+  tuned.set(ctx.device, cache);
   for (const g of [...gemms].sort((a, b) => b.flops - a.flops)) {
     if (g.flops < options.minFlops) continue;
     timed++;
+    // The same GEMM (same WGSL at its default tiling) tuned before on this device: reuse the result.
+    const key = g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n');
+    const known = cache.get(key);
+    if (known) {
+      if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);
+      continue;
+    }
     let winner = g.defaultTiling;
     let fastest = Infinity;
     for (const round of [() => [winner, ...candidateTilings(winner, g.k)], () => splitCandidates(winner, g.k)]) {
@@ -102,6 +114,7 @@ export async function tuneGemms(
         if (ms < fastest * 0.97) [winner, fastest] = [tilings[i], ms];
       }
     }
+    if (performance.now() <= deadline) cache.set(key, winner); // a search cut short is not remembered
     if (winner !== g.defaultTiling) best.set(g.label, winner);
   }
   timer.destroy();
@@ -131,13 +144,15 @@ export async function tuneProgram(
     gemms.push({ label, k, flops: 2 * m * n * k, defaultTiling, build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)) });
     return defaultTiling;
   });
+  // Candidates are bound before any is timed, so a buffer outgrown by a later candidate stays alive until the end.
   const scratch = new Map<string, GPUBuffer>();
+  const made: GPUBuffer[] = [];
   const sized = (name: string, bytes: number) => {
     const have = scratch.get(name);
     if (have && have.size >= bytes) return have;
-    have?.destroy();
     const b = ctx.createBuffer(`tuning scratch (${name})`, bytes, GPUBufferUsage.STORAGE);
     scratch.set(name, b);
+    made.push(b);
     return b;
   };
   const bind = (k: ProgramKernel, partFloats: number): Record<string, BufferBinding> =>
@@ -145,7 +160,7 @@ export async function tuneProgram(
   try {
     return await tuneGemms(ctx, gemms, bind, step.offsets, options);
   } finally {
-    for (const b of scratch.values()) b.destroy();
+    for (const b of made) b.destroy();
   }
 }
 
