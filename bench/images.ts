@@ -1,10 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Worker as PageWorker } from 'playwright-core';
-import { createServer } from 'vite';
-import { CHROMIUM, chromiumFlags } from '../scripts/chromium';
+import { openSourceWorker } from '../scripts/source-worker';
 
 /** What {@link benchImages} measured: decoding and fitting to 28×28 gray, files already in memory. */
 export interface ImagesBenchResult {
@@ -13,72 +9,13 @@ export interface ImagesBenchResult {
   readonly ms: number;
 }
 
-/** A module worker in headless Chromium that can import the repository's sources (`src/…`) as they are. */
-export interface ImagesWorker {
-  readonly worker: PageWorker;
-  /** The dev server's origin: `${origin}/src/data/images/index.ts` imports the reader. */
-  readonly origin: string;
-  close(): Promise<void>;
-}
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const PAGE = '/__kiln-images.html';
-
-/**
- * Serves the repository with vite's dev server (no config file: the studio's plugins are not
- * needed, and nothing is pre-bundled, so no reload can interrupt the page) and opens a module
- * worker on a blank page: the reader runs where the studio runs it, in a worker.
- */
-export async function openImagesWorker(): Promise<ImagesWorker> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install chromium)`);
-  const cacheDir = mkdtempSync(join(tmpdir(), 'kiln-images-vite-'));
-  const profile = mkdtempSync(join(tmpdir(), 'kiln-images-chromium-'));
-  const server = await createServer({
-    root,
-    configFile: false,
-    cacheDir,
-    logLevel: 'warn',
-    optimizeDeps: { noDiscovery: true, include: [] },
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
-    plugins: [{ name: 'kiln-images-page', configureServer: (s) => void s.middlewares.use(PAGE, (_req, res) => res.end('<!doctype html><title>images</title>')) }],
-  });
-  let context: BrowserContext | null = null;
-  const close = async () => {
-    await context?.close();
-    await server.close();
-    rmSync(profile, { recursive: true, force: true });
-    rmSync(cacheDir, { recursive: true, force: true });
-  };
-  try {
-    await server.listen();
-    const address = server.httpServer?.address();
-    const origin = `http://localhost:${typeof address === 'object' && address ? address.port : 5173}`;
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(false) });
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(origin + PAGE);
-    const [worker] = await Promise.all([
-      page.waitForEvent('worker'),
-      // Held by the page, so the idle worker is not collected.
-      page.evaluate(() => {
-        (window as unknown as { imagesWorker: Worker }).imagesWorker = new Worker(URL.createObjectURL(new Blob([''], { type: 'text/javascript' })), { type: 'module' });
-      }),
-    ]);
-    // Functions sent to the worker are compiled by esbuild, which may wrap them in its __name helper.
-    await worker.evaluate('globalThis.__name = (f) => f');
-    return { worker, origin, close };
-  } catch (e) {
-    await close();
-    throw e;
-  }
-}
-
 /**
  * Synthesizes `count` small images (half PNG, half JPEG, 20–64 px, of varied aspect, in ten
  * classes) in the worker with OffscreenCanvas, then times reading them through the pipeline
  * (openImageSource, readImages, BrowserDecoder) to 28×28 gray.
  */
 export async function benchImages(count = 3000, concurrency?: number): Promise<ImagesBenchResult> {
-  const { worker, origin, close } = await openImagesWorker();
+  const { worker, origin, close } = await openSourceWorker();
   try {
     return await worker.evaluate(async ({ origin, count, concurrency }) => {
       const images = (await import(`${origin}/src/data/images/index.ts`)) as typeof import('../src/data/images');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openImagesWorker, type ImagesWorker } from '../../bench/images';
+import { openSourceWorker, type SourceWorker } from '../../scripts/source-worker';
 
 /** A 1×1 GIF of two frames: red, then blue (a local colour table); only the first is read. */
 const GIF = [
@@ -25,9 +25,9 @@ interface Decoded {
 }
 
 describe('decoding images in chromium', () => {
-  let page: ImagesWorker;
+  let page: SourceWorker;
   beforeAll(async () => {
-    page = await openImagesWorker();
+    page = await openSourceWorker();
   });
   afterAll(() => page?.close());
 
