@@ -46,11 +46,22 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   /** Steps recorded but not yet submitted: several go in one command buffer. */
   private encoder: GPUCommandEncoder | null = null;
   private encoded = 0;
+  /** Why the device was lost, once it is (then every step throws instead of recording into a dead device). */
+  private lost: string | null = null;
 
   private constructor(
     private readonly trainer: CompiledTrainer,
     private readonly input: CompiledEngineInput,
-  ) {}
+  ) {
+    void input.device.lost.then((info) => {
+      this.lost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); the run can resume from its last checkpoint`;
+    });
+  }
+
+  /** Throws once the device is lost, naming why. */
+  private alive(): void {
+    if (this.lost) throw new Error(this.lost);
+  }
 
   /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
   static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
@@ -91,6 +102,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
 
   /** Uploads a split's rows the first time (and when they change), then the epoch's order. */
   async beginEpoch(split: Split, loader: DataLoader<unknown>, epoch: number): Promise<boolean> {
+    this.alive();
     if (loader.numBatches === 0) return true; // nothing to serve (no validation split)
     const rows = loader.resident?.();
     if (!rows) throw new Error(`the compiled step needs the ${split} loader's rows (a BatchDataLoader over a TensorData)`);
@@ -105,12 +117,14 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   }
 
   train(_batch: unknown, index: number, apply: { lr: number } | null): CompiledStats {
+    this.alive();
     const id = this.trainer.encodeTrainStep(this.recording(), index, apply);
     this.recorded();
     return { id, split: 'train' };
   }
 
   valid(_batch: unknown, index: number): CompiledStats {
+    this.alive();
     const id = this.trainer.encodeValidStep(this.recording(), index);
     this.recorded();
     return { id, split: 'valid' };
@@ -136,6 +150,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   /** The weights and the optimizer's state as checkpoint records, read from the GPU. */
   async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }> {
     const { step, optimizer } = this.input;
+    this.alive();
     this.submit();
     const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
     const record = (i: number, data: Float32Array): TensorRecord => ({ name: step.params[i].name, shape: [...step.params[i].variable.shape], dtype: 'float32', data });
