@@ -40,6 +40,20 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     }
   });
 
+  it('multiplies_with_register_tiles_read_as_vec4s_and_as_strided_scalars', async () => {
+    const [m, n, k] = [77, 45, 50];
+    const a = randoms(m * k, 3);
+    const b = randoms(k * n, 4);
+    // 8 × 4 per thread reads vec4s; 4 × 2 reads scalars strided across the tile (with split-K too).
+    for (const tiling of [{ tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1 }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }, { tm: 32, tn: 16, tk: 8, rm: 4, rn: 2, splitK: 2 }]) {
+      checkTiling(tiling, ctx!.limits);
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const got = await gpuGemm(plain(m, n, k, transA, transB, tiling), a, b, new Float32Array(m * n));
+        expect(relError(got, refGemm(a, b, m, n, k, transA, transB)), `${JSON.stringify(tiling)} transA=${transA} transB=${transB}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
   it('multiplies_larger_odd_shapes_with_the_chosen_tiling', async () => {
     const [m, n, k] = [37, 70, 45];
     const tiling = chooseTiling(m, n, k, ctx!.limits);
