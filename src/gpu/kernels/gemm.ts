@@ -77,34 +77,13 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   // Tiles are loaded so that neighbouring threads read neighbouring addresses of the stored matrix.
   const aTile = s.transA ? `let r = i % ${t.tm}u; let kk = i / ${t.tm}u;` : `let kk = i % ${t.tk}u; let r = i / ${t.tk}u;`;
   const bTile = s.transB ? `let kk = i % ${t.tk}u; let c = i / ${t.tk}u;` : `let c = i % ${t.tn}u; let kk = i / ${t.tn}u;`;
-  // With register tiles of 4 or 8 a side, a thread's rows and columns are contiguous and read from
-  // workgroup memory as vec4s: a third of the shared-memory instructions of scalar reads (which
-  // stride a thread's values across the tile instead, for tiles of 1 or 2 a side).
-  const vec = t.rm % 4 === 0 && t.rn % 4 === 0;
-  const rowOf = (i: number) => (vec ? `ty * ${t.rm}u + ${i}u` : `ty + ${i * ty}u`);
-  const colOf = (j: number) => (vec ? `tx * ${t.rn}u + ${j}u` : `tx + ${j * tx}u`);
-  const shared = vec
-    ? `var<workgroup> As: array<vec4<f32>, ${(t.tk * t.tm) / 4}>;\nvar<workgroup> Bs: array<vec4<f32>, ${(t.tk * t.tn) / 4}>;`
-    : `var<workgroup> As: array<f32, ${t.tk * t.tm}>;\nvar<workgroup> Bs: array<f32, ${t.tk * t.tn}>;`;
-  const put = (tile: string, at: string, value: string) => (vec ? `{ let at = ${at}; ${tile}[at >> 2u][at & 3u] = ${value}; }` : `${tile}[${at}] = ${value};`);
-  const reads = vec
-    ? [
-        ...Array.from({ length: t.rm / 4 }, (_, q) => `let a${q} = As[kk * ${t.tm / 4}u + ty * ${t.rm / 4}u + ${q}u];`),
-        ...Array.from({ length: t.rn / 4 }, (_, q) => `let b${q} = Bs[kk * ${t.tn / 4}u + tx * ${t.rn / 4}u + ${q}u];`),
-      ]
-    : [
-        ...Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ${rowOf(i)}];`),
-        ...Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${t.tn}u + ${colOf(j)}];`),
-      ];
-  const xyzw = 'xyzw';
-  const aAt = (i: number) => (vec ? `a${i >> 2}.${xyzw[i & 3]}` : `a${i}`);
-  const bAt = (j: number) => (vec ? `b${j >> 2}.${xyzw[j & 3]}` : `b${j}`);
   const finish = split
     ? (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j}; }`
     : (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { store(r${i}, c${j}, acc${i}_${j}); }`;
   const code = /* wgsl */ `
 ${declareAll(bindings)}
-${shared}
+var<workgroup> As: array<f32, ${t.tk * t.tm}>;
+var<workgroup> Bs: array<f32, ${t.tk * t.tn}>;
 
 fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
   if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
@@ -130,21 +109,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
     for (var i = li; i < ${t.tm * t.tk}u; i = i + ${threads}u) {
       ${aTile}
-      ${put('As', `kk * ${t.tm}u + r`, 'loadA(m0 + r, k0 + kk, kEnd)')}
+      As[kk * ${t.tm}u + r] = loadA(m0 + r, k0 + kk, kEnd);
     }
     for (var i = li; i < ${t.tn * t.tk}u; i = i + ${threads}u) {
       ${bTile}
-      ${put('Bs', `kk * ${t.tn}u + c`, 'loadB(k0 + kk, n0 + c, kEnd)')}
+      Bs[kk * ${t.tn}u + c] = loadB(k0 + kk, n0 + c, kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
-      ${reads.join('\n      ')}
-      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}
+      ${Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ty + ${i * ty}u];`).join('\n      ')}
+      ${Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${t.tn}u + tx + ${j * tx}u];`).join('\n      ')}
+      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)}
     }
     workgroupBarrier();
   }
-  ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ${rowOf(i)};`).join('\n  ')}
-  ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + ${colOf(j)};`).join('\n  ')}
+  ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ty + ${i * ty}u;`).join('\n  ')}
+  ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + tx + ${j * tx}u;`).join('\n  ')}
   ${unroll(t.rm, t.rn, finish)}
 }`;
   const main: KernelSource = {
