@@ -7,7 +7,9 @@ import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, writeModelWeights } from './plan';
 import { CompiledTrainer } from './runtime';
-import { compiledLayout, CompiledStatsSource, type CompiledStats } from './stats';
+import { kernelLimits } from './device';
+import { lossThreads } from './kernels/losses';
+import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
 
 /** Steps recorded into one command buffer (the statistics ring holds 256, so any number up to that works). */
@@ -71,11 +73,18 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const planned = planModel(model, step.task);
     if (!planned.ok) return { reason: planned.reason };
     if (optimizer.config.type === 'rmsprop') return { reason: 'RMSProp is not compiled yet (SGD, Adam and AdamW are)' };
-    const layouts = { train: compiledLayout(input.metrics.train, planned.plan.outputs), valid: compiledLayout(input.metrics.valid, planned.plan.outputs) };
+    const plan = planned.plan;
+    const classStats = plan.loss !== 'mse' && (needsClassStats(input.metrics.train) || needsClassStats(input.metrics.valid));
+    // The loss kernel counts in workgroup memory: 4 counters per class beside its sums.
+    const countBytes = 4 * 4 * plan.outputs + 2 * 4 * lossThreads(kernelLimits(input.device).maxInvocations);
+    if (classStats && countBytes > input.device.limits.maxComputeWorkgroupStorageSize) {
+      return { reason: `per-class metrics over ${plan.outputs} classes need ${countBytes} bytes of workgroup memory, the device has ${input.device.limits.maxComputeWorkgroupStorageSize}` };
+    }
+    const layouts = { train: compiledLayout(input.metrics.train, plan.outputs, classStats), valid: compiledLayout(input.metrics.valid, plan.outputs, classStats) };
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
-    const trainer = await CompiledTrainer.create(input.device, planned.plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: true });
+    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: true, classStats });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();
@@ -84,7 +93,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
       throw e;
     }
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
-    const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write });
+    const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
     const tuned = trainer.tuned;
     const tuning = tuned && tuned.timed > 0 ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s, ${tuned.best.size} retiled` : '';
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };

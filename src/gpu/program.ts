@@ -1,5 +1,5 @@
 import type { KernelLimits } from './device';
-import type { KernelSource } from './kernels/common';
+import { statsStride, type KernelSource } from './kernels/common';
 import { filterByTap, outputGradientTaps, unfoldedInput } from './kernels/conv';
 import { dropoutKernel } from './kernels/dropout';
 import { gatherKernel } from './kernels/gather';
@@ -40,6 +40,8 @@ export interface ProgramOptions {
   /** Training: dropout, the loss gradient and the backward pass; otherwise forward and statistics. */
   readonly training: boolean;
   readonly limits: KernelLimits;
+  /** Per-class counts and label ranks in the statistics (classification); see `statsStride`. */
+  readonly classStats: boolean;
   /** The tiling for a GEMM of C[m × n] with inner dimension k, labelled as its kernel is. */
   readonly tiling: (m: number, n: number, k: number, label: string) => GemmTiling;
 }
@@ -96,8 +98,10 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
       roles,
     );
   });
-  const lossSpec = { rows, width: plan.outputs, batchLd: o.rowWords, targetColumn: plan.inputSize, backward: o.training, threads: lossThreads(o.limits.maxInvocations) };
-  const loss = plan.loss === 'mse' ? mseKernel(lossSpec) : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities' });
+  const classStats = o.classStats && plan.loss !== 'mse';
+  const stride = statsStride(plan.outputs, classStats);
+  const lossSpec = { rows, width: plan.outputs, batchLd: o.rowWords, targetColumn: plan.inputSize, backward: o.training, threads: lossThreads(o.limits.maxInvocations), stride };
+  const loss = plan.loss === 'mse' ? mseKernel(lossSpec) : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities', classStats });
   out.push({ kernel: loss, roles: { output: `h${last}`, batch: 'batch', grad: `g${last}`, stats: 'stats', step: 'step' } });
   if (!o.training) return { kernels: out, partFloats };
   for (let l = last; l >= 0; l--) {

@@ -1,5 +1,5 @@
 import type { GpuContext } from './device';
-import { STATS_STRIDE, STEP_BYTES } from './kernels/common';
+import { STEP_BYTES } from './kernels/common';
 
 /**
  * The per-step records: one uniform buffer of `slots` records, each at a multiple of the device's
@@ -46,7 +46,7 @@ export class StepRing {
 }
 
 /**
- * Each step's statistics (STATS_STRIDE floats) in a ring of `slots`, read back in groups: one
+ * Each step's statistics (`stride` floats) in a ring of `slots`, read back in groups: one
  * copy (two when the group wraps) and one mapAsync per group, into staging buffers that are
  * reused once their read is done.
  */
@@ -57,8 +57,9 @@ export class StatsRing {
   constructor(
     private readonly ctx: GpuContext,
     readonly slots: number,
+    readonly stride: number,
   ) {
-    this.buffer = ctx.createBuffer('step statistics', slots * STATS_STRIDE * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    this.buffer = ctx.createBuffer('step statistics', slots * stride * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
   }
 
   /**
@@ -68,7 +69,7 @@ export class StatsRing {
   async read(from: number, count: number, newest: number): Promise<Float32Array> {
     if (count < 1 || from < 0 || from + count > newest) throw new Error(`statistics of steps ${from}..${from + count - 1} asked for, steps 0..${newest - 1} were encoded`);
     if (from < newest - this.slots) throw new Error(`statistics of step ${from} were overwritten: the ring holds the last ${this.slots} steps`);
-    const bytes = STATS_STRIDE * 4;
+    const bytes = this.stride * 4;
     const staging = this.idle.pop() ?? this.ctx.device.createBuffer({ label: 'statistics read-back', size: this.slots * bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.ctx.device.createCommandEncoder();
     const first = from % this.slots;

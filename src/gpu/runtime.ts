@@ -7,7 +7,7 @@ import type { ModelPlan } from './plan';
 import { DEFAULT_TUNE, tuneProgram, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
 import { readBack, StatsRing, StepRing } from './ring';
-import { STATS_STRIDE } from './kernels/common';
+import { statsStride } from './kernels/common';
 
 /** Which data a step reads: the training set (in the epoch's order) or the validation set (in order). */
 export type Split = 'train' | 'valid';
@@ -19,6 +19,8 @@ export interface TrainerOptions {
   readonly optimizer: OptimizerConfig;
   /** Steps whose statistics the ring holds (and the most steps one submit may hold); default 256. */
   readonly statsSlots?: number;
+  /** Per-class counts and label ranks in each step's statistics (classification only); see `statsStride`. */
+  readonly classStats?: boolean;
   /** Seeds the dropout masks (with the step number). */
   readonly seed?: number;
   /** GEMM tilings; default `chooseTiling`. */
@@ -53,7 +55,7 @@ interface ResidentData {
  */
 export class CompiledTrainer {
   /** Floats per step in `readStats`. */
-  static readonly statsStride = STATS_STRIDE;
+  readonly statsStride: number;
   private readonly shared = new Map<BufferName, GPUBuffer>();
   private readonly owned: GPUBuffer[] = [];
   private readonly datasets = new Map<Split, ResidentData>();
@@ -77,8 +79,9 @@ export class CompiledTrainer {
     private optimizer: Dispatch[],
   ) {
     const slots = options.statsSlots ?? 256;
+    this.statsStride = statsStride(plan.outputs, (options.classStats ?? false) && plan.loss !== 'mse');
     this.steps = new StepRing(ctx, slots);
-    this.stats = new StatsRing(ctx, slots);
+    this.stats = new StatsRing(ctx, slots, this.statsStride);
   }
 
   /** Builds the trainer: allocates params, gradients, activations and optimizer state, compiles the optimizer. */
@@ -173,7 +176,7 @@ export class CompiledTrainer {
 
   /** A split's program for a batch size, with each GEMM's tiling as `pick` says. */
   private build(split: Split, rows: number, pick: (m: number, n: number, k: number, label: string) => GemmTiling) {
-    return buildProgram(this.plan, { rows, rowWords: rowWords(this.plan), training: split === 'train', limits: this.ctx.limits, tiling: pick });
+    return buildProgram(this.plan, { rows, rowWords: rowWords(this.plan), training: split === 'train', limits: this.ctx.limits, classStats: this.options.classStats ?? false, tiling: pick });
   }
 
   /** Tunes the full-batch training step's GEMMs (validation's forward GEMMs share their labels and tilings). */
@@ -296,8 +299,9 @@ export class CompiledTrainer {
   }
 
   /**
-   * Statistics of `count` consecutive submitted steps from id `from`, STATS_STRIDE floats each
-   * (classification: loss sum, correct, rows; regression: loss sum, absolute error sum, rows).
+   * Statistics of `count` consecutive submitted steps from id `from`, `statsStride` floats each
+   * (classification: loss sum, correct, rows, then any class statistics; regression: loss sum,
+   * absolute error sum, rows).
    */
   readStats(from: number, count: number): Promise<Float32Array> {
     return this.stats.read(from, count, this.nextId);

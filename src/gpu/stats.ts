@@ -1,8 +1,7 @@
 import type { Metric, Split } from '../train/metric/base';
 import { slotValues, type StatsSlot, type StatsSource } from '../train/learner/stats-reader';
-import { STATS_STRIDE } from './kernels/common';
 
-/** Reads `count` steps' records from step id `from` (STATS_STRIDE floats each). */
+/** Reads `count` steps' records from step id `from` (the trainer's `statsStride` floats each). */
 export type ReadRecords = (from: number, count: number) => Promise<Float32Array>;
 
 /** A compiled step's statistics until read: its id in the trainer and its split. */
@@ -13,13 +12,21 @@ export interface CompiledStats {
 
 type Layout = (record: Float32Array, at: number, out: number[]) => void;
 
+/** Whether the metrics need per-class counts and label ranks in the step records. */
+export function needsClassStats(metrics: readonly Metric[]): boolean {
+  return metrics.some((m) => m.compiledStat === 'confusion' || m.compiledStat === 'top-k');
+}
+
 /**
- * Each metric's values from a step's record [loss sum, correct count | absolute error sum, rows]:
- * what the metric's `update` reads from the tfjs step (mean loss, correct count, [sum, values]).
+ * Each metric's values from a step's record [loss sum, correct count | absolute error sum, rows,
+ * spare, then with class statistics tp[C], predicted[C], actual[C], rank histogram[C]]: what the
+ * metric's `update` reads from the tfjs step (mean loss, correct count, [sum, values], the
+ * confusion counts, the top-k hits). `classStats` says whether the records hold the counts.
  */
-export function compiledLayout(metrics: readonly Metric[], outputs: number): { sizes: number[]; write: Layout } | { reason: string } {
+export function compiledLayout(metrics: readonly Metric[], outputs: number, classStats: boolean): { sizes: number[]; write: Layout } | { reason: string } {
   const parts: Layout[] = [];
   const sizes: number[] = [];
+  const counts = (m: Metric) => ({ reason: `metric ${m.name} needs class counts, which the compiled step keeps for classification only` });
   for (const m of metrics) {
     switch (m.compiledStat) {
       case 'none':
@@ -37,6 +44,24 @@ export function compiledLayout(metrics: readonly Metric[], outputs: number): { s
         sizes.push(2);
         parts.push((r, at, out) => out.push(r[at + 1], r[at + 2] * outputs));
         break;
+      case 'confusion':
+        if (!classStats) return counts(m);
+        sizes.push(3 * outputs);
+        parts.push((r, at, out) => {
+          for (let i = 0; i < 3 * outputs; i++) out.push(r[at + 4 + i]);
+        });
+        break;
+      case 'top-k': {
+        if (!classStats) return counts(m);
+        const k = Math.min(m.k ?? 1, outputs);
+        sizes.push(1);
+        parts.push((r, at, out) => {
+          let hits = 0;
+          for (let rank = 0; rank < k; rank++) hits += r[at + 4 + 3 * outputs + rank];
+          out.push(hits);
+        });
+        break;
+      }
       default:
         return { reason: `metric ${m.name} is not computed by the compiled step` };
     }
@@ -64,6 +89,7 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
   constructor(
     private readonly read: ReadRecords,
     private readonly layouts: Record<Split, Layout>,
+    private readonly stride: number,
     private readonly groupSize = 32,
     private readonly slowMs = 50,
     private readonly maxLag = 160,
@@ -94,7 +120,7 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
         const values: number[] = [];
         for (const { slot, stats } of group) {
           slot.offset = values.length;
-          this.layouts[stats.split](records, (stats.id - from) * STATS_STRIDE, values);
+          this.layouts[stats.split](records, (stats.id - from) * this.stride, values);
         }
         const all = Float32Array.from(values);
         for (const { slot } of group) slot.values = all;

@@ -49,6 +49,16 @@ export const STEP_BYTES = 32;
  */
 export const STATS_STRIDE = 4;
 
+/**
+ * Floats per step in the statistics ring: the four above, then with class statistics (for
+ * precision, recall, F-scores and top-k accuracy) 4 × classes counts: true positives, predicted
+ * and actual counts per class, and how many rows had their label at each rank (0: the highest
+ * output; rank = outputs strictly above the label's).
+ */
+export function statsStride(classes: number, classStats: boolean): number {
+  return STATS_STRIDE + (classStats ? 4 * classes : 0);
+}
+
 /** The WGSL declaration of binding i. */
 export function declareBinding(index: number, binding: KernelBinding, type = 'array<f32>'): string {
   const name = binding.role;

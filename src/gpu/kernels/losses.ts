@@ -1,4 +1,4 @@
-import { declareAll, f32, STATS_STRIDE, type KernelBinding, type KernelSource } from './common';
+import { declareAll, f32, type KernelBinding, type KernelSource } from './common';
 
 /**
  * The loss kernels: forward and backward in one pass over the output, with the batch's statistics
@@ -19,10 +19,12 @@ export interface LossSpec {
   readonly backward: boolean;
   /** Threads of the one workgroup: a power of two within the device limit. */
   readonly threads: number;
+  /** Floats per step in the statistics ring (see `statsStride`). */
+  readonly stride: number;
 }
 
 /** Statistics reduction shared by the loss kernels: two sums, thread 0 writes them and the row count. */
-function reduceAndWrite(threads: number, rows: number): string {
+function reduceAndWrite(threads: number, rows: number, stride: number): string {
   return /* wgsl */ `
   s0[li] = acc0;
   s1[li] = acc1;
@@ -34,7 +36,7 @@ function reduceAndWrite(threads: number, rows: number): string {
     }
   }
   if (li == 0u) {
-    let at = step.slot * ${STATS_STRIDE}u;
+    let at = step.slot * ${stride}u;
     stats[at] = s0[0];
     stats[at + 1u] = s1[0];
     stats[at + 2u] = ${f32(rows)};
@@ -55,23 +57,43 @@ function lossBindings(backward: boolean): KernelBinding[] {
 
 /**
  * Softmax cross-entropy against class indices (u32 in the batch rows). Statistics: loss sum,
- * correct count (first arg-max equals the label), rows. Gradient: softmax − onehot. With
+ * correct count (first arg-max equals the label), rows; with `classStats` the per-class counts
+ * and label ranks after them (a label outside the classes counts only as a prediction). Gradient: softmax − onehot. With
  * `probabilities` the model's last layer is a softmax and the step's loss is −log(clip(p, 1e-7, 1))
  * (tfjs's classification step): the loss is capped and a row whose p is clipped gets no gradient,
  * as the clip's gradient is zero there. A label outside [0, width) counts as an all-zero one-hot row.
  */
-export function softmaxCrossEntropyKernel(spec: LossSpec & { readonly probabilities: boolean }): KernelSource {
+export function softmaxCrossEntropyKernel(spec: LossSpec & { readonly probabilities: boolean; readonly classStats: boolean }): KernelSource {
   const bindings = lossBindings(spec.backward);
   const C = spec.width;
+  // Class statistics: counts in workgroup atomics (exact, order-free), copied after the sums.
+  const counts = spec.classStats
+    ? {
+        declare: `var<workgroup> counts: array<atomic<u32>, ${4 * C}>;`,
+        zero: `for (var i = li; i < ${4 * C}u; i = i + ${spec.threads}u) { atomicStore(&counts[i], 0u); }\n  workgroupBarrier();`,
+        count: `atomicAdd(&counts[${C}u + arg], 1u);
+    if (valid) {
+      atomicAdd(&counts[${2 * C}u + label], 1u);
+      if (arg == label) { atomicAdd(&counts[label], 1u); }
+      var rank = 0u;
+      for (var c = 0u; c < ${C}u; c = c + 1u) { rank = rank + select(0u, 1u, l[c] > l[label]); }
+      atomicAdd(&counts[${3 * C}u + rank], 1u);
+    }`,
+        copy: `workgroupBarrier();
+  for (var i = li; i < ${4 * C}u; i = i + ${spec.threads}u) { stats[step.slot * ${spec.stride}u + 4u + i] = f32(atomicLoad(&counts[i])); }`,
+      }
+    : { declare: '', zero: '', count: '', copy: '' };
   const loss = spec.probabilities ? `select(0.0, -log(clamp(pl, 1e-7, 1.0)), valid)` : `select(0.0, lse - l[label], valid)`;
   const rowGrad = spec.probabilities ? `valid && pl >= 1e-7` : `valid`;
   const code = /* wgsl */ `
 ${declareAll(bindings, { batch: 'array<u32>' })}
 var<workgroup> s0: array<f32, ${spec.threads}>;
 var<workgroup> s1: array<f32, ${spec.threads}>;
+${counts.declare}
 
 @compute @workgroup_size(${spec.threads})
 fn main(@builtin(local_invocation_index) li: u32) {
+  ${counts.zero}
   var acc0 = 0.0;
   var acc1 = 0.0;
   for (var r = li; r < ${spec.rows}u; r = r + ${spec.threads}u) {
@@ -90,13 +112,15 @@ fn main(@builtin(local_invocation_index) li: u32) {
     let pl = select(0.0, exp(l[min(label, ${C - 1}u)] - mx) / sum, valid);
     acc0 = acc0 + ${loss};
     acc1 = acc1 + select(0.0, 1.0, valid && arg == label);
+    ${counts.count}
     ${spec.backward ? `let live = ${rowGrad};
     for (var c = 0u; c < ${C}u; c = c + 1u) {
       let p = exp(l[c] - mx) / sum;
       grad[r * ${C}u + c] = select(0.0, p - select(0.0, 1.0, c == label), live);
     }` : ''}
   }
-${reduceAndWrite(spec.threads, spec.rows)}
+${reduceAndWrite(spec.threads, spec.rows, spec.stride)}
+  ${counts.copy}
 }`;
   return { label: 'softmax cross-entropy', code, bindings, workgroups: [1, 1, 1] };
 }
@@ -128,7 +152,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     }
     acc0 = acc0 + sq / ${f32(W)};
   }
-${reduceAndWrite(spec.threads, spec.rows)}
+${reduceAndWrite(spec.threads, spec.rows, spec.stride)}
 }`;
   return { label: 'mean squared error', code, bindings, workgroups: [1, 1, 1] };
 }

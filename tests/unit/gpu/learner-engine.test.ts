@@ -5,7 +5,8 @@ import { selectRows, type TensorData } from '../../../src/data/dataset';
 import { MemoryStore } from '../../../src/store/memory';
 import { LearnerBuilder } from '../../../src/train/learner/builder';
 import type { EngineChoice } from '../../../src/train/learner/engine';
-import { AccuracyMetric, LossMetric, MaeMetric, TopKAccuracyMetric } from '../../../src/train/metric';
+import { AccuracyMetric, FBetaScoreMetric, LossMetric, MaeMetric, PrecisionMetric, RecallMetric, TopKAccuracyMetric } from '../../../src/train/metric';
+import type { Metric } from '../../../src/train/metric/base';
 import { regression } from '../../../src/train/model/layers';
 import { NoopRenderer } from '../../../src/train/renderer/console';
 import { blobs, loader, smallModel, weights } from '../fixtures';
@@ -30,7 +31,7 @@ async function logged(store: MemoryStore, path: string): Promise<number[]> {
 const relError = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / Math.max(1e-30, b.reduce((s, v) => s + v * v, 0)));
 
 /** Two epochs of Adam on the blobs, batch 16 (the last batch of each epoch is short), gradients over 2 batches. */
-async function fit(backend: string, engine: EngineChoice, o: { store?: MemoryStore; resumeFrom?: number; extra?: boolean; model?: tf.LayersModel } = {}) {
+async function fit(backend: string, engine: EngineChoice, o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel } = {}) {
   const store = o.store ?? new MemoryStore();
   const builder = new LearnerBuilder(store)
     .metricTrainNumeric(new LossMetric())
@@ -44,7 +45,8 @@ async function fit(backend: string, engine: EngineChoice, o: { store?: MemorySto
     .devices([backend])
     .engine(engine)
     .seed(7);
-  if (o.extra) builder.metricTrainNumeric(new TopKAccuracyMetric(2));
+  for (const m of o.extra?.() ?? []) builder.metricTrainNumeric(m);
+  for (const m of o.extra?.() ?? []) builder.metricValidNumeric(m);
   if (o.resumeFrom !== undefined) builder.checkpoint(o.resumeFrom);
   const model = o.model ?? smallModel(3);
   const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
@@ -99,10 +101,38 @@ describe('the compiled WebGPU engine in the Learner', () => {
     result.model.dispose();
   });
 
+  it('computes_precision_recall_f1_and_top_k_from_class_counts_on_the_gpu', async () => {
+    if (skip) return;
+    const extra = () => [new PrecisionMetric(), new RecallMetric(), new FBetaScoreMetric(1), new TopKAccuracyMetric(2)];
+    const gpu = await fit('webgpu', 'compiled', { extra });
+    expect(gpu.log).toContain('engine compiled');
+    const cpu = await fit('cpu', 'tfjs', { extra });
+    for (const name of ['Precision', 'Recall', 'F1 Score', 'Top-2 Accuracy']) {
+      for (const split of ['train', 'valid']) {
+        const path = `${split}/epoch-2/${name}.log`;
+        const want = await logged(cpu.store, path);
+        expect(want.length, path).toBeGreaterThan(0);
+        expect(relError(await logged(gpu.store, path), want), path).toBeLessThan(1e-4);
+      }
+    }
+    gpu.model.dispose();
+    cpu.model.dispose();
+  });
+
   it('falls_back_to_the_tfjs_step_and_says_why', async () => {
     if (skip) return;
-    const run = await fit('webgpu', 'compiled', { extra: true });
-    expect(run.log).toMatch(/WARN.*engine tfjs \(not compiled: metric Top-2 Accuracy is not computed by the compiled step\)/);
+    /** A metric of the model's raw outputs, which the compiled step does not keep. */
+    const meanOutput = (): Metric => {
+      const state = { sum: 0 };
+      return {
+        name: 'Mean Output', higherIsBetter: true,
+        stats: (out) => tf.mean(out.output).reshape([1]),
+        update: (values) => ((state.sum = values![0]), { name: 'Mean Output', value: state.sum, count: 1, running: state.sum, formatted: state.sum.toFixed(3) }),
+        clear: () => void (state.sum = 0),
+      };
+    };
+    const run = await fit('webgpu', 'compiled', { extra: () => [meanOutput()] });
+    expect(run.log).toMatch(/WARN.*engine tfjs \(not compiled: metric Mean Output is not computed by the compiled step\)/);
     run.model.dispose();
   });
 });

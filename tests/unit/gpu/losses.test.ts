@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatherKernel } from '../../../src/gpu/kernels/gather';
+import { statsStride } from '../../../src/gpu/kernels/common';
 import { lossThreads, mseKernel, softmaxCrossEntropyKernel } from '../../../src/gpu/kernels/losses';
 import { gpuOrSkip, readFloats, runKernels, stepRecord, storage } from './device';
 import { randoms, relError } from './reference';
@@ -28,7 +29,7 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const grad = storage(ctx!, rows * classes);
     const stats = storage(ctx!, 16);
     const threads = lossThreads(ctx!.limits.maxInvocations);
-    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: features + 1, targetColumn: features, backward: true, threads, probabilities: false });
+    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: features + 1, targetColumn: features, backward: true, threads, probabilities: false, classStats: false, stride: 4 });
     await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, batch), grad, stats, step: stepRecord(ctx!, { slot: 2 }) }]]);
     const wantGrad: number[] = [];
     let loss = 0;
@@ -49,13 +50,37 @@ describe.skipIf(!ctx)('loss kernels', () => {
     expect(s[2]).toBe(rows);
   });
 
+  it('counts_per_class_hits_predictions_labels_and_label_ranks_when_asked', async () => {
+    const [rows, classes] = [40, 5];
+    const logits = randoms(rows * classes, 23).map((x) => Math.round(x * 3)); // small integers: ties happen
+    const labels = Array.from({ length: rows }, (_, r) => (r === 7 ? 9 : (r * 7) % classes)); // row 7: out of range
+    const stride = statsStride(classes, true);
+    const stats = storage(ctx!, 3 * stride);
+    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: 1, targetColumn: 0, backward: false, threads: 8, probabilities: false, classStats: true, stride });
+    await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), stats, step: stepRecord(ctx!, { slot: 2 }) }]]);
+    const want = new Array<number>(4 * classes).fill(0);
+    let correct = 0;
+    for (let r = 0; r < rows; r++) {
+      const l = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+      const arg = l.indexOf(Math.max(...l)); // the first maximum, as tf.argMax
+      want[classes + arg]++;
+      if (labels[r] >= classes) continue;
+      want[2 * classes + labels[r]]++;
+      if (arg === labels[r]) (want[labels[r]]++, correct++);
+      want[3 * classes + l.filter((x) => x > l[labels[r]]).length]++;
+    }
+    const s = await readFloats(ctx!, stats, stride, 2 * stride);
+    expect(s[1]).toBe(correct);
+    expect(Array.from(s.subarray(4))).toEqual(want);
+  });
+
   it('caps_the_loss_and_drops_the_gradient_of_rows_whose_softmax_output_is_clipped', async () => {
     const [rows, classes] = [3, 4];
     const logits = new Float32Array([0, 1, 2, 3, -30, 0, 0, 0, 1, 1, 1, 1]);
     const labels = [3, 0, 2];
     const grad = storage(ctx!, rows * classes);
     const stats = storage(ctx!, 4);
-    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: 1, targetColumn: 0, backward: true, threads: 4, probabilities: true });
+    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: 1, targetColumn: 0, backward: true, threads: 4, probabilities: true, classStats: false, stride: 4 });
     await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), grad, stats, step: stepRecord(ctx!, {}) }]]);
     const g = await readFloats(ctx!, grad, rows * classes);
     expect(Array.from(g.subarray(4, 8))).toEqual([0, 0, 0, 0]);
@@ -72,7 +97,7 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const batch = batchRows(rows, features, (r) => Array.from(targets.subarray(r * width, (r + 1) * width)), true);
     const grad = storage(ctx!, rows * width);
     const stats = storage(ctx!, 8);
-    const spec = { rows, width, batchLd: features + width, targetColumn: features, threads: 8 };
+    const spec = { rows, width, batchLd: features + width, targetColumn: features, threads: 8, stride: 4 };
     const bound = { output: storage(ctx!, out), batch: storage(ctx!, batch), grad, stats };
     await runKernels(ctx!, [[mseKernel({ ...spec, backward: true }), { ...bound, step: stepRecord(ctx!, { slot: 0 }) }], [mseKernel({ ...spec, backward: false }), { ...bound, step: stepRecord(ctx!, { slot: 1 }) }]]);
     const d = Array.from(out, (y, i) => y - targets[i]);

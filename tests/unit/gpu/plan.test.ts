@@ -92,7 +92,7 @@ describe('step program', () => {
   if (!r.ok) throw new Error(r.reason);
   /** Kernel labels without the split-K sums, which the tiling adds where K is long and tiles few. */
   const labels = (p: { kernels: readonly { kernel: { label: string } }[] }) => p.kernels.map((k) => k.kernel.label).filter((l) => !l.endsWith('(split-K sum)'));
-  const program = (training: boolean, rows: number) => buildProgram(r.plan, { rows, rowWords: rowWords(r.plan), training, limits: LIMITS, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
+  const program = (training: boolean, rows: number) => buildProgram(r.plan, { rows, rowWords: rowWords(r.plan), training, limits: LIMITS, classStats: false, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
 
   it('records_a_784_128_10_training_step_in_about_ten_dispatches', () => {
     expect(labels(program(true, 64))).toEqual(['gather batch', 'dense1 forward', 'output forward', 'softmax cross-entropy', 'output weight gradient', 'output input gradient', 'dense1 weight gradient']);
@@ -105,7 +105,7 @@ describe('step program', () => {
 
   const cnn = planModel(createModel({ type: 'cnn', filters: [32, 64], dense: 128 }, { inputShape: [28, 28, 1], outputs: 10 }), 'classification');
   if (!cnn.ok) throw new Error(cnn.reason);
-  const cnnProgram = (rows: number) => buildProgram(cnn.plan, { rows, rowWords: rowWords(cnn.plan), training: true, limits: LIMITS, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
+  const cnnProgram = (rows: number) => buildProgram(cnn.plan, { rows, rowWords: rowWords(cnn.plan), training: true, limits: LIMITS, classStats: false, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
 
   it('records_a_cnn_step_with_implicit_gemm_convolutions_and_no_input_gradient_for_the_first_layer', () => {
     expect(labels(cnnProgram(256))).toEqual([
