@@ -18,8 +18,8 @@ export const DATA_CASES = ['csv', 'images'] as const;
 export type DataCase = (typeof DATA_CASES)[number];
 
 /** Splits a comma list and checks every name against the known ones. */
-function list<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
-  if (value === undefined) return [...known];
+function list<T extends string>(flag: string, value: string | undefined, known: readonly T[], byDefault: readonly T[] = known): T[] {
+  if (value === undefined) return [...byDefault];
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.find((n) => !known.includes(n as T));
   if (bad !== undefined || !names.length) throw new Error(`--${flag}: expected a comma list of ${known.join(', ')} (got '${value}')`);
@@ -44,7 +44,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     quick: values.quick ?? false,
     json: values.json ?? null,
     backends: list('backends', values.backends, BACKENDS.map((b) => b.name)),
-    cases: list('cases', values.cases, CASES.map((c) => c.id)),
+    // The GPU batch sizes only when named: elsewhere they would only print skipped rows.
+    cases: list('cases', values.cases, CASES.map((c) => c.id), CASES.filter((c) => !c.gpuOnly).map((c) => c.id)),
     data: values.data === 'none' ? [] : list('data', values.data, DATA_CASES),
   };
 }

@@ -25,6 +25,9 @@ describe('bench helpers', () => {
 
   it('quick_skips_the_slow_cpu_cases_with_a_reason', () => {
     expect(planFor('cpu', 'cnn', true)).toEqual({ skip: expect.stringContaining('not in --quick') });
+    expect(planFor('wasm', 'cnn-1024', false)).toEqual({ skip: expect.stringContaining('real GPUs only') });
+    expect(planFor('webgpu', 'mlp-wide-4096', false)).toMatchObject({ epochs: 2 });
+    expect(parseBenchArgs(['--cases', 'mlp,cnn-1024']).cases).toEqual(['mlp', 'cnn-1024']);
     expect(planFor('cpu', 'cnn', false)).toMatchObject({ epochs: 2 });
     expect(planFor('chromium-webgl', 'mlp-wide', false)).toEqual({ skip: expect.stringContaining('SwiftShader') });
   });
