@@ -48,6 +48,8 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   /** Steps recorded but not yet submitted: several go in one command buffer. */
   private encoder: GPUCommandEncoder | null = null;
   private encoded = 0;
+  /** The training epoch being run (for dropout seeds). */
+  private epoch = 0;
   /** Why the device was lost, once it is (then every step throws instead of recording into a dead device). */
   private lost: string | null = null;
 
@@ -122,12 +124,15 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
       this.uploaded[split] = rows.data;
     }
     await this.trainer.setEpochOrder(rows.order(epoch), split);
+    if (split === 'train') this.epoch = epoch;
     return true;
   }
 
   train(_batch: unknown, index: number, apply: { lr: number } | null): CompiledStats {
     this.alive();
-    const id = this.trainer.encodeTrainStep(this.recording(), index, apply);
+    // Masks from (seed, epoch, step of the epoch): a run resumed from a checkpoint draws the ones an unbroken run draws.
+    const seed = (this.input.seed + Math.imul(this.epoch, 0x9e3779b1) + index) >>> 0;
+    const id = this.trainer.encodeTrainStep(this.recording(), index, apply, seed);
     this.recorded();
     return { id, split: 'train' };
   }

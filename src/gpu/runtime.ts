@@ -248,9 +248,10 @@ export class CompiledTrainer {
    * Records training step `step` of the epoch (gather, forward, loss, backward) into `encoder`;
    * its gradients add to those held since the last update. With `apply`, the optimizer then
    * takes one step with their mean weighted by batch size (as the tfjs engine) at `apply.lr`.
+   * Dropout masks come from `dropoutSeed` (default: the trainer's seed plus the step's id).
    * Returns the step's id for `readStats`. Submit at most `statsSlots` steps per command buffer.
    */
-  encodeTrainStep(encoder: GPUCommandEncoder, step: number, apply: { readonly lr: number } | null): number {
+  encodeTrainStep(encoder: GPUCommandEncoder, step: number, apply: { readonly lr: number } | null, dropoutSeed?: number): number {
     const rows = this.stepRows('train', step);
     const dispatches = this.compiled('train', rows);
     if (apply && !(Number.isFinite(apply.lr) && apply.lr >= 0)) throw new Error(`learning rate must be a finite number >= 0, got ${apply.lr}`);
@@ -259,7 +260,7 @@ export class CompiledTrainer {
     const accumulate = this.pendingItems > 0;
     this.pendingItems += rows;
     const gradScale = apply ? 1 / this.pendingItems : 0;
-    this.steps.write(slot, step * this.options.batchSize, (this.options.seed ?? 0) + id, accumulate, apply ? apply.lr : 0, gradScale);
+    this.steps.write(slot, step * this.options.batchSize, dropoutSeed ?? (this.options.seed ?? 0) + id, accumulate, apply ? apply.lr : 0, gradScale);
     const pass = encoder.beginComputePass();
     encodeDispatches(pass, dispatches, this.steps.offsets, slot);
     if (apply) {

@@ -86,6 +86,20 @@ describe('the compiled WebGPU engine in the Learner', () => {
     resumed.model.dispose();
   });
 
+  it('resumes_a_run_with_dropout_drawing_the_masks_an_unbroken_run_draws', async () => {
+    if (skip) return;
+    const model = () => smallModel(3, 0.3);
+    const whole = await fit('webgpu', 'compiled', { model: model() });
+    expect(whole.log).toContain('engine compiled');
+    const store = new MemoryStore();
+    (await fit('webgpu', 'compiled', { store, model: model() })).model.dispose();
+    const resumed = await fit('webgpu', 'compiled', { store, resumeFrom: 1, model: model() });
+    expect(relError(resumed.weights.flat(), whole.weights.flat())).toBeLessThan(1e-5);
+    expect(await logged(store, 'train/epoch-2/Loss.log')).toEqual(await logged(whole.store, 'train/epoch-2/Loss.log'));
+    whole.model.dispose();
+    resumed.model.dispose();
+  });
+
   it('trains_a_regression_with_mae_on_the_compiled_step', async () => {
     if (skip) return;
     const targets: TensorData = { ...train, y: Float32Array.from(train.y, (c, i) => c + train.x[i * 4]), numClasses: undefined };
