@@ -34,6 +34,18 @@ export function kernelLimits(device: GPUDevice): KernelLimits {
   };
 }
 
+/**
+ * The adapter's name when it is a software rasterizer (SwiftShader in Chrome without a usable GPU,
+ * Mesa's llvmpipe or lavapipe under Dawn), else null: GPU timings mean little there.
+ */
+export function softwareAdapter(device: GPUDevice): string | null {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  if (!info) return null;
+  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const soft = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render/i.exec(text);
+  return soft ? soft[0] : info.isFallbackAdapter ? text || 'fallback adapter' : null;
+}
+
 /** A buffer (or a range of one) to bind to a kernel's role. */
 export type BufferBinding = GPUBuffer | { readonly buffer: GPUBuffer; readonly offset?: number; readonly size?: number };
 

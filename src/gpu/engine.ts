@@ -7,7 +7,7 @@ import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, writeModelWeights } from './plan';
 import { CompiledTrainer } from './runtime';
-import { kernelLimits } from './device';
+import { kernelLimits, softwareAdapter } from './device';
 import { lossThreads } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
@@ -31,7 +31,7 @@ export type CompiledEngineResult =
       readonly engine: CompiledStepEngine;
       readonly stats: CompiledStatsSource;
       readonly sizes: Record<Split, number[]>;
-      /** What the GEMM autotuner did, for the experiment log ('' when no GEMM was large enough to tune). */
+      /** What the GEMM autotuner did (or why it did not run), for the experiment log; '' when no GEMM was large enough to tune. */
       readonly tuning: string;
     }
   | { readonly reason: string };
@@ -86,7 +86,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
-    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: true, classStats });
+    // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
+    const software = softwareAdapter(input.device);
+    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();
@@ -97,7 +99,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
     const tuned = trainer.tuned;
-    const tuning = tuned && tuned.timed > 0 ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s, ${tuned.best.size} retiled` : '';
+    const tuning = software
+      ? `software adapter (${software}): GEMM tiles not autotuned`
+      : tuned && tuned.timed > 0 ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s, ${tuned.best.size} retiled` : '';
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
   }
 

@@ -58,7 +58,8 @@ describe('the compiled WebGPU engine in the Learner', () => {
   it('trains_like_the_tfjs_step_on_cpu_and_logs_which_engine_ran', async () => {
     if (skip) return;
     const gpu = await fit('webgpu', 'auto');
-    expect(gpu.log).toContain('backend webgpu, engine compiled (one submit per step, data resident on the GPU)');
+    // On Mesa's llvmpipe (these machines) the log also says that tiles were not autotuned there.
+    expect(gpu.log).toMatch(/backend webgpu, engine compiled \(one submit per step, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/);
     const cpu = await fit('cpu', 'tfjs');
     expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
     for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
