@@ -73,6 +73,15 @@ export function backendOrder(config: RunConfig, probes: readonly BackendProbe[])
   return { order, skipped };
 }
 
+/**
+ * The skipped backends that come before the one the run got, in probe order: the ones it fell back
+ * from. A CNN on webgpu has passed over nothing, even though wasm, after it, was left out.
+ */
+export function fellBackFrom(skipped: readonly string[], probes: readonly BackendProbe[], chosen: string): string[] {
+  const before = probes.slice(0, Math.max(0, probes.findIndex((p) => p.name === chosen))).map((p) => `${p.name}:`);
+  return skipped.filter((s) => before.some((prefix) => s.startsWith(prefix)));
+}
+
 /** Calls `onLost` if the WebGPU device behind the active backend is lost. */
 export function watchDeviceLoss(onLost: (message: string) => void): void {
   if (tf.getBackend() !== 'webgpu') return;

@@ -16,7 +16,7 @@ import { MaeMetric } from '../train/metric/mae';
 import { TensorMemoryMetric } from '../train/metric/memory';
 import { regression } from '../train/model/layers';
 import { createModel } from '../train/model/presets';
-import { backendOrder, watchDeviceLoss } from './backends';
+import { backendOrder, fellBackFrom, watchDeviceLoss } from './backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirroredStore } from './mirror';
@@ -61,7 +61,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const { config, runId, kiln, interrupter, post } = ctx;
   const { order, skipped } = backendOrder(config, ctx.probes);
   const device = await selectBackend(order);
-  post({ type: 'backend', backend: device.backend, skipped: [...skipped, ...device.skipped] });
+  post({ type: 'backend', backend: device.backend, skipped: [...fellBackFrom(skipped, ctx.probes, device.backend), ...device.skipped] });
   watchDeviceLoss((message) => {
     post({ type: 'error', message: `${message}; resume from the last checkpoint` });
     interrupter.stop(message);

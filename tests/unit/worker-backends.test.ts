@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendProbe } from '../../src/protocol/index';
 import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
-import { backendOrder } from '../../src/worker/backends';
+import { backendOrder, fellBackFrom } from '../../src/worker/backends';
 
 const config = (over: Partial<Record<keyof RunConfig, unknown>> = {}): RunConfig => RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, ...over });
 const cnn = { type: 'cnn' };
@@ -47,3 +47,14 @@ describe('backendOrder', () => {
     expect(() => backendOrder(config({ model: cnn, backend: 'wasm' }), ALL)).toThrow(/convolutions.*pick webgpu, webgl or cpu/);
   });
 });
+
+describe('fellBackFrom', () => {
+  it('names_only_the_backends_skipped_before_the_one_the_run_got', () => {
+    const { skipped } = backendOrder(config({ model: cnn }), NO_GPU);
+    expect(fellBackFrom(skipped, NO_GPU, 'cpu')).toEqual(skipped); // webgpu, webgl and wasm were all passed over
+    const gpu = backendOrder(config({ model: cnn }), ALL);
+    expect(gpu.skipped).toHaveLength(1); // wasm, for the convolutions
+    expect(fellBackFrom(gpu.skipped, ALL, 'webgpu')).toEqual([]); // but the run got webgpu, before it
+  });
+});
+
