@@ -23,6 +23,8 @@ export interface CompiledEngineInput {
   readonly metrics: Record<Split, readonly Metric[]>;
   readonly batchSize: number;
   readonly seed: number;
+  /** Bytes of a split kept on the GPU at once (default: the device's buffer limits); larger splits stream in chunks. */
+  readonly maxResidentBytes?: number;
 }
 
 /** The engine, with its statistics source and each metric's share of a step's values; or why not. */
@@ -88,7 +90,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
     const software = softwareAdapter(input.device);
-    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats });
+    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats, maxResidentBytes: input.maxResidentBytes });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();
@@ -136,6 +138,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.alive();
     // Masks from (seed, epoch, step of the epoch): a run resumed from a checkpoint draws the ones an unbroken run draws.
     const seed = (this.input.seed + Math.imul(this.epoch, 0x9e3779b1) + index) >>> 0;
+    this.holdChunk('train', index);
     const id = this.trainer.encodeTrainStep(this.recording(), index, apply, seed);
     this.recorded();
     return { id, split: 'train' };
@@ -143,9 +146,18 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
 
   valid(_batch: unknown, index: number): CompiledStats {
     this.alive();
+    this.holdChunk('valid', index);
     const id = this.trainer.encodeValidStep(this.recording(), index);
     this.recorded();
     return { id, split: 'valid' };
+  }
+
+  /** A split too large for one GPU buffer comes in chunks: the steps recorded so far read the old one, so they go first. */
+  private holdChunk(split: Split, index: number): void {
+    const chunk = this.trainer.pendingChunk(split, index);
+    if (chunk === null) return;
+    this.submit();
+    this.trainer.loadChunk(split, chunk);
   }
 
   private recording(): GPUCommandEncoder {

@@ -1,6 +1,6 @@
 import type { OptimizerConfig } from '../train/optim/config';
 import { encodeDispatches, GpuContext, writeArray, type BufferBinding, type Dispatch, type KernelLimits } from './device';
-import { packDataset } from './dataset';
+import { packDataset, ResidentSplit } from './dataset';
 import { chooseTiling, type GemmTiling } from './kernels/gemm-tiling';
 import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/optim';
 import type { ModelPlan } from './plan';
@@ -19,6 +19,8 @@ export interface TrainerOptions {
   readonly optimizer: OptimizerConfig;
   /** Steps whose statistics the ring holds (and the most steps one submit may hold); default 256. */
   readonly statsSlots?: number;
+  /** Bytes of a split the GPU holds at once (default: all, within the device's buffer limits); larger splits go in chunks. */
+  readonly maxResidentBytes?: number;
   /** Per-class counts and label ranks in each step's statistics (classification only); see `statsStride`. */
   readonly classStats?: boolean;
   /** Seeds the dropout masks (with the step number). */
@@ -33,14 +35,6 @@ export interface TrainerOptions {
 export interface OptimizerState {
   readonly step: number;
   readonly slots: Readonly<Record<string, readonly Float32Array[]>>;
-}
-
-/** A dataset on the GPU: packed rows and an order buffer with room for one index per item. */
-interface ResidentData {
-  readonly data: GPUBuffer;
-  readonly order: GPUBuffer;
-  readonly items: number;
-  orderLength: number;
 }
 
 /**
@@ -58,7 +52,7 @@ export class CompiledTrainer {
   readonly statsStride: number;
   private readonly shared = new Map<BufferName, GPUBuffer>();
   private readonly owned: GPUBuffer[] = [];
-  private readonly datasets = new Map<Split, ResidentData>();
+  private readonly datasets = new Map<Split, ResidentSplit>();
   /** Compiled steps by split, then batch size (number keys: the per-step lookup allocates nothing). */
   private readonly programs = new Map<Split, Map<number, Dispatch[]>>([
     ['train', new Map()],
@@ -124,15 +118,10 @@ export class CompiledTrainer {
     if (items === 0) throw new Error(`the ${split} set is empty`);
     const old = this.datasets.get(split);
     if (old) {
-      old.data.destroy();
-      old.order.destroy();
+      old.destroy();
       this.programs.get(split)!.clear();
     }
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-    const data = this.ctx.createBuffer(`${split} data`, rows.byteLength, usage);
-    const order = this.ctx.createBuffer(`${split} order`, items * 4, usage);
-    writeArray(this.ctx.device.queue, data, 0, rows);
-    this.datasets.set(split, { data, order, items, orderLength: 0 });
+    this.datasets.set(split, new ResidentSplit(this.ctx, split, { rows, items }, rowWords(this.plan), this.options.batchSize, this.options.maxResidentBytes ?? Infinity));
     await this.setEpochOrder(Int32Array.from({ length: items }, (_, i) => i), split);
   }
 
@@ -141,11 +130,28 @@ export class CompiledTrainer {
     const d = this.dataset(split);
     if (indices.length < 1 || indices.length > d.items) throw new Error(`epoch order has ${indices.length} indices, the ${split} set has room for 1..${d.items}`);
     for (const i of indices) if (i < 0 || i >= d.items) throw new Error(`epoch order names item ${i}, the ${split} set has ${d.items}`);
-    writeArray(this.ctx.device.queue, d.order, 0, indices);
-    d.orderLength = indices.length;
+    d.setOrder(indices);
     const b = this.options.batchSize;
     const sizes = new Set([Math.min(b, indices.length), indices.length % b || b]);
     for (const rows of sizes) await this.program(split, rows);
+  }
+
+  /**
+   * The data chunk step `step` of the split needs and the GPU does not hold yet, or null (always
+   * null when the split fits the GPU whole). Submit every recorded step, then `loadChunk`.
+   */
+  pendingChunk(split: Split, step: number): number | null {
+    return this.dataset(split).pendingChunk(step * this.options.batchSize);
+  }
+
+  /** Loads a chunk `pendingChunk` named (after every step recorded before it was submitted). */
+  loadChunk(split: Split, chunk: number): void {
+    this.dataset(split).loadChunk(chunk);
+  }
+
+  /** Rows of the split a chunk holds, or null when it is resident whole. */
+  chunkRows(split: Split): number | null {
+    return this.dataset(split).chunkRows;
   }
 
   /** Steps in an epoch of the split (the last may be short). */
@@ -223,7 +229,7 @@ export class CompiledTrainer {
     return out;
   }
 
-  private dataset(split: Split): ResidentData {
+  private dataset(split: Split): ResidentSplit {
     const d = this.datasets.get(split);
     if (!d) throw new Error(`no ${split} data: call uploadDataset('${split}', x, y) first`);
     return d;
@@ -235,6 +241,12 @@ export class CompiledTrainer {
     const rows = Math.min(b, this.dataset(split).orderLength - step * b);
     if (!Number.isInteger(step) || step < 0 || rows < 1) throw new Error(`${split} step ${step} is outside the epoch's ${this.stepsPerEpoch(split)} steps`);
     return rows;
+  }
+
+  /** Throws when the step's data chunk is not on the GPU. */
+  private chunkHeld(split: Split, step: number): void {
+    const k = this.pendingChunk(split, step);
+    if (k !== null) throw new Error(`${split} step ${step} reads data chunk ${k}, which is not loaded: submit the recorded steps, then loadChunk('${split}', ${k})`);
   }
 
   /** The compiled step for that many rows. */
@@ -253,6 +265,7 @@ export class CompiledTrainer {
    */
   encodeTrainStep(encoder: GPUCommandEncoder, step: number, apply: { readonly lr: number } | null, dropoutSeed?: number): number {
     const rows = this.stepRows('train', step);
+    this.chunkHeld('train', step);
     const dispatches = this.compiled('train', rows);
     if (apply && !(Number.isFinite(apply.lr) && apply.lr >= 0)) throw new Error(`learning rate must be a finite number >= 0, got ${apply.lr}`);
     const id = this.nextId++;
@@ -274,6 +287,7 @@ export class CompiledTrainer {
   /** Records validation step `step` (gather, forward, loss statistics); returns its id for `readStats`. */
   encodeValidStep(encoder: GPUCommandEncoder, step: number): number {
     const dispatches = this.compiled('valid', this.stepRows('valid', step));
+    this.chunkHeld('valid', step);
     const id = this.nextId++;
     const slot = id % this.steps.slots;
     this.steps.write(slot, step * this.options.batchSize, 0, false, 0, 0);
@@ -285,6 +299,8 @@ export class CompiledTrainer {
 
   /** Encodes and submits one training step on its own; returns its id. */
   trainStep(step: number, apply: { readonly lr: number } | null): number {
+    const k = this.pendingChunk('train', step);
+    if (k !== null) this.loadChunk('train', k);
     const encoder = this.ctx.device.createCommandEncoder();
     const id = this.encodeTrainStep(encoder, step, apply);
     this.ctx.device.queue.submit([encoder.finish()]);
@@ -293,6 +309,8 @@ export class CompiledTrainer {
 
   /** Encodes and submits one validation step on its own; returns its id. */
   validStep(step: number): number {
+    const k = this.pendingChunk('valid', step);
+    if (k !== null) this.loadChunk('valid', k);
     const encoder = this.ctx.device.createCommandEncoder();
     const id = this.encodeValidStep(encoder, step);
     this.ctx.device.queue.submit([encoder.finish()]);
@@ -359,10 +377,7 @@ export class CompiledTrainer {
   /** Frees every buffer the trainer made; it cannot be used afterwards. */
   destroy(): void {
     for (const b of this.owned) b.destroy();
-    for (const d of this.datasets.values()) {
-      d.data.destroy();
-      d.order.destroy();
-    }
+    for (const d of this.datasets.values()) d.destroy();
     this.steps.buffer.destroy();
     this.stats.destroy();
     for (const p of this.programs.values()) p.clear();

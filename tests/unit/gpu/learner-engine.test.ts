@@ -7,7 +7,9 @@ import { LearnerBuilder } from '../../../src/train/learner/builder';
 import type { EngineChoice } from '../../../src/train/learner/engine';
 import { AccuracyMetric, FBetaScoreMetric, LossMetric, MaeMetric, PrecisionMetric, RecallMetric, TopKAccuracyMetric } from '../../../src/train/metric';
 import type { Metric } from '../../../src/train/metric/base';
-import { regression } from '../../../src/train/model/layers';
+import { classification, regression } from '../../../src/train/model/layers';
+import { CompiledStepEngine } from '../../../src/gpu/engine';
+import { createOptimizer } from '../../../src/train/optim';
 import { NoopRenderer } from '../../../src/train/renderer/console';
 import { blobs, loader, smallModel, weights } from '../fixtures';
 
@@ -162,5 +164,36 @@ describe('the compiled engine without a validation split', () => {
     expect(new TextDecoder().decode((await store.read('experiment.log'))!)).toContain('engine compiled');
     expect((await logged(store, 'train/epoch-1/Loss.log')).length).toBe(5); // 70 items in batches of 16
     result.model.dispose();
+  });
+});
+
+describe('the compiled engine on a split larger than its GPU buffer', () => {
+  it('submits_the_steps_it_recorded_before_loading_the_next_chunk', async () => {
+    if (skip) return;
+    await tf.setBackend('webgpu');
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    // Five batches of 16 per epoch, recorded 8 to a submit: without chunks nothing is submitted
+    // mid-epoch; with chunks of two batches (5 words × 4 bytes × 32 rows) the engine must submit
+    // before each new chunk, or the steps still recorded would read it.
+    const run = async (maxResidentBytes?: number) => {
+      const step = classification(smallModel(4));
+      const optimizer = createOptimizer({ type: 'adam' });
+      const made = await CompiledStepEngine.create({ device, step, optimizer, metrics: { train: [new LossMetric()], valid: [] }, batchSize: 16, seed: 3, maxResidentBytes });
+      if ('reason' in made) throw new Error(made.reason);
+      const data = loader(train, 16, 5);
+      for (const epoch of [1, 2]) {
+        await made.engine.beginEpoch('train', data, epoch);
+        for (let i = 0; i < data.numBatches; i++) made.engine.train(null, i, { lr: 0.01 });
+      }
+      const state = await made.engine.checkpointState();
+      made.engine.dispose();
+      optimizer.dispose();
+      step.model.dispose();
+      return state.model.map((r) => Array.from(r.data as Float32Array));
+    };
+    const whole = await run();
+    const chunked = await run(640);
+    await tf.setBackend('cpu');
+    expect(chunked).toEqual(whole);
   });
 });

@@ -125,4 +125,34 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     }
     expect(splitCandidates({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 2, splitK: 1 }, 1000).map((t) => t.splitK)).toEqual([2, 4, 8]);
   });
+
+  it('streams_a_split_larger_than_its_gpu_buffer_in_chunks_with_the_same_results', async () => {
+    // 11 words a row, 7 rows a batch: 616 bytes hold two batches, so 30 items come in chunks of 14.
+    const make = async (maxResidentBytes?: number) => {
+      const t = await CompiledTrainer.create(ctx!.device, plan, { batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), seed: 9, maxResidentBytes });
+      t.writeWeights(initial);
+      await t.uploadDataset('train', x, y);
+      await t.uploadDataset('valid', x, y);
+      return t;
+    };
+    const [whole, chunked] = [await make(), await make(616)];
+    expect([whole.chunkRows('train'), chunked.chunkRows('train')]).toEqual([null, 14]);
+    const stats: Float32Array[][] = [[], []];
+    for (const [k, t] of [whole, chunked].entries()) {
+      for (const epoch of [1, 2]) {
+        await t.setEpochOrder(Int32Array.from(randoms(ITEMS, 40 + epoch), (v, i) => i).sort((a, b) => Math.sin(a * epoch) - Math.sin(b * epoch)));
+        const ids = Array.from({ length: t.stepsPerEpoch('train') }, (_, s) => t.trainStep(s, { lr: 0.01 }));
+        stats[k].push(await t.readStats(ids[0], ids.length));
+      }
+      const v = Array.from({ length: t.stepsPerEpoch('valid') }, (_, s) => t.validStep(s));
+      stats[k].push(await t.readStats(v[0], v.length));
+    }
+    expect(stats[1]).toEqual(stats[0]);
+    expect(await chunked.readWeights()).toEqual(await whole.readWeights());
+    // Recording a step whose chunk is not loaded is refused, naming what to do.
+    await chunked.setEpochOrder(Int32Array.from({ length: ITEMS }, (_, i) => i));
+    expect(() => chunked.encodeTrainStep(ctx!.device.createCommandEncoder(), 2, null)).toThrow(/train step 2 reads data chunk 1, which is not loaded: submit the recorded steps, then loadChunk\('train', 1\)/);
+    whole.destroy();
+    chunked.destroy();
+  });
 });
