@@ -83,6 +83,16 @@ export const CASES: Case[] = [
     task: 'classification', optimizer: { type: 'adamw', weightDecay: 0.05 }, lr: 0.02, accumulate: 1, shape: [5, 6, 1],
   },
   {
+    name: 'stride_two_convolutions_after_the_first_layer_backpropagate_through_their_strides',
+    model: () => tf.sequential({ layers: [
+      conv({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      conv({ filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }),
+      conv({ filters: 2, kernelSize: 2, strides: [2, 1], padding: 'valid', activation: 'relu' }),
+      tf.layers.flatten(), dense(3),
+    ] }),
+    task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [7, 6, 2],
+  },
+  {
     name: 'convolution_regression_with_mse_and_sgd',
     model: () => tf.sequential({ layers: [conv({ inputShape: [5, 5, 3], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }), tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), tf.layers.flatten(), dense(2)] }),
     task: 'regression', optimizer: { type: 'sgd' }, lr: 0.05, accumulate: 1, shape: [5, 5, 3],
