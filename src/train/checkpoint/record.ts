@@ -1,5 +1,6 @@
 import { decode, encode } from '@msgpack/msgpack';
-import { gunzipSync, gzipSync } from 'fflate';
+import { gunzipSync } from 'fflate';
+import { crc32, gzipStored } from './gzip';
 import type { TensorRecord } from '../tensor-record';
 
 /** The record format version this code writes and reads (docs/FORMATS.md). */
@@ -48,26 +49,9 @@ export function unpackTensor(p: PackedTensor): TensorRecord {
   return { name: p.name, shape: p.shape, dtype: p.dtype, data };
 }
 
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 as gzip (and PNG, and zip) computes it. */
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/**
- * gzip(msgpack(record)), in stored (level 0) deflate blocks: float32 weights are close to noise for
- * deflate (level 6 saved 7% of an MLP's records at 50 ms per MB, most of a checkpoint's time), and
- * any gzip reader still reads them.
- */
+/** gzip(msgpack(record)), in stored deflate blocks (see gzip.ts). */
 export function encodeRecord(record: Record): Uint8Array {
-  return gzipSync(encode({ format: FORMAT, version: RECORD_VERSION, ...record }), { level: 0 });
+  return gzipStored(encode({ format: FORMAT, version: RECORD_VERSION, ...record }));
 }
 
 /** Decodes and checks a record; errors name the file and what is wrong with it. */

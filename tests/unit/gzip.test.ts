@@ -1,0 +1,24 @@
+import { gunzipSync as fflateGunzip } from 'fflate';
+import { crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { crc32, gzipStored } from '../../src/train/checkpoint/gzip';
+
+/** Deterministic bytes that are not all alike. */
+const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
+
+describe('stored gzip', () => {
+  it('computes_the_crc32_zlib_computes_for_every_length_around_the_eight_byte_rounds', () => {
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1000, 65537]) expect(crc32(bytes(n)), `${n} bytes`).toBe(zlibCrc32(bytes(n)));
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926); // the standard check value
+  });
+
+  it('writes_gzip_that_zlib_and_fflate_read_back_across_block_boundaries', () => {
+    for (const n of [0, 1, 65535, 65536, 200_001]) {
+      const data = bytes(n);
+      const gz = gzipStored(data);
+      expect(gz.length, `${n} bytes`).toBe(18 + 5 * Math.max(1, Math.ceil(n / 65535)) + n);
+      expect(new Uint8Array(gunzipSync(gz)), `${n} bytes through zlib`).toEqual(data); // zlib checks the CRC and size
+      expect(fflateGunzip(gz), `${n} bytes through fflate`).toEqual(data);
+    }
+  });
+});
