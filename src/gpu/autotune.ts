@@ -21,10 +21,14 @@ export interface TuneOptions {
 
 export const DEFAULT_TUNE: TuneOptions = { minFlops: 2e8, reps: 8, budgetMs: 4000 };
 
-/** What tuning found: the winning tilings by label (where they beat the default), how many GEMMs were timed, and how long it took. */
+/**
+ * What tuning found: the winning tilings by label (where they beat the default), how many GEMMs
+ * were tuned, how many of those came from an earlier tuning in the process, and how long it took.
+ */
 export interface TuneResult {
   readonly best: ReadonlyMap<string, GemmTiling>;
   readonly timed: number;
+  readonly remembered: number;
   readonly ms: number;
 }
 
@@ -76,6 +80,7 @@ export async function tuneGemms(
   const best = new Map<string, GemmTiling>();
   const started = performance.now();
   let timed = 0;
+  let remembered = 0;
   const deadline = performance.now() + options.budgetMs;
   const timer = new GemmTimer(ctx, options.reps);
   // Every candidate's pipelines compile at once (drivers compile in parallel), then each is timed.
@@ -98,6 +103,7 @@ export async function tuneGemms(
     const key = g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n');
     const known = cache.get(key);
     if (known) {
+      remembered++;
       if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);
       continue;
     }
@@ -130,7 +136,7 @@ export async function tuneGemms(
     if (winner !== g.defaultTiling) best.set(g.label, winner);
   }
   timer.destroy();
-  return { best, timed, ms: performance.now() - started };
+  return { best, timed, remembered, ms: performance.now() - started };
 }
 
 /** A program builder that takes the tiling of each GEMM by label. */

@@ -103,7 +103,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const tuned = trainer.tuned;
     const tuning = software
       ? `software adapter (${software}): GEMM tiles not autotuned`
-      : tuned && tuned.timed > 0 ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s, ${tuned.best.size} retiled` : '';
+      : tuned && tuned.timed > 0
+        ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s${tuned.remembered ? ` (${tuned.remembered} remembered from an earlier fit)` : ''}, ${tuned.best.size} retiled`
+        : '';
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
   }
 

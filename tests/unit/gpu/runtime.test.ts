@@ -108,6 +108,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     expect(plain.tuned).toBeNull();
     // A second trainer in the process reuses what the first found for the same GEMMs.
     expect([...again.tuned!.best]).toEqual([...tuned.tuned!.best]);
+    expect([tuned.tuned!.remembered, again.tuned!.remembered]).toEqual([0, 2]);
     again.destroy();
     const [a, b] = [await plain.readWeights(), await tuned.readWeights()];
     a.forEach((w, i) => expect(relError(b[i], w)).toBeLessThan(1e-5));
