@@ -4,10 +4,12 @@
 // per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
 // single-kernel submits, which includes a submit's overhead). Node only:
 //   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
+//     [--autotune on|off] [--variant none|prefetch|vec|both]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { encodeDispatches, type Dispatch } from '../src/gpu/device';
+import { encodeDispatches, type Dispatch, type KernelLimits } from '../src/gpu/device';
+import { chooseTiling } from '../src/gpu/kernels/gemm-tiling';
 import { planModel, readModelWeights } from '../src/gpu/plan';
 import { CompiledTrainer } from '../src/gpu/runtime';
 import { createModel } from '../src/train/model/presets';
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '50' },
     /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
     autotune: { type: 'string', default: 'on' },
+    /** Default tilings with a kernel variant on every GEMM: prefetch, vec (vec4 rows where rm allows), both, or none. */
+    variant: { type: 'string', default: 'none' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     json: { type: 'string' },
   },
@@ -142,7 +146,13 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const items = c.batch * epochSteps;
   const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
-  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune: values.autotune !== 'off' });
+  const v = values.variant;
+  if (!['none', 'prefetch', 'vec', 'both'].includes(v)) throw new Error(`--variant: expected none, prefetch, vec or both (got '${v}')`);
+  const tiling = (m: number, n: number, k: number, limits: KernelLimits) => {
+    const t = chooseTiling(m, n, k, limits);
+    return { ...t, prefetch: v === 'prefetch' || v === 'both', vecRows: (v === 'vec' || v === 'both') && t.rm % 4 === 0 };
+  };
+  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune: values.autotune !== 'off', tiling });
   trainer.writeWeights(readModelWeights(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);

@@ -66,6 +66,13 @@ export function splitCandidates(t: GemmTiling, k: number): GemmTiling[] {
   return out;
 }
 
+/** The winner with register prefetch and, where its rows allow, vec4 row reads: each, and both. */
+export function variantCandidates(t: GemmTiling): GemmTiling[] {
+  const out: GemmTiling[] = [{ ...t, prefetch: !t.prefetch }];
+  if (t.rm % 4 === 0) out.push({ ...t, vecRows: !t.vecRows }, { ...t, prefetch: !t.prefetch, vecRows: !t.vecRows });
+  return out;
+}
+
 /**
  * Times each GEMM over the candidates and returns the best tiling per label (only where it beats
  * the default). `bind` gives a kernel's buffers by role, with a scratch 'part' of the size asked.
@@ -111,7 +118,7 @@ export async function tuneGemms(
     let fastest = Infinity;
     const [defaults] = await prepared(g, [g.defaultTiling]);
     if (defaults) await timer.warm(defaults, stepOffsets);
-    for (const round of [() => [winner, ...candidateTilings(winner, g.k)], () => splitCandidates(winner, g.k)]) {
+    for (const round of [() => [winner, ...candidateTilings(winner, g.k)], () => splitCandidates(winner, g.k), () => variantCandidates(winner)]) {
       if (performance.now() > deadline) break;
       const tilings = round();
       const runs = await prepared(g, tilings);

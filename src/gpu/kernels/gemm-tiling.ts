@@ -13,6 +13,10 @@ export interface GemmTiling {
   readonly rm: number;
   readonly rn: number;
   readonly splitK: number;
+  /** Load the next K tile into registers while this one is multiplied (double buffering through registers). */
+  readonly prefetch?: boolean;
+  /** A thread's rm rows are contiguous and read from workgroup memory as vec4s (rm a multiple of 4). */
+  readonly vecRows?: boolean;
 }
 
 /** Threads per workgroup of a tiling. */
@@ -25,6 +29,7 @@ export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
   const what = `GEMM tiling ${JSON.stringify(t)}`;
   if (![t.tm, t.tn, t.tk, t.rm, t.rn, t.splitK].every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`${what}: sizes must be positive integers`);
   if (t.tm % t.rm !== 0 || t.tn % t.rn !== 0) throw new Error(`${what}: rm must divide tm and rn must divide tn`);
+  if (t.vecRows && t.rm % 4 !== 0) throw new Error(`${what}: vec4 rows need rm to be a multiple of 4`);
   const threads = tilingThreads(t);
   if (threads > limits.maxInvocations) throw new Error(`${what}: ${threads} threads, the device allows ${limits.maxInvocations}`);
   const bytes = (t.tm + t.tn) * t.tk * 4;

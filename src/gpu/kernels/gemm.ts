@@ -77,13 +77,51 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   // Tiles are loaded so that neighbouring threads read neighbouring addresses of the stored matrix.
   const aTile = s.transA ? `let r = i % ${t.tm}u; let kk = i / ${t.tm}u;` : `let kk = i % ${t.tk}u; let r = i / ${t.tk}u;`;
   const bTile = s.transB ? `let kk = i % ${t.tk}u; let c = i / ${t.tk}u;` : `let c = i % ${t.tn}u; let kk = i / ${t.tn}u;`;
+  // vecRows: a thread's rows are contiguous and read from workgroup memory as vec4s (a quarter of
+  // the A reads); otherwise they stride the tile. Columns always stride it, so that neighbouring
+  // threads store neighbouring columns of C.
+  const vec = t.vecRows === true;
+  const rowOf = (i: number) => (vec ? `ty * ${t.rm}u + ${i}u` : `ty + ${i * ty}u`);
+  const putA = (at: string, value: string) => (vec ? `{ let at = ${at}; As[at >> 2u][at & 3u] = ${value}; }` : `As[${at}] = ${value};`);
+  const aReads = vec
+    ? Array.from({ length: t.rm / 4 }, (_, q) => `let a${q} = As[kk * ${t.tm / 4}u + ty * ${t.rm / 4}u + ${q}u];`)
+    : Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ${rowOf(i)}];`);
+  const aAt = (i: number) => (vec ? `a${i >> 2}.${'xyzw'[i & 3]}` : `a${i}`);
+  const aSize = t.tm * t.tk;
+  const bSize = t.tn * t.tk;
+  // The tiles' loads: straight into workgroup memory, or (prefetch) into registers one tile ahead,
+  // so that the next tile's global reads are in flight while this one is multiplied.
+  const perThread = (size: number) => Math.ceil(size / threads);
+  const each = (size: number, body: (j: number) => string) =>
+    Array.from({ length: perThread(size) }, (_, j) => `{ let i = li + ${j * threads}u; ${size % threads ? `if (i < ${size}u) ` : ''}{ ${body(j)} } }`).join('\n    ');
+  const fetch = (k0: string) =>
+    [each(aSize, (j) => `${aTile} pa${j} = loadA(m0 + r, ${k0} + kk, kEnd);`), each(bSize, (j) => `${bTile} pb${j} = loadB(${k0} + kk, n0 + c, kEnd);`)].join('\n    ');
+  const stash = [each(aSize, (j) => `${aTile} ${putA(`kk * ${t.tm}u + r`, `pa${j}`)}`), each(bSize, (j) => `${bTile} Bs[kk * ${t.tn}u + c] = pb${j};`)].join('\n    ');
+  const loadTiles = t.prefetch
+    ? `${stash}
+    workgroupBarrier();
+    if (k0 + ${t.tk}u < kEnd) {
+    ${fetch(`(k0 + ${t.tk}u)`)}
+    }`
+    : `for (var i = li; i < ${aSize}u; i = i + ${threads}u) {
+      ${aTile}
+      ${putA(`kk * ${t.tm}u + r`, 'loadA(m0 + r, k0 + kk, kEnd)')}
+    }
+    for (var i = li; i < ${bSize}u; i = i + ${threads}u) {
+      ${bTile}
+      Bs[kk * ${t.tn}u + c] = loadB(k0 + kk, n0 + c, kEnd);
+    }
+    workgroupBarrier();`;
+  const registers = t.prefetch
+    ? [...Array.from({ length: perThread(aSize) }, (_, j) => `var pa${j} = 0.0;`), ...Array.from({ length: perThread(bSize) }, (_, j) => `var pb${j} = 0.0;`), fetch('kBegin')].join('\n  ')
+    : '';
   const finish = split
     ? (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j}; }`
     : (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { store(r${i}, c${j}, acc${i}_${j}); }`;
   const code = /* wgsl */ `
 ${declareAll(bindings)}
-var<workgroup> As: array<f32, ${t.tk * t.tm}>;
-var<workgroup> Bs: array<f32, ${t.tk * t.tn}>;
+var<workgroup> As: ${vec ? `array<vec4<f32>, ${aSize / 4}>` : `array<f32, ${aSize}>`};
+var<workgroup> Bs: array<f32, ${bSize}>;
 
 fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
   if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
@@ -106,24 +144,17 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let kBegin = wg.z * ${ks}u;
   let kEnd = min(${s.k}u, kBegin + ${ks}u);
   ${unroll(t.rm, t.rn, (i, j) => `var acc${i}_${j} = 0.0;`)}
+  ${registers}
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
-    for (var i = li; i < ${t.tm * t.tk}u; i = i + ${threads}u) {
-      ${aTile}
-      As[kk * ${t.tm}u + r] = loadA(m0 + r, k0 + kk, kEnd);
-    }
-    for (var i = li; i < ${t.tn * t.tk}u; i = i + ${threads}u) {
-      ${bTile}
-      Bs[kk * ${t.tn}u + c] = loadB(k0 + kk, n0 + c, kEnd);
-    }
-    workgroupBarrier();
+    ${loadTiles}
     for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
-      ${Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ty + ${i * ty}u];`).join('\n      ')}
+      ${aReads.join('\n      ')}
       ${Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${t.tn}u + tx + ${j * tx}u];`).join('\n      ')}
-      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)}
+      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, b${j}, acc${i}_${j});`)}
     }
     workgroupBarrier();
   }
-  ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ty + ${i * ty}u;`).join('\n  ')}
+  ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ${rowOf(i)};`).join('\n  ')}
   ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + tx + ${j * tx}u;`).join('\n  ')}
   ${unroll(t.rm, t.rn, finish)}
 }`;
