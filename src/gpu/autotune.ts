@@ -32,6 +32,9 @@ export interface TuneResult {
   readonly ms: number;
 }
 
+/** Told before timing starts: how many GEMMs are new to this device, and the time budget (a wait worth showing). */
+export type TuneAnnouncer = (gemms: number, budgetMs: number) => void;
+
 /** One GEMM to tune: its label, its size, and how to build its kernels (main, and the split-K sum) for a tiling. */
 export interface TunableGemm {
   readonly label: string;
@@ -83,6 +86,7 @@ export async function tuneGemms(
   bind: (k: ProgramKernel, partFloats: number) => Record<string, BufferBinding>,
   stepOffsets: Uint32Array,
   options: TuneOptions = DEFAULT_TUNE,
+  announce?: TuneAnnouncer,
 ): Promise<TuneResult> {
   const best = new Map<string, GemmTiling>();
   const started = performance.now();
@@ -103,11 +107,14 @@ export async function tuneGemms(
     }));
   const cache = tuned.get(ctx.device) ?? new Map<string, GemmTiling>();
   tuned.set(ctx.device, cache);
-  for (const g of [...gemms].sort((a, b) => b.flops - a.flops)) {
-    if (g.flops < options.minFlops) continue;
+  // The same GEMM (same WGSL at its default tiling) tuned before on this device reuses the result.
+  const large = [...gemms].sort((a, b) => b.flops - a.flops).filter((g) => g.flops >= options.minFlops);
+  const keys = large.map((g) => g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n'));
+  const fresh = keys.filter((k) => !cache.has(k)).length;
+  if (fresh > 0) announce?.(fresh, options.budgetMs);
+  for (const [n, g] of large.entries()) {
     timed++;
-    // The same GEMM (same WGSL at its default tiling) tuned before on this device: reuse the result.
-    const key = g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n');
+    const key = keys[n];
     const known = cache.get(key);
     if (known) {
       remembered++;
@@ -160,6 +167,7 @@ export async function tuneProgram(
   bytesOf: (name: BufferName) => number,
   step: { readonly binding: BufferBinding; readonly offsets: Uint32Array },
   options: TuneOptions,
+  announce?: TuneAnnouncer,
 ): Promise<TuneResult> {
   const gemms: TunableGemm[] = [];
   build((m, n, k, label) => {
@@ -183,7 +191,7 @@ export async function tuneProgram(
   const bind = (k: ProgramKernel, partFloats: number): Record<string, BufferBinding> =>
     Object.fromEntries(Object.entries(k.roles).map(([role, name]) => [role, name === 'step' ? step.binding : name === 'part' ? sized(name, partFloats * 4) : sized(name, bytesOf(name))]));
   try {
-    return await tuneGemms(ctx, gemms, bind, step.offsets, options);
+    return await tuneGemms(ctx, gemms, bind, step.offsets, options, announce);
   } finally {
     for (const b of made) b.destroy();
   }

@@ -25,6 +25,8 @@ export interface CompiledEngineInput {
   readonly seed: number;
   /** Bytes of a split kept on the GPU at once (default: the device's buffer limits); larger splits stream in chunks. */
   readonly maxResidentBytes?: number;
+  /** Where to say that a wait is coming (the autotuner's first timing on this device). */
+  readonly note?: (line: string) => void;
 }
 
 /** The engine, with its statistics source and each metric's share of a step's values; or why not. */
@@ -90,7 +92,10 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
     const software = softwareAdapter(input.device);
-    const trainer = await CompiledTrainer.create(input.device, plan, { batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats, maxResidentBytes: input.maxResidentBytes });
+    const trainer = await CompiledTrainer.create(input.device, plan, {
+      batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats, maxResidentBytes: input.maxResidentBytes,
+      onTuning: (gemms, budgetMs) => input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once per session`),
+    });
     const engine = new CompiledStepEngine(trainer, input);
     try {
       await engine.load();

@@ -4,7 +4,7 @@ import { packDataset, ResidentSplit } from './dataset';
 import { chooseTiling, type GemmTiling } from './kernels/gemm-tiling';
 import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/optim';
 import type { ModelPlan } from './plan';
-import { DEFAULT_TUNE, tuneProgram, type TuneOptions, type TuneResult } from './autotune';
+import { DEFAULT_TUNE, tuneProgram, type TuneAnnouncer, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
 import { readBack, StatsRing, StepRing } from './ring';
 import { statsStride } from './kernels/common';
@@ -29,6 +29,8 @@ export interface TrainerOptions {
   readonly tiling?: (m: number, n: number, k: number, limits: KernelLimits) => GemmTiling;
   /** Times the large GEMMs over candidate tilings on this device while the trainer is created, and keeps the fastest. */
   readonly autotune?: TuneOptions | boolean;
+  /** Called when the autotuner is about to time GEMMs this device has not seen (not when all are remembered). */
+  readonly onTuning?: TuneAnnouncer;
 }
 
 /** The optimizer's state as plain arrays: its step count and its slots per weight (plan weight order). */
@@ -189,7 +191,7 @@ export class CompiledTrainer {
   private async autotune(options: TuneOptions): Promise<void> {
     const step = { binding: this.steps.binding, offsets: this.steps.offsets };
     const build = (pick: (m: number, n: number, k: number, label: string) => GemmTiling) => this.build('train', this.options.batchSize, pick);
-    this.tuning = await tuneProgram(this.ctx, build, (m, n, k) => this.fallbackTiling(m, n, k), (name) => this.shared.get(name)!.size, step, options);
+    this.tuning = await tuneProgram(this.ctx, build, (m, n, k) => this.fallbackTiling(m, n, k), (name) => this.shared.get(name)!.size, step, options, this.options.onTuning);
   }
 
   /** The optimizer's dispatches (norm when clipping by norm, step factors, update). */

@@ -18,6 +18,8 @@ export interface EngineInput<B> {
   readonly processor: EventProcessor;
   readonly batchSize: number;
   readonly seed: number;
+  /** Where the compiled engine says that a wait is coming (it times GEMM tiles on a new GPU). */
+  readonly note?: (line: string) => void;
 }
 
 /** The engine that trains, why it was chosen (for the experiment log), and whether that deserves a warning. */
@@ -44,7 +46,7 @@ export async function chooseEngine<B>(input: EngineInput<B>): Promise<ChosenEngi
   const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
   let result;
   try {
-    result = await CompiledStepEngine.create({ device, step: step as TrainStep<unknown>, optimizer, metrics, batchSize: input.batchSize, seed: input.seed });
+    result = await CompiledStepEngine.create({ device, step: step as TrainStep<unknown>, optimizer, metrics, batchSize: input.batchSize, seed: input.seed, note: input.note });
   } catch (e) {
     return tfjs(`compiling the step failed: ${(e as Error).message}`, true);
   }

@@ -95,7 +95,8 @@ export class Learner<B, M> {
         ctx.epochStart = c.checkpoint + 1;
       }
       // After the restore: a compiled engine starts from the restored weights and optimizer state.
-      const chosen = await chooseEngine({ choice: c.engine, backend: device.backend, step, optimizer, processor, batchSize: train.batchSize, seed: c.seed });
+      const note = (line: string) => void c.log.info('learner', line);
+      const chosen = await chooseEngine({ choice: c.engine, backend: device.backend, step, optimizer, processor, batchSize: train.batchSize, seed: c.seed, note });
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
       c.renderer.engine?.(chosen.engine.name, chosen.why);

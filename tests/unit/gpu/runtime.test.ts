@@ -86,12 +86,14 @@ describe.skipIf(!ctx)('compiled trainer', () => {
   });
 
   it('autotunes_on_scratch_buffers_without_changing_what_the_steps_compute', async () => {
+    const announced: number[] = [];
     const make = async (autotune: boolean) => {
       // A poor default (8 × 8 blocks) leaves the tuner something to win.
       const t = await CompiledTrainer.create(ctx!.device, plan, {
         batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), seed: 9,
         tiling: () => ({ tm: 8, tn: 8, tk: 4, rm: 1, rn: 1, splitK: 1 }),
         autotune: autotune && { minFlops: 1500, reps: 2, budgetMs: 60000 }, // the two largest GEMMs
+        onTuning: (gemms) => announced.push(gemms),
       });
       t.writeWeights(initial);
       await t.uploadDataset('train', x, y);
@@ -109,6 +111,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     // A second trainer in the process reuses what the first found for the same GEMMs.
     expect([...again.tuned!.best]).toEqual([...tuned.tuned!.best]);
     expect([tuned.tuned!.remembered, again.tuned!.remembered]).toEqual([0, 2]);
+    expect(announced).toEqual([2]); // the wait is announced once: the second trainer starts at once
     again.destroy();
     const [a, b] = [await plain.readWeights(), await tuned.readWeights()];
     a.forEach((w, i) => expect(relError(b[i], w)).toBeLessThan(1e-5));
