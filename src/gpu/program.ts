@@ -108,9 +108,12 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
     const layer = plan.layers[l];
     const a = input(l);
     const below = l > 0 ? plan.layers[l - 1] : null;
-    // The gradient with respect to the layer below's pre-activation: through its activation and dropout.
+    // The gradient with respect to the layer below's pre-activation: through its activation and
+    // dropout (a linear layer without dropout, such as a pooling one, passes it as it is).
     const actGrad = (ldh: number): GemmEpilogue =>
-      below ? { kind: 'act-grad', activation: activationOf(below), hOffset: 0, ldh, dropout: below.dropout ?? undefined } : { kind: 'store' };
+      below && (activationOf(below) !== 'linear' || below.dropout)
+        ? { kind: 'act-grad', activation: activationOf(below), hOffset: 0, ldh, dropout: below.dropout ?? undefined }
+        : { kind: 'store' };
     if (layer.kind === 'pool') {
       if (!below) continue;
       const pool = poolBackwardKernel({ op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld }, actGrad(layer.inputs), o.limits.maxWorkgroupsPerDim);
