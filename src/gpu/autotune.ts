@@ -30,6 +30,8 @@ export interface TuneResult {
   readonly timed: number;
   readonly remembered: number;
   readonly ms: number;
+  /** The device error that stopped the search (then every GEMM keeps its default tiling). */
+  readonly failed?: string;
 }
 
 /** Told before timing starts: how many GEMMs are new to this device, and the time budget (a wait worth showing). */
@@ -112,15 +114,39 @@ export async function tuneGemms(
   const keys = large.map((g) => g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n'));
   const fresh = keys.filter((k) => !cache.has(k)).length;
   if (fresh > 0) announce?.(fresh, options.budgetMs);
-  for (const [n, g] of large.entries()) {
-    timed++;
-    const key = keys[n];
-    const known = cache.get(key);
-    if (known) {
-      remembered++;
-      if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);
-      continue;
+  // Every error of the search (out of memory for the scratch buffers, a candidate the driver
+  // rejects) is caught here rather than reported as the device's: the defaults then stand.
+  const device = ctx.device;
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const found: [string, GemmTiling][] = [];
+  let error: GPUError | null = null;
+  try {
+    for (const [n, g] of large.entries()) {
+      timed++;
+      const known = cache.get(keys[n]);
+      if (known) {
+        remembered++;
+        if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);
+        continue;
+      }
+      const winner = await search(g);
+      if (performance.now() <= deadline) found.push([keys[n], winner]); // a search cut short is not remembered
+      if (winner !== g.defaultTiling) best.set(g.label, winner);
     }
+  } finally {
+    timer.destroy();
+    const validation = await device.popErrorScope();
+    const outOfMemory = await device.popErrorScope();
+    error = validation ?? outOfMemory;
+  }
+  const ms = performance.now() - started;
+  if (error) return { best: new Map(), timed, remembered: 0, ms, failed: error.message };
+  for (const [key, winner] of found) cache.set(key, winner);
+  return { best, timed, remembered, ms };
+
+  /** The fastest tiling of one GEMM: the grid, then split-K, then variants, each round around the winner so far. */
+  async function search(g: TunableGemm): Promise<GemmTiling> {
     let winner = g.defaultTiling;
     let fastest = Infinity;
     const [defaults] = await prepared(g, [g.defaultTiling]);
@@ -137,20 +163,15 @@ export async function tuneGemms(
       }
     }
     // The clock may have risen during the search: the winner must beat the default again, timed in turns.
-    if (winner !== g.defaultTiling && defaults) {
-      const [challenger] = await prepared(g, [winner]);
-      const turns = { default: Infinity, winner: Infinity };
-      for (let r = 0; r < 3 && challenger; r++) {
-        turns.default = Math.min(turns.default, await timer.time(defaults, stepOffsets));
-        turns.winner = Math.min(turns.winner, await timer.time(challenger, stepOffsets));
-      }
-      if (!(turns.winner < turns.default * 0.97)) winner = g.defaultTiling;
+    if (winner === g.defaultTiling || !defaults) return winner;
+    const [challenger] = await prepared(g, [winner]);
+    const turns = { default: Infinity, winner: Infinity };
+    for (let r = 0; r < 3 && challenger; r++) {
+      turns.default = Math.min(turns.default, await timer.time(defaults, stepOffsets));
+      turns.winner = Math.min(turns.winner, await timer.time(challenger, stepOffsets));
     }
-    if (performance.now() <= deadline) cache.set(key, winner); // a search cut short is not remembered
-    if (winner !== g.defaultTiling) best.set(g.label, winner);
+    return turns.winner < turns.default * 0.97 ? winner : g.defaultTiling;
   }
-  timer.destroy();
-  return { best, timed, remembered, ms: performance.now() - started };
 }
 
 /** A program builder that takes the tiling of each GEMM by label. */

@@ -7,6 +7,7 @@ import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, writeModelWeights } from './plan';
 import { CompiledTrainer } from './runtime';
+import type { TuneResult } from './autotune';
 import { kernelLimits, softwareAdapter } from './device';
 import { lossThreads } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
@@ -39,6 +40,15 @@ export type CompiledEngineResult =
       readonly tuning: string;
     }
   | { readonly reason: string };
+
+/** What the experiment log says of the autotuner ('' when there was nothing to tune). */
+function tuningNote(software: string | null, tuned: TuneResult | null): string {
+  if (software) return `software adapter (${software}): GEMM tiles not autotuned`;
+  if (!tuned || tuned.timed === 0) return '';
+  if (tuned.failed) return `GEMM autotuning failed (${tuned.failed}): default tiles`;
+  const remembered = tuned.remembered ? ` (${tuned.remembered} remembered from an earlier fit)` : '';
+  return `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s${remembered}, ${tuned.best.size} retiled`;
+}
 
 /**
  * The compiled WebGPU step behind the learner's StepEngine: the model's layers planned onto a few
@@ -105,12 +115,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     }
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
-    const tuned = trainer.tuned;
-    const tuning = software
-      ? `software adapter (${software}): GEMM tiles not autotuned`
-      : tuned && tuned.timed > 0
-        ? `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s${tuned.remembered ? ` (${tuned.remembered} remembered from an earlier fit)` : ''}, ${tuned.best.size} retiled`
-        : '';
+    const tuning = tuningNote(software, trainer.tuned);
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
   }
 

@@ -4,9 +4,10 @@ import { planModel, readModelWeights, type ModelPlan } from '../../../src/gpu/pl
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { createModel } from '../../../src/train/model';
 import { parseOptimizerConfig } from '../../../src/train/optim';
-import { candidateTilings, splitCandidates, variantCandidates } from '../../../src/gpu/autotune';
-import { checkTiling, tilingThreads } from '../../../src/gpu/kernels/gemm-tiling';
-import { gpuOrSkip } from './device';
+import { candidateTilings, splitCandidates, tuneGemms, variantCandidates, type TunableGemm } from '../../../src/gpu/autotune';
+import { gemmKernels } from '../../../src/gpu/kernels/gemm';
+import { checkTiling, chooseTiling, tilingThreads, type GemmTiling } from '../../../src/gpu/kernels/gemm-tiling';
+import { gpuOrSkip, stepRecord, storage } from './device';
 import { randoms, relError } from './reference';
 
 const ctx = await gpuOrSkip();
@@ -161,5 +162,30 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     expect(() => chunked.encodeTrainStep(ctx!.device.createCommandEncoder(), 2, null)).toThrow(/train step 2 reads data chunk 1, which is not loaded: submit the recorded steps, then loadChunk\('train', 1\)/);
     whole.destroy();
     chunked.destroy();
+  });
+
+  it('keeps_the_default_tiles_and_remembers_nothing_when_the_device_reports_an_error_while_tuning', async () => {
+    const limits = ctx!.limits;
+    const spec = (tiling: GemmTiling) => gemmKernels({ label: 'g', m: 40, n: 24, k: 56, transA: false, transB: false, lda: 56, ldb: 24, ldc: 24, aOffset: 0, bOffset: 0, cOffset: 0, epilogue: { kind: 'store' }, tiling }, limits.maxWorkgroupsPerDim);
+    const gemm: TunableGemm = {
+      label: 'g', k: 56, flops: 1e9, defaultTiling: chooseTiling(40, 24, 56, limits),
+      build: (t) => {
+        const k = spec(t);
+        return { kernels: [k.main, k.reduce].filter((x) => x !== null).map((kernel) => ({ kernel, roles: { a: 'batch', b: 'params', dst: 'h0', part: 'part', step: 'step' } as const })), partFloats: k.partFloats };
+      },
+    };
+    // Every buffer handed to the candidates is destroyed: each submit is a validation error.
+    const buffers = () => Object.fromEntries(['a', 'b', 'dst', 'part'].map((role) => [role, storage(ctx!, 40 * 24 * 64)]));
+    const dead = buffers();
+    for (const b of Object.values(dead)) b.destroy();
+    const step = stepRecord(ctx!, {});
+    const options = { minFlops: 0, reps: 1, budgetMs: 1000 };
+    const broken = await tuneGemms(ctx!, [gemm], (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : dead[role]])), new Uint32Array([0]), options);
+    expect(broken.failed).toMatch(/destroyed/);
+    expect(broken.best.size).toBe(0);
+    // Nothing of the failed search was remembered: a sound run times the GEMM again.
+    const live = buffers();
+    const sound = await tuneGemms(ctx!, [gemm], (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : live[role]])), new Uint32Array([0]), options);
+    expect([sound.failed, sound.remembered, sound.timed]).toEqual([undefined, 0, 1]);
   });
 });
