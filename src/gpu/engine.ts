@@ -9,7 +9,7 @@ import { planModel, writeModelWeights } from './plan';
 import { CompiledTrainer } from './runtime';
 import type { TuneResult } from './autotune';
 import { kernelLimits, softwareAdapter } from './device';
-import { lossThreads } from './kernels/losses';
+import { lossThreads, lossWorkgroupBytes } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
 
@@ -91,10 +91,11 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if (optimizer.config.type === 'rmsprop') return { reason: 'RMSProp is not compiled yet (SGD, Adam and AdamW are)' };
     const plan = planned.plan;
     const classStats = plan.loss !== 'mse' && (needsClassStats(input.metrics.train) || needsClassStats(input.metrics.valid));
-    // The loss kernel counts in workgroup memory: 4 counters per class beside its sums.
-    const countBytes = 4 * 4 * plan.outputs + 2 * 4 * lossThreads(kernelLimits(input.device).maxInvocations);
-    if (classStats && countBytes > input.device.limits.maxComputeWorkgroupStorageSize) {
-      return { reason: `per-class metrics over ${plan.outputs} classes need ${countBytes} bytes of workgroup memory, the device has ${input.device.limits.maxComputeWorkgroupStorageSize}` };
+    // The loss kernel counts in workgroup memory, beside its sums.
+    const limits = kernelLimits(input.device);
+    const countBytes = lossWorkgroupBytes(plan.outputs, lossThreads(limits.maxInvocations), true);
+    if (classStats && countBytes > limits.maxWorkgroupStorage) {
+      return { reason: `per-class metrics over ${plan.outputs} classes need ${countBytes} bytes of workgroup memory, the device has ${limits.maxWorkgroupStorage}` };
     }
     const layouts = { train: compiledLayout(input.metrics.train, plan.outputs, classStats), valid: compiledLayout(input.metrics.valid, plan.outputs, classStats) };
     if ('reason' in layouts.train) return layouts.train;

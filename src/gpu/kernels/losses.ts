@@ -157,6 +157,11 @@ ${reduceAndWrite(spec.threads, spec.rows, spec.stride)}
   return { label: 'mean squared error', code, bindings, workgroups: [1, 1, 1] };
 }
 
+/** Workgroup memory the softmax cross-entropy kernel takes: two sums per thread, and 4 counters per class with class statistics. */
+export function lossWorkgroupBytes(classes: number, threads: number, classStats: boolean): number {
+  return 2 * 4 * threads + (classStats ? 4 * 4 * classes : 0);
+}
+
 /** The largest power of two ≤ min(limit, 256): threads for the one-workgroup loss kernels. */
 export function lossThreads(maxInvocations: number): number {
   let t = 1;

@@ -9,8 +9,7 @@ interface AvgPoolAttrs {
 }
 
 /** How many input values each output's window covers (padding left out), as [1, outH, outW, 1]. */
-function windowCounts(xShape: readonly number[], a: AvgPoolAttrs): tf.Tensor4D {
-  const [kh, kw] = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
+function windowCounts(xShape: readonly number[], kh: number, kw: number, a: AvgPoolAttrs): tf.Tensor4D {
   return tf.conv2d(tf.ones([1, xShape[1], xShape[2], 1]) as tf.Tensor4D, tf.ones([kh, kw, 1, 1]) as tf.Tensor4D, a.strides, a.pad, 'NHWC', 1, a.dimRoundingMode);
 }
 
@@ -36,7 +35,7 @@ export function useExactAvgPoolGradient(): void {
       const [kh, kw] = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
       return {
         x: () => {
-          const scaled = tf.tidy(() => tf.div(tf.mul(dy as tf.Tensor, kh * kw), windowCounts(saved[0].shape, a)));
+          const scaled = tf.tidy(() => tf.div(tf.mul(dy as tf.Tensor, kh * kw), windowCounts(saved[0].shape, kh, kw, a)));
           const dx = stock.gradFunc(scaled, saved, attrs).x();
           scaled.dispose();
           return dx;
