@@ -4,12 +4,13 @@
 // per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
 // single-kernel submits, which includes a submit's overhead). Node only:
 //   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
-//     [--autotune on|off] [--variant none|prefetch|vec|both]
+//     [--autotune on|off] [--tune-budget MS] [--variant none|prefetch|vec|both]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeDispatches, type Dispatch, type KernelLimits } from '../src/gpu/device';
-import { chooseTiling } from '../src/gpu/kernels/gemm-tiling';
+import { DEFAULT_TUNE } from '../src/gpu/autotune';
+import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-tiling';
 import { planModel, readModelWeights } from '../src/gpu/plan';
 import { CompiledTrainer } from '../src/gpu/runtime';
 import { createModel } from '../src/train/model/presets';
@@ -35,7 +36,9 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '50' },
     /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
     autotune: { type: 'string', default: 'on' },
-    /** Default tilings with a kernel variant on every GEMM: prefetch, vec (vec4 rows where rm allows), both, or none. */
+    /** The autotuner's budget per step, ms. */
+    'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
+    /** Default tilings with a kernel variant on every GEMM: prefetch, vec (the vec4 tiling policy), both, or none. */
     variant: { type: 'string', default: 'none' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     json: { type: 'string' },
@@ -148,11 +151,10 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
   const v = values.variant;
   if (!['none', 'prefetch', 'vec', 'both'].includes(v)) throw new Error(`--variant: expected none, prefetch, vec or both (got '${v}')`);
-  const tiling = (m: number, n: number, k: number, limits: KernelLimits) => {
-    const t = chooseTiling(m, n, k, limits);
-    return { ...t, prefetch: v === 'prefetch' || v === 'both', vecRows: (v === 'vec' || v === 'both') && t.rm % 4 === 0 };
-  };
-  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune: values.autotune !== 'off', tiling });
+  const policy = { ...DEFAULT_TILING_POLICY, vec4: v === 'vec' || v === 'both' };
+  const tiling = (m: number, n: number, k: number, limits: KernelLimits) => ({ ...chooseTiling(m, n, k, limits, policy), ...(v === 'prefetch' || v === 'both' ? { prefetch: true } : {}) });
+  const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
+  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });
   trainer.writeWeights(readModelWeights(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);

@@ -71,10 +71,10 @@ export function splitCandidates(t: GemmTiling, k: number): GemmTiling[] {
   return out;
 }
 
-/** The winner with register prefetch and, where its rows allow, vec4 row reads: each, and both. */
+/** The winner with register prefetch toggled and, where its register tile allows, vec4 fragments toggled: each, and both. */
 export function variantCandidates(t: GemmTiling): GemmTiling[] {
   const out: GemmTiling[] = [{ ...t, prefetch: !t.prefetch }];
-  if (t.rm % 4 === 0) out.push({ ...t, vecRows: !t.vecRows }, { ...t, prefetch: !t.prefetch, vecRows: !t.vecRows });
+  if (t.rm % 4 === 0 && t.rn % 4 === 0) out.push({ ...t, vec4: !t.vec4 }, { ...t, prefetch: !t.prefetch, vec4: !t.vec4 });
   return out;
 }
 

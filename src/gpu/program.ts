@@ -116,8 +116,12 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
         : { kind: 'store' };
     if (layer.kind === 'pool') {
       if (!below) continue;
-      const pool = poolBackwardKernel({ op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld }, actGrad(layer.inputs), o.limits.maxWorkgroupsPerDim);
-      out.push({ kernel: pool, roles: { g: `g${l}`, index: `i${l}`, dst: `g${l - 1}`, src: `h${l - 1}`, step: 'step' } });
+      // Max pooling over an activation, neither with dropout (that rescales stored outputs): the
+      // activation's derivative at the pooled output.
+      const fromPooled = layer.op === 'max' && !below.dropout && !layer.dropout && activationOf(below) !== 'linear' ? activationOf(below) : undefined;
+      const spec = { op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld };
+      const pool = poolBackwardKernel(spec, fromPooled ? { kind: 'store' } : actGrad(layer.inputs), o.limits.maxWorkgroupsPerDim, fromPooled);
+      out.push({ kernel: pool, roles: { g: `g${l}`, index: `i${l}`, pooled: `h${l}`, dst: `g${l - 1}`, src: `h${l - 1}`, step: 'step' } });
       continue;
     }
     const bias = layer.biasOffset !== null ? 1 : 0;

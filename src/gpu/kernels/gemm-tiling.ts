@@ -15,8 +15,34 @@ export interface GemmTiling {
   readonly splitK: number;
   /** Load the next K tile into registers while this one is multiplied (double buffering through registers). */
   readonly prefetch?: boolean;
-  /** A thread's rm rows are contiguous and read from workgroup memory as vec4s (rm a multiple of 4). */
-  readonly vecRows?: boolean;
+  /**
+   * A thread's rows and columns come in groups of four, read from workgroup memory as vec4s (a
+   * quarter of the reads; rm and rn multiples of 4).
+   */
+  readonly vec4?: boolean;
+}
+
+/**
+ * Consecutive K a warp's neighbouring threads load together from a matrix stored with K contiguous
+ * (8 floats: one 32-byte sector): the largest of 8, 4, 2, 1 that divides tk.
+ */
+export function kGroup(tk: number): number {
+  return [8, 4, 2, 1].find((g) => tk % g === 0)!;
+}
+
+/**
+ * Floats of padding after each K-row of a workgroup tile. A load that takes kGroup consecutive K of
+ * 32 / kGroup rows writes rows kk · (edge + pad) + r apart; with pad = 32 / kGroup they fall in 32
+ * different banks (an unpadded 64- or 128-float row would put a warp's writes in a few banks).
+ */
+export function tilePad(t: GemmTiling): number {
+  const g = kGroup(t.tk);
+  return g > 1 ? 32 / g : 0;
+}
+
+/** Bytes of workgroup memory a tiling's two tiles take. */
+export function tileBytes(t: GemmTiling): number {
+  return (t.tm + t.tn + 2 * tilePad(t)) * t.tk * 4;
 }
 
 /** Threads per workgroup of a tiling. */
@@ -29,10 +55,10 @@ export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
   const what = `GEMM tiling ${JSON.stringify(t)}`;
   if (![t.tm, t.tn, t.tk, t.rm, t.rn, t.splitK].every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`${what}: sizes must be positive integers`);
   if (t.tm % t.rm !== 0 || t.tn % t.rn !== 0) throw new Error(`${what}: rm must divide tm and rn must divide tn`);
-  if (t.vecRows && t.rm % 4 !== 0) throw new Error(`${what}: vec4 rows need rm to be a multiple of 4`);
+  if (t.vec4 && (t.rm % 4 !== 0 || t.rn % 4 !== 0)) throw new Error(`${what}: vec4 fragments need rm and rn to be multiples of 4`);
   const threads = tilingThreads(t);
   if (threads > limits.maxInvocations) throw new Error(`${what}: ${threads} threads, the device allows ${limits.maxInvocations}`);
-  const bytes = (t.tm + t.tn) * t.tk * 4;
+  const bytes = tileBytes(t);
   if (bytes > limits.maxWorkgroupStorage) throw new Error(`${what}: ${bytes} bytes of workgroup memory, the device allows ${limits.maxWorkgroupStorage}`);
 }
 
@@ -40,10 +66,12 @@ export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
 export interface TilingPolicy {
   readonly targetWorkgroups: number;
   readonly minKPerSplit: number;
+  /** Register tiles of 4 (8 on 128 edges) a side read as vec4s, rather than 16 threads across N. */
+  readonly vec4: boolean;
 }
 
 /** One wave on a large GPU (an H100 has 132 SMs), and splits no shorter than 128. */
-export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128 };
+export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, vec4: false };
 
 /** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
 function edge(size: number): number {
@@ -57,15 +85,15 @@ function edge(size: number): number {
  * two waves, none shorter than the policy's minimum), since small tiles do few FMAs per load: a
  * convolution's weight gradient, K = batch × pixels, ran 15× faster split than in 16 × 16 tiles.
  * Tiles then shrink (the larger edge first, down to 16) while the grid is still below the target.
- * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16).
+ * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16); or, with the
+ * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that takes.
  * The runtime's autotuner times alternatives on the device.
  */
 export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
   // Large products: 128 × 128 tiles of 8 × 8 per thread (256 threads) halve the loads per FMA,
-  // where the tiles still fill the GPU and the device allows the threads and 16 KiB.
-  const big: GemmTiling = { tm: 128, tn: 128, tk: 16, rm: 8, rn: 8, splitK: 1 };
-  const bigFits = tilingThreads(big) <= limits.maxInvocations && (big.tm + big.tn) * big.tk * 4 <= limits.maxWorkgroupStorage;
-  if (bigFits && Math.ceil(m / 128) * Math.ceil(n / 128) >= policy.targetWorkgroups) return big;
+  // where the tiles still fill the GPU and the device allows the threads (and tk 16, else 8).
+  const big = [16, 8].map((tk): GemmTiling => ({ tm: 128, tn: 128, tk, rm: 8, rn: 8, splitK: 1, ...(policy.vec4 ? { vec4: true } : {}) })).find((t) => tileBytes(t) <= limits.maxWorkgroupStorage);
+  if (big && tilingThreads(big) <= limits.maxInvocations && Math.ceil(m / 128) * Math.ceil(n / 128) >= policy.targetWorkgroups) return big;
   let tm = edge(m);
   let tn = edge(n);
   const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
@@ -74,12 +102,21 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
     if (tm >= tn && tm > 16) tm /= 2;
     else tn /= 2;
   }
-  const tx = 16;
-  const rn = tn / tx;
-  let ty = Math.min(16, Math.floor(limits.maxInvocations / tx), tm);
-  while (tm % ty !== 0) ty--;
-  const rm = tm / ty;
+  let rm: number;
+  let rn: number;
+  if (policy.vec4) {
+    const regs = (e: number) => (e >= 128 ? 8 : e >= 32 ? 4 : 2);
+    [rm, rn] = [regs(tm), regs(tn)];
+    while ((tm / rm) * (tn / rn) > limits.maxInvocations) rm *= 2;
+  } else {
+    const tx = 16;
+    rn = tn / tx;
+    let ty = Math.min(16, Math.floor(limits.maxInvocations / tx), tm);
+    while (tm % ty !== 0) ty--;
+    rm = tm / ty;
+  }
+  const vec4 = policy.vec4 && rm % 4 === 0 && rn % 4 === 0;
   let tk = 16;
-  while (tk > 4 && (tm + tn) * tk * 4 > limits.maxWorkgroupStorage) tk /= 2;
-  return { tm, tn, tk, rm, rn, splitK };
+  while (tk > 4 && tileBytes({ tm, tn, tk, rm, rn, splitK }) > limits.maxWorkgroupStorage) tk /= 2;
+  return { tm, tn, tk, rm, rn, splitK, ...(vec4 ? { vec4 } : {}) };
 }

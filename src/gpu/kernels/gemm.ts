@@ -1,6 +1,6 @@
 import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
 import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
-import type { GemmTiling } from './gemm-tiling';
+import { kGroup, tilePad, type GemmTiling } from './gemm-tiling';
 
 /**
  * C[m × n] = op(A)[m × k] · op(B)[k × n], then the epilogue. A is stored row-major as [m, k]
@@ -61,6 +61,18 @@ function unroll(rm: number, rn: number, line: (i: number, j: number) => string):
   return out.join('\n    ');
 }
 
+/**
+ * How the threads of a workgroup walk a tile of `edge` rows (or columns) × tk of K as it is loaded
+ * (WGSL computing `r` and `kk` from the element number `i`). Rows first where the stored matrix has
+ * them contiguous; otherwise groups of `kGroup` consecutive K, so that a warp reads whole 32-byte
+ * sectors and, with the padded stride, writes workgroup memory without bank conflicts.
+ */
+function tileWalk(kContiguous: boolean, edge: number, t: GemmTiling): string {
+  if (!kContiguous) return `let r = i % ${edge}u; let kk = i / ${edge}u;`;
+  const g = kGroup(t.tk);
+  return `let kk = (i / ${g * edge}u) * ${g}u + i % ${g}u; let r = (i / ${g}u) % ${edge}u;`;
+}
+
 /** Generates the GEMM's kernels. Edge tiles are guarded, so any m, n, k works with any tiling. */
 export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKernels {
   const t = s.tiling;
@@ -74,21 +86,33 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   const storedRows = s.onesRow ? s.m - 1 : s.m;
   const aIndex = s.transA ? `kk * ${s.lda}u + row` : `row * ${s.lda}u + kk`;
   const bIndex = s.transB ? `col * ${s.ldb}u + kk` : `kk * ${s.ldb}u + col`;
-  // Tiles are loaded so that neighbouring threads read neighbouring addresses of the stored matrix.
-  const aTile = s.transA ? `let r = i % ${t.tm}u; let kk = i / ${t.tm}u;` : `let kk = i % ${t.tk}u; let r = i / ${t.tk}u;`;
-  const bTile = s.transB ? `let kk = i % ${t.tk}u; let c = i / ${t.tk}u;` : `let c = i % ${t.tn}u; let kk = i / ${t.tn}u;`;
-  // vecRows: a thread's rows are contiguous and read from workgroup memory as vec4s (a quarter of
-  // the A reads); otherwise they stride the tile. Columns always stride it, so that neighbouring
-  // threads store neighbouring columns of C.
-  const vec = t.vecRows === true;
-  const rowOf = (i: number) => (vec ? `ty * ${t.rm}u + ${i}u` : `ty + ${i * ty}u`);
-  const putA = (at: string, value: string) => (vec ? `{ let at = ${at}; As[at >> 2u][at & 3u] = ${value}; }` : `As[${at}] = ${value};`);
-  const aReads = vec
-    ? Array.from({ length: t.rm / 4 }, (_, q) => `let a${q} = As[kk * ${t.tm / 4}u + ty * ${t.rm / 4}u + ${q}u];`)
-    : Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${t.tm}u + ${rowOf(i)}];`);
+  // Workgroup tiles hold K-row after K-row, each padded (see tilePad).
+  const sa = t.tm + tilePad(t);
+  const sb = t.tn + tilePad(t);
+  const aTile = tileWalk(!s.transA, t.tm, t);
+  const bTile = tileWalk(s.transB, t.tn, t).replace('let r =', 'let c =');
+  // A thread's rm rows and rn columns: strided across the tile one by one, or (vec4) in groups of
+  // four read from workgroup memory as vec4s, the groups strided so that neighbouring threads take
+  // neighbouring vec4s (no bank conflicts) and store neighbouring 16-byte pieces of C.
+  const vec = t.vec4 === true;
+  const rowOf = (i: number) => (vec ? `ty * 4u + ${(i >> 2) * ty * 4 + (i & 3)}u` : `ty + ${i * ty}u`);
+  const colOf = (j: number) => (vec ? `tx * 4u + ${(j >> 2) * tx * 4 + (j & 3)}u` : `tx + ${j * tx}u`);
+  const put = (tile: string, at: string, value: string) => (vec ? `{ let at = ${at}; ${tile}[at >> 2u][at & 3u] = ${value}; }` : `${tile}[${at}] = ${value};`);
+  const fragments = vec
+    ? [
+        ...Array.from({ length: t.rm / 4 }, (_, p) => `let a${p} = As[kk * ${sa / 4}u + ty + ${p * ty}u];`),
+        ...Array.from({ length: t.rn / 4 }, (_, q) => `let b${q} = Bs[kk * ${sb / 4}u + tx + ${q * tx}u];`),
+      ]
+    : [
+        ...Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${sa}u + ${rowOf(i)}];`),
+        ...Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${sb}u + ${colOf(j)}];`),
+      ];
   const aAt = (i: number) => (vec ? `a${i >> 2}.${'xyzw'[i & 3]}` : `a${i}`);
+  const bAt = (j: number) => (vec ? `b${j >> 2}.${'xyzw'[j & 3]}` : `b${j}`);
   const aSize = t.tm * t.tk;
   const bSize = t.tn * t.tk;
+  const putA = (v: string) => put('As', `kk * ${sa}u + r`, v);
+  const putB = (v: string) => put('Bs', `kk * ${sb}u + c`, v);
   // The tiles' loads: straight into workgroup memory, or (prefetch) into registers one tile ahead,
   // so that the next tile's global reads are in flight while this one is multiplied.
   const perThread = (size: number) => Math.ceil(size / threads);
@@ -96,7 +120,7 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
     Array.from({ length: perThread(size) }, (_, j) => `{ let i = li + ${j * threads}u; ${size % threads ? `if (i < ${size}u) ` : ''}{ ${body(j)} } }`).join('\n    ');
   const fetch = (k0: string) =>
     [each(aSize, (j) => `${aTile} pa${j} = loadA(m0 + r, ${k0} + kk, kEnd);`), each(bSize, (j) => `${bTile} pb${j} = loadB(${k0} + kk, n0 + c, kEnd);`)].join('\n    ');
-  const stash = [each(aSize, (j) => `${aTile} ${putA(`kk * ${t.tm}u + r`, `pa${j}`)}`), each(bSize, (j) => `${bTile} Bs[kk * ${t.tn}u + c] = pb${j};`)].join('\n    ');
+  const stash = [each(aSize, (j) => `${aTile} ${putA(`pa${j}`)}`), each(bSize, (j) => `${bTile} ${putB(`pb${j}`)}`)].join('\n    ');
   const loadTiles = t.prefetch
     ? `${stash}
     workgroupBarrier();
@@ -105,11 +129,11 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
     }`
     : `for (var i = li; i < ${aSize}u; i = i + ${threads}u) {
       ${aTile}
-      ${putA(`kk * ${t.tm}u + r`, 'loadA(m0 + r, k0 + kk, kEnd)')}
+      ${putA('loadA(m0 + r, k0 + kk, kEnd)')}
     }
     for (var i = li; i < ${bSize}u; i = i + ${threads}u) {
       ${bTile}
-      Bs[kk * ${t.tn}u + c] = loadB(k0 + kk, n0 + c, kEnd);
+      ${putB('loadB(k0 + kk, n0 + c, kEnd)')}
     }
     workgroupBarrier();`;
   const registers = t.prefetch
@@ -118,10 +142,11 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   const finish = split
     ? (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j}; }`
     : (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { store(r${i}, c${j}, acc${i}_${j}); }`;
+  const tileType = (size: number) => (vec ? `array<vec4<f32>, ${size / 4}>` : `array<f32, ${size}>`);
   const code = /* wgsl */ `
 ${declareAll(bindings)}
-var<workgroup> As: ${vec ? `array<vec4<f32>, ${aSize / 4}>` : `array<f32, ${aSize}>`};
-var<workgroup> Bs: array<f32, ${bSize}>;
+var<workgroup> As: ${tileType(sa * t.tk)};
+var<workgroup> Bs: ${tileType(sb * t.tk)};
 
 fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
   if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
@@ -148,14 +173,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
     ${loadTiles}
     for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
-      ${aReads.join('\n      ')}
-      ${Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${t.tn}u + tx + ${j * tx}u];`).join('\n      ')}
-      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, b${j}, acc${i}_${j});`)}
+      ${fragments.join('\n      ')}
+      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}
     }
     workgroupBarrier();
   }
   ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ${rowOf(i)};`).join('\n  ')}
-  ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + tx + ${j * tx}u;`).join('\n  ')}
+  ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + ${colOf(j)};`).join('\n  ')}
   ${unroll(t.rm, t.rn, finish)}
 }`;
   const main: KernelSource = {

@@ -1,6 +1,7 @@
 import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
 import { spatialSize, type WindowGeometry } from './conv';
 import { DROPOUT_WGSL, keepProb, keepScale, type DropoutSpec } from './dropout';
+import { derivativeFromOutput, type Activation } from './activation';
 import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
 
 /** Max or average pooling over NHWC items, as tfjs computes them. */
@@ -70,24 +71,56 @@ fn main(${FLAT_BUILTINS}) {
  * The backward pass, one thread per input value: the sum of the output gradients `g` of the
  * windows that took it (max: where it was the recorded maximum; avg: each window's gradient over
  * its count), then the epilogue of the layer below (its activation's derivative and dropout), as
- * `store(item, value, v)`. Bindings: g, index (max), then the epilogue's (dst, src, step).
+ * `store(item, value, v)`. Windows that do not overlap (stride ≥ window) give each value at most
+ * one window, found without a loop. `fromPooled` (max pooling, the layer below without dropout):
+ * the derivative of that layer's activation is taken at the pooled output (the window's maximum is
+ * the value below at its argmax), a quarter of the reads of its output for a 2 × 2 window; the
+ * epilogue is then a plain store. Bindings: g, index (max), pooled (fromPooled), then the epilogue's.
  */
-export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxWorkgroupsPerDim: number): KernelSource {
+export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxWorkgroupsPerDim: number, fromPooled?: Activation): KernelSource {
   const g = s.geometry;
   const { input: i, output: o } = g;
   const max = s.op === 'max';
+  if (fromPooled && (!max || epilogue.kind !== 'store')) throw new Error('pool backward: the derivative at the pooled output needs max pooling and a plain store');
   const inSize = spatialSize(i);
   const epi = epilogueCode(epilogue, inSize, inSize, 0);
-  const bindings: KernelBinding[] = [{ role: 'g', kind: 'read' }, ...(max ? [{ role: 'index', kind: 'read' } as const] : []), ...epi.bindings];
+  const bindings: KernelBinding[] = [
+    { role: 'g', kind: 'read' },
+    ...(max ? [{ role: 'index', kind: 'read' } as const] : []),
+    ...(fromPooled ? [{ role: 'pooled', kind: 'read' } as const] : []),
+    ...epi.bindings,
+  ];
   const total = s.rows * inSize;
-  // Output rows (columns) whose window covers input row iy: oy·sy − padTop ≤ iy ≤ oy·sy − padTop + kh − 1.
-  const range = (v: string, k: number, stride: number, out: number) =>
-    `let ${v}Lo = max(0, (${v}p - ${k - 1} + ${stride - 1}) / ${stride}); let ${v}Hi = min(${out - 1}, ${v}p / ${stride});`;
+  const grad = fromPooled ? `g[o] * ${derivativeFromOutput(fromPooled, 'pooled[o]')}` : 'g[o]';
   const take = max
-    ? `if (u32(index[o]) == u32(ky * ${g.kw} + kx)) { v = v + g[o]; }`
+    ? `if (u32(index[o]) == u32(ky * ${g.kw} + kx)) { v = v + ${grad}; }`
     : `let h = min(oy * ${g.sy} - ${g.padTop} + ${g.kh}, ${i.h}) - max(oy * ${g.sy} - ${g.padTop}, 0);
         let w = min(ox * ${g.sx} - ${g.padLeft} + ${g.kw}, ${i.w}) - max(ox * ${g.sx} - ${g.padLeft}, 0);
         v = v + g[o] / f32(h * w);`;
+  const at = `let o = n * ${spatialSize(o)}u + (u32(oy) * ${o.w}u + u32(ox)) * ${o.c}u + ch;`;
+  // Output rows (columns) whose window covers input row iy: oy·sy − padTop ≤ iy ≤ oy·sy − padTop + kh − 1.
+  const range = (v: string, k: number, stride: number, out: number) =>
+    `let ${v}Lo = max(0, (${v}p - ${k - 1} + ${stride - 1}) / ${stride}); let ${v}Hi = min(${out - 1}, ${v}p / ${stride});`;
+  const windows =
+    g.sy >= g.kh && g.sx >= g.kw
+      ? `let oy = yp / ${g.sy};
+  let ox = xp / ${g.sx};
+  let ky = yp - oy * ${g.sy};
+  let kx = xp - ox * ${g.sx};
+  if (oy < ${o.h} && ox < ${o.w} && ky < ${g.kh} && kx < ${g.kw}) {
+    ${at}
+    ${take}
+  }`
+      : `${range('y', g.kh, g.sy, o.h)}
+  ${range('x', g.kw, g.sx, o.w)}
+  for (var oy = yLo; oy <= yHi; oy++) {
+    let ky = yp - oy * ${g.sy};
+    for (var ox = xLo; ox <= xHi; ox++) {
+      let kx = xp - ox * ${g.sx};
+      ${at}
+      ${take}
+    }
+  }`;
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 ${epi.code}
@@ -100,17 +133,8 @@ fn main(${FLAT_BUILTINS}) {
   let ch = j % ${i.c}u;
   let yp = i32(j / ${i.w * i.c}u) + ${g.padTop};
   let xp = i32((j / ${i.c}u) % ${i.w}u) + ${g.padLeft};
-  ${range('y', g.kh, g.sy, o.h)}
-  ${range('x', g.kw, g.sx, o.w)}
   var v = 0.0;
-  for (var oy = yLo; oy <= yHi; oy++) {
-    let ky = yp - oy * ${g.sy};
-    for (var ox = xLo; ox <= xHi; ox++) {
-      let kx = xp - ox * ${g.sx};
-      let o = n * ${spatialSize(o)}u + (u32(oy) * ${o.w}u + u32(ox)) * ${o.c}u + ch;
-      ${take}
-    }
-  }
+  ${windows}
   store(n, j, v);
 }`;
   return { label: `${s.op} pool backward`, code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };

@@ -93,6 +93,16 @@ export const CASES: Case[] = [
     task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [7, 6, 2],
   },
   {
+    name: 'disjoint_max_pooling_that_skips_inputs_over_tanh_then_same_average_pooling',
+    model: () => tf.sequential({ layers: [
+      conv({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 3, padding: 'valid' }),
+      tf.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
+      tf.layers.flatten(), dense(3),
+    ] }),
+    task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [8, 8, 2],
+  },
+  {
     name: 'convolution_regression_with_mse_and_sgd',
     model: () => tf.sequential({ layers: [conv({ inputShape: [5, 5, 3], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }), tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), tf.layers.flatten(), dense(2)] }),
     task: 'regression', optimizer: { type: 'sgd' }, lr: 0.05, accumulate: 1, shape: [5, 5, 3],

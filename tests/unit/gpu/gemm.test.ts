@@ -44,12 +44,13 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     const [m, n, k] = [77, 45, 50];
     const a = randoms(m * k, 3);
     const b = randoms(k * n, 4);
-    // Then the variants the autotuner may pick: K tiles prefetched into registers, rows read as vec4s
-    // (with tile loads that do and do not divide evenly among the threads).
+    // Then the variants the autotuner may pick: K tiles prefetched into registers, vec4 fragments
+    // (with tile loads that do and do not divide evenly among the threads, and K groups of 8, 4, 1).
     for (const tiling of [
       { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1 }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }, { tm: 16, tn: 32, tk: 8, rm: 2, rn: 4, splitK: 2 },
-      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1, prefetch: true, vecRows: true }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 3, prefetch: true },
-      { tm: 32, tn: 16, tk: 8, rm: 4, rn: 1, splitK: 1, vecRows: true }, { tm: 24, tn: 16, tk: 5, rm: 2, rn: 4, splitK: 1, prefetch: true },
+      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1, prefetch: true, vec4: true }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 3, prefetch: true },
+      { tm: 32, tn: 16, tk: 4, rm: 4, rn: 4, splitK: 1, vec4: true }, { tm: 24, tn: 16, tk: 5, rm: 2, rn: 4, splitK: 1, prefetch: true },
+      { tm: 32, tn: 64, tk: 12, rm: 4, rn: 8, splitK: 2, vec4: true },
     ]) {
       checkTiling(tiling, ctx!.limits);
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -173,6 +174,6 @@ describe('GEMM tiling choice', () => {
 
   it('rejects_a_tiling_with_more_threads_than_the_device_allows', () => {
     expect(() => checkTiling({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }, limits)).toThrow(/256 threads, the device allows 128/);
-    expect(() => checkTiling({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 4, splitK: 1, vecRows: true }, limits)).toThrow(/vec4 rows need rm to be a multiple of 4/);
+    expect(() => checkTiling({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 4, splitK: 1, vec4: true }, limits)).toThrow(/vec4 fragments need rm and rn to be multiples of 4/);
   });
 });

@@ -129,9 +129,9 @@ describe.skipIf(!ctx)('compiled trainer', () => {
       expect(tilingThreads(t)).toBeGreaterThanOrEqual(64);
     }
     expect(splitCandidates({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 2, splitK: 1 }, 1000).map((t) => t.splitK)).toEqual([2, 4, 8]);
-    // Then prefetch and vec4 rows around the winner, where its rows allow vec4s.
-    expect(variantCandidates({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 2, splitK: 1 }).map((t) => [t.prefetch, t.vecRows])).toEqual([[true, undefined]]);
-    expect(variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }).map((t) => [t.prefetch, t.vecRows])).toEqual([[true, undefined], [undefined, true], [true, true]]);
+    // Then prefetch and vec4 fragments around the winner, where its register tile allows vec4s.
+    expect(variantCandidates({ tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined]]);
+    expect(variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined], [undefined, true], [true, true]]);
   });
 
   it('streams_a_split_larger_than_its_gpu_buffer_in_chunks_with_the_same_results', async () => {
