@@ -4,7 +4,8 @@
 // per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
 // single-kernel submits, which includes a submit's overhead). Node only:
 //   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
-//     [--autotune on|off] [--tune-budget MS] [--variant none|prefetch|vec|both]
+//     [--autotune on|off] [--tune-budget MS] [--variant none|vec4,prefetch,double]
+//     [--disable-robustness]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -38,9 +39,10 @@ const { values } = parseArgs({
     autotune: { type: 'string', default: 'on' },
     /** The autotuner's budget per step, ms. */
     'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
-    /** Default tilings with a kernel variant on every GEMM: prefetch, vec (the vec4 tiling policy), both, or none. */
+    /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers). */
     variant: { type: 'string', default: 'none' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
+    'disable-robustness': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -62,7 +64,8 @@ async function openDevice(): Promise<{ device: GPUDevice; adapter: string; times
   const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: object };
   Object.assign(globalThis, globals);
   // Dawn quantizes timestamps unless told not to, which would hide kernels of a few microseconds.
-  const vulkan = create(['disable-dawn-features=timestamp_quantization']);
+  // --disable-robustness (a diagnostic: browsers keep it) drops the bounds clamps Dawn adds to every array access.
+  const vulkan = create(['disable-dawn-features=timestamp_quantization', ...(values['disable-robustness'] ? ['enable-dawn-features=disable_robustness'] : [])]);
   keepAlive.push(vulkan);
   let adapter = await vulkan.requestAdapter({ powerPreference: 'high-performance' });
   let kind = 'Vulkan';
@@ -149,10 +152,11 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const items = c.batch * epochSteps;
   const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
-  const v = values.variant;
-  if (!['none', 'prefetch', 'vec', 'both'].includes(v)) throw new Error(`--variant: expected none, prefetch, vec or both (got '${v}')`);
-  const policy = { ...DEFAULT_TILING_POLICY, vec4: v === 'vec' || v === 'both' };
-  const tiling = (m: number, n: number, k: number, limits: KernelLimits) => ({ ...chooseTiling(m, n, k, limits, policy), ...(v === 'prefetch' || v === 'both' ? { prefetch: true } : {}) });
+  const flags = values.variant === 'none' ? [] : values.variant.split(',');
+  const unknown = flags.filter((f) => !['vec4', 'prefetch', 'double'].includes(f));
+  if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double (got '${unknown.join(',')}')`);
+  const policy = { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double') };
+  const tiling = (m: number, n: number, k: number, limits: KernelLimits) => chooseTiling(m, n, k, limits, policy);
   const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
   const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });
   trainer.writeWeights(readModelWeights(model));

@@ -49,16 +49,21 @@ export interface TunableGemm {
 /** Winners by device and GEMM source: a process tunes each GEMM once (fits after the first start at once). */
 const tuned = new WeakMap<GPUDevice, Map<string, GemmTiling>>();
 
-/** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K. */
+/** The kernel variants of `base` a tiling of other sizes keeps (vec4 only where its register tile allows). */
+function sameVariants(base: GemmTiling, t: Omit<GemmTiling, 'vec4' | 'prefetch' | 'doubleBuffer'>): GemmTiling {
+  const vec4 = base.vec4 && t.rm % 4 === 0 && t.rn % 4 === 0;
+  return { ...t, ...(vec4 ? { vec4 } : {}), ...(base.prefetch ? { prefetch: true } : {}), ...(base.doubleBuffer ? { doubleBuffer: true } : {}) };
+}
+
+/** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K and variants. */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
   const edges: [number, number][] = [[32, 2], [32, 4], [64, 4], [64, 8], [128, 8], [128, 4]];
   const out: GemmTiling[] = [];
   for (const [tm, rm] of edges) {
     for (const [tn, rn] of edges) {
-      const t = { tm, tn, rm, rn, tk: 16, splitK: base.splitK };
-      const threads = tilingThreads(t);
+      const threads = (tm / rm) * (tn / rn);
       if (threads < 64 || threads > 256) continue;
-      out.push(t, { ...t, tk: 8 });
+      for (const tk of [16, 8]) out.push(sameVariants(base, { tm, tn, rm, rn, tk, splitK: base.splitK }));
     }
   }
   return out.filter((t) => Math.ceil(k / t.splitK) >= t.tk);
@@ -71,10 +76,18 @@ export function splitCandidates(t: GemmTiling, k: number): GemmTiling[] {
   return out;
 }
 
-/** The winner with register prefetch toggled and, where its register tile allows, vec4 fragments toggled: each, and both. */
+/**
+ * The winner with its kernel variants toggled: prefetch, vec4 fragments where its register tile
+ * allows, both, and (with prefetch) the second buffer.
+ */
 export function variantCandidates(t: GemmTiling): GemmTiling[] {
-  const out: GemmTiling[] = [{ ...t, prefetch: !t.prefetch }];
-  if (t.rm % 4 === 0 && t.rn % 4 === 0) out.push({ ...t, vec4: !t.vec4 }, { ...t, prefetch: !t.prefetch, vec4: !t.vec4 });
+  const flip = (x: GemmTiling, key: 'prefetch' | 'vec4' | 'doubleBuffer'): GemmTiling => {
+    const { [key]: on, ...rest } = x;
+    return on ? rest : { ...rest, [key]: true };
+  };
+  const out: GemmTiling[] = [flip(t, 'prefetch')];
+  if (t.rm % 4 === 0 && t.rn % 4 === 0) out.push(flip(t, 'vec4'), flip(flip(t, 'prefetch'), 'vec4'));
+  if (t.prefetch) out.push(flip(t, 'doubleBuffer'));
   return out;
 }
 

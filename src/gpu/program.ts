@@ -61,7 +61,7 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
   const out: ProgramKernel[] = [];
   let partFloats = 0;
   const gemm = (spec: Omit<GemmSpec, 'tiling'>, roles: Record<string, BufferName>) => {
-    const k = gemmKernels({ ...spec, tiling: o.tiling(spec.m, spec.n, spec.k, spec.label) }, o.limits.maxWorkgroupsPerDim);
+    const k = gemmKernels({ ...spec, tiling: o.tiling(spec.m, spec.n, spec.k, spec.label) }, o.limits);
     const bound = { ...roles, step: 'step', part: 'part' } as const;
     out.push({ kernel: k.main, roles: bound });
     if (k.reduce) out.push({ kernel: k.reduce, roles: bound });
@@ -69,17 +69,17 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
   };
   const { rows } = o;
   const last = plan.layers.length - 1;
-  out.push({ kernel: gatherKernel({ rows, rowWords: o.rowWords }, o.limits.maxWorkgroupsPerDim), roles: { data: 'data', order: 'order', batch: 'batch', step: 'step' } });
+  out.push({ kernel: gatherKernel({ rows, rowWords: o.rowWords }, o.limits.maxInvocations), roles: { data: 'data', order: 'order', batch: 'batch', step: 'step' } });
   if (o.training && plan.inputDropout) {
     const region = { rows, cols: plan.inputSize, ld: o.rowWords, offset: 0 };
-    out.push({ kernel: dropoutKernel(plan.inputDropout, region, o.limits.maxWorkgroupsPerDim), roles: { x: 'batch', step: 'step' } });
+    out.push({ kernel: dropoutKernel(plan.inputDropout, region, o.limits.maxInvocations), roles: { x: 'batch', step: 'step' } });
   }
   const input = (l: number): { name: BufferName; ld: number } => (l === 0 ? { name: 'batch', ld: o.rowWords } : { name: `h${l - 1}`, ld: plan.layers[l - 1].outputs });
   plan.layers.forEach((layer, l) => {
     const a = input(l);
     const dropout = o.training && layer.dropout ? layer.dropout : undefined;
     if (layer.kind === 'pool') {
-      const pool = poolForwardKernel({ op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld, dropout }, o.limits.maxWorkgroupsPerDim);
+      const pool = poolForwardKernel({ op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld, dropout }, o.limits.maxInvocations);
       out.push({ kernel: pool, roles: { x: a.name, dst: `h${l}`, index: `i${l}`, step: 'step' } });
       return;
     }
@@ -120,7 +120,7 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
       // activation's derivative at the pooled output.
       const fromPooled = layer.op === 'max' && !below.dropout && !layer.dropout && activationOf(below) !== 'linear' ? activationOf(below) : undefined;
       const spec = { op: layer.op, geometry: layer.geometry, rows, inputLd: a.ld };
-      const pool = poolBackwardKernel(spec, fromPooled ? { kind: 'store' } : actGrad(layer.inputs), o.limits.maxWorkgroupsPerDim, fromPooled);
+      const pool = poolBackwardKernel(spec, fromPooled ? { kind: 'store' } : actGrad(layer.inputs), o.limits.maxInvocations, fromPooled);
       out.push({ kernel: pool, roles: { g: `g${l}`, index: `i${l}`, pooled: `h${l}`, dst: `g${l - 1}`, src: `h${l - 1}`, step: 'step' } });
       continue;
     }

@@ -84,7 +84,7 @@ export class CompiledTrainer {
   static async create(device: GPUDevice, plan: ModelPlan, options: TrainerOptions): Promise<CompiledTrainer> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`batch size must be a positive integer, got ${options.batchSize}`);
     const ctx = new GpuContext(device);
-    const optim = optimizerKernels(options.optimizer, plan.paramCount, ctx.limits.maxWorkgroupsPerDim);
+    const optim = optimizerKernels(options.optimizer, plan.paramCount, ctx.limits.maxInvocations);
     const t = new CompiledTrainer(ctx, plan, options, optim, []);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const b = options.batchSize;

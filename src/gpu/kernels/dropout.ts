@@ -1,4 +1,4 @@
-import { declareAll, f32, FLAT_BUILTINS, flatIndex, grid1d, type KernelSource } from './common';
+import { declareAll, f32, flatKernel, type KernelSource } from './common';
 
 /**
  * Dropout masks from a counter-based hash of (step seed, layer salt, element index): nothing is
@@ -58,30 +58,28 @@ export interface DropoutRegion {
   readonly offset: number;
 }
 
-const WG = 64;
 
 /**
  * In-place dropout over a region of `x` with the step's seed (bindings: x rw, step). The dense
  * layers fuse their dropout into their GEMMs; this one serves a dropout on the input, whose
  * gradient is never needed. The mask index is row · cols + col, as the fused epilogue's.
  */
-export function dropoutKernel(spec: DropoutSpec, region: DropoutRegion, maxWorkgroupsPerDim: number): KernelSource {
+export function dropoutKernel(spec: DropoutSpec, region: DropoutRegion, maxThreads: number): KernelSource {
   const bindings = [
     { role: 'x', kind: 'rw' },
     { role: 'step', kind: 'step' },
   ] as const;
-  const total = region.rows * region.cols;
+  const flat = flatKernel(
+    region.rows * region.cols,
+    `let r = i / ${region.cols}u;
+  let c = i % ${region.cols}u;
+  let at = ${region.offset}u + r * ${region.ld}u + c;
+  x[at] = select(0.0, x[at] * ${keepScale(spec)}, dropKeep(step.seed, ${spec.salt >>> 0}u, i, ${keepProb(spec)}));`,
+    maxThreads,
+  );
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 ${DROPOUT_WGSL}
-@compute @workgroup_size(${WG})
-fn main(${FLAT_BUILTINS}) {
-  let i = ${flatIndex(WG)};
-  if (i >= ${total}u) { return; }
-  let r = i / ${region.cols}u;
-  let c = i % ${region.cols}u;
-  let at = ${region.offset}u + r * ${region.ld}u + c;
-  x[at] = select(0.0, x[at] * ${keepScale(spec)}, dropKeep(step.seed, ${spec.salt >>> 0}u, i, ${keepProb(spec)}));
-}`;
-  return { label: 'dropout', code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+${flat.code}`;
+  return { label: 'dropout', code, bindings, workgroups: flat.workgroups };
 }

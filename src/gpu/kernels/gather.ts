@@ -1,4 +1,4 @@
-import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelSource } from './common';
+import { declareAll, flatKernel, type KernelSource } from './common';
 
 /** A batch's rows: `rows` rows of `rowWords` words, from the dataset rows the epoch order names. */
 export interface GatherSpec {
@@ -14,24 +14,22 @@ const WG = 64;
  * labels pass bit for bit (a float copy could flush their bit patterns as denormals).
  * Bindings: data, order, batch, step.
  */
-export function gatherKernel(spec: GatherSpec, maxWorkgroupsPerDim: number): KernelSource {
+export function gatherKernel(spec: GatherSpec, maxThreads: number): KernelSource {
   const bindings = [
     { role: 'data', kind: 'read' },
     { role: 'order', kind: 'read' },
     { role: 'batch', kind: 'rw' },
     { role: 'step', kind: 'step' },
   ] as const;
-  const total = spec.rows * spec.rowWords;
+  const flat = flatKernel(
+    spec.rows * spec.rowWords,
+    `let r = i / ${spec.rowWords}u;
+  let w = i % ${spec.rowWords}u;
+  batch[i] = data[order[step.row0 + r] * ${spec.rowWords}u + w];`,
+    maxThreads,
+  );
   const code = /* wgsl */ `
 ${declareAll(bindings, { data: 'array<u32>', order: 'array<u32>', batch: 'array<u32>' })}
-
-@compute @workgroup_size(${WG})
-fn main(${FLAT_BUILTINS}) {
-  let i = ${flatIndex(WG)};
-  if (i >= ${total}u) { return; }
-  let r = i / ${spec.rowWords}u;
-  let w = i % ${spec.rowWords}u;
-  batch[i] = data[order[step.row0 + r] * ${spec.rowWords}u + w];
-}`;
-  return { label: 'gather batch', code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+${flat.code}`;
+  return { label: 'gather batch', code, bindings, workgroups: flat.workgroups };
 }

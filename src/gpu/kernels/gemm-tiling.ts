@@ -20,6 +20,8 @@ export interface GemmTiling {
    * quarter of the reads; rm and rn multiples of 4).
    */
   readonly vec4?: boolean;
+  /** With prefetch: two workgroup tiles used in turn, one barrier per K tile instead of two (twice the workgroup memory). */
+  readonly doubleBuffer?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function tilePad(t: GemmTiling): number {
 
 /** Bytes of workgroup memory a tiling's two tiles take. */
 export function tileBytes(t: GemmTiling): number {
-  return (t.tm + t.tn + 2 * tilePad(t)) * t.tk * 4;
+  return (t.prefetch && t.doubleBuffer ? 2 : 1) * (t.tm + t.tn + 2 * tilePad(t)) * t.tk * 4;
 }
 
 /** Threads per workgroup of a tiling. */
@@ -62,16 +64,25 @@ export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
   if (bytes > limits.maxWorkgroupStorage) throw new Error(`${what}: ${bytes} bytes of workgroup memory, the device allows ${limits.maxWorkgroupStorage}`);
 }
 
-/** How `chooseTiling` fills the GPU: the workgroups it aims for, and the least K a split keeps. */
+/**
+ * How `chooseTiling` fills the GPU (the workgroups it aims for, and the least K a split keeps), and
+ * which kernel variants it takes where they fit.
+ */
 export interface TilingPolicy {
   readonly targetWorkgroups: number;
   readonly minKPerSplit: number;
   /** Register tiles of 4 (8 on 128 edges) a side read as vec4s, rather than 16 threads across N. */
   readonly vec4: boolean;
+  readonly prefetch: boolean;
+  /** With prefetch, where the device's workgroup memory holds two tiles. */
+  readonly doubleBuffer: boolean;
 }
 
 /** One wave on a large GPU (an H100 has 132 SMs), and splits no shorter than 128. */
-export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, vec4: false };
+export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, vec4: false, prefetch: false, doubleBuffer: false };
+
+/** Big tiles split K only where each split keeps this much of it. */
+const BIG_MIN_K_PER_SPLIT = 1024;
 
 /** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
 function edge(size: number): number {
@@ -80,20 +91,35 @@ function edge(size: number): number {
 
 /**
  * A tiling for C[m × n] with inner dimension k, within the device limits. Large products get
- * 128 × 128 tiles. Others start at 64 × 64 (smaller for small dimensions); when that leaves fewer
- * than half the policy's target of tiles and K is long, K is split first (into enough splits for
- * two waves, none shorter than the policy's minimum), since small tiles do few FMAs per load: a
- * convolution's weight gradient, K = batch × pixels, ran 15× faster split than in 16 × 16 tiles.
- * Tiles then shrink (the larger edge first, down to 16) while the grid is still below the target.
+ * 128 × 128 tiles (with K split, where it is long, into enough splits for two waves, when the tiles
+ * alone fill half of one). Others
+ * start at 64 × 64 (smaller for small dimensions); when that leaves fewer than half the policy's
+ * target of tiles and K is long, K is split first (into enough splits for two waves, none shorter
+ * than the policy's minimum), since small tiles do few FMAs per load: a convolution's weight
+ * gradient, K = batch × pixels, ran 15× faster split than in 16 × 16 tiles. Tiles then shrink (the
+ * larger edge first, down to 16) while the grid is still below the target.
  * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16); or, with the
  * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that takes.
- * The runtime's autotuner times alternatives on the device.
+ * tk is 16, halved while the tiles do not fit the device's workgroup memory (two buffers are
+ * dropped before tk goes below 8). The runtime's autotuner times alternatives on the device.
  */
 export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
+  const variants = (t: Omit<GemmTiling, 'tk'>): GemmTiling | null => {
+    const vec4 = policy.vec4 && t.rm % 4 === 0 && t.rn % 4 === 0;
+    const tried = [true, false].flatMap((double) => [16, 8, 4].map((tk): GemmTiling => ({
+      ...t, tk, ...(vec4 ? { vec4 } : {}), ...(policy.prefetch ? { prefetch: true } : {}), ...(policy.prefetch && policy.doubleBuffer && double ? { doubleBuffer: true } : {}),
+    })));
+    const fits = (x: GemmTiling) => tileBytes(x) <= limits.maxWorkgroupStorage && tilingThreads(x) <= limits.maxInvocations;
+    return tried.find((x) => fits(x) && (x.tk >= 8 || !x.doubleBuffer)) ?? null;
+  };
   // Large products: 128 × 128 tiles of 8 × 8 per thread (256 threads) halve the loads per FMA,
-  // where the tiles still fill the GPU and the device allows the threads (and tk 16, else 8).
-  const big = [16, 8].map((tk): GemmTiling => ({ tm: 128, tn: 128, tk, rm: 8, rn: 8, splitK: 1, ...(policy.vec4 ? { vec4: true } : {}) })).find((t) => tileBytes(t) <= limits.maxWorkgroupStorage);
-  if (big && tilingThreads(big) <= limits.maxInvocations && Math.ceil(m / 128) * Math.ceil(n / 128) >= policy.targetWorkgroups) return big;
+  // where the tiles fill the GPU (split K where it is long) and the device allows the threads.
+  const bigTiles = Math.ceil(m / 128) * Math.ceil(n / 128);
+  const bigSplit = Math.min(Math.ceil((2 * policy.targetWorkgroups) / bigTiles), Math.floor(k / BIG_MIN_K_PER_SPLIT));
+  if (bigTiles >= policy.targetWorkgroups || (bigTiles * 2 >= policy.targetWorkgroups && bigSplit > 1)) {
+    const big = variants({ tm: 128, tn: 128, rm: 8, rn: 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit });
+    if (big && big.tk >= 8) return big;
+  }
   let tm = edge(m);
   let tn = edge(n);
   const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
@@ -115,8 +141,7 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
     while (tm % ty !== 0) ty--;
     rm = tm / ty;
   }
-  const vec4 = policy.vec4 && rm % 4 === 0 && rn % 4 === 0;
-  let tk = 16;
-  while (tk > 4 && tileBytes({ tm, tn, tk, rm, rn, splitK }) > limits.maxWorkgroupStorage) tk /= 2;
-  return { tm, tn, tk, rm, rn, splitK, ...(vec4 ? { vec4 } : {}) };
+  const t = variants({ tm, tn, rm, rn, splitK });
+  if (!t) throw new Error(`no GEMM tiling of ${tm} × ${tn} fits the device's ${limits.maxWorkgroupStorage} bytes of workgroup memory`);
+  return t;
 }

@@ -1,5 +1,6 @@
-import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
+import { declareAll, flatKernel, type KernelBinding, type KernelSource } from './common';
 import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
+import type { KernelLimits } from '../device';
 import { kGroup, tilePad, type GemmTiling } from './gemm-tiling';
 
 /**
@@ -46,7 +47,6 @@ export interface GemmKernels {
   readonly partFloats: number;
 }
 
-const REDUCE_WG = 64;
 
 /** K per split, a multiple of tk, and the number of splits that leaves. */
 function splitRange(k: number, t: GemmTiling): { ks: number; splits: number } {
@@ -74,7 +74,8 @@ function tileWalk(kContiguous: boolean, edge: number, t: GemmTiling): string {
 }
 
 /** Generates the GEMM's kernels. Edge tiles are guarded, so any m, n, k works with any tiling. */
-export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKernels {
+export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgroupsPerDim' | 'maxInvocations'>): GemmKernels {
+  const { maxWorkgroupsPerDim, maxInvocations: maxThreads } = limits;
   const t = s.tiling;
   const tx = t.tn / t.rn;
   const ty = t.tm / t.rm;
@@ -97,22 +98,25 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   const vec = t.vec4 === true;
   const rowOf = (i: number) => (vec ? `ty * 4u + ${(i >> 2) * ty * 4 + (i & 3)}u` : `ty + ${i * ty}u`);
   const colOf = (j: number) => (vec ? `tx * 4u + ${(j >> 2) * tx * 4 + (j & 3)}u` : `tx + ${j * tx}u`);
+  // With two buffers, the K tiles alternate between them (buf), so one barrier per tile suffices.
+  const double = t.prefetch === true && t.doubleBuffer === true;
+  const base = (words: number) => (double ? `buf * ${words}u + ` : '');
   const put = (tile: string, at: string, value: string) => (vec ? `{ let at = ${at}; ${tile}[at >> 2u][at & 3u] = ${value}; }` : `${tile}[${at}] = ${value};`);
   const fragments = vec
     ? [
-        ...Array.from({ length: t.rm / 4 }, (_, p) => `let a${p} = As[kk * ${sa / 4}u + ty + ${p * ty}u];`),
-        ...Array.from({ length: t.rn / 4 }, (_, q) => `let b${q} = Bs[kk * ${sb / 4}u + tx + ${q * tx}u];`),
+        ...Array.from({ length: t.rm / 4 }, (_, p) => `let a${p} = As[${base((sa * t.tk) / 4)}kk * ${sa / 4}u + ty + ${p * ty}u];`),
+        ...Array.from({ length: t.rn / 4 }, (_, q) => `let b${q} = Bs[${base((sb * t.tk) / 4)}kk * ${sb / 4}u + tx + ${q * tx}u];`),
       ]
     : [
-        ...Array.from({ length: t.rm }, (_, i) => `let a${i} = As[kk * ${sa}u + ${rowOf(i)}];`),
-        ...Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[kk * ${sb}u + ${colOf(j)}];`),
+        ...Array.from({ length: t.rm }, (_, i) => `let a${i} = As[${base(sa * t.tk)}kk * ${sa}u + ${rowOf(i)}];`),
+        ...Array.from({ length: t.rn }, (_, j) => `let b${j} = Bs[${base(sb * t.tk)}kk * ${sb}u + ${colOf(j)}];`),
       ];
   const aAt = (i: number) => (vec ? `a${i >> 2}.${'xyzw'[i & 3]}` : `a${i}`);
   const bAt = (j: number) => (vec ? `b${j >> 2}.${'xyzw'[j & 3]}` : `b${j}`);
   const aSize = t.tm * t.tk;
   const bSize = t.tn * t.tk;
-  const putA = (v: string) => put('As', `kk * ${sa}u + r`, v);
-  const putB = (v: string) => put('Bs', `kk * ${sb}u + c`, v);
+  const putA = (v: string) => put('As', `${base(sa * t.tk)}kk * ${sa}u + r`, v);
+  const putB = (v: string) => put('Bs', `${base(sb * t.tk)}kk * ${sb}u + c`, v);
   // The tiles' loads: straight into workgroup memory, or (prefetch) into registers one tile ahead,
   // so that the next tile's global reads are in flight while this one is multiplied.
   const perThread = (size: number) => Math.ceil(size / threads);
@@ -139,23 +143,32 @@ export function gemmKernels(s: GemmSpec, maxWorkgroupsPerDim: number): GemmKerne
   const registers = t.prefetch
     ? [...Array.from({ length: perThread(aSize) }, (_, j) => `var pa${j} = 0.0;`), ...Array.from({ length: perThread(bSize) }, (_, j) => `var pb${j} = 0.0;`), fetch('kBegin')].join('\n  ')
     : '';
+  // Bounds are checked only along dimensions that the tiles do not divide.
+  const guard = (conditions: (string | false)[], then: string) => {
+    const c = conditions.filter((x): x is string => x !== false);
+    return c.length ? `if (${c.join(' && ')}) { ${then} }` : then;
+  };
+  const [rowsRagged, colsRagged, kRagged] = [s.m % t.tm !== 0, s.n % t.tn !== 0, s.k % t.tk !== 0];
+  const inC = (i: number, j: number) => [rowsRagged && `r${i} < ${s.m}u`, colsRagged && `c${j} < ${s.n}u`];
   const finish = split
-    ? (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j}; }`
-    : (i: number, j: number) => `if (r${i} < ${s.m}u && c${j} < ${s.n}u) { store(r${i}, c${j}, acc${i}_${j}); }`;
-  const tileType = (size: number) => (vec ? `array<vec4<f32>, ${size / 4}>` : `array<f32, ${size}>`);
+    ? (i: number, j: number) => guard(inC(i, j), `part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j};`)
+    : (i: number, j: number) => guard(inC(i, j), `store(r${i}, c${j}, acc${i}_${j});`);
+  const outside = (index: string, ragged: boolean, size: number) => [ragged && `${index} >= ${size}u`, kRagged && 'kk >= kEnd'].filter((x) => x !== false).join(' || ');
+  const zeroOutside = (index: string, ragged: boolean, size: number) => (outside(index, ragged, size) ? `if (${outside(index, ragged, size)}) { return 0.0; }` : '');
+  const tileType = (size: number) => (vec ? `array<vec4<f32>, ${((double ? 2 : 1) * size) / 4}>` : `array<f32, ${(double ? 2 : 1) * size}>`);
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 var<workgroup> As: ${tileType(sa * t.tk)};
 var<workgroup> Bs: ${tileType(sb * t.tk)};
 
 fn loadA(row: u32, kk: u32, kEnd: u32) -> f32 {
-  if (row >= ${s.m}u || kk >= kEnd) { return 0.0; }
+  ${zeroOutside('row', rowsRagged, s.m)}
   ${s.onesRow ? `if (row == ${storedRows}u) { return 1.0; }` : ''}
   ${s.aLoad ?? `return a[${s.aOffset}u + ${aIndex}];`}
 }
 
 fn loadB(kk: u32, col: u32, kEnd: u32) -> f32 {
-  if (col >= ${s.n}u || kk >= kEnd) { return 0.0; }
+  ${zeroOutside('col', colsRagged, s.n)}
   ${s.bLoad ?? `return b[${s.bOffset}u + ${bIndex}];`}
 }
 ${split ? '' : epi.code}
@@ -170,13 +183,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let kEnd = min(${s.k}u, kBegin + ${ks}u);
   ${unroll(t.rm, t.rn, (i, j) => `var acc${i}_${j} = 0.0;`)}
   ${registers}
+  ${double ? 'var buf = 0u;' : ''}
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
     ${loadTiles}
     for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
       ${fragments.join('\n      ')}
       ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}
     }
-    workgroupBarrier();
+    ${double ? 'buf = 1u - buf;' : 'workgroupBarrier();'}
   }
   ${Array.from({ length: t.rm }, (_, i) => `let r${i} = m0 + ${rowOf(i)};`).join('\n  ')}
   ${Array.from({ length: t.rn }, (_, j) => `let c${j} = n0 + ${colOf(j)};`).join('\n  ')}
@@ -190,25 +204,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   };
   if (Math.max(...main.workgroups) > maxWorkgroupsPerDim) throw new Error(`GEMM '${s.label}': grid ${main.workgroups} passes the device's ${maxWorkgroupsPerDim} workgroups per dimension`);
   if (!split) return { main, reduce: null, partFloats: 0 };
-  return { main, reduce: reduceKernel(s, splits, maxWorkgroupsPerDim), partFloats: splits * s.m * s.n };
+  return { main, reduce: reduceKernel(s, splits, maxThreads), partFloats: splits * s.m * s.n };
 }
 
 /** Sums the split-K partial products in split order (deterministic), then runs the epilogue. */
-function reduceKernel(s: GemmSpec, splits: number, maxWorkgroupsPerDim: number): KernelSource {
+function reduceKernel(s: GemmSpec, splits: number, maxThreads: number): KernelSource {
   const epi = epilogueCode(s.epilogue, s.n, s.ldc, s.cOffset);
   const bindings: KernelBinding[] = [{ role: 'part', kind: 'read' }, ...epi.bindings];
   const total = s.m * s.n;
+  const flat = flatKernel(
+    total,
+    `var v = 0.0;
+  for (var z = 0u; z < ${splits}u; z = z + 1u) { v = v + part[z * ${total}u + i]; }
+  store(i / ${s.n}u, i % ${s.n}u, v);`,
+    maxThreads,
+  );
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 ${epi.code}
-
-@compute @workgroup_size(${REDUCE_WG})
-fn main(${FLAT_BUILTINS}) {
-  let i = ${flatIndex(REDUCE_WG)};
-  if (i >= ${total}u) { return; }
-  var v = 0.0;
-  for (var z = 0u; z < ${splits}u; z = z + 1u) { v = v + part[z * ${total}u + i]; }
-  store(i / ${s.n}u, i % ${s.n}u, v);
-}`;
-  return { label: `${s.label} (split-K sum)`, code, bindings, workgroups: grid1d(total, REDUCE_WG, maxWorkgroupsPerDim) };
+${flat.code}`;
+  return { label: `${s.label} (split-K sum)`, code, bindings, workgroups: flat.workgroups };
 }

@@ -1,5 +1,5 @@
 import type { OptimizerConfig } from '../../train/optim/config';
-import { declareAll, f32, FLAT_BUILTINS, flatIndex, grid1d, type KernelSource } from './common';
+import { declareAll, f32, flatKernel, type KernelSource } from './common';
 
 /**
  * The optimizer over one packed parameter buffer, with Kiln's semantics (src/train/optim): SGD
@@ -66,7 +66,7 @@ const BINDINGS = [
 ] as const;
 
 /** Generates the optimizer's kernels for `paramCount` packed parameters. */
-export function optimizerKernels(c: OptimizerConfig, paramCount: number, maxWorkgroupsPerDim: number): OptimizerKernels {
+export function optimizerKernels(c: OptimizerConfig, paramCount: number, maxThreads: number): OptimizerKernels {
   const slots = slotNames(c);
   const clip = c.gradClipping;
   const head = declareAll(BINDINGS);
@@ -128,20 +128,20 @@ fn main() {
   ${factors}
 }`,
   };
+  const flat = flatKernel(
+    paramCount,
+    `var g = grads[i] * state[1];
+  ${clip?.type === 'value' ? `g = clamp(g, ${f32(-clip.maxValue)}, ${f32(clip.maxValue)});` : ''}
+  ${updateRule(c, paramCount)}`,
+    maxThreads,
+  );
   const update: KernelSource = {
     label: `optimizer: ${c.type} update`,
     bindings: BINDINGS,
-    workgroups: grid1d(paramCount, WG, maxWorkgroupsPerDim),
+    workgroups: flat.workgroups,
     code: /* wgsl */ `
 ${head}
-@compute @workgroup_size(${WG})
-fn main(${FLAT_BUILTINS}) {
-  let i = ${flatIndex(WG)};
-  if (i >= ${paramCount}u) { return; }
-  var g = grads[i] * state[1];
-  ${clip?.type === 'value' ? `g = clamp(g, ${f32(-clip.maxValue)}, ${f32(clip.maxValue)});` : ''}
-  ${updateRule(c, paramCount)}
-}`,
+${flat.code}`,
   };
   return { norm, prep, update, slots, stateFloats: OPTIM_HEAD + slots.length * paramCount };
 }

@@ -1,4 +1,4 @@
-import { declareAll, FLAT_BUILTINS, flatIndex, grid1d, type KernelBinding, type KernelSource } from './common';
+import { declareAll, flatKernel, type KernelBinding, type KernelSource } from './common';
 import { spatialSize, type WindowGeometry } from './conv';
 import { DROPOUT_WGSL, keepProb, keepScale, type DropoutSpec } from './dropout';
 import { derivativeFromOutput, type Activation } from './activation';
@@ -17,7 +17,6 @@ export interface PoolSpec {
   readonly dropout?: DropoutSpec;
 }
 
-const WG = 64;
 
 /**
  * The forward pass, one thread per output value: the window's maximum (the first one, as tfjs,
@@ -25,7 +24,7 @@ const WG = 64;
  * values inside the input (padding is not counted, as tfjs). Bindings: x, dst, index (max), step
  * (dropout). Dropout masks index the output as the GEMM epilogues do: item · size + value.
  */
-export function poolForwardKernel(s: PoolSpec, maxWorkgroupsPerDim: number): KernelSource {
+export function poolForwardKernel(s: PoolSpec, maxThreads: number): KernelSource {
   const g = s.geometry;
   const { input: i, output: o } = g;
   const max = s.op === 'max';
@@ -34,14 +33,9 @@ export function poolForwardKernel(s: PoolSpec, maxWorkgroupsPerDim: number): Ker
   if (s.dropout) bindings.push({ role: 'step', kind: 'step' });
   const total = s.rows * spatialSize(o);
   const write = s.dropout ? `select(0.0, y * ${keepScale(s.dropout)}, dropKeep(step.seed, ${s.dropout.salt >>> 0}u, i, ${keepProb(s.dropout)}))` : 'y';
-  const code = /* wgsl */ `
-${declareAll(bindings)}
-${s.dropout ? DROPOUT_WGSL : ''}
-@compute @workgroup_size(${WG})
-fn main(${FLAT_BUILTINS}) {
-  let i = ${flatIndex(WG)};
-  if (i >= ${total}u) { return; }
-  let n = i / ${spatialSize(o)}u;
+  const flat = flatKernel(
+    total,
+    `let n = i / ${spatialSize(o)}u;
   let j = i % ${spatialSize(o)}u;
   let ch = j % ${o.c}u;
   let y0 = i32(j / ${o.w * o.c}u) * ${g.sy} - ${g.padTop};
@@ -62,9 +56,14 @@ fn main(${FLAT_BUILTINS}) {
   }
   let y = ${max ? 'best' : 'best / count'};
   dst[i] = ${write};
-  ${max ? 'index[i] = f32(at);' : ''}
-}`;
-  return { label: `${s.op} pool forward`, code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+  ${max ? 'index[i] = f32(at);' : ''}`,
+    maxThreads,
+  );
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+${s.dropout ? DROPOUT_WGSL : ''}
+${flat.code}`;
+  return { label: `${s.op} pool forward`, code, bindings, workgroups: flat.workgroups };
 }
 
 /**
@@ -77,7 +76,7 @@ fn main(${FLAT_BUILTINS}) {
  * the value below at its argmax), a quarter of the reads of its output for a 2 × 2 window; the
  * epilogue is then a plain store. Bindings: g, index (max), pooled (fromPooled), then the epilogue's.
  */
-export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxWorkgroupsPerDim: number, fromPooled?: Activation): KernelSource {
+export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxThreads: number, fromPooled?: Activation): KernelSource {
   const g = s.geometry;
   const { input: i, output: o } = g;
   const max = s.op === 'max';
@@ -121,21 +120,22 @@ export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxWorkg
       ${take}
     }
   }`;
-  const code = /* wgsl */ `
-${declareAll(bindings)}
-${epi.code}
-@compute @workgroup_size(${WG})
-fn main(${FLAT_BUILTINS}) {
-  let t = ${flatIndex(WG)};
-  if (t >= ${total}u) { return; }
-  let n = t / ${inSize}u;
+  const flat = flatKernel(
+    total,
+    `let n = t / ${inSize}u;
   let j = t % ${inSize}u;
   let ch = j % ${i.c}u;
   let yp = i32(j / ${i.w * i.c}u) + ${g.padTop};
   let xp = i32((j / ${i.c}u) % ${i.w}u) + ${g.padLeft};
   var v = 0.0;
   ${windows}
-  store(n, j, v);
-}`;
-  return { label: `${s.op} pool backward`, code, bindings, workgroups: grid1d(total, WG, maxWorkgroupsPerDim) };
+  store(n, j, v);`,
+    maxThreads,
+    't',
+  );
+  const code = /* wgsl */ `
+${declareAll(bindings)}
+${epi.code}
+${flat.code}`;
+  return { label: `${s.op} pool backward`, code, bindings, workgroups: flat.workgroups };
 }

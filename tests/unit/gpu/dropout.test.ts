@@ -17,7 +17,7 @@ beforeAll(async () => {
 /** Runs the standalone dropout over a [rows, cols] region (row stride ld) of ones; returns the buffer. */
 async function dropOnes(rows: number, cols: number, ld: number, rate: number, seed: number): Promise<Float32Array> {
   const x = storage(ctx!, new Float32Array(rows * ld).fill(1));
-  await runKernels(ctx!, [[dropoutKernel({ rate, salt: 4 }, { rows, cols, ld, offset: 0 }, ctx!.limits.maxWorkgroupsPerDim), { x, step: stepRecord(ctx!, { seed }) }]]);
+  await runKernels(ctx!, [[dropoutKernel({ rate, salt: 4 }, { rows, cols, ld, offset: 0 }, ctx!.limits.maxInvocations), { x, step: stepRecord(ctx!, { seed }) }]]);
   return readFloats(ctx!, x, rows * ld);
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gemmKernels, type GemmSpec } from '../../../src/gpu/kernels/gemm';
 import type { GemmEpilogue } from '../../../src/gpu/kernels/gemm-epilogue';
-import { checkTiling, chooseTiling, type GemmTiling } from '../../../src/gpu/kernels/gemm-tiling';
+import { checkTiling, chooseTiling, DEFAULT_TILING_POLICY, type GemmTiling } from '../../../src/gpu/kernels/gemm-tiling';
 import type { Activation } from '../../../src/gpu/kernels/activation';
 import { gpuOrSkip, readFloats, runKernels, stepRecord, storage } from './device';
 import { randoms, refActivate, refDerivative, refGemm, relError } from './reference';
@@ -12,7 +12,7 @@ const SMALL: GemmTiling = { tm: 16, tn: 16, tk: 8, rm: 2, rn: 2, splitK: 1 };
 /** Runs one GEMM (and its split-K sum) on the GPU; returns the whole output buffer. */
 async function gpuGemm(spec: Omit<GemmSpec, 'label'>, a: Float32Array, b: Float32Array, dst: Float32Array, extra: { src?: Float32Array; accumulate?: number } = {}): Promise<Float32Array> {
   const c = ctx!;
-  const k = gemmKernels({ label: 'gemm', ...spec }, c.limits.maxWorkgroupsPerDim);
+  const k = gemmKernels({ label: 'gemm', ...spec }, c.limits);
   const dstBuf = storage(c, dst);
   const roles = { a: storage(c, a), b: storage(c, b), dst: dstBuf, src: storage(c, extra.src ?? new Float32Array(4)), step: stepRecord(c, { accumulate: extra.accumulate ?? 0, seed: 5 }) };
   if (k.reduce) {
@@ -50,7 +50,8 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
       { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1 }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }, { tm: 16, tn: 32, tk: 8, rm: 2, rn: 4, splitK: 2 },
       { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1, prefetch: true, vec4: true }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 3, prefetch: true },
       { tm: 32, tn: 16, tk: 4, rm: 4, rn: 4, splitK: 1, vec4: true }, { tm: 24, tn: 16, tk: 5, rm: 2, rn: 4, splitK: 1, prefetch: true },
-      { tm: 32, tn: 64, tk: 12, rm: 4, rn: 8, splitK: 2, vec4: true },
+      { tm: 32, tn: 64, tk: 12, rm: 4, rn: 8, splitK: 2, vec4: true }, { tm: 64, tn: 32, tk: 8, rm: 4, rn: 4, splitK: 2, vec4: true, prefetch: true, doubleBuffer: true },
+      { tm: 32, tn: 16, tk: 4, rm: 2, rn: 2, splitK: 1, prefetch: true, doubleBuffer: true },
     ]) {
       checkTiling(tiling, ctx!.limits);
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -169,7 +170,24 @@ describe('GEMM tiling choice', () => {
     const roomy = { ...limits, maxInvocations: 1024, maxWorkgroupStorage: 49152 };
     expect(chooseTiling(4096, 1024, 1024, roomy)).toMatchObject({ tm: 128, tn: 128, rm: 8, rn: 8 });
     expect(chooseTiling(4096, 1024, 1024, limits).tm).toBe(64);
-    expect(chooseTiling(1025, 1024, 4096, roomy).tm).toBe(64); // 72 such tiles would leave SMs idle
+    // 72 such tiles would leave SMs idle: K split for two waves where it is long, else 64 × 64 tiles.
+    expect(chooseTiling(1025, 1024, 4096, roomy)).toMatchObject({ tm: 128, tn: 128, splitK: 4 });
+    expect(chooseTiling(1025, 1024, 1024, roomy)).toMatchObject({ tm: 64, tn: 64, splitK: 1 });
+  });
+
+  it('takes_the_policy_s_variants_and_drops_the_second_buffer_before_shrinking_k_tiles', () => {
+    const policy = { ...DEFAULT_TILING_POLICY, vec4: true, prefetch: true, doubleBuffer: true };
+    const roomy = { ...limits, maxInvocations: 256, maxWorkgroupStorage: 49152 };
+    expect(chooseTiling(4096, 1024, 1024, roomy, policy)).toMatchObject({ tm: 128, rm: 8, tk: 16, vec4: true, prefetch: true, doubleBuffer: true });
+    // 16 KiB: two 128 × 128 buffers fit only at tk 4, so one buffer of tk 16 (16,896 bytes) does not either: tk 8.
+    const tight = { ...roomy, maxWorkgroupStorage: 16384 };
+    const t = chooseTiling(4096, 1024, 1024, tight, policy);
+    expect(t).toMatchObject({ tm: 128, tk: 8, prefetch: true });
+    expect(t.doubleBuffer).toBeUndefined();
+    // A 32-wide output gets 4 × 4 register tiles (vec4), a 16-wide one 2-wide tiles (no vec4).
+    expect(chooseTiling(16384, 32, 64, roomy, policy)).toMatchObject({ tm: 64, rm: 4, tn: 32, rn: 4, vec4: true });
+    expect(chooseTiling(4096, 10, 64, roomy, policy)).toMatchObject({ tn: 16, rn: 2 });
+    expect(chooseTiling(4096, 10, 64, roomy, policy).vec4).toBeUndefined();
   });
 
   it('rejects_a_tiling_with_more_threads_than_the_device_allows', () => {

@@ -118,9 +118,22 @@ describe.skipIf(!ctx)('gather kernel', () => {
     const data = new Uint32Array(n * words).map((_, i) => (i * 2654435761) >>> 0); // includes NaN and denormal patterns
     const order = new Uint32Array([3, 9, 0, 10, 7, 1, 5, 2, 8, 6, 4]);
     const batch = storage(ctx!, rows * words);
-    await runKernels(ctx!, [[gatherKernel({ rows, rowWords: words }, ctx!.limits.maxWorkgroupsPerDim), { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0 }) }]]);
+    await runKernels(ctx!, [[gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations), { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0 }) }]]);
     const got = new Uint32Array((await readFloats(ctx!, batch, rows * words)).buffer);
     const want = Array.from({ length: rows * words }, (_, i) => data[order[row0 + Math.floor(i / words)] * words + (i % words)]);
     expect(Array.from(got)).toEqual(want);
+  });
+
+  it('copies_every_word_of_a_batch_large_enough_that_each_thread_takes_several', async () => {
+    // 3000 rows of 800 words: 2.4 M words, past the 8192 workgroups of 256 threads an element-wise kernel launches.
+    const [n, words, rows] = [3001, 800, 3000];
+    const data = new Uint32Array(n * words).map((_, i) => i);
+    const order = Uint32Array.from({ length: n }, (_, i) => (i * 7) % n);
+    const batch = storage(ctx!, rows * words);
+    await runKernels(ctx!, [[gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations), { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0: 1 }) }]]);
+    const got = new Uint32Array((await readFloats(ctx!, batch, rows * words)).buffer);
+    let wrong = 0;
+    for (let i = 0; i < got.length; i++) if (got[i] !== order[1 + Math.floor(i / words)] * words + (i % words)) wrong++;
+    expect(wrong).toBe(0);
   });
 });

@@ -132,6 +132,12 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     // Then prefetch and vec4 fragments around the winner, where its register tile allows vec4s.
     expect(variantCandidates({ tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined]]);
     expect(variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined], [undefined, true], [true, true]]);
+    // A winner with prefetch also tries the second buffer, and candidates of other sizes keep the default's variants.
+    const v = variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1, prefetch: true, vec4: true });
+    expect(v.map((t) => [t.prefetch, t.vec4, t.doubleBuffer])).toEqual([[undefined, true, undefined], [true, undefined, undefined], [undefined, undefined, undefined], [true, true, true]]);
+    const kept = candidateTilings({ tm: 128, tn: 128, tk: 16, rm: 8, rn: 8, splitK: 1, prefetch: true, vec4: true }, 4096);
+    expect(kept.every((t) => t.prefetch && t.vec4 === (t.rm % 4 === 0 && t.rn % 4 === 0 ? true : undefined))).toBe(true);
+    expect(kept.some((t) => t.rm === 2 && !t.vec4)).toBe(true);
   });
 
   it('streams_a_split_larger_than_its_gpu_buffer_in_chunks_with_the_same_results', async () => {
@@ -166,7 +172,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
 
   it('keeps_the_default_tiles_and_remembers_nothing_when_the_device_reports_an_error_while_tuning', async () => {
     const limits = ctx!.limits;
-    const spec = (tiling: GemmTiling) => gemmKernels({ label: 'g', m: 40, n: 24, k: 56, transA: false, transB: false, lda: 56, ldb: 24, ldc: 24, aOffset: 0, bOffset: 0, cOffset: 0, epilogue: { kind: 'store' }, tiling }, limits.maxWorkgroupsPerDim);
+    const spec = (tiling: GemmTiling) => gemmKernels({ label: 'g', m: 40, n: 24, k: 56, transA: false, transB: false, lda: 56, ldb: 24, ldc: 24, aOffset: 0, bOffset: 0, cOffset: 0, epilogue: { kind: 'store' }, tiling }, limits);
     const gemm: TunableGemm = {
       label: 'g', k: 56, flops: 1e9, defaultTiling: chooseTiling(40, 24, 56, limits),
       build: (t) => {
