@@ -40,7 +40,7 @@ const { values } = parseArgs({
     /** The autotuner's budget per step, ms. */
     'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
     /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers). */
-    variant: { type: 'string', default: 'none' },
+    variant: { type: 'string' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     'disable-robustness': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -152,10 +152,11 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const items = c.batch * epochSteps;
   const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
-  const flags = values.variant === 'none' ? [] : values.variant.split(',');
-  const unknown = flags.filter((f) => !['vec4', 'prefetch', 'double'].includes(f));
+  // --variant picks the tiling policy's kernel variants (default: the library's policy).
+  const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
+  const unknown = (flags ?? []).filter((f) => !['vec4', 'prefetch', 'double'].includes(f));
   if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double (got '${unknown.join(',')}')`);
-  const policy = { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double') };
+  const policy = flags ? { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double') } : DEFAULT_TILING_POLICY;
   const tiling = (m: number, n: number, k: number, limits: KernelLimits) => chooseTiling(m, n, k, limits, policy);
   const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
   const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });
