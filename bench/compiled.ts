@@ -39,7 +39,7 @@ const { values } = parseArgs({
     autotune: { type: 'string', default: 'on' },
     /** The autotuner's budget per step, ms. */
     'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
-    /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers). */
+    /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers), tk16 (K tiles of 16 for 128 × 128). */
     variant: { type: 'string' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     'disable-robustness': { type: 'boolean', default: false },
@@ -154,9 +154,9 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
   // --variant picks the tiling policy's kernel variants (default: the library's policy).
   const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
-  const unknown = (flags ?? []).filter((f) => !['vec4', 'prefetch', 'double'].includes(f));
-  if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double (got '${unknown.join(',')}')`);
-  const policy = flags ? { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double') } : DEFAULT_TILING_POLICY;
+  const unknown = (flags ?? []).filter((f) => !['vec4', 'prefetch', 'double', 'tk16'].includes(f));
+  if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double, tk16 (got '${unknown.join(',')}')`);
+  const policy = flags ? { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double'), bigTk: flags.includes('tk16') ? 16 : 8 } : DEFAULT_TILING_POLICY;
   const tiling = (m: number, n: number, k: number, limits: KernelLimits) => chooseTiling(m, n, k, limits, policy);
   const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
   const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });

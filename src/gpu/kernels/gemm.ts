@@ -155,6 +155,8 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
     : (i: number, j: number) => guard(inC(i, j), `store(r${i}, c${j}, acc${i}_${j});`);
   const outside = (index: string, ragged: boolean, size: number) => [ragged && `${index} >= ${size}u`, kRagged && 'kk >= kEnd'].filter((x) => x !== false).join(' || ');
   const zeroOutside = (index: string, ragged: boolean, size: number) => (outside(index, ragged, size) ? `if (${outside(index, ragged, size)}) { return 0.0; }` : '');
+  const multiply = `${fragments.join('\n      ')}
+      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}`;
   const tileType = (size: number) => (vec ? `array<vec4<f32>, ${((double ? 2 : 1) * size) / 4}>` : `array<f32, ${(double ? 2 : 1) * size}>`);
   const code = /* wgsl */ `
 ${declareAll(bindings)}
@@ -187,8 +189,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.tk}u) {
     ${loadTiles}
     for (var kk = 0u; kk < ${t.tk}u; kk = kk + 1u) {
-      ${fragments.join('\n      ')}
-      ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}
+      ${multiply}
     }
     ${double ? 'buf = 1u - buf;' : 'workgroupBarrier();'}
   }

@@ -176,9 +176,11 @@ describe('GEMM tiling choice', () => {
   });
 
   it('takes_the_policy_s_variants_and_drops_the_second_buffer_before_shrinking_k_tiles', () => {
-    const policy = { ...DEFAULT_TILING_POLICY, vec4: true, prefetch: true, doubleBuffer: true };
+    const policy = { ...DEFAULT_TILING_POLICY, vec4: true, prefetch: true, doubleBuffer: true, bigTk: 16 };
     const roomy = { ...limits, maxInvocations: 256, maxWorkgroupStorage: 49152 };
     expect(chooseTiling(4096, 1024, 1024, roomy, policy)).toMatchObject({ tm: 128, rm: 8, tk: 16, vec4: true, prefetch: true, doubleBuffer: true });
+    expect(chooseTiling(4096, 1024, 1024, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 128, tk: 8, doubleBuffer: true });
+    expect(chooseTiling(4096, 64, 1024, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 64, tk: 16 }); // bigTk is for 128 × 128 only
     // 16 KiB: two 128 × 128 buffers fit only at tk 4, so one buffer of tk 16 (16,896 bytes) does not either: tk 8.
     const tight = { ...roomy, maxWorkgroupStorage: 16384 };
     const t = chooseTiling(4096, 1024, 1024, tight, policy);
