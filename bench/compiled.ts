@@ -1,5 +1,5 @@
 // The compiled WebGPU step (src/gpu) end to end: batch gathered from the resident dataset, forward,
-// loss with statistics, backward, Adam; one submit per step (or per --per-submit steps), the
+// loss with statistics, backward, Adam; one submit per step (or per --per-submit steps; the learner submits 8), the
 // statistics read back every 8 steps. Reports ms/step after a warm-up, dispatches per step, and
 // per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
 // single-kernel submits, which includes a submit's overhead). Node only:

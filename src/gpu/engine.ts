@@ -14,7 +14,7 @@ import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStat
 import type { Metric } from '../train/metric/base';
 
 /** Steps recorded into one command buffer (the statistics ring holds 256, so any number up to that works). */
-const STEPS_PER_SUBMIT = 8;
+export const STEPS_PER_SUBMIT = 8;
 
 /** What the compiled engine is built from: the learner's step, optimizer and metrics, on tfjs's WebGPU device. */
 export interface CompiledEngineInput {
@@ -53,7 +53,7 @@ function tuningNote(software: string | null, tuned: TuneResult | null): string {
 /**
  * The compiled WebGPU step behind the learner's StepEngine: the model's layers planned onto a few
  * fused kernels, its weights and the optimizer's state copied in, the data uploaded once, batches
- * gathered on the GPU by the epoch's order, one submit per step. Weights and optimizer state go
+ * gathered on the GPU by the epoch's order, STEPS_PER_SUBMIT steps to a submit. Weights and optimizer state go
  * back into the tfjs model and optimizer at `sync` (checkpoints, epoch ends, the end of fit).
  */
 export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {

@@ -77,7 +77,7 @@ export type WorkerEvent =
   | { type: 'ready'; protocol: number; backends: BackendProbe[] }
   | { type: 'state'; state: RunState; message?: string }
   | { type: 'backend'; backend: string; skipped: string[] }
-  /** The step engine that trains: 'compiled' (WebGPU, one submit per step) or 'tfjs', and why. */
+  /** The step engine that trains: 'compiled' (WebGPU, steps recorded once and submitted several at a time) or 'tfjs', and why. */
   | { type: 'engine'; engine: string; why: string }
   | { type: 'progress'; progress: Progress }
   | { type: 'metrics'; split: 'train' | 'valid'; points: MetricPoint[] }

@@ -43,7 +43,7 @@ describe('bench helpers', () => {
     expect(s.tensorGrowthPerEpoch.learner).toBe(3); // the worst round, not the median
     expect(s.checkpoint).toEqual({ saveMs: 20, bytes: 2048, pctOfEpoch: 2 });
     expect(s.compiled).toBeNull(); // no (d) runner off webgpu
-    const compiled = (n: number, engine = 'compiled (one submit per step)') => ({ ...runner(n), checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 }, engine, steadyMsPerStep: 64 / n });
+    const compiled = (n: number, engine = 'compiled (8 steps per submit)') => ({ ...runner(n), checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 }, engine, steadyMsPerStep: 64 / n });
     const d = summarize([{ ...round(100, 100, 50), compiled: compiled(1000) }, { ...round(100, 100, 50), compiled: compiled(3000) }, { ...round(200, 150, 100), compiled: compiled(2000) }]);
     expect(d.compiled).toMatchObject({ samplesPerSec: 2000, vsLearner: 10 });
     // A model the compiled step cannot run: (d) ran the tfjs step, so it has no compiled number.

@@ -42,7 +42,7 @@ export async function chooseEngine<B>(input: EngineInput<B>): Promise<ChosenEngi
   const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
   if (!device) return tfjs('the webgpu backend exposes no device', wanted);
   // Loaded only here: runs that never reach WebGPU never load the compiled step.
-  const { CompiledStepEngine } = await import('../../gpu/engine');
+  const { CompiledStepEngine, STEPS_PER_SUBMIT } = await import('../../gpu/engine');
   const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
   let result;
   try {
@@ -52,6 +52,6 @@ export async function chooseEngine<B>(input: EngineInput<B>): Promise<ChosenEngi
   }
   if ('reason' in result) return tfjs(`not compiled: ${result.reason}`, wanted);
   processor.useStats(result.stats as unknown as StatsSource<unknown>, result.sizes);
-  const why = ['one submit per step, data resident on the GPU', result.tuning].filter(Boolean).join('; ');
+  const why = [`${STEPS_PER_SUBMIT} steps per submit, data resident on the GPU`, result.tuning].filter(Boolean).join('; ');
   return { engine: result.engine as unknown as StepEngine<B>, why, warn: false };
 }

@@ -17,9 +17,10 @@ export type StatsFn = (out: StepOutput) => StepStats;
 
 /**
  * Runs training and validation steps. The learner's loop is engine-agnostic: the tfjs engine
- * runs every model on every backend; the compiled engine (`src/gpu`, one submit per step on
- * WebGPU) runs the layers it supports with the data resident on the GPU. `S` is what a step's
- * statistics are until read: tensors for the tfjs engine, a step id for the compiled one.
+ * runs every model on every backend; the compiled engine (`src/gpu`, steps recorded once and
+ * submitted several at a time on WebGPU) runs the layers it supports with the data resident on
+ * the GPU. `S` is what a step's statistics are until read: tensors for the tfjs engine, a step id
+ * for the compiled one.
  */
 export interface StepEngine<B, S = unknown> {
   /** 'tfjs' or 'compiled', for the experiment log. */

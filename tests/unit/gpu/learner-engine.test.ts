@@ -61,7 +61,7 @@ describe('the compiled WebGPU engine in the Learner', () => {
     if (skip) return;
     const gpu = await fit('webgpu', 'auto');
     // On Mesa's llvmpipe (these machines) the log also says that tiles were not autotuned there.
-    expect(gpu.log).toMatch(/backend webgpu, engine compiled \(one submit per step, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/);
+    expect(gpu.log).toMatch(/backend webgpu, engine compiled \(8 steps per submit, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/);
     const cpu = await fit('cpu', 'tfjs');
     expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
     for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
