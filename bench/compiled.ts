@@ -1,11 +1,11 @@
 // The compiled WebGPU step (src/gpu) end to end: batch gathered from the resident dataset, forward,
-// loss with statistics, backward, Adam; one submit per step (or per --per-submit steps; the learner submits 8), the
+// loss with statistics, backward, Adam; 8 steps to a submit as the learner records them (--per-submit), the
 // statistics read back every 8 steps. Reports ms/step after a warm-up, dispatches per step, and
 // per-kernel GPU time (timestamp queries where the device has them, else host timing of repeated
 // single-kernel submits, which includes a submit's overhead). Node only:
 //   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
 //     [--autotune on|off] [--tune-budget MS] [--variant none|vec4,prefetch,double]
-//     [--disable-robustness]
+//     [--disable-robustness] [--split-waves N] [--big-min-k K]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '30' },
-    'per-submit': { type: 'string', default: '1' },
+    'per-submit': { type: 'string', default: '8' },
     reps: { type: 'string', default: '50' },
     /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
     autotune: { type: 'string', default: 'on' },
@@ -43,6 +43,9 @@ const { values } = parseArgs({
     variant: { type: 'string' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     'disable-robustness': { type: 'boolean', default: false },
+    /** Tiling policy: split K for this many waves (default the library's), and the least K a split of big tiles keeps. */
+    'split-waves': { type: 'string' },
+    'big-min-k': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -156,7 +159,8 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
   const unknown = (flags ?? []).filter((f) => !['vec4', 'prefetch', 'double', 'tk16'].includes(f));
   if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double, tk16 (got '${unknown.join(',')}')`);
-  const policy = flags ? { ...DEFAULT_TILING_POLICY, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double'), bigTk: flags.includes('tk16') ? 16 : 8 } : DEFAULT_TILING_POLICY;
+  const base = { ...DEFAULT_TILING_POLICY, ...(values['split-waves'] ? { splitWaves: Number(values['split-waves']) } : {}), ...(values['big-min-k'] ? { bigMinKPerSplit: Number(values['big-min-k']) } : {}) };
+  const policy = flags ? { ...base, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double'), bigTk: flags.includes('tk16') ? 16 : 8 } : base;
   const tiling = (m: number, n: number, k: number, limits: KernelLimits) => chooseTiling(m, n, k, limits, policy);
   const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
   const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });

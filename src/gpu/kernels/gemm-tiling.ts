@@ -71,6 +71,10 @@ export function checkTiling(t: GemmTiling, limits: KernelLimits): void {
 export interface TilingPolicy {
   readonly targetWorkgroups: number;
   readonly minKPerSplit: number;
+  /** Split K into enough splits for this many times targetWorkgroups (more waves even out the SMs' loads). */
+  readonly splitWaves: number;
+  /** The least K a split of 128 × 128 tiles keeps. */
+  readonly bigMinKPerSplit: number;
   /** Register tiles of 4 (8 on 128 edges) a side read as vec4s, rather than 16 threads across N. */
   readonly vec4: boolean;
   readonly prefetch: boolean;
@@ -85,12 +89,11 @@ export interface TilingPolicy {
  * prefetch: on the H100 the two together ran the wide MLP's and the CNN's GEMMs 1.5–2× faster than
  * scalar tiles (either alone gained under 10%); a second buffer was slower there (the tuner may
  * pick it). 128 × 128 tiles take K 8 at a time: 5–15% faster there than 16 (fewer registers held
- * for the prefetch).
+ * for the prefetch). Long K splits for eight waves, splits of big tiles keeping 512 of K: the
+ * weight gradients ran 17–57% faster than split for two waves (conv1's 195 → 84 µs at batch 1024),
+ * since a grid of one or two waves leaves SMs idle at its tail.
  */
-export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, vec4: true, prefetch: true, doubleBuffer: false, bigTk: 8 };
-
-/** Big tiles split K only where each split keeps this much of it. */
-const BIG_MIN_K_PER_SPLIT = 1024;
+export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, splitWaves: 8, bigMinKPerSplit: 512, vec4: true, prefetch: true, doubleBuffer: false, bigTk: 8 };
 
 /** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
 function edge(size: number): number {
@@ -99,13 +102,13 @@ function edge(size: number): number {
 
 /**
  * A tiling for C[m × n] with inner dimension k, within the device limits. Large products get
- * 128 × 128 tiles (with K split, where it is long, into enough splits for two waves, when the tiles
- * alone fill half of one). Others
- * start at 64 × 64 (smaller for small dimensions); when that leaves fewer than half the policy's
- * target of tiles and K is long, K is split first (into enough splits for two waves, none shorter
- * than the policy's minimum), since small tiles do few FMAs per load: a convolution's weight
- * gradient, K = batch × pixels, ran 15× faster split than in 16 × 16 tiles. Tiles then shrink (the
- * larger edge first, down to 16) while the grid is still below the target.
+ * 128 × 128 tiles (with K split, where it is long, into enough splits for the policy's waves, when
+ * the tiles alone fill half of one). Others start at 64 × 64 (smaller for small dimensions); when
+ * that leaves fewer than half the policy's target of tiles and K is long, K is split first (into
+ * enough splits for the policy's waves, none shorter than the policy's minimum), since small tiles
+ * do few FMAs per load: a convolution's weight gradient, K = batch × pixels, ran 15× faster split
+ * than in 16 × 16 tiles. Tiles then shrink (the larger edge first, down to 16) while the grid is
+ * still below the target.
  * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16); or, with the
  * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that takes.
  * tk is 16 (the policy's bigTk for 128 × 128), halved while the tiles do not fit the device's
@@ -123,7 +126,7 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
   // Large products: 128 × 128 tiles of 8 × 8 per thread (256 threads) halve the loads per FMA,
   // where the tiles fill the GPU (split K where it is long) and the device allows the threads.
   const bigTiles = Math.ceil(m / 128) * Math.ceil(n / 128);
-  const bigSplit = Math.min(Math.ceil((2 * policy.targetWorkgroups) / bigTiles), Math.floor(k / BIG_MIN_K_PER_SPLIT));
+  const bigSplit = Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / bigTiles), Math.floor(k / policy.bigMinKPerSplit));
   if (bigTiles >= policy.targetWorkgroups || (bigTiles * 2 >= policy.targetWorkgroups && bigSplit > 1)) {
     const big = variants({ tm: 128, tn: 128, rm: 8, rn: 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit }, policy.bigTk);
     if (big && big.tk >= 8) return big;
@@ -131,7 +134,7 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
   let tm = edge(m);
   let tn = edge(n);
   const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
-  const splitK = tiles() < policy.targetWorkgroups / 2 ? Math.max(1, Math.min(Math.ceil((2 * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit))) : 1;
+  const splitK = tiles() < policy.targetWorkgroups / 2 ? Math.max(1, Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit))) : 1;
   while (tiles() * splitK < policy.targetWorkgroups && (tm > 16 || tn > 16)) {
     if (tm >= tn && tm > 16) tm /= 2;
     else tn /= 2;

@@ -163,16 +163,17 @@ describe('GEMM tiling choice', () => {
 
   it('keeps_64_wide_tiles_and_splits_k_for_a_convolution_weight_gradient', () => {
     // conv 3×3, 64 → 64 channels at 14 × 14, batch 256: [577, 64] summed over 50,176 pixels.
-    expect(chooseTiling(577, 64, 50176, limits)).toMatchObject({ tm: 64, tn: 64, splitK: 27 });
+    expect(chooseTiling(577, 64, 50176, limits)).toMatchObject({ tm: 64, tn: 64, splitK: 106 }); // eight waves of 132
   });
 
   it('takes_128_wide_tiles_for_large_products_where_the_device_allows_256_threads', () => {
     const roomy = { ...limits, maxInvocations: 1024, maxWorkgroupStorage: 49152 };
     expect(chooseTiling(4096, 1024, 1024, roomy)).toMatchObject({ tm: 128, tn: 128, rm: 8, rn: 8 });
     expect(chooseTiling(4096, 1024, 1024, limits).tm).toBe(64);
-    // 72 such tiles would leave SMs idle: K split for two waves where it is long, else 64 × 64 tiles.
-    expect(chooseTiling(1025, 1024, 4096, roomy)).toMatchObject({ tm: 128, tn: 128, splitK: 4 });
-    expect(chooseTiling(1025, 1024, 1024, roomy)).toMatchObject({ tm: 64, tn: 64, splitK: 1 });
+    // 72 such tiles would leave SMs idle: K split for more waves where it is long, else 64 × 64 tiles.
+    expect(chooseTiling(1025, 1024, 4096, roomy)).toMatchObject({ tm: 128, tn: 128, splitK: 8 }); // 512 of K each
+    expect(chooseTiling(1025, 1024, 1024, roomy)).toMatchObject({ tm: 128, tn: 128, splitK: 2 });
+    expect(chooseTiling(1025, 1024, 512, roomy)).toMatchObject({ tm: 64, tn: 64, splitK: 1 }); // too short to split big tiles
   });
 
   it('takes_the_policy_s_variants_and_drops_the_second_buffer_before_shrinking_k_tiles', () => {
