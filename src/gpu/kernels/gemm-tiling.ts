@@ -80,7 +80,7 @@ export interface TilingPolicy {
   readonly prefetch: boolean;
   /** With prefetch, where the device's workgroup memory holds two tiles. */
   readonly doubleBuffer: boolean;
-  /** tk of 128 × 128 tiles whose columns the product fills (n ≥ 128). */
+  /** tk of 128-row tiles 64 or more wide. */
   readonly bigTk: number;
 }
 
@@ -102,8 +102,8 @@ function edge(size: number): number {
 
 /**
  * A tiling for C[m × n] with inner dimension k, within the device limits. Large products get
- * 128 × 128 tiles (with K split, where it is long, into enough splits for the policy's waves, when
- * the tiles alone fill half of one). Others start at 64 × 64 (smaller for small dimensions); when
+ * 128-row tiles, 128 wide or as wide as the product (with K split, where it is long and the product
+ * is wide, into enough splits for the policy's waves). Others start at 64 × 64 (smaller for small dimensions); when
  * that leaves fewer than half the policy's target of tiles and K is long, K is split first (into
  * enough splits for the policy's waves, none shorter than the policy's minimum), since small tiles
  * do few FMAs per load: a convolution's weight gradient, K = batch × pixels, ran 15× faster split
@@ -111,8 +111,8 @@ function edge(size: number): number {
  * still below the target.
  * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16); or, with the
  * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that takes.
- * tk is 16 (the policy's bigTk for 128 × 128 tiles of n ≥ 128), halved while the tiles do not fit
- * the device's workgroup memory (two buffers are dropped before tk goes below 8). The runtime's
+ * tk is 16 (the policy's bigTk for 128-row tiles 64 or more wide), halved while the tiles do not
+ * fit the device's workgroup memory (two buffers are dropped before tk goes below 8). The runtime's
  * autotuner times alternatives on the device.
  */
 export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
@@ -124,14 +124,20 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
     const fits = (x: GemmTiling) => tileBytes(x) <= limits.maxWorkgroupStorage && tilingThreads(x) <= limits.maxInvocations;
     return tried.find((x) => fits(x) && (x.tk >= 8 || !x.doubleBuffer)) ?? null;
   };
-  // Large products: 128 × 128 tiles of 8 × 8 per thread (256 threads) halve the loads per FMA,
-  // where the tiles fill the GPU (split K where it is long) and the device allows the threads.
-  const bigTiles = Math.ceil(m / 128) * Math.ceil(n / 128);
+  // Large products: 128-row tiles of 8 rows per thread, where the tiles fill the GPU (splitting K
+  // where it is long and both edges are filled). 128 wide (8 × 8 per thread, 256 threads) where the
+  // product is, else as wide as its columns (64 or 32, 8 threads across): a convolution's 32-wide
+  // input gradient ran 556 → 388 µs in 128 × 32 tiles rather than 128 × 128, a 64-wide forward
+  // 300 → 262 µs in 128 × 64. The wide MLP's first weight gradient ([785 × 1024], K 4096: 56 tiles)
+  // ran at 18 TFLOP/s in 208 unsplit 64 × 64 tiles, at 25 split eight ways in 128 × 128.
+  const bn = n >= 96 ? 128 : edge(n);
+  const bigTiles = Math.ceil(m / 128) * Math.ceil(n / bn);
   const bigSplit = Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / bigTiles), Math.floor(k / policy.bigMinKPerSplit));
-  if (bigTiles >= policy.targetWorkgroups || (bigTiles * 2 >= policy.targetWorkgroups && bigSplit > 1)) {
-    // bigTk where the tiles' columns are filled: a 32-wide convolution input gradient in 128 × 128
-    // tiles ran 11% slower at tk 8 than 16 (623 vs 555 µs), the 1024-wide dense GEMMs 5–15% faster.
-    const big = variants({ tm: 128, tn: 128, rm: 8, rn: 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit }, n >= 128 ? policy.bigTk : 16);
+  const splitBig = m >= 128 && bn === 128 && bigSplit > 1 && bigTiles * bigSplit >= policy.targetWorkgroups;
+  if (bn >= 32 && (bigTiles >= policy.targetWorkgroups || splitBig)) {
+    // bigTk where the tiles are 64 or more wide: 32-wide ones ran 11% slower at tk 8 than 16, the
+    // 1024-wide dense GEMMs 5–15% faster.
+    const big = variants({ tm: 128, tn: bn, rm: 8, rn: bn === 128 ? 8 : bn / 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit }, bn >= 64 ? policy.bigTk : 16);
     if (big && big.tk >= 8) return big;
   }
   let tm = edge(m);

@@ -182,7 +182,9 @@ describe('GEMM tiling choice', () => {
     expect(chooseTiling(4096, 1024, 1024, roomy, policy)).toMatchObject({ tm: 128, rm: 8, tk: 16, vec4: true, prefetch: true, doubleBuffer: true });
     expect(chooseTiling(4096, 1024, 1024, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 128, tk: 8, doubleBuffer: true });
     expect(chooseTiling(4096, 64, 1024, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 64, tk: 16 }); // bigTk is for 128 × 128 only
-    expect(chooseTiling(200704, 32, 576, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 128, tn: 128, tk: 16 }); // whose columns are filled
+    // Tall, narrow products (convolutions) get 128-row tiles as wide as their columns, tk 16 where 32 wide.
+    expect(chooseTiling(200704, 32, 576, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 128, tn: 32, rm: 8, rn: 4, tk: 16, vec4: true });
+    expect(chooseTiling(200704, 64, 288, roomy, { ...policy, bigTk: 8 })).toMatchObject({ tm: 128, tn: 64, rm: 8, rn: 8, tk: 8, vec4: true });
     // 16 KiB: two 128 × 128 buffers fit only at tk 4, so one buffer of tk 16 (16,896 bytes) does not either: tk 8.
     const tight = { ...roomy, maxWorkgroupStorage: 16384 };
     const t = chooseTiling(4096, 1024, 1024, tight, policy);
