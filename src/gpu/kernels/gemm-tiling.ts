@@ -87,8 +87,8 @@ export interface TilingPolicy {
 /**
  * One wave on a large GPU (an H100 has 132 SMs), splits no shorter than 128, vec4 fragments and
  * prefetch: on the H100 the two together ran the wide MLP's and the CNN's GEMMs 1.5–2× faster than
- * scalar tiles (either alone gained under 10%); a second buffer was slower there (the tuner may
- * pick it). 128 × 128 tiles take K 8 at a time: 5–15% faster there than 16 (fewer registers held
+ * scalar tiles (vec4 alone was slower on three of four cases); a second buffer was slower there
+ * (the tuner may pick it). 128 × 128 tiles take K 8 at a time: 5–15% faster there than 16 (fewer registers held
  * for the prefetch). Long K splits for eight waves, splits of big tiles keeping 512 of K: the
  * weight gradients ran 17–57% faster than split for two waves (conv1's 195 → 84 µs at batch 1024),
  * since a grid of one or two waves leaves SMs idle at its tail.
@@ -103,14 +103,15 @@ function edge(size: number): number {
 /**
  * A tiling for C[m × n] with inner dimension k, within the device limits. Large products get
  * 128-row tiles, 128 wide or as wide as the product (with K split, where it is long and the product
- * is wide, into enough splits for the policy's waves). Others start at 64 × 64 (smaller for small dimensions); when
- * that leaves fewer than half the policy's target of tiles and K is long, K is split first (into
- * enough splits for the policy's waves, none shorter than the policy's minimum), since small tiles
- * do few FMAs per load: a convolution's weight gradient, K = batch × pixels, ran 15× faster split
- * than in 16 × 16 tiles. Tiles then shrink (the larger edge first, down to 16) while the grid is
- * still below the target.
+ * is wide, into enough splits for the policy's waves). Others start at 64 × 64 (smaller for small
+ * dimensions); when that leaves fewer than half the policy's target of tiles and K is long, K is
+ * split first (into enough splits for the policy's waves, none shorter than the policy's minimum),
+ * since small tiles do few FMAs per load: a convolution's weight gradient, K = batch × pixels, ran
+ * 15× faster split than in 16 × 16 tiles. Tiles then shrink (the larger edge first, down to 16)
+ * while the grid is still below the target.
  * Threads: 16 across N, as many rows of threads as the workgroup allows (up to 16); or, with the
- * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that takes.
+ * policy's vec4, register tiles of 4 a side (8 on 128 edges, 2 on 16) and as many threads as that
+ * takes.
  * tk is 16 (the policy's bigTk for 128-row tiles 64 or more wide), halved while the tiles do not
  * fit the device's workgroup memory (two buffers are dropped before tk goes below 8). The runtime's
  * autotuner times alternatives on the device.

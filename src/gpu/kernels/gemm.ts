@@ -63,14 +63,14 @@ function unroll(rm: number, rn: number, line: (i: number, j: number) => string):
 
 /**
  * How the threads of a workgroup walk a tile of `edge` rows (or columns) × tk of K as it is loaded
- * (WGSL computing `r` and `kk` from the element number `i`). Rows first where the stored matrix has
+ * (WGSL computing the row or column, named `r`, and `kk` from the element number `i`). Rows first where the stored matrix has
  * them contiguous; otherwise groups of `kGroup` consecutive K, so that a warp reads whole 32-byte
  * sectors and, with the padded stride, writes workgroup memory without bank conflicts.
  */
-function tileWalk(kContiguous: boolean, edge: number, t: GemmTiling): string {
-  if (!kContiguous) return `let r = i % ${edge}u; let kk = i / ${edge}u;`;
+function tileWalk(kContiguous: boolean, edge: number, t: GemmTiling, r: 'r' | 'c'): string {
+  if (!kContiguous) return `let ${r} = i % ${edge}u; let kk = i / ${edge}u;`;
   const g = kGroup(t.tk);
-  return `let kk = (i / ${g * edge}u) * ${g}u + i % ${g}u; let r = (i / ${g}u) % ${edge}u;`;
+  return `let kk = (i / ${g * edge}u) * ${g}u + i % ${g}u; let ${r} = (i / ${g}u) % ${edge}u;`;
 }
 
 /** Generates the GEMM's kernels. Edge tiles are guarded, so any m, n, k works with any tiling. */
@@ -90,8 +90,8 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
   // Workgroup tiles hold K-row after K-row, each padded (see tilePad).
   const sa = t.tm + tilePad(t);
   const sb = t.tn + tilePad(t);
-  const aTile = tileWalk(!s.transA, t.tm, t);
-  const bTile = tileWalk(s.transB, t.tn, t).replace('let r =', 'let c =');
+  const aTile = tileWalk(!s.transA, t.tm, t, 'r');
+  const bTile = tileWalk(s.transB, t.tn, t, 'c');
   // A thread's rm rows and rn columns: strided across the tile one by one, or (vec4) in groups of
   // four read from workgroup memory as vec4s, the groups strided so that neighbouring threads take
   // neighbouring vec4s (no bank conflicts) and store neighbouring 16-byte pieces of C.
