@@ -1,5 +1,5 @@
 import { encodeDispatches, type BufferBinding, type Dispatch, type GpuContext } from './device';
-import { checkTiling, tilingThreads, type GemmTiling } from './kernels/gemm-tiling';
+import { checkTiling, tilingThreads, withVariants, type GemmTiling } from './kernels/gemm-tiling';
 import type { BufferName, Program, ProgramKernel } from './program';
 
 /**
@@ -49,12 +49,6 @@ export interface TunableGemm {
 /** Winners by device and GEMM source: a process tunes each GEMM once (fits after the first start at once). */
 const tuned = new WeakMap<GPUDevice, Map<string, GemmTiling>>();
 
-/** The kernel variants of `base` a tiling of other sizes keeps (vec4 only where its register tile allows). */
-function sameVariants(base: GemmTiling, t: Omit<GemmTiling, 'vec4' | 'prefetch' | 'doubleBuffer'>): GemmTiling {
-  const vec4 = base.vec4 && t.rm % 4 === 0 && t.rn % 4 === 0;
-  return { ...t, ...(vec4 ? { vec4 } : {}), ...(base.prefetch ? { prefetch: true } : {}), ...(base.doubleBuffer ? { doubleBuffer: true } : {}) };
-}
-
 /** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K and variants. */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
   const edges: [number, number][] = [[32, 2], [32, 4], [64, 4], [64, 8], [128, 8], [128, 4]];
@@ -63,7 +57,7 @@ export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
     for (const [tn, rn] of edges) {
       const threads = (tm / rm) * (tn / rn);
       if (threads < 64 || threads > 256) continue;
-      for (const tk of [16, 8]) out.push(sameVariants(base, { tm, tn, rm, rn, tk, splitK: base.splitK }));
+      for (const tk of [16, 8]) out.push(withVariants({ tm, tn, rm, rn, tk, splitK: base.splitK }, base));
     }
   }
   return out.filter((t) => Math.ceil(k / t.splitK) >= t.tk);

@@ -42,9 +42,23 @@ export function tilePad(t: GemmTiling): number {
   return g > 1 ? 32 / g : 0;
 }
 
-/** Bytes of workgroup memory a tiling's two tiles take. */
+/** Copies of each workgroup tile a tiling keeps: two with prefetch into a second buffer, else one. */
+export function tileBuffers(t: GemmTiling): 1 | 2 {
+  return t.prefetch && t.doubleBuffer ? 2 : 1;
+}
+
+/** Bytes of workgroup memory a tiling's tiles take. */
 export function tileBytes(t: GemmTiling): number {
-  return (t.prefetch && t.doubleBuffer ? 2 : 1) * (t.tm + t.tn + 2 * tilePad(t)) * t.tk * 4;
+  return tileBuffers(t) * (t.tm + t.tn + 2 * tilePad(t)) * t.tk * 4;
+}
+
+/** The kernel variants a tiling can take. */
+export type GemmVariants = Pick<GemmTiling, 'vec4' | 'prefetch' | 'doubleBuffer'>;
+
+/** A tiling with kernel variants: vec4 only where its register tile allows, a second buffer only with prefetch. */
+export function withVariants(t: Omit<GemmTiling, keyof GemmVariants>, v: GemmVariants): GemmTiling {
+  const vec4 = v.vec4 === true && t.rm % 4 === 0 && t.rn % 4 === 0;
+  return { ...t, ...(vec4 ? { vec4 } : {}), ...(v.prefetch ? { prefetch: true } : {}), ...(v.prefetch && v.doubleBuffer ? { doubleBuffer: true } : {}) };
 }
 
 /** Threads per workgroup of a tiling. */
@@ -117,11 +131,10 @@ function edge(size: number): number {
  * autotuner times alternatives on the device.
  */
 export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
-  const variants = (t: Omit<GemmTiling, 'tk'>, maxTk = 16): GemmTiling | null => {
-    const vec4 = policy.vec4 && t.rm % 4 === 0 && t.rn % 4 === 0;
-    const tried = [true, false].flatMap((double) => [16, 8, 4].filter((tk) => tk <= maxTk).map((tk): GemmTiling => ({
-      ...t, tk, ...(vec4 ? { vec4 } : {}), ...(policy.prefetch ? { prefetch: true } : {}), ...(policy.prefetch && policy.doubleBuffer && double ? { doubleBuffer: true } : {}),
-    })));
+  const variants = (t: Omit<GemmTiling, 'tk' | keyof GemmVariants>, maxTk = 16): GemmTiling | null => {
+    const tried = [true, false].flatMap((double) =>
+      [16, 8, 4].filter((tk) => tk <= maxTk).map((tk) => withVariants({ ...t, tk }, { vec4: policy.vec4, prefetch: policy.prefetch, doubleBuffer: policy.doubleBuffer && double })),
+    );
     const fits = (x: GemmTiling) => tileBytes(x) <= limits.maxWorkgroupStorage && tilingThreads(x) <= limits.maxInvocations;
     return tried.find((x) => fits(x) && (x.tk >= 8 || !x.doubleBuffer)) ?? null;
   };

@@ -1,7 +1,7 @@
 import { declareAll, flatKernel, type KernelBinding, type KernelSource } from './common';
 import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
 import type { KernelLimits } from '../device';
-import { kGroup, tilePad, type GemmTiling } from './gemm-tiling';
+import { kGroup, tileBuffers, tilePad, type GemmTiling } from './gemm-tiling';
 
 /**
  * C[m × n] = op(A)[m × k] · op(B)[k × n], then the epilogue. A is stored row-major as [m, k]
@@ -99,7 +99,7 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
   const rowOf = (i: number) => (vec ? `ty * 4u + ${(i >> 2) * ty * 4 + (i & 3)}u` : `ty + ${i * ty}u`);
   const colOf = (j: number) => (vec ? `tx * 4u + ${(j >> 2) * tx * 4 + (j & 3)}u` : `tx + ${j * tx}u`);
   // With two buffers, the K tiles alternate between them (buf), so one barrier per tile suffices.
-  const double = t.prefetch === true && t.doubleBuffer === true;
+  const double = tileBuffers(t) === 2;
   const base = (words: number) => (double ? `buf * ${words}u + ` : '');
   const put = (tile: string, at: string, value: string) => (vec ? `{ let at = ${at}; ${tile}[at >> 2u][at & 3u] = ${value}; }` : `${tile}[${at}] = ${value};`);
   const fragments = vec
@@ -144,20 +144,23 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
     ? [...Array.from({ length: perThread(aSize) }, (_, j) => `var pa${j} = 0.0;`), ...Array.from({ length: perThread(bSize) }, (_, j) => `var pb${j} = 0.0;`), fetch('kBegin')].join('\n  ')
     : '';
   // Bounds are checked only along dimensions that the tiles do not divide.
+  const joined = (conditions: (string | false)[], op: string) => conditions.filter((x): x is string => x !== false).join(op);
   const guard = (conditions: (string | false)[], then: string) => {
-    const c = conditions.filter((x): x is string => x !== false);
-    return c.length ? `if (${c.join(' && ')}) { ${then} }` : then;
+    const c = joined(conditions, ' && ');
+    return c ? `if (${c}) { ${then} }` : then;
   };
   const [rowsRagged, colsRagged, kRagged] = [s.m % t.tm !== 0, s.n % t.tn !== 0, s.k % t.tk !== 0];
   const inC = (i: number, j: number) => [rowsRagged && `r${i} < ${s.m}u`, colsRagged && `c${j} < ${s.n}u`];
   const finish = split
     ? (i: number, j: number) => guard(inC(i, j), `part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j};`)
     : (i: number, j: number) => guard(inC(i, j), `store(r${i}, c${j}, acc${i}_${j});`);
-  const outside = (index: string, ragged: boolean, size: number) => [ragged && `${index} >= ${size}u`, kRagged && 'kk >= kEnd'].filter((x) => x !== false).join(' || ');
-  const zeroOutside = (index: string, ragged: boolean, size: number) => (outside(index, ragged, size) ? `if (${outside(index, ragged, size)}) { return 0.0; }` : '');
+  const zeroOutside = (index: string, ragged: boolean, size: number) => {
+    const c = joined([ragged && `${index} >= ${size}u`, kRagged && 'kk >= kEnd'], ' || ');
+    return c ? `if (${c}) { return 0.0; }` : '';
+  };
   const multiply = `${fragments.join('\n      ')}
       ${unroll(t.rm, t.rn, (i, j) => `acc${i}_${j} = fma(${aAt(i)}, ${bAt(j)}, acc${i}_${j});`)}`;
-  const tileType = (size: number) => (vec ? `array<vec4<f32>, ${((double ? 2 : 1) * size) / 4}>` : `array<f32, ${(double ? 2 : 1) * size}>`);
+  const tileType = (size: number) => (vec ? `array<vec4<f32>, ${(tileBuffers(t) * size) / 4}>` : `array<f32, ${tileBuffers(t) * size}>`);
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 var<workgroup> As: ${tileType(sa * t.tk)};
