@@ -40,9 +40,10 @@ export interface OptimizerState {
 }
 
 /**
- * The compiled training step for an MLP plan on a caller's GPUDevice. Every buffer, pipeline and
- * bind group is made up front (or once per new batch size); a step is a step record written with
- * one queue.writeBuffer and a compute pass of ~10 recorded dispatches: gather, forward GEMMs with
+ * The compiled training step for a plan (dense, convolution, pooling layers) on a caller's GPUDevice.
+ * Every buffer, pipeline and bind group is made up front (or once per new batch size); a step is a
+ * step record written with one queue.writeBuffer and a compute pass of 10 to about 23 recorded
+ * dispatches (more for convolutions, pooling and split-K sums): gather, forward GEMMs with
  * fused bias, activation and dropout, the fused loss, backward GEMMs with fused activation masks
  * and bias gradients, and the optimizer. Statistics go into a ring read back in groups.
  *

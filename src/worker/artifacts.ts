@@ -12,8 +12,6 @@ import { layersParams } from '../train/model/layers';
 import { createModel, type ModelShape } from '../train/model/presets';
 import { storedShape } from './run-data';
 
-/** MNIST's item shape and classes: the only built-in dataset so far. */
-
 /** A download: its name and the archive's parts. */
 export interface Download {
   readonly fileName: string;
