@@ -82,8 +82,49 @@ export function migrateRunConfig(raw: unknown): unknown {
   return { ...rest, dataset: { type: 'mnist', samples } };
 }
 
-/** The run config schema; older config files are migrated first. */
-export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject);
+/** Why a CNN cannot train on wasm (the schema refuses the pair; the worker's 'auto' order skips wasm for it). */
+export const WASM_CONVOLUTIONS = 'wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter)';
+
+/** What the cross-field rules read, loosely typed: they also run on a draft whose other fields are invalid. */
+export interface RuleFields {
+  readonly model?: { readonly type?: unknown };
+  readonly backend?: unknown;
+  readonly dataset?: { readonly type?: unknown };
+}
+
+/** A rule that spans fields: the field its message belongs to, the message, and when it is broken. */
+export interface CrossFieldRule {
+  readonly field: 'model' | 'backend';
+  readonly message: string;
+  broken(c: RuleFields): boolean;
+}
+
+/** The rules between fields, the same for the studio's form, the worker and the CLI (which maps its flags onto them). */
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    field: 'backend',
+    message: `${WASM_CONVOLUTIONS}; pick webgpu, webgl or cpu`,
+    broken: (c) => c.model?.type === 'cnn' && c.backend === 'wasm',
+  },
+  {
+    field: 'model',
+    message: 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)',
+    broken: (c) => c.model?.type === 'cnn' && c.dataset?.type !== undefined && c.dataset.type !== 'mnist' && c.dataset.type !== 'images',
+  },
+];
+
+/** Adds an issue, on its field, for every cross-field rule the value breaks. */
+export function checkCrossFieldRules(value: RuleFields, ctx: z.RefinementCtx): void {
+  for (const rule of CROSS_FIELD_RULES) {
+    if (rule.broken(value)) ctx.addIssue({ code: 'custom', path: [rule.field], message: rule.message });
+  }
+}
+
+/** Runs the rules even when other fields failed (the form shows every problem at once); they read only what is there. */
+const whenObject = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
+/** The run config schema, with the rules between fields; older config files are migrated first. */
+export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject.superRefine(checkCrossFieldRules, whenObject));
 
 /** A validated run config. */
 export type RunConfig = z.infer<typeof RunConfigObject>;
