@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_CONFIG, RunConfigSchema, scheduleFor, type RunConfig } from '../../src/protocol/run-config';
+import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
+import { scheduleFor } from '../../src/recipe/schedule';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { lrAt } from '../../src/train/schedule/schedulers';
 
