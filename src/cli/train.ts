@@ -1,37 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
-import { compiledWebGpu } from '../gpu/factory';
-import { learnerFromConfig } from '../recipe/learner';
-import { DirectoryStore } from '../store/node-dir';
-import { selectBackend, TrainingInterrupter, tfjsStep } from '../train/index';
-import { cliData } from './data';
-import { parseTrainArgs, runConfigFromArgs, type TrainArgs } from './args';
-import { registerNodeBackends } from './backends-node';
-import { registerNodeWebGpu } from './webgpu-node';
+import { parseTrainArgs, type TrainArgs } from './args';
 
-/** `npm run train -- ...`: trains a preset on MNIST, Iris or a CSV/TSV file into an artifact directory. */
-async function main(args: TrainArgs): Promise<void> {
-  registerNodeBackends();
-  if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
-  const started = Date.now();
-  // Pick the backend before building anything, so the weights are created where they train.
-  await selectBackend([args.backend]);
-  const { train, valid, shape, task, describe, targetScale, dataset } = cliData(args);
-  console.log(describe);
-  const interrupter = new TrainingInterrupter();
-  process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
-  const { learner, model } = learnerFromConfig({
-    config: runConfigFromArgs(args, dataset), store: new DirectoryStore(args.out), shape, task, targetScale, trainBatches: train.numBatches,
-    backend: args.backend, resumeFrom: args.checkpoint, engines: [compiledWebGpu(), tfjsStep()], engine: args.engine ?? 'auto', interrupter,
-  });
-  try {
-    await learner.fit(train, valid);
-  } finally {
-    train.dispose();
-    valid.dispose();
-    model.dispose();
-  }
-  console.log(`artifacts in ${args.out} (backend ${tf.getBackend()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-}
+// `npm run train -- ...`. The flags are checked before tfjs and the learner load (seconds), so a
+// bad flag is answered at once.
 
 // `npm run train | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -46,7 +16,9 @@ try {
   console.error(`train: ${(e as Error).message}`);
   process.exit(2);
 }
-main(args).catch((e: Error) => {
-  console.error(`train: ${e.message}`);
-  process.exit(1);
-});
+import('./train-run')
+  .then(({ train }) => train(args))
+  .catch((e: Error) => {
+    console.error(`train: ${e.message}`);
+    process.exit(1);
+  });
