@@ -1,6 +1,6 @@
 import type { TensorData } from '../src/data/dataset';
 import { MNIST_PIXELS } from '../src/data/mnist';
-import { Rng } from '../src/train/rng';
+import { Rng } from '../src/util/rng';
 
 /**
  * MNIST-shaped data made from a seed: 28×28×1 images in [0, 1] and 10 classes, each image its

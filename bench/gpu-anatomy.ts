@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { registerNodeWebGpu } from '../src/cli/webgpu-node';
+import { compiledWebGpu } from '../src/gpu/factory';
 import { BatchDataLoader } from '../src/data/dataloader';
 import { TensorBatcher } from '../src/data/batcher';
 import { MemoryStore } from '../src/store/memory';
-import { AccuracyMetric, createModel, LearnerBuilder, LossMetric, type MetricsRenderer, type ModelConfig } from '../src/train/index';
+import { AccuracyMetric, createModel, LearnerBuilder, LossMetric, tfjsStep, type MetricsRenderer, type ModelConfig } from '../src/train/index';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '30' }, json: { type: 'string' } } });
 const steps = Number(values.steps);
@@ -58,7 +59,7 @@ for (const c of cases) {
   const stamps: number[] = [];
   const snapshots: Counted[] = [];
   const renderer: MetricsRenderer = { ...quiet, update: (split) => void (split === 'train' && (stamps.push(performance.now()), snapshots.push({ ...counts }))) };
-  const learner = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['webgpu']).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).numEpochs(1).build(model, { type: 'adam' }, 1e-3);
+  const learner = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).numEpochs(1).build(model, { type: 'adam' }, 1e-3);
   await learner.fit(train, valid);
   const per = (k: keyof Counted) => (snapshots[snapshots.length - 1][k] - snapshots[1][k]) / (snapshots.length - 2);
   const msPerStep = (stamps[stamps.length - 1] - stamps[1]) / (stamps.length - 2);

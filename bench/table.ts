@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableParser, prepareTable, suggestChoices } from '../src/data/table';
-import { Rng } from '../src/train/rng';
+import { Rng } from '../src/util/rng';
 
 const ROWS = 100_000;
 const FEATURES = 20;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorData } from '../../src/data/dataset';
 import { createModel } from '../../src/train/model/presets';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 import type { BenchCase } from '../cases';
 
 /** Adam at this learning rate in all three runners (Kiln's Adam for the learner, tf.train.adam for the others). */

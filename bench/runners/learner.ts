@@ -10,6 +10,8 @@ import type { Split } from '../../src/train/metric/base';
 import { createOptimizer } from '../../src/train/optim/create';
 import type { MetricsRenderer, MetricState } from '../../src/train/renderer/base';
 import type { EngineChoice } from '../../src/train/learner/engine';
+import { compiledWebGpu } from '../../src/gpu/factory';
+import { tfjsStep } from '../../src/train/step/tfjs';
 import { buildModel, LR, maxGrowth, now, type RunnerInput, type RunnerResult } from './base';
 
 /** Checkpoint cost per epoch, measured inside the learner's run. */
@@ -67,7 +69,7 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
   const model = buildModel(input);
   const optimizer = createOptimizer({ type: 'adam' });
   const builder = (store: ArtifactStore, renderer: MetricsRenderer) =>
-    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).engine(engine).seed(seed);
+    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).engines([compiledWebGpu(), tfjsStep()]).engine(engine).seed(seed);
   const loader = (rows: typeof data, shuffle: boolean) => new BatchDataLoader(numItems(rows), new TensorBatcher(rows), { batchSize: batch, shuffle, seed: shuffle ? seed : undefined });
   const none = loader(selectRows(data, []), false);
   const warm = loader(selectRows(data, Int32Array.from({ length: batch }, (_, i) => i)), false);

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
+import { ModelConfigSchema } from '../train/model/config';
+import { OptimizerConfigSchema } from '../train/optim/config';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -28,6 +31,10 @@ export const TrainArgsSchema = z.strictObject({
   /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
   engine: z.enum(['compiled', 'tfjs']).optional(),
   'keep-checkpoints': int(1).default(2),
+}).superRefine((a, ctx) => {
+  if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
+  // The studio's rules between fields, on the flags that carry those fields.
+  checkCrossFieldRules({ model: { type: a.model }, backend: a.backend, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
 });
 
 /** Validated flags of `npm run train`. */
@@ -50,4 +57,33 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     throw new Error(`${flag}: ${issue.message}${given !== undefined ? ` (got '${String(given)}')` : ''}`);
   }
   return parsed.data;
+}
+
+/** The schedule a flag names: warm-up + cosine warms up over the first tenth of the run. */
+function scheduleChoice(args: TrainArgs): RunConfig['schedule'] {
+  if (args.schedule === 'cosine') return { type: 'cosine', minLr: 0 };
+  if (args.schedule === 'warmup-cosine') return { type: 'warmup-cosine', warmupEpochs: args.epochs / 10, minLr: 0 };
+  return { type: 'constant' };
+}
+
+/**
+ * The run the flags describe, as the studio's RunConfig; `dataset` is what the CLI loaded (a CSV's
+ * label, task and missing values may have been suggested). The flags' own ranges apply (they are
+ * wider than the studio's form: a headless run may hold out 80% or train 2,000 epochs).
+ */
+export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig): RunConfig {
+  return {
+    dataset,
+    validFraction: args['valid-fraction'],
+    model: ModelConfigSchema.parse({ type: args.model }),
+    optimizer: OptimizerConfigSchema.parse({ type: args.optimizer }),
+    lr: args.lr,
+    schedule: scheduleChoice(args),
+    epochs: args.epochs,
+    batchSize: args['batch-size'],
+    gradAccumulation: args['grad-accumulation'],
+    keepCheckpoints: args['keep-checkpoints'],
+    seed: args.seed,
+    backend: args.backend,
+  };
 }

@@ -1,10 +1,11 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader';
-import { isClassification, targetSize } from '../data/dataset';
+import { isClassification, numItems, targetSize } from '../data/dataset';
 import { irisTable } from '../data/iris';
 import { loadMnist } from '../data/mnist-node';
 import { prepareTable, suggestChoices, suggestTask, TableParser, targetScale as tableTargetScale, type ParsedTable } from '../data/table/index';
+import type { DatasetConfig } from '../protocol/run-config';
 import type { ModelShape } from '../train/model/presets';
 import type { TrainArgs } from './args';
 
@@ -13,6 +14,8 @@ export interface CliData extends DataLoaders {
   readonly shape: ModelShape;
   readonly task: 'classification' | 'regression';
   readonly describe: string;
+  /** The dataset as the studio would name it (a CSV's label, task and missing values as used). */
+  readonly dataset: DatasetConfig;
   /** Regression on standardized targets: a target unit in the label's units (for MAE). */
   readonly targetScale: number;
 }
@@ -40,18 +43,21 @@ function readTableFile(path: string, encoding: 'utf-8' | 'latin1'): ParsedTable 
 export function cliData(args: TrainArgs): CliData {
   const opts = { batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed };
   if (args.dataset === 'mnist') {
-    return { ...dataLoaders(loadMnist(), { ...opts, limit: args.limit }), shape: { inputShape: [28, 28, 1], outputs: 10 }, task: 'classification', describe: 'MNIST', targetScale: 1 };
+    const mnist = loadMnist();
+    const dataset: DatasetConfig = { type: 'mnist', samples: Math.min(args.limit ?? Infinity, numItems(mnist)) };
+    return { ...dataLoaders(mnist, { ...opts, limit: args.limit }), shape: { inputShape: [28, 28, 1], outputs: 10 }, task: 'classification', describe: 'MNIST', targetScale: 1, dataset };
   }
-  if (args.dataset === 'csv' && !args.file) throw new Error('--file: name the CSV or TSV file to train on');
   const table = args.dataset === 'iris' ? irisTable() : readTableFile(args.file!, args.encoding);
   const suggested = args.dataset === 'iris' ? { label: 'species', task: 'classification' as const, missing: 'drop' as const } : suggestChoices(table);
   const label = args.label ?? suggested.label;
   const task = args.task ?? suggestTask(table, label);
-  const { train, valid, card, preprocessing } = prepareTable(table, { label, task, missing: args.missing ?? suggested.missing, validFraction: args['valid-fraction'], seed: args.seed });
+  const missing = args.missing ?? suggested.missing;
+  const { train, valid, card, preprocessing } = prepareTable(table, { label, task, missing, validFraction: args['valid-fraction'], seed: args.seed });
   const outputs = isClassification(train) ? train.numClasses! : targetSize(train);
   const lines = [`${card.source}: ${card.items} rows, ${train.itemShape[0]} features, ${task} of '${label}'`, ...card.warnings.map((w) => `  warning: ${w}`)];
   const target = preprocessing.label;
   const targetScale = target.task === 'regression' ? tableTargetScale(target) : 1;
   if (target.task === 'regression') lines.push(`  targets standardized (mean ${target.mean.toPrecision(4)}, std ${targetScale.toPrecision(4)}): Loss is in standard units, MAE in the label's`);
-  return { ...splitLoaders(train, valid, opts), shape: { inputShape: train.itemShape, outputs }, task, describe: lines.join('\n'), targetScale };
+  const dataset: DatasetConfig = args.dataset === 'iris' ? { type: 'iris' } : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding };
+  return { ...splitLoaders(train, valid, opts), shape: { inputShape: train.itemShape, outputs }, task, describe: lines.join('\n'), targetScale, dataset };
 }

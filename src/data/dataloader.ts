@@ -1,4 +1,4 @@
-import { Rng } from '../train/rng';
+import { Rng } from '../util/rng';
 import { TensorBatcher, type Batch, type Batcher } from './batcher';
 import { isClassification, numItems, selectRows, type TensorData } from './dataset';
 import { randomSplit, stratifiedSplit } from './split';

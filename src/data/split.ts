@@ -1,4 +1,4 @@
-import { Rng } from '../train/rng';
+import { Rng } from '../util/rng';
 
 /** Row indices of a train/validation split, each sorted ascending. */
 export interface Split {

@@ -9,3 +9,4 @@ export type { GemmTiling, TilingPolicy } from './kernels/gemm-tiling';
 export { DEFAULT_TUNE } from './autotune';
 export type { TuneOptions, TuneResult } from './autotune';
 export { STATS_STRIDE, statsStride } from './kernels/common';
+export { compiledWebGpu } from './factory';

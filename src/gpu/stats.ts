@@ -1,5 +1,13 @@
+import { AccuracyMetric } from '../train/metric/accuracy';
 import type { Metric, Split } from '../train/metric/base';
-import { slotValues, type StatsSlot, type StatsSource } from '../train/learner/stats-reader';
+import { FBetaScoreMetric, PrecisionMetric, RecallMetric } from '../train/metric/confusion';
+import { IterationSpeedMetric } from '../train/metric/iteration-speed';
+import { LearningRateMetric } from '../train/metric/learning-rate';
+import { LossMetric } from '../train/metric/loss';
+import { MaeMetric } from '../train/metric/mae';
+import { TensorMemoryMetric } from '../train/metric/memory';
+import { TopKAccuracyMetric } from '../train/metric/top-k';
+import { GroupedStatsSource, type GroupValues, type QueuedStats } from '../train/step/stats';
 
 /** Reads `count` steps' records from step id `from` (the trainer's `statsStride` floats each). */
 export type ReadRecords = (from: number, count: number) => Promise<Float32Array>;
@@ -12,9 +20,30 @@ export interface CompiledStats {
 
 type Layout = (record: Float32Array, at: number, out: number[]) => void;
 
+/**
+ * What the compiled step computes for a metric: nothing (it needs only metadata), the mean loss,
+ * the correct count, [absolute error sum, values], the confusion counts [tp, predicted, actual per
+ * class], or the top-k hits.
+ */
+type CompiledStat = 'none' | 'loss' | 'correct' | 'abs-error' | 'confusion' | { readonly topK: number };
+
+/** The statistic the compiled step keeps for each metric class it knows; undefined: it cannot compute the metric. */
+function compiledStat(m: Metric): CompiledStat | undefined {
+  if (m instanceof LearningRateMetric || m instanceof IterationSpeedMetric || m instanceof TensorMemoryMetric) return 'none';
+  if (m instanceof LossMetric) return 'loss';
+  if (m instanceof AccuracyMetric) return 'correct';
+  if (m instanceof MaeMetric) return 'abs-error';
+  if (m instanceof PrecisionMetric || m instanceof RecallMetric || m instanceof FBetaScoreMetric) return 'confusion';
+  if (m instanceof TopKAccuracyMetric) return { topK: m.k };
+  return undefined;
+}
+
 /** Whether the metrics need per-class counts and label ranks in the step records. */
 export function needsClassStats(metrics: readonly Metric[]): boolean {
-  return metrics.some((m) => m.compiledStat === 'confusion' || m.compiledStat === 'top-k');
+  return metrics.some((m) => {
+    const stat = compiledStat(m);
+    return stat === 'confusion' || typeof stat === 'object';
+  });
 }
 
 /**
@@ -28,7 +57,19 @@ export function compiledLayout(metrics: readonly Metric[], outputs: number, clas
   const sizes: number[] = [];
   const counts = (m: Metric) => ({ reason: `metric ${m.name} needs class counts, which the compiled step keeps for classification only` });
   for (const m of metrics) {
-    switch (m.compiledStat) {
+    const stat = compiledStat(m);
+    if (typeof stat === 'object') {
+      if (!classStats) return counts(m);
+      const k = Math.min(stat.topK, outputs);
+      sizes.push(1);
+      parts.push((r, at, out) => {
+        let hits = 0;
+        for (let rank = 0; rank < k; rank++) hits += r[at + 4 + 3 * outputs + rank];
+        out.push(hits);
+      });
+      continue;
+    }
+    switch (stat) {
       case 'none':
         sizes.push(0);
         break;
@@ -51,17 +92,6 @@ export function compiledLayout(metrics: readonly Metric[], outputs: number, clas
           for (let i = 0; i < 3 * outputs; i++) out.push(r[at + 4 + i]);
         });
         break;
-      case 'top-k': {
-        if (!classStats) return counts(m);
-        const k = Math.min(m.k ?? 1, outputs);
-        sizes.push(1);
-        parts.push((r, at, out) => {
-          let hits = 0;
-          for (let rank = 0; rank < k; rank++) hits += r[at + 4 + 3 * outputs + rank];
-          out.push(hits);
-        });
-        break;
-      }
       default:
         return { reason: `metric ${m.name} is not computed by the compiled step` };
     }
@@ -80,9 +110,7 @@ const now = () => performance.now();
  * steps, from the pace at which groups land): queued work is what Pause and Stop wait for, and
  * on a software GPU it starves the page. `maxLag + groupSize` must stay below the ring's slots.
  */
-export class CompiledStatsSource implements StatsSource<CompiledStats> {
-  private pending: { slot: StatsSlot; stats: CompiledStats; added: number }[] = [];
-  private lastAdd = -Infinity;
+export class CompiledStatsSource extends GroupedStatsSource<CompiledStats> {
   /** Steps the loop may run ahead of the values that came back (see the class comment). */
   lag = 16;
 
@@ -90,51 +118,27 @@ export class CompiledStatsSource implements StatsSource<CompiledStats> {
     private readonly read: ReadRecords,
     private readonly layouts: Record<Split, Layout>,
     private readonly stride: number,
-    private readonly groupSize = 32,
-    private readonly slowMs = 50,
+    groupSize = 32,
+    slowMs = 50,
     private readonly maxLag = 160,
     private readonly aheadMs = 50,
-  ) {}
-
-  add(stats: CompiledStats): StatsSlot {
-    const t = now();
-    const slow = t - this.lastAdd >= this.slowMs;
-    this.lastAdd = t;
-    const slot: StatsSlot = { offset: 0, landed: null };
-    this.pending.push({ slot, stats, added: t });
-    if (slow || this.pending.length >= this.groupSize) this.flush();
-    return slot;
+  ) {
+    super(groupSize, slowMs);
   }
 
-  flush(): void {
-    if (!this.pending.length) return;
-    const group = this.pending;
-    this.pending = [];
+  protected async readGroup(group: readonly QueuedStats<CompiledStats>[]): Promise<GroupValues> {
     const from = group[0].stats.id;
     const count = group[group.length - 1].stats.id - from + 1;
-    const landed = this.read(from, count).then(
-      (records) => {
-        // From a group's first step to its values: an upper bound on the GPU's time per step.
-        const msPerStep = (now() - group[0].added) / group.length;
-        this.lag = Math.max(16, Math.min(this.maxLag, Math.floor(this.aheadMs / msPerStep)));
-        const values: number[] = [];
-        for (const { slot, stats } of group) {
-          slot.offset = values.length;
-          this.layouts[stats.split](records, (stats.id - from) * this.stride, values);
-        }
-        const all = Float32Array.from(values);
-        for (const { slot } of group) slot.values = all;
-      },
-      (error: unknown) => group.forEach(({ slot }) => (slot.error = error)),
-    );
-    for (const { slot } of group) slot.landed = landed;
-  }
-
-  values(slot: StatsSlot): Promise<Float32Array | null> {
-    return slotValues(slot, () => this.flush());
-  }
-
-  dispose(): void {
-    this.pending = [];
+    const records = await this.read(from, count);
+    // From a group's first step to its values: an upper bound on the GPU's time per step.
+    const msPerStep = (now() - group[0].added) / group.length;
+    this.lag = Math.max(16, Math.min(this.maxLag, Math.floor(this.aheadMs / msPerStep)));
+    const values: number[] = [];
+    const offsets = group.map(({ stats }) => {
+      const offset = values.length;
+      this.layouts[stats.split](records, (stats.id - from) * this.stride, values);
+      return offset;
+    });
+    return { values: Float32Array.from(values), offsets };
   }
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
-import { warmupCosine, type SchedulerConfigInput } from '../train/schedule/config';
 
 /** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm (not for CNNs), cpu. */
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -82,8 +81,49 @@ export function migrateRunConfig(raw: unknown): unknown {
   return { ...rest, dataset: { type: 'mnist', samples } };
 }
 
-/** The run config schema; older config files are migrated first. */
-export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject);
+/** Why a CNN cannot train on wasm (the schema refuses the pair; the worker's 'auto' order skips wasm for it). */
+export const WASM_CONVOLUTIONS = 'wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter)';
+
+/** What the cross-field rules read, loosely typed: they also run on a draft whose other fields are invalid. */
+export interface RuleFields {
+  readonly model?: { readonly type?: unknown };
+  readonly backend?: unknown;
+  readonly dataset?: { readonly type?: unknown };
+}
+
+/** A rule that spans fields: the field its message belongs to, the message, and when it is broken. */
+export interface CrossFieldRule {
+  readonly field: 'model' | 'backend';
+  readonly message: string;
+  broken(c: RuleFields): boolean;
+}
+
+/** The rules between fields, the same for the studio's form, the worker and the CLI (which maps its flags onto them). */
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    field: 'backend',
+    message: `${WASM_CONVOLUTIONS}; pick webgpu, webgl or cpu`,
+    broken: (c) => c.model?.type === 'cnn' && c.backend === 'wasm',
+  },
+  {
+    field: 'model',
+    message: 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)',
+    broken: (c) => c.model?.type === 'cnn' && c.dataset?.type !== undefined && c.dataset.type !== 'mnist' && c.dataset.type !== 'images',
+  },
+];
+
+/** Adds an issue, on its field, for every cross-field rule the value breaks. */
+export function checkCrossFieldRules(value: RuleFields, ctx: z.RefinementCtx): void {
+  for (const rule of CROSS_FIELD_RULES) {
+    if (rule.broken(value)) ctx.addIssue({ code: 'custom', path: [rule.field], message: rule.message });
+  }
+}
+
+/** Runs the rules even when other fields failed (the form shows every problem at once); they read only what is there. */
+const whenObject = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
+/** The run config schema, with the rules between fields; older config files are migrated first. */
+export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject.superRefine(checkCrossFieldRules, whenObject));
 
 /** A validated run config. */
 export type RunConfig = z.infer<typeof RunConfigObject>;
@@ -103,22 +143,3 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   seed: 0,
   backend: 'auto',
 };
-
-/** The learning-rate schedule of a run over its optimizer steps (`stepsPerEpoch` of them an epoch). */
-export function scheduleFor(config: RunConfig, stepsPerEpoch: number): SchedulerConfigInput | number {
-  const { lr, schedule: s, epochs } = config;
-  const total = Math.max(1, stepsPerEpoch * epochs);
-  switch (s.type) {
-    case 'constant':
-      return lr;
-    case 'step':
-      return { type: 'step', lr, stepSize: Math.max(1, s.stepEpochs * stepsPerEpoch), gamma: s.gamma };
-    case 'exponential':
-      // The studio states gamma per epoch; the schedule applies it per step.
-      return { type: 'exponential', lr, gamma: s.gamma ** (1 / Math.max(1, stepsPerEpoch)) };
-    case 'cosine':
-      return { type: 'cosine', lr, minLr: Math.min(s.minLr, lr), steps: total };
-    case 'warmup-cosine':
-      return warmupCosine({ lr, minLr: Math.min(s.minLr, lr), warmupSteps: Math.min(total - 1, Math.round(s.warmupEpochs * stepsPerEpoch)), totalSteps: total });
-  }
-}

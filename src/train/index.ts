@@ -8,5 +8,7 @@ export * from './schedule/index';
 export * from './model/index';
 export * from './step/base';
 export * from './step/tfjs';
-export * from './rng';
+export * from './step/factory';
+export * from './step/stats';
+export * from '../util/rng';
 export * from './tensor-record';

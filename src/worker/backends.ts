@@ -4,7 +4,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import type { BackendProbe } from '../protocol/index';
-import type { RunConfig } from '../protocol/run-config';
+import { WASM_CONVOLUTIONS, type RunConfig } from '../protocol/run-config';
 
 interface GpuAdapterInfo {
   vendor?: string;
@@ -55,19 +55,18 @@ function probeWebGl(): BackendProbe {
   return { name: 'webgl', available: true, note: /swiftshader/i.test(renderer) ? `software renderer (${renderer}): slow` : renderer };
 }
 
-/** Backends to try for a run, in order, with the reasons some were left out. */
+/**
+ * Backends to try for a run, in order, with the reasons some were left out. A backend the user
+ * picked is the only one tried (RunConfigSchema has already refused a CNN on wasm).
+ */
 export function backendOrder(config: RunConfig, probes: readonly BackendProbe[]): { order: string[]; skipped: string[] } {
+  if (config.backend !== 'auto') return { order: [config.backend], skipped: [] };
   const conv = config.model.type === 'cnn';
-  const wasmConv = 'wasm: tfjs-wasm cannot train convolutions (it has no Conv2DBackpropFilter)';
-  if (config.backend !== 'auto') {
-    if (conv && config.backend === 'wasm') throw new Error(`${wasmConv}; pick webgpu, webgl or cpu`);
-    return { order: [config.backend], skipped: [] };
-  }
   const skipped: string[] = [];
   const order: string[] = [];
   for (const p of probes) {
     if (!p.available) skipped.push(`${p.name}: ${p.note}`);
-    else if (conv && p.name === 'wasm') skipped.push(wasmConv);
+    else if (conv && p.name === 'wasm') skipped.push(`wasm: ${WASM_CONVOLUTIONS}`);
     else order.push(p.name);
   }
   return { order, skipped };

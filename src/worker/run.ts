@@ -1,21 +1,13 @@
 import type { BackendProbe, WorkerEvent } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
-import { scheduleFor, type RunConfig } from '../protocol/run-config';
+import type { RunConfig } from '../protocol/run-config';
+import { compiledWebGpu } from '../gpu/factory';
+import { learnerFromConfig } from '../recipe/learner';
 import type { KilnDb, RunRecord } from '../store/idb';
-import { ComposedCheckpointingStrategy } from '../train/checkpoint/strategy/composed';
-import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
-import { MetricCheckpointingStrategy } from '../train/checkpoint/strategy/metric';
-import { LearnerBuilder } from '../train/learner/builder';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
-import { AccuracyMetric } from '../train/metric/accuracy';
-import { IterationSpeedMetric } from '../train/metric/iteration-speed';
-import { LearningRateMetric } from '../train/metric/learning-rate';
-import { LossMetric } from '../train/metric/loss';
-import { MaeMetric } from '../train/metric/mae';
 import { TensorMemoryMetric } from '../train/metric/memory';
-import { regression } from '../train/model/layers';
-import { createModel } from '../train/model/presets';
+import { tfjsStep } from '../train/step/tfjs';
 import { backendOrder, fellBackFrom, watchDeviceLoss } from './backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
@@ -90,8 +82,6 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   await store.write('config.json', JSON.stringify(config, null, 2));
   post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
   const { train, valid, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
-  const model = createModel(config.model, shape, config.seed);
-  const classify = task === 'classification';
   let best = stored?.best;
   const renderer = new WorkerRenderer((event) => {
     post(event);
@@ -99,28 +89,12 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     best = better(best, event.epoch, event.means.valid);
     void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
   });
-  const strategy = new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid'));
-  const builder = new LearnerBuilder(store)
-    .metricTrainNumeric(new LossMetric())
-    .metricTrainNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
-    .metricTrainNumeric(new LearningRateMetric())
-    .metricTrain(new IterationSpeedMetric())
-    .metricTrain(new TensorMemoryMetric('tensors'))
-    .metricValidNumeric(new LossMetric())
-    .metricValidNumeric(classify ? new AccuracyMetric() : new MaeMetric(targetScale))
-    .renderer(renderer)
-    .withFileCheckpointer()
-    .checkpointingStrategy(strategy)
-    .gradsAccumulation(config.gradAccumulation)
-    .numEpochs(config.epochs)
-    .devices([device.backend])
-    .seed(config.seed)
-    .summary()
-    .withInterrupter(interrupter);
-  if (ctx.resumeFrom !== undefined) builder.checkpoint(ctx.resumeFrom);
+  const { learner, model } = learnerFromConfig({
+    config, store, shape, task, targetScale, trainBatches: train.numBatches, backend: device.backend, resumeFrom: ctx.resumeFrom,
+    engines: [compiledWebGpu(), tfjsStep()], extraTrainMetrics: [new TensorMemoryMetric('tensors')], renderer, interrupter,
+  });
   try {
-    const stepsPerEpoch = Math.ceil(train.numBatches / config.gradAccumulation);
-    const result = await builder.build(classify ? model : regression(model), config.optimizer, scheduleFor(config, stepsPerEpoch)).fit(train, valid);
+    const result = await learner.fit(train, valid);
     const state = result.reason.startsWith('interrupted') ? 'stopped' : 'done';
     const reason = `${result.reason}; ${result.epoch} epoch${result.epoch === 1 ? '' : 's'} done`;
     await kiln.updateRun(runId, { status: state, message: reason });

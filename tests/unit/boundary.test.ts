@@ -42,10 +42,14 @@ const statSafe = (p: string) => {
   }
 };
 
-/** Every file reachable from `entry` through imports that load code, and each one's package imports. */
-function walk(entry: string): Map<string, string[]> {
+/**
+ * Every file reachable from `entries` through imports that load code (with `types`, through
+ * type-only imports too: a layer must not name an upper one's types either), and each one's
+ * package imports.
+ */
+function walk(entries: string | readonly string[], types = false): Map<string, string[]> {
   const seen = new Map<string, string[]>();
-  const queue = [entry];
+  const queue = typeof entries === 'string' ? [entries] : [...entries];
   while (queue.length) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
@@ -53,7 +57,7 @@ function walk(entry: string): Map<string, string[]> {
     seen.set(file, packages);
     for (const { spec, typeOnly } of specifiers(file)) {
       // Type-only imports are erased: they put nothing on the main thread.
-      if (typeOnly) continue;
+      if (typeOnly && !types) continue;
       const next = resolveRelative(file, spec);
       if (next) queue.push(next);
       else if (!spec.startsWith('.')) packages.push(spec);
@@ -106,5 +110,59 @@ describe('the learner library', () => {
         .map((spec) => `${rel(file)} -> ${spec}`),
     );
     expect(bad).toEqual([]);
+  });
+});
+
+/** The files under `dirs` that the code under `from` reaches, imports of types included. */
+function reachedUnder(from: string, dirs: readonly string[]): string[] {
+  const graph = walk(filesUnder(join(SRC, from)), true);
+  return [...graph.keys()].map(rel).filter((f) => dirs.some((d) => f.startsWith(`src/${d}/`)));
+}
+
+/** `import(x)` whose specifier is built at run time (a bundler and the type checks cannot see where it goes). */
+const runtimeBuilt = (text: string) => [...text.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/\bimport\s*\(\s*(?![\s'"])([^)]*)\)/g)].map((m) => m[0]);
+
+const srcText = (file: string) => readFileSync(file, 'utf8');
+
+describe('layers that point one way', () => {
+  it('the_learner_library_reaches_nothing_of_gpu_worker_ui_cli_protocol_or_recipe', () => {
+    expect(reachedUnder('train', ['gpu', 'worker', 'ui', 'cli', 'protocol', 'recipe'])).toEqual([]);
+  });
+
+  it('data_and_store_reach_nothing_of_the_learner_or_the_hosts', () => {
+    expect(reachedUnder('data', ['train', 'gpu', 'worker', 'ui', 'cli', 'protocol', 'recipe'])).toEqual([]);
+    expect(reachedUnder('store', ['train', 'gpu', 'worker', 'ui', 'cli', 'protocol', 'recipe'])).toEqual([]);
+  });
+
+  it('the_run_recipe_takes_its_engines_and_reaches_no_host', () => {
+    expect(reachedUnder('recipe', ['gpu', 'worker', 'ui', 'cli'])).toEqual([]);
+  });
+
+  it('would_see_an_upward_import_where_there_is_one', () => {
+    // The same walk from the hosts finds what the checks above forbid, so their empty lists mean something.
+    expect(reachedUnder('gpu', ['train'])).toContain('src/train/step/stats.ts');
+    expect(reachedUnder('worker', ['gpu', 'protocol', 'recipe', 'train'])).toEqual(expect.arrayContaining(['src/gpu/factory.ts', 'src/protocol/run-config.ts', 'src/recipe/learner.ts', 'src/train/learner/builder.ts']));
+    expect(reachedUnder('cli', ['gpu', 'data'])).toEqual(expect.arrayContaining(['src/gpu/factory.ts', 'src/data/dataloader.ts']));
+  });
+
+  it('metrics_carry_nothing_for_the_compiled_step', () => {
+    // The compiled step maps the metric classes it computes itself (src/gpu/stats.ts).
+    const mentions = (dir: string) => filesUnder(join(SRC, dir)).filter((f) => /\bcompiledStat\b/.test(srcText(f))).map(rel);
+    expect(mentions('train')).toEqual([]);
+    expect(mentions('gpu')).toContain('src/gpu/stats.ts');
+  });
+
+  it('the_learner_library_loads_nothing_dynamically', () => {
+    const dynamic = (dir: string) => filesUnder(join(SRC, dir)).filter((f) => /\bimport\s*\(/.test(srcText(f).replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, ''))).map(rel);
+    expect(dynamic('train')).toEqual([]);
+    expect(dynamic('gpu')).toEqual(['src/gpu/factory.ts']); // the compiled step, loaded once a run reaches WebGPU
+  });
+
+  it('no_import_specifier_is_built_at_run_time', () => {
+    expect(filesUnder(SRC).flatMap((f) => runtimeBuilt(srcText(f)).map((m) => `${rel(f)}: ${m}`))).toEqual([]);
+    // What the check catches: the store module's old way to reach node:fs past the bundler.
+    expect(runtimeBuilt('const { DirectoryStore } = await import(/* @vite-ignore */ specifier);')).toHaveLength(1);
+    expect(runtimeBuilt('await import(`./kernels/${name}`);')).toHaveLength(1);
+    expect(runtimeBuilt("await import('./engine'); type T = typeof import('webgpu');")).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerNodeBackends } from '../../src/cli/backends-node';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 import { conv2dFilterGrad, conv2dInputGradByConv } from '../../src/train/step/conv-grad';
 import { useFastKernels } from '../../src/train/step/kernels';
 

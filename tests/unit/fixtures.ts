@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchDataLoader } from '../../src/data/dataloader';
 import { TensorBatcher } from '../../src/data/batcher';
 import type { TensorData } from '../../src/data/dataset';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 
 /** A separable 3-class problem: 4 features, the class is the index of the largest of the first 3. */
 export function blobs(n: number, seed = 1): TensorData {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
+import { DirectoryStore } from '../../src/store/node-dir';
 import { readText } from '../../src/store/base';
 import {
   AccuracyMetric, FBetaScoreMetric, IterationSpeedMetric, LearnerBuilder, LearningRateMetric, LossMetric, MetricEarlyStopping,
@@ -127,9 +128,9 @@ describe('learner', () => {
     logits.forEach((v, i) => expect(probs[i]).toBeCloseTo(v, 5));
   });
 
-  it('a_directory_path_writes_the_artifacts_into_that_directory', async () => {
+  it('a_directory_store_writes_the_artifacts_into_that_directory', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kiln-dir-')), 'run');
-    await new LearnerBuilder(dir).renderer(quiet()).devices(['cpu']).metricValidNumeric(new LossMetric()).withFileCheckpointer()
+    await new LearnerBuilder(new DirectoryStore(dir)).renderer(quiet()).devices(['cpu']).metricValidNumeric(new LossMetric()).withFileCheckpointer()
       .build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
     expect(readFileSync(join(dir, 'valid/epoch-1/Loss.log'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'checkpoint/model-1.mpk.gz'))).toBe(true);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { slotLanded, StatsReader } from '../../src/train/learner/stats-reader';
+import { StatsReader } from '../../src/train/learner/stats-reader';
+import { slotLanded } from '../../src/train/step/stats';
 
 /** One step's statistics: a loss-like scalar part and a two-value part. */
 const step = (k: number) => [tf.tensor1d([k]), tf.tensor1d([10 * k, 10 * k + 1])];

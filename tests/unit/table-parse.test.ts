@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, read, parseText, thrown } from '../fixtures/table/tables';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 import { TableParser, isNotUtf8, parseTable, type ParsedTable, type TableParseOptions } from '../../src/data/table';
 
 

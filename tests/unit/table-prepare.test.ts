@@ -14,7 +14,7 @@ import {
   type TableChoices,
   type TablePreprocessing,
 } from '../../src/data/table';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 
 const choose = (label: string, more: Partial<TableChoices> = {}): TableChoices => ({
   label, task: 'classification', missing: 'fill', validFraction: 0.25, seed: 3, ...more,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_CONFIG, RunConfigSchema, scheduleFor, type RunConfig } from '../../src/protocol/run-config';
+import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
+import { scheduleFor } from '../../src/recipe/schedule';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { lrAt } from '../../src/train/schedule/schedulers';
 
@@ -43,6 +44,27 @@ describe('RunConfigSchema', () => {
     expect(messages({ batchSize: 0 })).toEqual(['the batch size must be ≥ 1']);
     expect(messages({ backend: 'metal' })).toHaveLength(1);
     expect(messages({ schedule: { type: 'step', stepEpochs: 2, gamma: 1.5 } })).toHaveLength(1);
+  });
+});
+
+describe('the rules between fields', () => {
+  const issues = (over: object) => RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, ...over }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
+
+  it('refuses_a_cnn_on_wasm_on_the_backend_field_and_says_what_to_pick', () => {
+    expect(issues({ model: { type: 'cnn' }, backend: 'wasm' })).toEqual([{ path: ['backend'], message: 'wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter); pick webgpu, webgl or cpu' }]);
+    expect(issues({ model: { type: 'cnn' }, backend: 'webgl' })).toBeUndefined();
+    expect(issues({ model: { type: 'mlp', hidden: [8], activation: 'relu', dropout: 0 }, backend: 'wasm' })).toBeUndefined();
+  });
+
+  it('refuses_a_cnn_on_a_table_on_the_model_field', () => {
+    const table = { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'drop', encoding: 'utf-8' };
+    expect(issues({ model: { type: 'cnn' }, dataset: table })).toEqual([{ path: ['model'], message: expect.stringMatching(/^the small CNN needs images/) }]);
+    expect(issues({ model: { type: 'cnn' }, dataset: { type: 'iris' } })?.map((i) => i.path)).toEqual([['model']]);
+    expect(issues({ model: { type: 'cnn' }, dataset: { type: 'images', source: 'pets.zip', size: 32, channels: 3, fit: 'crop' } })).toBeUndefined();
+  });
+
+  it('reports_a_broken_rule_beside_problems_in_other_fields', () => {
+    expect(issues({ model: { type: 'cnn' }, backend: 'wasm', lr: 50 })?.map((i) => i.path[0])).toEqual(['lr', 'backend']);
   });
 });
 

@@ -42,10 +42,6 @@ describe('backendOrder', () => {
     expect(backendOrder(config({ backend: 'webgl' }), NO_GPU)).toEqual({ order: ['webgl'], skipped: [] });
     expect(backendOrder(config({ backend: 'wasm' }), ALL)).toEqual({ order: ['wasm'], skipped: [] });
   });
-
-  it('refuses_a_cnn_on_wasm_when_picked_explicitly', () => {
-    expect(() => backendOrder(config({ model: cnn, backend: 'wasm' }), ALL)).toThrow(/convolutions.*pick webgpu, webgl or cpu/);
-  });
 });
 
 describe('fellBackFrom', () => {

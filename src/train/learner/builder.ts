@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/batcher';
 import type { ArtifactStore } from '../../store/base';
-import { directoryStore } from '../../store/directory';
 import { LearnerCheckpointer } from '../checkpoint/learner';
 import { ComposedCheckpointingStrategy } from '../checkpoint/strategy/composed';
 import type { CheckpointingStrategy } from '../checkpoint/strategy/base';
@@ -20,6 +19,8 @@ import { ConsoleRenderer, NoopRenderer } from '../renderer/console';
 import type { LrScheduler } from '../schedule/base';
 import { createScheduler } from '../schedule/scheduler';
 import type { SchedulerConfigInput } from '../schedule/config';
+import type { StepEngineFactory } from '../step/factory';
+import { tfjsStep } from '../step/tfjs';
 import type { EarlyStoppingStrategy } from './early-stopping';
 import { ExperimentLog } from './experiment-log';
 import { TrainingInterrupter } from './interrupter';
@@ -41,7 +42,7 @@ function defaultRenderer(): MetricsRenderer {
 
 /**
  * Wires a Learner (Burn's LearnerBuilder): metrics, loggers, renderer, checkpointing, epochs,
- * devices, resume. Artifacts go to an ArtifactStore, or in Node to a directory path.
+ * devices, step engines, resume. Artifacts go to an ArtifactStore (in Node, `new DirectoryStore(path)`).
  */
 export class LearnerBuilder {
   private readonly metrics: Record<Split, RegisteredMetric[]> = { train: [], valid: [] };
@@ -49,6 +50,7 @@ export class LearnerBuilder {
   private rendererValue: MetricsRenderer | null = null;
   private gradAccumulation = 1;
   private engineChoice: EngineChoice = 'auto';
+  private engineFactories: readonly StepEngineFactory[] = [tfjsStep()];
   private useCheckpointer = false;
   private strategy: CheckpointingStrategy = defaultCheckpointingStrategy();
   private epochs = 1;
@@ -61,9 +63,8 @@ export class LearnerBuilder {
 
   readonly store: ArtifactStore;
 
-  constructor(storeOrDirectory: ArtifactStore | string) {
-    this.store = typeof storeOrDirectory === 'string' ? directoryStore(storeOrDirectory) : storeOrDirectory;
-    const store = this.store;
+  constructor(store: ArtifactStore) {
+    this.store = store;
     this.loggers = { train: new FileMetricLogger(store, 'train'), valid: new FileMetricLogger(store, 'valid') };
   }
 
@@ -113,12 +114,23 @@ export class LearnerBuilder {
   }
 
   /**
-   * Which step engine trains: 'auto' (default) compiles the step on WebGPU when the model, optimizer
-   * and metrics allow it and runs the tfjs step otherwise; 'tfjs' always runs the tfjs step;
-   * 'compiled' is 'auto' that logs a warning when it cannot compile.
+   * Which step engine trains: 'auto' (default) takes the first registered engine that builds for
+   * this fit (the compiled WebGPU step when the model, optimizer and metrics allow it, when the host
+   * registered it); 'tfjs' always runs the tfjs step; 'compiled' is 'auto' that logs a warning when
+   * it cannot compile.
    */
   engine(choice: EngineChoice): this {
     this.engineChoice = choice;
+    return this;
+  }
+
+  /**
+   * The step engines, in order of preference (default: the tfjs step alone). A host with the
+   * compiled WebGPU step registers it first: `.engines([compiledWebGpu(), tfjsStep()])`.
+   */
+  engines(factories: readonly StepEngineFactory[]): this {
+    if (!factories.length) throw new Error('engines: register at least one step engine');
+    this.engineFactories = [...factories];
     return this;
   }
 
@@ -208,6 +220,7 @@ export class LearnerBuilder {
         checkpointer: this.useCheckpointer ? new LearnerCheckpointer(this.store, this.strategy) : null,
         gradAccumulation: this.gradAccumulation,
         engine: this.engineChoice,
+        engines: this.engineFactories,
         numEpochs: this.epochs,
         devices: this.backends,
         checkpoint: this.resumeFrom,

@@ -3,7 +3,7 @@ import type { DataLoader } from '../../data/dataloader';
 import type { MetricMetadata, Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { LrScheduler } from '../schedule/base';
-import type { Rng } from '../rng';
+import type { Rng } from '../../util/rng';
 import type { StepEngine } from '../step/base';
 import type { TrainingInterrupter } from './interrupter';
 import type { EventProcessor } from './processor';

@@ -7,3 +7,4 @@ export * from './interrupter';
 export * from './processor';
 export * from './devices';
 export * from './experiment-log';
+export * from './engine';

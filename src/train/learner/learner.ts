@@ -5,10 +5,11 @@ import type { Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { Optimizer, Param } from '../optim/base';
 import type { MetricsRenderer } from '../renderer/base';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import type { LrScheduler } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
 import type { StepEngine } from '../step/base';
+import type { StepEngineFactory } from '../step/factory';
 import { chooseEngine, type EngineChoice } from './engine';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
@@ -30,6 +31,8 @@ export interface LearnerConfig {
   readonly checkpointer: LearnerCheckpointer | null;
   readonly gradAccumulation: number;
   readonly engine: EngineChoice;
+  /** The step engines this learner may use, in order of preference. */
+  readonly engines: readonly StepEngineFactory[];
   readonly numEpochs: number;
   readonly devices: readonly string[];
   readonly checkpoint: number | null;
@@ -96,7 +99,10 @@ export class Learner<B, M> {
       }
       // After the restore: a compiled engine starts from the restored weights and optimizer state.
       const note = (line: string) => void c.log.info('learner', line);
-      const chosen = await chooseEngine({ choice: c.engine, backend: device.backend, step, optimizer, processor, batchSize: train.batchSize, seed: c.seed, note });
+      const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
+      const statsFn = { train: processor.statsFn('train'), valid: processor.statsFn('valid') };
+      const chosen = await chooseEngine(c.engine, c.engines, { backend: device.backend, step, optimizer, metrics, statsFn, batchSize: train.batchSize, seed: c.seed, note });
+      if (chosen.stats) processor.useStats(chosen.stats.source, chosen.stats.sizes);
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
       c.renderer.engine?.(chosen.engine.name, chosen.why);

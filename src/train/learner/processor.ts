@@ -5,7 +5,8 @@ import { epochMean } from '../logger/base';
 import type { MetricsRenderer, TrainingProgress } from '../renderer/base';
 import type { StatsFn } from '../step/base';
 import type { MetricHistory } from './history';
-import { slotLanded, StatsReader, type StatsSlot, type StatsSource } from './stats-reader';
+import { slotLanded, type StatsSlot, type StatsSource } from '../step/stats';
+import { StatsReader } from './stats-reader';
 
 /** A metric as registered with the builder; numeric ones are plotted. */
 export interface RegisteredMetric {

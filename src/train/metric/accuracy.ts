@@ -7,7 +7,6 @@ import { NumericMetricState } from './numeric-state';
 export class AccuracyMetric implements Metric {
   readonly name = 'Accuracy';
   readonly higherIsBetter = true;
-  readonly compiledStat = 'correct';
   private readonly state = new NumericMetricState(this.name, 2, '%');
 
   stats(out: StepOutput): tf.Tensor {

@@ -50,15 +50,6 @@ export interface Metric {
   readonly name: string;
   /** Whether a larger value is better (accuracy) or worse (loss); picks early-stopping defaults. */
   readonly higherIsBetter: boolean;
-  /**
-   * What the compiled WebGPU step computes for this metric: 'none' (needs only metadata), the
-   * mean loss, the correct count, [absolute error sum, values], the confusion counts
-   * [tp, predicted, actual per class], or the top-`k` hits. Absent: the compiled step cannot
-   * compute it, and the tfjs step runs.
-   */
-  readonly compiledStat?: 'none' | 'loss' | 'correct' | 'abs-error' | 'confusion' | 'top-k';
-  /** For 'top-k': k. */
-  readonly k?: number;
   /** Device-side statistics of the batch, or null when the metric needs only metadata. */
   stats(out: StepOutput): tf.Tensor | null;
   /** Folds the batch's statistics into the epoch state and returns the entry to log. */

@@ -21,7 +21,6 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
  */
 class MacroScoreMetric implements Metric {
   readonly higherIsBetter = true;
-  readonly compiledStat = 'confusion';
   private readonly state: NumericMetricState;
 
   constructor(

@@ -4,7 +4,6 @@ import type { Metric, MetricEntry, MetricMetadata } from './base';
 export class IterationSpeedMetric implements Metric {
   readonly name = 'Iteration Speed';
   readonly higherIsBetter = true;
-  readonly compiledStat = 'none';
 
   stats(): null {
     return null;

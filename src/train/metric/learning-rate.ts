@@ -5,7 +5,6 @@ import { NumericMetricState } from './numeric-state';
 export class LearningRateMetric implements Metric {
   readonly name = 'Learning Rate';
   readonly higherIsBetter = false;
-  readonly compiledStat = 'none';
   private readonly state = new NumericMetricState(this.name, 2);
 
   stats(): null {

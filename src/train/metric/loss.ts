@@ -6,7 +6,6 @@ import { NumericMetricState } from './numeric-state';
 export class LossMetric implements Metric {
   readonly name = 'Loss';
   readonly higherIsBetter = false;
-  readonly compiledStat = 'loss';
   private readonly state = new NumericMetricState(this.name);
 
   stats(out: StepOutput): tf.Tensor {

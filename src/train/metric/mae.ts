@@ -9,7 +9,6 @@ import { NumericMetricState } from './numeric-state';
 export class MaeMetric implements Metric {
   readonly name = 'MAE';
   readonly higherIsBetter = false;
-  readonly compiledStat = 'abs-error';
   private readonly state = new NumericMetricState(this.name);
 
   constructor(private readonly scale = 1) {}

@@ -6,7 +6,6 @@ import { NumericMetricState } from './numeric-state';
 export class TensorMemoryMetric implements Metric {
   readonly name: string;
   readonly higherIsBetter = false;
-  readonly compiledStat = 'none';
   private readonly state: NumericMetricState;
 
   constructor(readonly measure: 'bytes' | 'tensors' = 'bytes') {

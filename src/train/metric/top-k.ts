@@ -7,7 +7,6 @@ import { NumericMetricState } from './numeric-state';
 export class TopKAccuracyMetric implements Metric {
   readonly name: string;
   readonly higherIsBetter = true;
-  readonly compiledStat = 'top-k';
   private readonly state: NumericMetricState;
 
   constructor(readonly k: number) {

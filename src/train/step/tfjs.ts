@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainStep } from '../model/base';
 import type { Optimizer } from '../optim/base';
 import type { StatsFn, StepEngine, StepStats } from './base';
+import type { EngineContext, StepEngineFactory } from './factory';
 
 /** The tfjs step: tf.variableGrads over the model's forward pass, on any backend. */
 export class TfjsStepEngine<B> implements StepEngine<B, StepStats> {
@@ -75,4 +76,12 @@ export class TfjsStepEngine<B> implements StepEngine<B, StepStats> {
     tf.dispose(this.accumulated ?? []);
     this.accumulated = null;
   }
+}
+
+/** The tfjs step as a step-engine factory: it builds for every model on every backend. */
+export function tfjsStep(): StepEngineFactory {
+  return {
+    name: 'tfjs',
+    create: async <B>(c: EngineContext<B>) => ({ engine: new TfjsStepEngine(c.step, c.optimizer, c.statsFn.train, c.statsFn.valid), why: '' }),
+  };
 }

@@ -117,7 +117,12 @@ export function formFromDataset(d: DatasetConfig): Partial<FormValues> {
   return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, imageSize, channels, fit };
 }
 
-/** Turns the form into a validated RunConfig, or inline messages for every bad field. */
+/**
+ * Turns the form into a validated RunConfig, or inline messages for every bad field. Ranges and the
+ * rules between fields (a CNN on wasm, a CNN on a table) come from RunConfigSchema, so the form
+ * says what the worker and the CLI say; only what the form alone knows (a field left empty, text
+ * that is not a number, a dataset not yet dropped) is checked here.
+ */
 export function parseForm(v: FormValues): { config: RunConfig | null; errors: FormErrors } {
   const errors: FormErrors = {};
   const shown = visibleFields(v);
@@ -148,14 +153,11 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
   const dataset = datasetDraft(v, num);
   if ((v.dataset === 'table' || v.dataset === 'images') && !v.source) errors.dataset = 'drop a file or folder, or pick one';
   if (v.dataset === 'table' && !v.label) errors.label = 'pick the column to predict';
-  const images = v.dataset === 'mnist' || v.dataset === 'images';
-  if (v.model === 'cnn' && !images) errors.model = 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)';
   const draft = {
     dataset, validFraction: num('validFraction'), model, optimizer, lr: num('lr'), schedule,
     epochs: num('epochs'), batchSize: num('batchSize'), gradAccumulation: num('gradAccumulation'), keepCheckpoints: num('keepCheckpoints'),
     seed: num('seed'), backend: v.backend,
   };
-  if (v.backend === 'wasm' && v.model === 'cnn') errors.backend = 'wasm cannot train convolutions; pick webgpu, webgl or cpu';
   const parsed = RunConfigSchema.safeParse(draft);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= issue.message;
   return Object.keys(errors).length || !parsed.success ? { config: null, errors } : { config: parsed.data, errors };

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerNodeWebGpu } from '../../../src/cli/webgpu-node';
+import { compiledWebGpu } from '../../../src/gpu/factory';
+import { tfjsStep } from '../../../src/train/step/tfjs';
 import { MemoryStore } from '../../../src/store/memory';
 import { LearnerBuilder } from '../../../src/train/learner/builder';
 import { LossMetric } from '../../../src/train/metric';
@@ -32,6 +34,7 @@ describe('the compiled engine when the device is lost', () => {
       .withFileCheckpointer()
       .numEpochs(3)
       .devices(['webgpu'])
+      .engines([compiledWebGpu(), tfjsStep()])
       .engine('compiled')
       .build(smallModel(2), { type: 'adam' }, 0.01)
       .fit(loader(data, 16, 1), loader(data, 16));

@@ -9,6 +9,8 @@ import { AccuracyMetric, FBetaScoreMetric, LossMetric, MaeMetric, PrecisionMetri
 import type { Metric } from '../../../src/train/metric/base';
 import { classification, regression } from '../../../src/train/model/layers';
 import { CompiledStepEngine } from '../../../src/gpu/engine';
+import { compiledWebGpu } from '../../../src/gpu/factory';
+import { tfjsStep } from '../../../src/train/step/tfjs';
 import { createOptimizer } from '../../../src/train/optim';
 import { NoopRenderer } from '../../../src/train/renderer/console';
 import { blobs, loader, smallModel, weights } from '../fixtures';
@@ -45,6 +47,7 @@ async function fit(backend: string, engine: EngineChoice, o: { store?: MemorySto
     .gradsAccumulation(2)
     .numEpochs(2)
     .devices([backend])
+    .engines([compiledWebGpu(), tfjsStep()])
     .engine(engine)
     .seed(7);
   for (const m of o.extra?.() ?? []) builder.metricTrainNumeric(m);
@@ -109,7 +112,7 @@ describe('the compiled WebGPU engine in the Learner', () => {
     const store = new MemoryStore();
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
     const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new MaeMetric()).renderer(new NoopRenderer())
-      .numEpochs(3).devices(['webgpu']).seed(2).build(regression(model), { type: 'sgd', momentum: 0.9 }, 0.05).fit(loader(targets, 16, 1), loader(targets, 16));
+      .numEpochs(3).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).seed(2).build(regression(model), { type: 'sgd', momentum: 0.9 }, 0.05).fit(loader(targets, 16, 1), loader(targets, 16));
     const log = new TextDecoder().decode((await store.read('experiment.log'))!);
     expect(log).toContain('engine compiled');
     const mae = await logged(store, 'train/epoch-3/MAE.log');
@@ -159,7 +162,7 @@ describe('the compiled engine without a validation split', () => {
     if (skip) return;
     const store = new MemoryStore();
     const empty = selectRows(data, new Int32Array(0));
-    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).renderer(new NoopRenderer()).numEpochs(1).devices(['webgpu']).seed(1)
+    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).renderer(new NoopRenderer()).numEpochs(1).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).seed(1)
       .build(smallModel(2), { type: 'adam' }, 0.01).fit(loader(train, 16, 3), loader(empty, 16));
     expect(new TextDecoder().decode((await store.read('experiment.log'))!)).toContain('engine compiled');
     expect((await logged(store, 'train/epoch-1/Loss.log')).length).toBe(5); // 70 items in batches of 16

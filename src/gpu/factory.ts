@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { EngineContext, StepEngineFactory } from '../train/step/factory';
+
+/**
+ * The compiled WebGPU step as a step-engine factory; hosts with WebGPU register it before the tfjs
+ * step: `.engines([compiledWebGpu(), tfjsStep()])`. It builds on the webgpu backend when the
+ * planner compiles the model, optimizer and metrics, and otherwise refuses saying why.
+ */
+export function compiledWebGpu(): StepEngineFactory {
+  return {
+    name: 'compiled',
+    async create<B>(c: EngineContext<B>) {
+      if (c.backend !== 'webgpu') return { reason: `the compiled step runs on webgpu; this run is on ${c.backend}` };
+      const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
+      if (!device) return { reason: 'the webgpu backend exposes no device' };
+      // Loaded only here: runs that never reach WebGPU never load the compiled step.
+      const { CompiledStepEngine, STEPS_PER_SUBMIT } = await import('./engine');
+      let result;
+      try {
+        result = await CompiledStepEngine.create({ device, step: c.step, optimizer: c.optimizer, metrics: c.metrics, batchSize: c.batchSize, seed: c.seed, note: c.note });
+      } catch (e) {
+        return { reason: `compiling the step failed: ${(e as Error).message}`, warn: true };
+      }
+      if ('reason' in result) return { reason: `not compiled: ${result.reason}` };
+      const why = [`${STEPS_PER_SUBMIT} steps per submit, data resident on the GPU`, result.tuning].filter(Boolean).join('; ');
+      return { engine: result.engine, why, stats: { source: result.stats, sizes: result.sizes } };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainArgs, runConfigFromArgs } from '../../src/cli/args';
+import type { TensorData } from '../../src/data/dataset';
+import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
+import { learnerFromConfig, type RecipeInput } from '../../src/recipe/learner';
+import { readText } from '../../src/store/base';
+import { MemoryStore } from '../../src/store/memory';
+import { TensorMemoryMetric } from '../../src/train/metric/memory';
+import { NoopRenderer } from '../../src/train/renderer/console';
+import { blobs, loader } from './fixtures';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const train = blobs(64, 1);
+const valid = blobs(32, 2);
+
+/** A studio config (as the form or a saved run gives it) for the blobs. */
+const studio = (over: Partial<RunConfig> = {}): RunConfig =>
+  RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'iris' }, model: { type: 'mlp', hidden: [8] }, batchSize: 16, epochs: 3, lr: 0.01, ...over });
+
+/** Trains `config` through the recipe on `data` (batches of 16) and returns the run's store. */
+async function run(config: RunConfig, o: Partial<RecipeInput> & { data?: TensorData } = {}): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  const data = o.data ?? train;
+  const task = data.numClasses ? 'classification' : 'regression';
+  const trainLoader = loader(data, config.batchSize, config.seed);
+  const { learner, model } = learnerFromConfig({
+    config, store, shape: { inputShape: data.itemShape, outputs: data.numClasses ?? 1 }, task, targetScale: 1,
+    trainBatches: trainLoader.numBatches, backend: 'cpu', renderer: new NoopRenderer(), ...o,
+  });
+  await learner.fit(trainLoader, loader(o.data ? data : valid, config.batchSize));
+  model.dispose();
+  return store;
+}
+
+/** A metric log's batch values, in order. */
+const values = async (store: MemoryStore, path: string) => ((await readText(store, path)) ?? '').trim().split('\n').filter(Boolean).map((l) => Number(l.split(',')[0]));
+
+describe('the run recipe', () => {
+  it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_on_valid', async () => {
+    const store = await run(studio(), { extraTrainMetrics: [new TensorMemoryMetric('tensors')] });
+    const files = await store.list();
+    for (let e = 1; e <= 3; e++) {
+      for (const m of ['Loss', 'Accuracy', 'Learning_Rate', 'Iteration_Speed', 'Tensor_Count']) expect(files).toContain(`train/epoch-${e}/${m}.log`);
+      expect(files.filter((f) => f.startsWith(`valid/epoch-${e}/`)).sort()).toEqual([`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`]);
+    }
+    expect(await values(store, 'train/epoch-1/Loss.log')).toHaveLength(4); // 64 items in batches of 16
+    expect(await readText(store, 'experiment.log')).toContain('Learner Summary');
+  });
+
+  it('keeps_the_last_keep_checkpoints_and_the_best_valid_loss', async () => {
+    for (const keep of [1, 2]) {
+      const store = await run(studio({ epochs: 4, keepCheckpoints: keep }));
+      const validLoss = await Promise.all([1, 2, 3, 4].map(async (e) => (await values(store, `valid/epoch-${e}/Loss.log`)).reduce((a, b) => a + b, 0)));
+      const best = validLoss.indexOf(Math.min(...validLoss)) + 1;
+      const kept = new Set([...Array.from({ length: keep }, (_, i) => 4 - i), best]);
+      const saved = (await store.list('checkpoint/')).filter((f) => f.startsWith('checkpoint/model-')).map((f) => Number(/model-(\d+)/.exec(f)![1]));
+      expect(saved.sort()).toEqual([...kept].sort());
+    }
+  });
+
+  it('reports_regression_mae_in_the_labels_units', async () => {
+    const target: TensorData = { x: train.x, itemShape: [4], y: Float32Array.from(train.y, (c, i) => c + train.x[i * 4]) };
+    const config = studio({ epochs: 1 });
+    const [unit, scaled] = [await run(config, { data: target }), await run(config, { data: target, targetScale: 10 })];
+    expect(await values(scaled, 'train/epoch-1/Loss.log')).toEqual(await values(unit, 'train/epoch-1/Loss.log'));
+    const [maeUnit, maeScaled] = [await values(unit, 'valid/epoch-1/MAE.log'), await values(scaled, 'valid/epoch-1/MAE.log')];
+    expect(maeUnit.length).toBeGreaterThan(0);
+    maeScaled.forEach((v, i) => expect(v).toBeCloseTo(10 * maeUnit[i], 3));
+    expect(await scaled.list('valid/epoch-1/')).not.toContain('valid/epoch-1/Accuracy.log');
+  });
+
+  it('warms_up_the_cli_run_over_the_first_tenth_as_the_studio_run_with_one_warmup_epoch_of_ten', async () => {
+    const args = parseTrainArgs(['--dataset', 'iris', '--model', 'mlp', '--schedule', 'warmup-cosine', '--epochs', '10', '--lr', '0.01', '--batch-size', '16', '--out', '/unused']);
+    const cli = runConfigFromArgs(args, { type: 'iris' });
+    const worker = studio({ ...cli, model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 }, schedule: { type: 'warmup-cosine', warmupEpochs: 1, minLr: 0 }, epochs: 10 });
+    const lr = async (config: RunConfig) => {
+      const store = await run(config);
+      return (await Promise.all(Array.from({ length: 10 }, (_, e) => values(store, `train/epoch-${e + 1}/Learning_Rate.log`)))).flat();
+    };
+    const [fromCli, fromStudio] = [await lr(cli), await lr(worker)];
+    expect(fromCli).toEqual(fromStudio);
+    // 4 optimizer steps an epoch, 40 in all: the rate rises over the first 4 and falls after.
+    const peak = fromCli.indexOf(Math.max(...fromCli));
+    expect(peak).toBe(4);
+    expect(fromCli[0]).toBeLessThan(fromCli[3]);
+    expect(fromCli[39]).toBeLessThan(fromCli[20]);
+  });
+});
+
+describe('the CLI flags', () => {
+  const error = (...argv: string[]) => {
+    try {
+      parseTrainArgs([...argv, '--out', '/unused']);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('refuse_a_cnn_on_wasm_with_the_studios_message', () => {
+    expect(error('--model', 'cnn', '--backend', 'wasm')).toBe("--backend: wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter); pick webgpu, webgl or cpu (got 'wasm')");
+    expect(error('--model', 'cnn', '--backend', 'cpu')).toBe('accepted');
+  });
+
+  it('refuse_a_cnn_on_a_table_and_a_csv_without_a_file', () => {
+    expect(error('--dataset', 'iris', '--model', 'cnn')).toMatch(/^--model: the small CNN needs images/);
+    expect(error('--dataset', 'csv')).toBe('--file: name the CSV or TSV file to train on');
+  });
+
+  it('become_the_studios_config_for_the_same_run', () => {
+    const args = parseTrainArgs(['--dataset', 'iris', '--model', 'logistic', '--optimizer', 'sgd', '--epochs', '7', '--keep-checkpoints', '3', '--grad-accumulation', '2', '--out', '/unused']);
+    const config = runConfigFromArgs(args, { type: 'iris' });
+    expect(RunConfigSchema.parse(config)).toEqual(config);
+    expect(config).toMatchObject({ model: { type: 'logistic' }, optimizer: { type: 'sgd' }, epochs: 7, keepCheckpoints: 3, gradAccumulation: 2, batchSize: 64, seed: 0, backend: 'cpu' });
+  });
+});
