@@ -34,7 +34,7 @@ export const TrainArgsSchema = z.strictObject({
 }).superRefine((a, ctx) => {
   if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
   // The studio's rules between fields, on the flags that carry those fields.
-  checkCrossFieldRules({ model: { type: a.model }, backend: a.backend, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
+  checkCrossFieldRules({ model: { type: a.model }, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
 });
 
 /** Validated flags of `npm run train`. */

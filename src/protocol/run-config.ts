@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
-/** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm (not for CNNs), cpu. */
+/** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm, cpu (CNNs train on wasm through Kiln's convolution-gradient kernels). */
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
 /** A schedule as the studio offers it: the LR itself lives in `lr`, the shape here. */
@@ -81,30 +81,21 @@ export function migrateRunConfig(raw: unknown): unknown {
   return { ...rest, dataset: { type: 'mnist', samples } };
 }
 
-/** Why a CNN cannot train on wasm (the schema refuses the pair; the worker's 'auto' order skips wasm for it). */
-export const WASM_CONVOLUTIONS = 'wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter)';
-
 /** What the cross-field rules read, loosely typed: they also run on a draft whose other fields are invalid. */
 export interface RuleFields {
   readonly model?: { readonly type?: unknown };
-  readonly backend?: unknown;
   readonly dataset?: { readonly type?: unknown };
 }
 
 /** A rule that spans fields: the field its message belongs to, the message, and when it is broken. */
 export interface CrossFieldRule {
-  readonly field: 'model' | 'backend';
+  readonly field: 'model';
   readonly message: string;
   broken(c: RuleFields): boolean;
 }
 
 /** The rules between fields, the same for the studio's form, the worker and the CLI (which maps its flags onto them). */
 export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
-  {
-    field: 'backend',
-    message: `${WASM_CONVOLUTIONS}; pick webgpu, webgl or cpu`,
-    broken: (c) => c.model?.type === 'cnn' && c.backend === 'wasm',
-  },
   {
     field: 'model',
     message: 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)',

@@ -4,7 +4,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import type { BackendProbe } from '../protocol/index';
-import { WASM_CONVOLUTIONS, type RunConfig } from '../protocol/run-config';
+import type { RunConfig } from '../protocol/run-config';
 
 interface GpuAdapterInfo {
   vendor?: string;
@@ -57,16 +57,14 @@ function probeWebGl(): BackendProbe {
 
 /**
  * Backends to try for a run, in order, with the reasons some were left out. A backend the user
- * picked is the only one tried (RunConfigSchema has already refused a CNN on wasm).
+ * picked is the only one tried.
  */
 export function backendOrder(config: RunConfig, probes: readonly BackendProbe[]): { order: string[]; skipped: string[] } {
   if (config.backend !== 'auto') return { order: [config.backend], skipped: [] };
-  const conv = config.model.type === 'cnn';
   const skipped: string[] = [];
   const order: string[] = [];
   for (const p of probes) {
     if (!p.available) skipped.push(`${p.name}: ${p.note}`);
-    else if (conv && p.name === 'wasm') skipped.push(`wasm: ${WASM_CONVOLUTIONS}`);
     else order.push(p.name);
   }
   return { order, skipped };

@@ -101,11 +101,6 @@ describe('the CLI flags', () => {
     return 'accepted';
   };
 
-  it('refuse_a_cnn_on_wasm_with_the_studios_message', () => {
-    expect(error('--model', 'cnn', '--backend', 'wasm')).toBe("--backend: wasm cannot train convolutions (tfjs-wasm has no Conv2DBackpropFilter); pick webgpu, webgl or cpu (got 'wasm')");
-    expect(error('--model', 'cnn', '--backend', 'cpu')).toBe('accepted');
-  });
-
   it('refuse_a_cnn_on_a_table_and_a_csv_without_a_file', () => {
     expect(error('--dataset', 'iris', '--model', 'cnn')).toMatch(/^--model: the small CNN needs images/);
     expect(error('--dataset', 'csv')).toBe('--file: name the CSV or TSV file to train on');
