@@ -58,6 +58,15 @@ function download(fileName: string, blob: Blob): void {
 export function App() {
   const store = useMemo(() => new RunStore(), []);
   const client = useMemo(() => new TrainingClient(), []);
+  // Before any hook below asks the worker something: effects run in the order they are declared.
+  useEffect(() => {
+    const off = client.subscribe((e) => store.apply(e));
+    client.connect();
+    return () => {
+      off();
+      client.terminate();
+    };
+  }, [client, store]);
   const view = useRunView(store);
   const [form, setForm] = useState(initialForm);
   const [chart, setChart] = useState<ChartOptions>({ xAxis: 'iteration', logY: false, smoothing: 0.6, iterationsPerEpoch: 1 });
@@ -74,12 +83,6 @@ export function App() {
   const [startedWith, setStartedWith] = useState<DatasetCard | null>(null);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
-  useEffect(() => {
-    const off = client.subscribe((e) => store.apply(e));
-    client.connect();
-    return off;
-  }, [client, store]);
-  useEffect(() => () => client.terminate(), [client]);
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 

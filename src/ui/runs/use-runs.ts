@@ -20,7 +20,6 @@ export interface Runs {
   readonly text: (runId: string, path: string) => Promise<string>;
 }
 
-const isAbort = (e: unknown) => (e as Error)?.name === 'AbortError';
 
 /**
  * The runs list, read from the worker at start and whenever it says stored runs changed (a newer
@@ -42,7 +41,8 @@ export function useRuns(client: TrainingClient, onError: (message: string) => vo
     client.ask({ type: 'runs-list' }, { signal: controller.signal }).then(
       // A transition: the list changes at every epoch's end, while charts are drawing.
       ({ runs }) => startTransition(() => setList(runs)),
-      (e: unknown) => isAbort(e) || failed.current(`could not list the stored runs: ${(e as Error).message}`),
+      // A read that was cancelled (a newer one, the studio unmounted) reports nothing.
+      (e: unknown) => controller.signal.aborted || failed.current(`could not list the stored runs: ${(e as Error).message}`),
     );
   }, [client]);
 
@@ -52,6 +52,7 @@ export function useRuns(client: TrainingClient, onError: (message: string) => vo
     return () => {
       off();
       listing.current?.abort();
+      following.current?.abort();
     };
   }, [client, refresh]);
 
@@ -77,7 +78,7 @@ export function useRuns(client: TrainingClient, onError: (message: string) => vo
       action === 'files'
         ? client.ask({ type: 'run-files', runId: stored.id }, { signal }).then(({ files }) => ({ ...opened, record: stored, files }))
         : client.ask({ type: 'run-open', runId: stored.id }, { signal }).then(({ run }) => run);
-    next.then((run) => show(run, follow), (e: unknown) => isAbort(e) || failed.current((e as Error).message));
+    next.then((run) => show(run, follow), (e: unknown) => signal.aborted || failed.current((e as Error).message));
   }, [client, list, opened, show]);
 
   const read = useCallback(async (runId: string, untilEpoch?: number) => (await client.ask({ type: 'run-open', runId, untilEpoch })).run, [client]);
