@@ -1,12 +1,13 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
+import type { FileSize, RunRecord } from '../store/idb';
 import type { DatasetConfig, RunConfig } from './run-config';
 
 /**
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -28,6 +29,39 @@ export type RunState = 'idle' | 'loading' | 'training' | 'validating' | 'paused'
 /** A file the worker made for the user to download. */
 export type ExportKind = 'run' | 'checkpoint' | 'model';
 
+/** One metric's points for one split: per iteration, and epoch means. */
+export interface SplitSeries {
+  readonly x: number[];
+  readonly y: number[];
+  readonly epochX: number[];
+  readonly epochY: number[];
+}
+
+/** A numeric metric's train and valid series. */
+export interface MetricSeries {
+  readonly name: string;
+  readonly train: SplitSeries;
+  readonly valid: SplitSeries;
+}
+
+/** A stored run opened for viewing: series rebuilt from its metric logs, its log, config and files. */
+export interface StoredRun {
+  readonly record: RunRecord;
+  /** The run's config.json, validated; null when missing or invalid. */
+  readonly config: RunConfig | null;
+  readonly series: MetricSeries[];
+  readonly log: string[];
+  /** Every file with its size (from the stored chunk sizes). */
+  readonly files: FileSize[];
+}
+
+/** What the stored runs take: bytes per run id, and the origin's usage and quota when known. */
+export interface StorageUsage {
+  readonly runs: Readonly<Record<string, number>>;
+  readonly usage?: number;
+  readonly quota?: number;
+}
+
 /** Commands the studio sends to the worker. */
 export type Command =
   | { type: 'hello'; protocol: number }
@@ -47,7 +81,24 @@ export type Command =
    */
   | { type: 'dataset-open'; requestId: string; picked: PickedFiles; encoding?: 'utf-8' | 'latin1' }
   /** The card for these choices (label, task, image size…) of the open or built-in dataset. */
-  | { type: 'dataset-card'; requestId: string; dataset: DatasetConfig; validFraction: number; seed: number };
+  | { type: 'dataset-card'; requestId: string; dataset: DatasetConfig; validFraction: number; seed: number }
+  /** Every stored run, newest first (runs left `running` by a killed tab are already marked interrupted). */
+  | { type: 'runs-list'; requestId: string }
+  /** A stored run for viewing; `untilEpoch` keeps the epochs a resume continues from. */
+  | { type: 'run-open'; requestId: string; runId: string; untilEpoch?: number }
+  /** A stored run's files and their sizes only (cheap: no file is read). */
+  | { type: 'run-files'; requestId: string; runId: string }
+  /** One stored file of a run as text (the artifact viewer). */
+  | { type: 'run-text'; requestId: string; runId: string; path: string }
+  | { type: 'run-rename'; requestId: string; runId: string; name: string }
+  /** Deletes a run and all its files. */
+  | { type: 'run-delete'; requestId: string; runId: string }
+  | { type: 'storage-usage'; requestId: string }
+  /** The page no longer waits for request `requestId`: the worker stops its work where it can. */
+  | { type: 'cancel'; requestId: string };
+
+/** A command that is answered: every one that carries a `requestId`, but `cancel`. */
+export type Request = Exclude<Extract<Command, { requestId: string }>, { type: 'cancel' }>;
 
 /** One metric value of one iteration. */
 export interface MetricPoint {
@@ -84,8 +135,15 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }
   | { type: 'checkpoint'; epoch: number; action: 'saved' | 'deleted' }
   | { type: 'log'; lines: string[] }
-  /** Stored runs changed (a run started, ended, was imported): the runs list should reload. */
+  /** Stored runs changed (a run started, ended an epoch, ended, was imported, renamed or deleted): the runs list should reload. */
   | { type: 'runs-changed'; runId: string }
+  | { type: 'runs'; requestId: string; runs: RunRecord[] }
+  | { type: 'run'; requestId: string; run: StoredRun }
+  | { type: 'run-files'; requestId: string; files: FileSize[] }
+  | { type: 'text'; requestId: string; text: string }
+  | { type: 'storage'; requestId: string; usage: StorageUsage }
+  /** A request that answers nothing but that it is done (rename, delete). */
+  | { type: 'done'; requestId: string }
   /** An export: the archive in parts (transferred), for a Blob. */
   | { type: 'file'; requestId: string; fileName: string; parts: ArrayBuffer[] }
   | { type: 'imported'; requestId: string; runId: string; name: string }
@@ -99,4 +157,26 @@ export type WorkerEvent =
    */
   | { type: 'error'; message: string; requestId?: string; code?: 'not-utf8' };
 
+/**
+ * The event that answers each request (an `error` with its id answers any of them). The
+ * client's `ask` is typed by it; the compiler checks that every request has its answer.
+ */
+export const REPLIES = {
+  export: 'file',
+  import: 'imported',
+  'dataset-open': 'dataset-card',
+  'dataset-card': 'dataset-card',
+  'runs-list': 'runs',
+  'run-open': 'run',
+  'run-files': 'run-files',
+  'run-text': 'text',
+  'run-rename': 'done',
+  'run-delete': 'done',
+  'storage-usage': 'storage',
+} as const satisfies Record<Request['type'], WorkerEvent['type']>;
+
+/** The event that answers request type `T`. */
+export type ReplyTo<T extends Request['type']> = Extract<WorkerEvent, { type: (typeof REPLIES)[T] }>;
+
 export type { DatasetConfig, RunConfig } from './run-config';
+export type { FileSize, RunRecord, RunStatus } from '../store/idb';

@@ -3,7 +3,7 @@ import { checkPath, type ArtifactStore, type StoreBatch } from './base';
 
 /** The database's name and schema version (docs/FORMATS.md). */
 export const DB_NAME = 'kiln';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** How a stored run stands. `interrupted`: it was running when its tab died. */
 export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
@@ -34,11 +34,19 @@ interface Chunk {
   readonly path: string;
   readonly seq: number;
   readonly data: Uint8Array;
+  /** `data.byteLength`, kept beside it so sizes are read from an index, never from the data. */
+  readonly size: number;
+}
+
+/** A file of a run and the bytes it takes. */
+export interface FileSize {
+  readonly path: string;
+  readonly bytes: number;
 }
 
 interface KilnSchema extends DBSchema {
   runs: { key: string; value: RunRecord };
-  chunks: { key: [string, string, number]; value: Chunk };
+  chunks: { key: [string, string, number]; value: Chunk; indexes: { sizes: [string, string, number, number] } };
 }
 
 /** Thrown when the origin's storage quota is exhausted; nothing of the failed write was stored. */
@@ -51,6 +59,7 @@ export class StorageFullError extends Error {
 
 const encoder = new TextEncoder();
 const bytes = (data: Uint8Array | string) => (typeof data === 'string' ? encoder.encode(data) : data.slice());
+const chunk = (runId: string, path: string, seq: number, data: Uint8Array): Chunk => ({ runId, path, seq, data, size: data.byteLength });
 const CHECKPOINT = /^checkpoint\/(model|optim|scheduler)-(\d+)\.mpk\.gz$/;
 
 /** Every chunk of a run, or of one file of a run. */
@@ -76,11 +85,17 @@ export class KilnDb {
   /** Opens (and creates or migrates) the database. */
   static async open(): Promise<KilnDb> {
     const db = await openDB<KilnSchema>(DB_NAME, DB_VERSION, {
-      upgrade(db, oldVersion) {
-        // Migrations run in order from the version found; version 1 creates everything.
+      async upgrade(db, oldVersion, _newVersion, tx) {
+        // Migrations run in order from the version found; version 1 creates the stores.
         if (oldVersion < 1) {
           db.createObjectStore('runs', { keyPath: 'id' });
           db.createObjectStore('chunks', { keyPath: ['runId', 'path', 'seq'] });
+        }
+        // Version 2: every chunk carries its size, indexed with its key (read without the data).
+        if (oldVersion < 2) {
+          const chunks = tx.objectStore('chunks');
+          chunks.createIndex('sizes', ['runId', 'path', 'seq', 'size']);
+          for (let c = await chunks.openCursor(); c; c = await c.continue()) await c.update({ ...c.value, size: c.value.data.byteLength });
         }
       },
     });
@@ -142,7 +157,7 @@ export class KilnDb {
       async (tx) => {
         if (await tx.objectStore('runs').get(run.id)) throw new Error(`a run with id ${run.id} already exists`);
         await tx.objectStore('runs').put(run);
-        for (const f of files) await tx.objectStore('chunks').put({ runId: run.id, path: checkPath(f.path), seq: 0, data: f.data });
+        for (const f of files) await tx.objectStore('chunks').put(chunk(run.id, checkPath(f.path), 0, f.data));
       },
       true,
     );
@@ -150,13 +165,18 @@ export class KilnDb {
 
   /** Bytes a run's files take. */
   async runBytes(id: string): Promise<number> {
-    let total = 0;
-    let cursor = await this.db.transaction('chunks').store.openCursor(runRange(id));
-    while (cursor) {
-      total += cursor.value.data.byteLength;
-      cursor = await cursor.continue();
+    return (await this.fileSizes(id)).reduce((n, f) => n + f.bytes, 0);
+  }
+
+  /** Every file of a run with its size, sorted by path: summed from the chunk sizes' index, no data is read. */
+  async fileSizes(id: string): Promise<FileSize[]> {
+    const sizes = new Map<string, number>();
+    const index = this.db.transaction('chunks').store.index('sizes');
+    for (let c = await index.openKeyCursor(runRange(id)); c; c = await c.continue()) {
+      const [, path, , size] = c.key;
+      sizes.set(path, (sizes.get(path) ?? 0) + size);
     }
-    return total;
+    return [...sizes].map(([path, n]) => ({ path, bytes: n })).sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
   /** The run's artifact tree as an ArtifactStore. */
@@ -182,7 +202,7 @@ class IdbRunStore implements ArtifactStore {
     await this.kiln.write(path, async (tx) => {
       const chunks = tx.objectStore('chunks');
       const last = await chunks.openCursor(fileRange(this.runId, path), 'prev');
-      await chunks.put({ runId: this.runId, path, seq: last ? last.value.seq + 1 : 0, data: encoder.encode(text) });
+      await chunks.put(chunk(this.runId, path, last ? last.value.seq + 1 : 0, encoder.encode(text)));
     });
   }
 
@@ -224,7 +244,7 @@ class IdbRunStore implements ArtifactStore {
         const chunks = tx.objectStore('chunks');
         for (const w of writes) {
           await chunks.delete(fileRange(this.runId, w.path));
-          await chunks.put({ runId: this.runId, path: w.path, seq: 0, data: w.data });
+          await chunks.put(chunk(this.runId, w.path, 0, w.data));
         }
         for (const p of deletes) await chunks.delete(fileRange(this.runId, p));
         const saved = writes.flatMap((w) => CHECKPOINT.exec(w.path)?.[1] === 'model' ? [Number(CHECKPOINT.exec(w.path)![2])] : []);

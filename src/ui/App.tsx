@@ -1,8 +1,6 @@
 import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
-import type { ExportKind } from '../protocol/index';
+import type { ExportKind, RunRecord } from '../protocol/index';
 import { describeModel } from '../protocol/describe';
-import { KilnDb, type RunRecord } from '../store/idb';
-import { readText } from '../store/base';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './components/ChartToolbar';
 import { Controls } from './components/Controls';
@@ -13,6 +11,7 @@ import { RunDetails } from './components/RunDetails';
 import { RunsPanel } from './components/RunsPanel';
 import { StatusBar } from './components/StatusBar';
 import { StoragePanel } from './components/StoragePanel';
+import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
 import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
 import type { DatasetCard } from '../data/card';
@@ -21,7 +20,7 @@ import { DatasetPanel } from './dataset/DatasetPanel';
 import { droppedFiles } from './dataset/drop';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
-import { loadRun, markInterrupted, type StoredRun } from './runs';
+import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
@@ -59,14 +58,23 @@ function download(fileName: string, blob: Blob): void {
 export function App() {
   const store = useMemo(() => new RunStore(), []);
   const client = useMemo(() => new TrainingClient(), []);
+  // Before any hook below asks the worker something: effects run in the order they are declared.
+  useEffect(() => {
+    const off = client.subscribe((e) => store.apply(e));
+    client.connect();
+    return () => {
+      off();
+      client.terminate();
+    };
+  }, [client, store]);
   const view = useRunView(store);
   const [form, setForm] = useState(initialForm);
   const [chart, setChart] = useState<ChartOptions>({ xAxis: 'iteration', logY: false, smoothing: 0.6, iterationsPerEpoch: 1 });
   const [tab, setTab] = useState<(typeof TABS)[number]>('Settings');
-  const [kiln, setKiln] = useState<KilnDb | null>(null);
-  const [runs, setRuns] = useState<RunRecord[]>([]);
-  const [opened, setOpened] = useState<StoredRun | null>(null);
+  const runs = useRuns(client, (message) => store.apply({ type: 'error', message }));
+  const { opened } = runs;
   const [notice, setNotice] = useState<string | null>(null);
+  const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
   const { config, errors } = useMemo(() => parseForm(form), [form]);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
@@ -75,39 +83,8 @@ export function App() {
   const [startedWith, setStartedWith] = useState<DatasetCard | null>(null);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
-  // A transition too: the runs list changes at every epoch's end, while charts are drawing.
-  const refreshRuns = useCallback(async (db: KilnDb) => {
-    const list = await db.runs();
-    startTransition(() => setRuns(list));
-  }, []);
-
-  useEffect(() => {
-    void KilnDb.open().then(async (db) => {
-      // A run still marked "running" whose worker is gone was cut off when its tab died.
-      await markInterrupted(db, await db.runs());
-      setKiln(db);
-      await refreshRuns(db);
-    });
-  }, [refreshRuns]);
-
-  useEffect(() => {
-    const off = client.subscribe((e) => {
-      store.apply(e);
-      if (e.type === 'runs-changed' && kiln) void refreshRuns(kiln);
-    });
-    client.connect();
-    return off;
-  }, [client, store, kiln, refreshRuns]);
-  useEffect(() => () => client.terminate(), [client]);
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
-
-  // The opened run's details follow the stored record (checkpoints appear as they are saved).
-  useEffect(() => {
-    if (!kiln || !opened) return;
-    const record = runs.find((r) => r.id === opened.record.id);
-    if (record && record !== opened.record) void loadRun(kiln, record).then(setOpened);
-  }, [kiln, runs, opened]);
 
   const onChange = (field: Field, value: string) => setForm((f) => ({ ...f, [field]: value }));
   const start = () => {
@@ -115,19 +92,20 @@ export function App() {
     const runId = `run-${Date.now().toString(36)}`;
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${new Date().toLocaleString()}`;
     store.reset(runId, name);
-    setOpened(null);
+    runs.close();
     setStartedWith(dataset.card);
     client.start(runId, name, config);
   };
+  const fail = (e: unknown) => store.apply({ type: 'error', message: (e as Error).message });
   const open = async (run: RunRecord) => {
-    if (!kiln) return;
-    const stored = await loadRun(kiln, run);
+    const stored = await runs.open(run.id).catch(fail);
+    if (!stored) return;
     store.load({ runId: run.id, runName: run.name, series: stored.series, log: stored.log, epochsDone: run.epochsDone, checkpoints: run.checkpoints, state: run.status === 'running' ? 'idle' : run.status === 'interrupted' ? 'stopped' : run.status, message: run.message });
-    setOpened(stored);
   };
   const resume = async (epoch: number, untilEpoch: number) => {
-    if (!kiln || !opened?.config) return;
-    const stored = await loadRun(kiln, opened.record, epoch); // the charts continue the curves up to the checkpoint
+    if (!opened?.config) return;
+    const stored = await runs.read(opened.record.id, epoch).catch(fail); // the charts continue the curves up to the checkpoint
+    if (!stored) return;
     store.load({ runId: opened.record.id, runName: opened.record.name, series: stored.series, log: stored.log, epochsDone: epoch, checkpoints: opened.record.checkpoints, state: 'loading' });
     store.continueRun();
     client.start(opened.record.id, opened.record.name, { ...opened.config, epochs: untilEpoch }, epoch);
@@ -135,13 +113,17 @@ export function App() {
   const exportFile = async (what: ExportKind, epoch?: number) => {
     if (!opened) return;
     setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? 'the model' : `checkpoint ${epoch}`}…`);
+    const controller = new AbortController();
+    setExporting(controller);
     try {
-      const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch);
+      const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch, controller.signal);
       download(fileName, blob);
       setNotice(`Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).`);
     } catch (e) {
-      setNotice(null);
-      store.apply({ type: 'error', message: (e as Error).message });
+      setNotice((e as Error).name === 'AbortError' ? 'Export cancelled.' : null);
+      if ((e as Error).name !== 'AbortError') fail(e);
+    } finally {
+      setExporting(null);
     }
   };
   const importFile = async (file: File) => {
@@ -152,8 +134,11 @@ export function App() {
       setTab('Runs');
     } catch (e) {
       setNotice(null);
-      store.apply({ type: 'error', message: (e as Error).message });
+      fail(e);
     }
+  };
+  const remove = async (r: RunRecord) => {
+    if (confirm(`Delete “${r.name}” and all its checkpoints?`)) await runs.remove(r.id).catch(fail);
   };
   const mirrorRuns = async (on: boolean) => {
     if (!on) {
@@ -181,42 +166,31 @@ export function App() {
         <p className="tagline">Burn's Learner in your browser. Nothing leaves this machine.</p>
       </header>
       <aside>
-        <div role="tablist" aria-label="Panels" className="tabs">
-          {TABS.map((t) => (
-            <button key={t} type="button" role="tab" aria-selected={tab === t} aria-controls={`panel-${t}`} id={`tab-${t}`} onClick={() => setTab(t)}>
-              {t === 'Runs' ? `Runs (${runs.length})` : t}
-            </button>
-          ))}
-        </div>
-        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Panels" title={(t) => (t === 'Runs' ? `Runs (${runs.list.length})` : t)}>
           {tab === 'Settings' && (
             <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />} />
           )}
           {tab === 'Runs' && (
-            <RunsPanel
-              runs={runs}
-              openId={opened?.record.id ?? view.runId}
-              busy={running}
-              onOpen={open}
-              onRename={async (r, name) => kiln && (await kiln.updateRun(r.id, { name }), refreshRuns(kiln))}
-              onDelete={async (r) => {
-                if (!kiln || !confirm(`Delete “${r.name}” and all its checkpoints?`)) return;
-                await kiln.deleteRun(r.id);
-                if (opened?.record.id === r.id) setOpened(null);
-                await refreshRuns(kiln);
-              }}
-              onImport={importFile}
-            />
+            <RunsPanel runs={runs.list} openId={opened?.record.id ?? view.runId} busy={running} onOpen={open} onRename={(r, name) => runs.rename(r.id, name).catch(fail)} onDelete={remove} onImport={importFile} />
           )}
-          {tab === 'Storage' && kiln && <StoragePanel kiln={kiln} runs={runs} mirror={mirror} onMirror={mirrorRuns} />}
-        </div>
+          {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
+        </Tabs>
       </aside>
       <main>
         <Controls state={view.state} canStart={config !== null && view.probes.length > 0} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
         {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />
-        {notice && <p className="notice">{notice}</p>}
+        {notice && (
+          <p className="notice">
+            {notice}{' '}
+            {exporting && (
+              <button type="button" onClick={() => exporting.abort()}>
+                Cancel
+              </button>
+            )}
+          </p>
+        )}
         {view.errors.length > 0 && (
           <div role="alert" className="errors">
             {view.errors.map((e, i) => (
@@ -239,9 +213,7 @@ export function App() {
           <MetricsTable view={view} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
-        {opened && kiln && (
-          <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={async (path) => (await readText(kiln.store(opened.record.id), path)) ?? ''} />
-        )}
+        {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
       </main>
     </div>
   );

@@ -1,6 +1,6 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
-import { PROTOCOL_VERSION, type Command, type ExportKind, type WorkerEvent } from '../protocol/index';
+import { PROTOCOL_VERSION, type Command, type ExportKind, type ReplyTo, type Request, type WorkerEvent } from '../protocol/index';
 import type { DatasetConfig, RunConfig } from '../protocol/run-config';
 
 /** Progress of a long request: `done` of `total` in its current phase. */
@@ -13,28 +13,53 @@ export class RequestError extends Error {
   }
 }
 
+/** What `ask` takes besides the command: buffers to transfer, progress, a cancel signal. */
+export interface AskOptions {
+  readonly transfer?: Transferable[];
+  readonly progress?: ProgressFn;
+  /** Aborting it rejects the request with an AbortError and tells the worker to stop its work. */
+  readonly signal?: AbortSignal;
+}
+
+/** A request as the caller writes it: the client adds the id. */
+export type Ask = Request extends infer R ? (R extends Request ? Omit<R, 'requestId'> : never) : never;
+
 interface Waiting {
   resolve: (e: WorkerEvent) => void;
   reject: (e: Error) => void;
   progress?: ProgressFn;
 }
 
+/** The part of a Worker the client uses (a fake one in tests). */
+export type WorkerLike = Pick<Worker, 'postMessage' | 'terminate' | 'onmessage' | 'onerror' | 'onmessageerror'>;
+
+/** The studio's training worker, a bundle of its own. */
+const trainingWorker = (): WorkerLike => new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'kiln-training' });
+
+/** The error a cancelled request rejects with. */
+const aborted = () => new DOMException('the request was cancelled', 'AbortError');
+
 /** Owns the training worker's lifetime; the UI's one way to talk to it. */
 export class TrainingClient {
-  private worker: Worker | null = null;
+  private worker: WorkerLike | null = null;
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
   private readonly pending = new Map<string, Waiting>();
   private requests = 0;
 
+  constructor(private readonly spawn: () => WorkerLike = trainingWorker) {}
+
   /** Starts the worker and says hello; events go to every listener. */
   connect(): void {
     if (this.worker) return;
-    const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'kiln-training' });
+    const worker = this.spawn();
     worker.onmessage = (e: MessageEvent<WorkerEvent>) => this.emit(e.data);
-    // A crash in the worker (an uncaught error, a failed module load) is reported, not swallowed.
+    // A crash in the worker (an uncaught error, a failed module load) is reported, not swallowed,
+    // and nobody waits for an answer that may never come.
     worker.onerror = (e) => {
       e.preventDefault();
-      this.emit({ type: 'error', message: `the training worker crashed: ${e.message || 'unknown error'}` });
+      const message = `the training worker crashed: ${e.message || 'unknown error'}`;
+      this.rejectAll(new RequestError(message));
+      this.emit({ type: 'error', message });
       this.emit({ type: 'state', state: 'failed', message: e.message });
     };
     worker.onmessageerror = () => this.emit({ type: 'error', message: 'a message from the training worker could not be read' });
@@ -43,16 +68,23 @@ export class TrainingClient {
   }
 
   private emit(event: WorkerEvent): void {
-    const requestId = 'requestId' in event ? event.requestId : undefined;
-    const waiting = requestId !== undefined ? this.pending.get(requestId) : undefined;
-    if (waiting && event.type === 'dataset-progress') return waiting.progress?.(event.phase, event.done, event.total);
-    if (waiting) {
-      this.pending.delete(requestId!);
-      if (event.type === 'error') waiting.reject(new RequestError(event.message, event.code));
-      else waiting.resolve(event);
+    if (!('requestId' in event) || event.requestId === undefined) {
+      for (const l of this.listeners) l(event);
       return;
     }
-    for (const l of this.listeners) l(event);
+    // An answer nobody waits for (its request was cancelled) is dropped.
+    const waiting = this.pending.get(event.requestId);
+    if (!waiting) return;
+    if (event.type === 'dataset-progress') return waiting.progress?.(event.phase, event.done, event.total);
+    this.pending.delete(event.requestId);
+    if (event.type === 'error') waiting.reject(new RequestError(event.message, event.code));
+    else waiting.resolve(event);
+  }
+
+  private rejectAll(error: Error): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const w of waiting) w.reject(error);
   }
 
   private send(command: Command, transfer: Transferable[] = []): void {
@@ -60,11 +92,25 @@ export class TrainingClient {
   }
 
   /** Sends a request and resolves with the event that answers it (or rejects with its error). */
-  private ask<T extends WorkerEvent>(make: (requestId: string) => Command, transfer: Transferable[] = [], progress?: ProgressFn): Promise<T> {
-    const requestId = `r${++this.requests}`;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, progress });
-      this.send(make(requestId), transfer);
+  ask<C extends Ask>(command: C, { transfer = [], progress, signal }: AskOptions = {}): Promise<ReplyTo<C['type']>> {
+    return new Promise<ReplyTo<C['type']>>((resolve, reject) => {
+      if (signal?.aborted) return reject(aborted());
+      if (!this.worker) return reject(new RequestError('the training worker is not running'));
+      const requestId = `r${++this.requests}`;
+      const onAbort = () => {
+        if (!this.pending.delete(requestId)) return;
+        this.send({ type: 'cancel', requestId });
+        reject(aborted());
+      };
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(requestId, {
+        // The worker answers request type T with REPLIES[T] (src/protocol/index.ts).
+        resolve: (e) => (settle(), resolve(e as ReplyTo<C['type']>)),
+        reject: (e) => (settle(), reject(e)),
+        progress,
+      });
+      this.send({ ...command, requestId } as Request, transfer);
     });
   }
 
@@ -85,27 +131,26 @@ export class TrainingClient {
   }
 
   /** Builds a download of a stored run, checkpoint or model. */
-  async exportFile(runId: string, what: ExportKind, epoch?: number): Promise<{ fileName: string; blob: Blob }> {
-    const e = await this.ask<Extract<WorkerEvent, { type: 'file' }>>((requestId) => ({ type: 'export', requestId, runId, what, epoch }));
+  async exportFile(runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal): Promise<{ fileName: string; blob: Blob }> {
+    const e = await this.ask({ type: 'export', runId, what, epoch }, { signal });
     return { fileName: e.fileName, blob: new Blob(e.parts, { type: 'application/zip' }) };
   }
 
   /** Imports an exported run or checkpoint archive as a new run. */
   async importArchive(file: File): Promise<{ runId: string; name: string }> {
     const bytes = await file.arrayBuffer();
-    return this.ask<Extract<WorkerEvent, { type: 'imported' }>>((requestId) => ({ type: 'import', requestId, fileName: file.name, bytes }), [bytes]);
+    return this.ask({ type: 'import', fileName: file.name, bytes }, { transfer: [bytes] });
   }
 
   /** Reads a dropped table, zip or folder in the worker; resolves with its card and the suggested choices. */
-  async openDataset(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: ProgressFn): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
-    const e = await this.ask<Extract<WorkerEvent, { type: 'dataset-card' }>>((requestId) => ({ type: 'dataset-open', requestId, picked, encoding }), [], progress);
+  async openDataset(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: ProgressFn, signal?: AbortSignal): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
+    const e = await this.ask({ type: 'dataset-open', picked, encoding }, { progress, signal });
     return { card: e.card, suggested: e.suggested! };
   }
 
   /** The card of a dataset under these choices (re-decoding images at a new size, say). */
-  async datasetCard(dataset: DatasetConfig, validFraction: number, seed: number, progress: ProgressFn): Promise<DatasetCard> {
-    const e = await this.ask<Extract<WorkerEvent, { type: 'dataset-card' }>>((requestId) => ({ type: 'dataset-card', requestId, dataset, validFraction, seed }), [], progress);
-    return e.card;
+  async datasetCard(dataset: DatasetConfig, validFraction: number, seed: number, progress: ProgressFn, signal?: AbortSignal): Promise<DatasetCard> {
+    return (await this.ask({ type: 'dataset-card', dataset, validFraction, seed }, { progress, signal })).card;
   }
 
   /** Holds the run before its next step. */
@@ -123,9 +168,10 @@ export class TrainingClient {
     this.send({ type: 'stop' });
   }
 
-  /** Ends the worker at once (page teardown). */
+  /** Ends the worker at once (page teardown); requests still waiting reject. */
   terminate(): void {
     this.worker?.terminate();
     this.worker = null;
+    this.rejectAll(new RequestError('the training worker was terminated'));
   }
 }

@@ -1,19 +1,6 @@
-import type { BackendProbe, MetricPoint, Progress, RunState, WorkerEvent } from '../protocol/index';
+import type { BackendProbe, MetricPoint, MetricSeries, Progress, RunState, SplitSeries, WorkerEvent } from '../protocol/index';
 
-/** One metric's points for one split: per iteration, and epoch means. */
-export interface SplitSeries {
-  readonly x: number[];
-  readonly y: number[];
-  readonly epochX: number[];
-  readonly epochY: number[];
-}
-
-/** A numeric metric's train and valid series. */
-export interface MetricSeries {
-  readonly name: string;
-  readonly train: SplitSeries;
-  readonly valid: SplitSeries;
-}
+export type { MetricSeries, SplitSeries } from '../protocol/index';
 
 /** What the studio shows about the current run. */
 export interface RunView {
@@ -158,10 +145,8 @@ export class RunStore {
         return this.set({});
       case 'error':
         return this.set({ errors: [...this.view.errors, event.message] }, true);
-      case 'runs-changed':
-      case 'file':
-      case 'imported':
-        return; // requests and the runs list are the App's business
+      default:
+        return; // answers to requests and the runs list are the App's business
     }
   }
 }

@@ -3,6 +3,7 @@ import { strFromU8, zipSync } from 'fflate';
 import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
+import type { ArtifactStore } from '../store/base';
 import { ArchiveError, readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
@@ -24,6 +25,16 @@ async function zipped(fileName: string, manifest: ArchiveManifest, files: Archiv
   const parts: ArrayBuffer[] = [];
   await zipArchive(manifest, files, (chunk) => parts.push(chunk.slice().buffer));
   return { fileName, parts };
+}
+
+/** Every file at `paths` of a store, read one after the other so that a cancel stops between files. */
+async function readAll(store: ArtifactStore, paths: readonly string[], signal?: AbortSignal): Promise<ArchiveFile[]> {
+  const files: ArchiveFile[] = [];
+  for (const path of paths) {
+    signal?.throwIfAborted();
+    files.push({ path, data: (await store.read(path))! });
+  }
+  return files;
 }
 
 /** The run's stored config, validated. */
@@ -50,15 +61,16 @@ async function modelAt(kiln: KilnDb, runId: string, epoch: number): Promise<tf.L
 /**
  * Builds a download: the whole run tree (`run`), one checkpoint with the config (`checkpoint`),
  * or the trained model in the TensorFlow.js layers format that `tf.loadLayersModel` reads (`model`).
+ * `signal` stops it between files.
  */
-export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportKind, epoch?: number): Promise<Download> {
+export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal): Promise<Download> {
   const run = await kiln.run(runId);
   if (!run) throw new Error(`run ${runId} is not stored`);
   const store = kiln.store(runId);
   const base = fileSafe(run.name);
   const createdAt = new Date().toISOString();
   if (what === 'run') {
-    const files = await Promise.all((await store.list()).map(async (path) => ({ path, data: (await store.read(path))! })));
+    const files = await readAll(store, await store.list(), signal);
     return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt }, files);
   }
   const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
@@ -67,7 +79,7 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
     // With the run's dataset files, if any: a checkpoint resumes only on the data it was trained on.
     const dataset = (await store.list()).filter((p) => p.startsWith('dataset/'));
     const paths = ['config.json', ...dataset, ...['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${n}.mpk.gz`)];
-    const files = await Promise.all(paths.map(async (path) => ({ path, data: (await store.read(path))! })));
+    const files = await readAll(store, paths, signal);
     return zipped(`${base}-epoch-${n}.zip`, { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt }, files);
   }
   const model = await modelAt(kiln, runId, n);

@@ -52,10 +52,14 @@ export class DatasetHost {
   private reading: AbortController | null = null;
   private readonly decoder = new BrowserDecoder();
 
-  /** Reads what the user dropped or picked; resolves to its card and the suggested choices. */
-  async open(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: DatasetProgress): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
+  /**
+   * Reads what the user dropped or picked; resolves to its card and the suggested choices. A
+   * newer open, or `signal`, stops the read.
+   */
+  async open(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: DatasetProgress, signal?: AbortSignal): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
     this.reading?.abort(new Error('a newer dataset was opened'));
     const reading = (this.reading = new AbortController());
+    signal?.addEventListener('abort', () => reading.abort(signal.reason), { once: true });
     const [only] = picked.files;
     if (!only && !picked.folders.length) throw new DataError(picked.name || 'the drop', 'nothing to read: no files');
     if (picked.files.length === 1 && TABLE_FILE.test(only.path)) {

@@ -2,17 +2,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { PROTOCOL_VERSION, runLock, type BackendProbe, type Command, type WorkerEvent } from '../protocol/index';
 import { RunConfigSchema } from '../protocol/run-config';
+import { readText } from '../store/base';
 import { KilnDb } from '../store/idb';
 import { TrainingInterrupter } from '../train/learner/interrupter';
 import { exportArtifacts, importArchive } from './artifacts';
 import { probeBackends, registerBackends } from './backends';
+import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
 import { runTraining } from './run';
 import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (event: WorkerEvent, transfer: Transferable[] = []) => scope.postMessage(event, transfer);
+const post = (event: WorkerEvent, transfer: Transferable[] = []) => {
+  // A changed run's size is counted again when the storage panel next asks.
+  if (event.type === 'runs-changed') storage.forget(event.runId);
+  scope.postMessage(event, transfer);
+};
 
 tf.env().set('PROD', true); // skip tfjs's per-op debug checks
 // cpu until a run picks its backend, so archive work (import checks, model export) has one too.
@@ -20,8 +26,17 @@ const ready: Promise<BackendProbe[]> = registerBackends().then(async () => {
   await tf.setBackend('cpu');
   return probeBackends();
 });
-const kiln = KilnDb.open();
+// Runs a killed tab left "running" are marked before anyone lists or starts a run.
+const kiln = KilnDb.open().then(async (db) => {
+  await markInterrupted(db);
+  return db;
+});
+const storage = new StorageCounter(kiln);
+/** Requests in progress, to cancel. */
+const inFlight = new Map<string, AbortController>();
 let current: TrainingInterrupter | null = null;
+/** The run `current` trains. */
+let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
 
@@ -31,6 +46,7 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
   if (!parsed.success) return post({ type: 'error', message: `invalid run config: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}` });
   const interrupter = (current = new TrainingInterrupter());
   const { runId } = command;
+  training = runId;
   try {
     const [probes, db] = await Promise.all([ready, kiln]);
     const config = parsed.data;
@@ -50,15 +66,27 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
     post({ type: 'runs-changed', runId });
   } finally {
     current = null;
+    training = null;
   }
 }
 
-/** Runs a request, answering its failure with an error event that carries its id. */
-async function request(requestId: string, work: () => Promise<void>): Promise<void> {
+/**
+ * Runs a request and posts its answer, or an error that carries its id. A cancelled request
+ * stops where its work checks the signal, and answers nothing (the page no longer waits).
+ */
+async function request(requestId: string, work: (signal: AbortSignal) => Promise<WorkerEvent | [WorkerEvent, Transferable[]]>): Promise<void> {
+  const controller = new AbortController();
+  inFlight.set(requestId, controller);
   try {
-    await work();
+    const answer = await work(controller.signal);
+    if (controller.signal.aborted) return;
+    const [event, transfer] = Array.isArray(answer) ? answer : [answer, []];
+    post(event, transfer);
   } catch (e) {
+    if (controller.signal.aborted) return;
     post({ type: 'error', requestId, message: (e as Error).message, ...(isNotUtf8(e) ? { code: 'not-utf8' as const } : {}) });
+  } finally {
+    inFlight.delete(requestId);
   }
 }
 
@@ -93,32 +121,64 @@ scope.onmessage = (e: MessageEvent<Command>) => {
     case 'mirror':
       mirror = command.folder;
       return;
+    case 'cancel':
+      inFlight.get(command.requestId)?.abort(new DOMException('the request was cancelled', 'AbortError'));
+      return;
     case 'export':
-      void request(command.requestId, async () => {
+      void request(command.requestId, async (signal) => {
         await ready;
-        const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch);
-        post({ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts);
+        const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch, signal);
+        return [{ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts];
       });
       return;
     case 'dataset-open':
-      void request(command.requestId, async () => {
-        const { card, suggested } = await datasets.open(command.picked, command.encoding ?? 'utf-8', progressOf(command.requestId));
-        post({ type: 'dataset-card', requestId: command.requestId, card, suggested });
+      void request(command.requestId, async (signal) => {
+        const { card, suggested } = await datasets.open(command.picked, command.encoding ?? 'utf-8', progressOf(command.requestId), signal);
+        return { type: 'dataset-card', requestId: command.requestId, card, suggested };
       });
       return;
     case 'dataset-card':
       void request(command.requestId, async () => {
         const card = await datasets.card(command.dataset, command.validFraction, command.seed, progressOf(command.requestId));
-        post({ type: 'dataset-card', requestId: command.requestId, card });
+        return { type: 'dataset-card', requestId: command.requestId, card };
       });
       return;
     case 'import':
       void request(command.requestId, async () => {
         await ready;
         const run = await importArchive(await kiln, command.fileName, new Uint8Array(command.bytes));
-        post({ type: 'imported', requestId: command.requestId, runId: run.id, name: run.name });
         post({ type: 'runs-changed', runId: run.id });
+        return { type: 'imported', requestId: command.requestId, runId: run.id, name: run.name };
       });
       return;
+    default:
+      void request(command.requestId, (signal) => browse(command, signal));
   }
 };
+
+/** Answers the runs list's and storage panel's requests. */
+async function browse(command: Extract<Command, { type: 'runs-list' | 'run-open' | 'run-files' | 'run-text' | 'run-rename' | 'run-delete' | 'storage-usage' }>, signal: AbortSignal): Promise<WorkerEvent> {
+  const db = await kiln;
+  const { requestId } = command;
+  switch (command.type) {
+    case 'runs-list':
+      return { type: 'runs', requestId, runs: await db.runs() };
+    case 'run-open':
+      return { type: 'run', requestId, run: await openRun(db, command.runId, command.untilEpoch, signal) };
+    case 'run-files':
+      return { type: 'run-files', requestId, files: await db.fileSizes(command.runId) };
+    case 'run-text':
+      return { type: 'text', requestId, text: (await readText(db.store(command.runId), command.path)) ?? '' };
+    case 'run-rename':
+      await db.updateRun(command.runId, { name: command.name });
+      post({ type: 'runs-changed', runId: command.runId });
+      return { type: 'done', requestId };
+    case 'run-delete':
+      if (current && command.runId === training) throw new Error('this run is training: stop it before deleting it');
+      await db.deleteRun(command.runId);
+      post({ type: 'runs-changed', runId: command.runId });
+      return { type: 'done', requestId };
+    case 'storage-usage':
+      return { type: 'storage', requestId, usage: await storage.usage() };
+  }
+}

@@ -35,7 +35,8 @@ describe('studio', () => {
       await worker.evaluate(() => void setTimeout(() => {
         throw new Error('simulated crash');
       }));
-      const alert = page.getByRole('alert');
+      // The run's alert; a dataset request in flight is rejected too and says so in the data section.
+      const alert = page.getByRole('main').getByRole('alert');
       await alert.waitFor();
       expect(await alert.innerText()).toMatch(/the training worker crashed: .*simulated crash/);
       expect(await page.getByRole('status').innerText()).toContain('Failed');
@@ -43,6 +44,40 @@ describe('studio', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('tabs_follow_arrow_keys_and_the_live_status_announces_states_not_iterations', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      const settings = page.getByRole('tab', { name: 'Settings' });
+      await settings.focus();
+      await page.keyboard.press('ArrowRight');
+      const runs = page.getByRole('tab', { name: /^Runs/ });
+      expect(await runs.getAttribute('aria-selected')).toBe('true');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Runs/);
+      expect(await page.getByRole('tabpanel', { name: /^Runs/ }).getByRole('region', { name: 'Runs' }).count()).toBe(1);
+      await page.keyboard.press('End');
+      expect(await page.getByRole('tab', { name: 'Storage' }).getAttribute('aria-selected')).toBe('true');
+      await page.keyboard.press('ArrowRight'); // wraps around
+      expect(await settings.getAttribute('aria-selected')).toBe('true');
+      expect(await page.getByRole('tab', { selected: false }).evaluateAll((tabs) => tabs.map((t) => t.getAttribute('tabindex')))).toEqual(['-1', '-1']);
+
+      await page.getByLabel('Samples').fill('600');
+      await page.getByLabel('Epochs').fill('20');
+      await page.getByLabel('Backend').selectOption('cpu');
+      await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
+      await page.getByRole('button', { name: 'Start training' }).click();
+      await page.locator('.status-progress', { hasText: /iteration \d+ of \d+/ }).waitFor({ timeout: 120_000 });
+      const status = page.getByRole('status');
+      expect(await status.getAttribute('aria-live')).toBe('polite');
+      const said = await status.innerText();
+      expect(said).toMatch(/Training epoch \d+ of 20 on cpu/);
+      expect(said).not.toMatch(/iteration|items\/s|ETA/);
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await status.filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
 
   it.each(['wasm', 'cpu'])('trains_one_small_epoch_on_%s_when_chosen', async (backend) => {
     const { context, page, errors } = await openStudio(url, false);

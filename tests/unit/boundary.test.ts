@@ -70,6 +70,10 @@ const rel = (p: string) => relative(ROOT, p);
 const tfjsImports = (graph: Map<string, string[]>) =>
   [...graph].flatMap(([file, pkgs]) => pkgs.filter((p) => p.startsWith('@tensorflow/')).map((p) => `${rel(file)} -> ${p}`));
 
+/** The IndexedDB module where a walk reaches it, and any other file that loads the `idb` package. */
+const idbModules = (graph: Map<string, string[]>) =>
+  [...graph].flatMap(([file, pkgs]) => (rel(file) === 'src/store/idb.ts' ? [rel(file)] : pkgs.filter((p) => p === 'idb').map((p) => `${rel(file)} -> ${p}`)));
+
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [join(dir, d.name)] : []));
 
@@ -92,6 +96,15 @@ describe('the studio main thread', () => {
   it('would_see_tensorflow_where_it_is_imported', () => {
     // The same walk from the worker finds tfjs, so an empty list above means something.
     expect(tfjsImports(walk(join(SRC, 'worker/training.worker.ts'))).length).toBeGreaterThan(0);
+  });
+
+  it('never_opens_indexeddb_itself', () => {
+    // Stored runs are browsed through the worker; types of src/store/idb are fine (erased).
+    expect(idbModules(graph)).toEqual([]);
+  });
+
+  it('would_see_the_indexeddb_module_where_it_is_imported', () => {
+    expect(idbModules(walk(join(SRC, 'worker/training.worker.ts')))).toEqual(['src/store/idb.ts']);
   });
 });
 

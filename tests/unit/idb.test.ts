@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readText } from '../../src/store/base';
-import { KilnDb, StorageFullError, type RunRecord } from '../../src/store/idb';
+import { DB_NAME, KilnDb, StorageFullError, type RunRecord } from '../../src/store/idb';
 import { LearnerBuilder, LossMetric, AccuracyMetric, type MetricsRenderer } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
 
@@ -58,6 +59,31 @@ describe('IndexedDB store', () => {
     expect(await kiln.runBytes(b.id)).toBe(1);
   });
 
+  it('sizes_files_from_their_chunks_without_reading_any_file', async () => {
+    const { id } = await newRun();
+    const store = kiln.store(id);
+    await store.write('checkpoint/model-1.mpk.gz', new Uint8Array(3000));
+    for (let i = 0; i < 3; i++) await store.append('train/epoch-1/Loss.log', `${i},64\n`);
+    await store.write('experiment.log', 'abc');
+    // Any read of a chunk's value (a get, a value cursor) fails from here: only keys may be read.
+    const patched = [IDBObjectStore.prototype, IDBIndex.prototype].flatMap((proto) =>
+      (['get', 'getAll', 'openCursor'] as const).map((m) => {
+        const original = proto[m];
+        Object.defineProperty(proto, m, { configurable: true, writable: true, value: () => { throw new Error(`read ${m}`); } });
+        return () => Object.defineProperty(proto, m, { configurable: true, writable: true, value: original });
+      }),
+    );
+    try {
+      expect(await kiln.fileSizes(id)).toEqual([
+        { path: 'checkpoint/model-1.mpk.gz', bytes: 3000 },
+        { path: 'experiment.log', bytes: 3 },
+        { path: 'train/epoch-1/Loss.log', bytes: 15 },
+      ]);
+    } finally {
+      patched.forEach((restore) => restore());
+    }
+  });
+
   it('an_import_lands_whole_or_not_at_all', async () => {
     const existing = await newRun();
     const copy = { ...existing, name: 'copy' };
@@ -105,5 +131,32 @@ describe('IndexedDB store', () => {
       expect(await readText(kiln.store(b.id), f)).toBe(await readText(kiln.store(a.id), f));
     }
     expect((await kiln.run(b.id))!.checkpoints).toEqual((await kiln.run(a.id))!.checkpoints);
+  });
+});
+
+describe('IndexedDB schema', () => {
+  it('migrates_a_version_1_database_so_its_files_are_sized', async () => {
+    const global = globalThis as { indexedDB: IDBFactory };
+    const real = global.indexedDB;
+    global.indexedDB = new IDBFactory();
+    try {
+      // A version 1 database as the studio wrote it: chunks without their size.
+      await new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open(DB_NAME, 1);
+        open.onupgradeneeded = () => {
+          open.result.createObjectStore('runs', { keyPath: 'id' }).put({ id: 'old', createdAt: 1 });
+          const chunks = open.result.createObjectStore('chunks', { keyPath: ['runId', 'path', 'seq'] });
+          chunks.put({ runId: 'old', path: 'experiment.log', seq: 0, data: new Uint8Array(5) });
+          chunks.put({ runId: 'old', path: 'experiment.log', seq: 1, data: new Uint8Array(7) });
+        };
+        open.onsuccess = () => (open.result.close(), resolve());
+        open.onerror = () => reject(open.error);
+      });
+      const migrated = await KilnDb.open();
+      expect(await migrated.fileSizes('old')).toEqual([{ path: 'experiment.log', bytes: 12 }]);
+      expect(await readText(migrated.store('old'), 'experiment.log')).toHaveLength(12);
+    } finally {
+      global.indexedDB = real;
+    }
   });
 });

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import type { ExportKind } from '../../protocol/index';
-import type { StoredRun } from '../runs';
+import type { ExportKind, StoredRun } from '../../protocol/index';
 import { SummaryTable } from './SummaryTable';
 
 interface Props {

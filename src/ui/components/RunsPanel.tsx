@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunRecord } from '../../store/idb';
+import type { RunRecord } from '../../protocol/index';
 import { metricValue } from './format';
 
 interface Props {

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { KilnDb, RunRecord } from '../../store/idb';
+import type { RunRecord } from '../../protocol/index';
+import type { TrainingClient } from '../client';
+import { useStorageUsage } from '../runs/use-storage';
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 interface Props {
-  readonly kiln: KilnDb;
+  readonly client: TrainingClient;
   readonly runs: readonly RunRecord[];
   /** The folder new runs are mirrored into, if any. */
   readonly mirror: string | null;
@@ -18,23 +20,19 @@ const canMirror = () => typeof (window as { showDirectoryPicker?: unknown }).sho
  * Bytes per run and in total, the origin's quota, persistence (with a button to ask for it), and
  * the live mirror of new runs into a folder on disk.
  */
-export function StoragePanel({ kiln, runs, mirror, onMirror }: Props) {
-  const [estimate, setEstimate] = useState<StorageEstimate | null>(null);
+export function StoragePanel({ client, runs, mirror, onMirror }: Props) {
+  const usage = useStorageUsage(client, runs);
   const [persisted, setPersisted] = useState<boolean | null>(null);
-  const [bytes, setBytes] = useState<Record<string, number>>({});
-  useEffect(() => {
-    void navigator.storage?.estimate().then(setEstimate);
-    void navigator.storage?.persisted().then(setPersisted);
-    void Promise.all(runs.map(async (r) => [r.id, await kiln.runBytes(r.id)] as const)).then((pairs) => setBytes(Object.fromEntries(pairs)));
-  }, [kiln, runs]);
+  useEffect(() => void navigator.storage?.persisted().then(setPersisted), []);
+  const bytes = usage?.runs ?? {};
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
   return (
     <section className="storage" aria-label="Storage">
       <p>
         Runs take <b>{mib(total)}</b>
-        {estimate?.quota !== undefined && (
+        {usage?.quota !== undefined && (
           <>
-            ; this site uses {mib(estimate.usage ?? 0)} of its {mib(estimate.quota)} quota
+            ; this site uses {mib(usage.usage ?? 0)} of its {mib(usage.quota)} quota
           </>
         )}
         .

@@ -36,11 +36,17 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
   const [progress, setProgress] = useState<DatasetProgress | null>(null);
   const [problem, setProblem] = useState<DatasetProblem | null>(null);
   const latest = useRef(0);
+  // The request in flight: a newer one cancels it in the worker too (a large table stops being read).
+  const inFlight = useRef<AbortController | null>(null);
+  const next = () => {
+    inFlight.current?.abort();
+    return (inFlight.current = new AbortController()).signal;
+  };
   // Every update is a transition: answers may land while a run is drawing its charts, and an
   // urgent render of the whole page then would block it.
   const onProgress = (id: number) => (phase: string, done: number, total: number) => id === latest.current && startTransition(() => setProgress({ phase, done, total }));
   const fail = (id: number, e: unknown, retryLatin1?: () => void) => {
-    if (id !== latest.current) return;
+    if (id !== latest.current || (e as Error).name === 'AbortError') return;
     startTransition(() => {
       setProgress(null);
       setCard(null);
@@ -53,7 +59,7 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
       const id = ++latest.current;
       setProblem(null);
       setProgress({ phase: `Reading ${picked.name}`, done: 0, total: 0 });
-      client.openDataset(picked, encoding, onProgress(id)).then(
+      client.openDataset(picked, encoding, onProgress(id), next()).then(
         ({ card: c, suggested }) => {
           if (id !== latest.current) return;
           startTransition(() => {
@@ -76,7 +82,7 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     if (!dataset) return;
     const id = ++latest.current;
     const timer = setTimeout(() => {
-      client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id)).then((c) => {
+      client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id), next()).then((c) => {
         if (id !== latest.current) return;
         startTransition(() => {
           setProgress(null);
