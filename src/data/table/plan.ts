@@ -103,10 +103,12 @@ function keptRows(table: ParsedTable, label: TableColumn, features: readonly Tab
     const names = incomplete.map((c) => `"${c.name}"`).join(', ');
     if (cells > 0) warnings.push(`${countOf(cells, 'missing value')} filled (training mean, or most frequent category) in ${names}`);
   }
-  const kept: number[] = [];
-  for (let r = 0; r < table.rows; r++) if (keep[r]) kept.push(r);
-  if (kept.length === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
-  return Int32Array.from(kept);
+  let count = 0;
+  for (let r = 0; r < table.rows; r++) count += keep[r];
+  if (count === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
+  const kept = new Int32Array(count);
+  for (let r = 0, k = 0; r < table.rows; r++) if (keep[r]) kept[k++] = r;
+  return kept;
 }
 
 /** Class indices of the kept rows; classes are the values present, sorted (numbers numerically). */
@@ -123,10 +125,12 @@ function classify(table: ParsedTable, label: TableColumn, kept: Int32Array): { c
     });
     kept.forEach((r, i) => (targets[i] = index[label.codes[r]]));
   } else {
-    const values = [...new Set(Array.from(kept, (r) => label.values[r]))].sort((a, b) => a - b);
+    const present = new Set<number>();
+    for (const r of kept) present.add(label.values[r]);
+    const values = [...present].sort((a, b) => a - b);
     const index = new Map(values.map((v, i) => [v, i]));
     classNames = values.map(String);
-    kept.forEach((r, i) => (targets[i] = index.get(label.values[r])!));
+    for (let i = 0; i < kept.length; i++) targets[i] = index.get(label.values[kept[i]])!;
   }
   if (classNames.length < 2) {
     throw new DataError(table.source, `the label column "${label.name}" has only one class ("${classNames[0]}"): there is nothing to tell apart`);
@@ -145,5 +149,7 @@ function regress(table: ParsedTable, label: TableColumn, kept: Int32Array): { cl
       rowWhere(table.lines[first]),
     );
   }
-  return { classNames: undefined, targets: Float64Array.from(kept, (r) => label.values[r]) };
+  const targets = new Float64Array(kept.length);
+  for (let i = 0; i < kept.length; i++) targets[i] = label.values[kept[i]];
+  return { classNames: undefined, targets };
 }
