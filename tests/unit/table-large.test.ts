@@ -36,7 +36,7 @@ describe('large tables', () => {
     expect(prepared.valid.y.length).toBe(rows * 0.2);
     expect(prepared.train.x.length).toBe(rows * 0.8 * 2);
     // Stratified: each side keeps the classes half and half.
-    expect(prepared.valid.y.reduce((n, v) => n + v, 0)).toBe(rows * 0.1);
+    expect((prepared.valid.y as Int32Array).reduce((n, v) => n + v, 0)).toBe(rows * 0.1);
     const regression = prepareTable(table, { label: 'x', task: 'regression', missing: 'fill', validFraction: 0.1, seed: 3 });
     expect(regression.valid.y.length).toBe(rows * 0.1);
   }, 60_000);

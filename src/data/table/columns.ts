@@ -1,7 +1,7 @@
 import { DataError } from '../errors';
 import { isMissing, parseNumber } from './bytes';
 import { ByteDictionary, grow } from './dictionary';
-import { NotUtf8Error, rowWhere } from './errors';
+import { NotUtf8Error, quoted, rowWhere } from './errors';
 import { summarizeNumbers } from './stats';
 import { decode, type TableEncoding } from './text';
 import type { CategoricalColumn, TableColumn } from './types';
@@ -115,7 +115,7 @@ export class ColumnStore {
       if (numbers >= texts) {
         throw new DataError(
           this.file,
-          `column "${name}" holds numbers, but this row has the text "${first.text}" (mark missing values as empty or NA)`,
+          `column ${quoted(name)} holds numbers, but this row has the text ${quoted(first.text)} (mark missing values as empty or NA)`,
           rowWhere(first.line),
         );
       }

@@ -58,7 +58,22 @@ export function summarizeNumbers(values: Float64Array): NumberSummary {
       s = (s + 1) & mask;
     }
   }
-  return count === 0 ? { distinct } : { distinct, min, max, mean: sum / count };
+  if (count === 0) return { distinct };
+  // A sum past the largest double (values near 1e308) is summed again, scaled down.
+  return { distinct, min, max, mean: Number.isFinite(sum) ? sum / count : scaledMean(values, Math.max(-min, max)) };
+}
+
+/** The mean of the non-missing values, summed divided by `scale` so the sum stays finite. */
+function scaledMean(values: Float64Array, scale: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (v !== v) continue;
+    sum += v / scale;
+    count++;
+  }
+  return (sum / count) * scale;
 }
 
 /** Rows equal to an earlier row in every column (missing equals missing). */
@@ -108,6 +123,17 @@ function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean
 export function numericStats(values: Float64Array, rows: Int32Array): { min: number; max: number; mean: number; std: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) return undefined;
+  // Past 2^500, the sums run on the values divided by a power of two near the largest magnitude
+  // (exact), so squares of values near 1e300 do not overflow to Infinity, which made the
+  // standardization NaN everywhere. Smaller values are summed as they are.
+  const largest = Math.max(-min, max);
+  const scale = largest > 2 ** 500 ? 2 ** Math.min(1023, Math.ceil(Math.log2(largest))) : 1;
   // Sums of the values shifted by the first one: one pass, without the digits that plain sums of
   // squares lose when the mean is large next to the spread. A constant column sums to exactly 0.
   let shift = NaN;
@@ -115,17 +141,14 @@ export function numericStats(values: Float64Array, rows: Int32Array): { min: num
   let squares = 0;
   let count = 0;
   for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]];
+    const v = values[rows[i]] / scale;
     if (v !== v) continue;
     if (count === 0) shift = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
     const d = v - shift;
     sum += d;
     squares += d * d;
     count++;
   }
-  if (count === 0) return undefined;
   const variance = Math.max(0, (squares - (sum * sum) / count) / count);
-  return { min, max, mean: shift + sum / count, std: Math.sqrt(variance) };
+  return { min, max, mean: (shift + sum / count) * scale, std: Math.sqrt(variance) * scale };
 }
