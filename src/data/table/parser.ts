@@ -7,7 +7,7 @@ import { MAX_CELL_BYTES, cellTooLong, checkColumnCount, checkFileSize, checkHead
 import { HeadReader } from './head';
 import { TextStart } from './start';
 import type { Delimiter } from './sniff';
-import { countDuplicateRows } from './stats';
+import { countDuplicateRows, rowSlots } from './stats';
 import { decode, type TableEncoding } from './text';
 import type { ParsedTable, TableParseOptions } from './types';
 
@@ -112,7 +112,8 @@ export class TableParser {
     if (!this.store) this.startColumns();
     if (this.row === 0) throw new DataError(this.file, 'the file has a header row but no data rows');
     const rows = this.row;
-    const columns = this.store!.finish(rows);
+    const slots = rowSlots(rows);
+    const columns = this.store!.finish(rows, slots);
     const preview: TablePreview = { kind: 'rows', header: this.names, rows: this.previewRows };
     return {
       source: this.file,
@@ -120,7 +121,7 @@ export class TableParser {
       columns,
       lines: trimmed(this.store!.lines, rows),
       preview,
-      duplicateRows: countDuplicateRows(columns, rows),
+      duplicateRows: countDuplicateRows(columns, rows, slots),
       delimiter: this.delimiter,
     };
   }

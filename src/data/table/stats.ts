@@ -26,14 +26,23 @@ export interface NumberSummary {
 }
 
 /**
- * Distinct count, range and mean of the non-missing values, in one pass. Distinct values go
- * through a hash set: sorting each column costs more.
+ * Scratch for the hash sets below: slots for row numbers, a power of two at least twice `rows`.
+ * One serves every column and the duplicate count in turn, so reading a table allocates it once
+ * (row numbers, not values: half the memory of a set of doubles).
  */
-export function summarizeNumbers(values: Float64Array): NumberSummary {
+export function rowSlots(rows: number): Int32Array {
   let size = 16;
-  while (size < 2 * values.length) size *= 2;
-  const table = new Float64Array(size).fill(NaN);
-  const mask = size - 1;
+  while (size < 2 * rows) size *= 2;
+  return new Int32Array(size);
+}
+
+/**
+ * Distinct count, range and mean of the non-missing values, in one pass. Distinct values go
+ * through a hash set of row numbers in `slots` (from rowSlots): sorting each column costs more.
+ */
+export function summarizeNumbers(values: Float64Array, slots: Int32Array): NumberSummary {
+  slots.fill(-1);
+  const mask = slots.length - 1;
   let distinct = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -46,16 +55,14 @@ export function summarizeNumbers(values: Float64Array): NumberSummary {
     if (v > max) max = v;
     sum += v;
     count++;
-    let s = hashNumber(v) & mask;
-    while (true) {
-      const t = table[s];
-      if (t === v) break;
-      if (t !== t) {
-        table[s] = v;
+    for (let s = hashNumber(v) & mask; ; s = (s + 1) & mask) {
+      const t = slots[s];
+      if (t < 0) {
+        slots[s] = r;
         distinct++;
         break;
       }
-      s = (s + 1) & mask;
+      if (values[t] === v) break;
     }
   }
   if (count === 0) return { distinct };
@@ -76,8 +83,8 @@ function scaledMean(values: Float64Array, scale: number): number {
   return (sum / count) * scale;
 }
 
-/** Rows equal to an earlier row in every column (missing equals missing). */
-export function countDuplicateRows(columns: readonly TableColumn[], rows: number): number {
+/** Rows equal to an earlier row in every column (missing equals missing); `slots` from rowSlots. */
+export function countDuplicateRows(columns: readonly TableColumn[], rows: number, slots: Int32Array): number {
   const hashes = new Int32Array(rows);
   for (const col of columns) {
     for (let r = 0; r < rows; r++) {
@@ -87,10 +94,8 @@ export function countDuplicateRows(columns: readonly TableColumn[], rows: number
   }
   // Open addressing over row numbers: rows that share a hash are compared cell by cell, so a
   // collision never counts as a duplicate.
-  let size = 16;
-  while (size < 2 * rows) size *= 2;
-  const slots = new Int32Array(size).fill(-1);
-  const mask = size - 1;
+  slots.fill(-1);
+  const mask = slots.length - 1;
   let duplicates = 0;
   for (let r = 0; r < rows; r++) {
     for (let s = mix(hashes[r]) & mask; ; s = (s + 1) & mask) {
