@@ -8,12 +8,12 @@ export interface BenchArgs {
   readonly json: string | null;
   readonly backends: readonly string[];
   readonly cases: readonly BenchCase['id'][];
-  /** Dataset readers to time: the CSV reader in Node, image decoding in Chromium. */
+  /** Dataset readers to time: the CSV reader in Node (speed, and peak memory in a child), image decoding in Chromium. */
   readonly data: readonly DataCase[];
 }
 
 /** The dataset-reading benchmarks. */
-export const DATA_CASES = ['csv', 'images'] as const;
+export const DATA_CASES = ['csv', 'csv-memory', 'images'] as const;
 /** One of them. */
 export type DataCase = (typeof DATA_CASES)[number];
 
@@ -26,7 +26,7 @@ function list<T extends string>(flag: string, value: string | undefined, known: 
   return names as T[];
 }
 
-/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b] [--data csv,images|none]`; errors are one line. */
+/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b] [--data csv,csv-memory,images|none]`; errors are one line. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
   let values: { quick?: boolean; json?: string; backends?: string; cases?: string; data?: string };
   try {

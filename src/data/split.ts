@@ -27,33 +27,51 @@ function validCount(count: number, validFraction: number): number {
 /** Splits rows per class so both sides keep the class proportions; deterministic in `seed`. */
 export function stratifiedSplit(labels: Int32Array, validFraction: number, seed: number): Split {
   checkFraction(validFraction);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const rows = byClass.get(labels[i]);
-    if (rows) rows.push(i);
-    else byClass.set(labels[i], [i]);
-  }
-  const train: number[] = [];
-  const valid: number[] = [];
-  // Class order and per-class streams depend only on the labels, not on Map insertion order.
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const rows = Rng.derive(seed, SPLIT_KEY, c).shuffle(byClass.get(c)!);
-    const k = validCount(rows.length, validFraction);
-    valid.push(...rows.slice(0, k));
-    train.push(...rows.slice(k));
-  }
-  return { train: sorted(train), valid: sorted(valid) };
+  // Rows grouped by class with a counting sort into one Int32Array: millions of rows cost a few
+  // typed arrays, and nothing is spread into a call (which overflows the stack past ~120k rows).
+  const present = new Set<number>();
+  for (let i = 0; i < labels.length; i++) present.add(labels[i]);
+  const classes = [...present].sort((a, b) => a - b);
+  const slotOf = new Map(classes.map((c, k) => [c, k]));
+  const slots = new Int32Array(labels.length);
+  const starts = new Int32Array(classes.length + 1);
+  for (let i = 0; i < labels.length; i++) starts[(slots[i] = slotOf.get(labels[i])!) + 1]++;
+  for (let k = 0; k < classes.length; k++) starts[k + 1] += starts[k];
+  const grouped = new Int32Array(labels.length);
+  const next = starts.slice(0, classes.length);
+  for (let i = 0; i < labels.length; i++) grouped[next[slots[i]]++] = i;
+  const valid = new Uint8Array(labels.length);
+  // Class order and per-class streams depend only on the labels, not on the order they appear in.
+  classes.forEach((c, k) => {
+    const rows = Rng.derive(seed, SPLIT_KEY, c).shuffle(grouped.subarray(starts[k], starts[k + 1]));
+    const count = validCount(rows.length, validFraction);
+    for (let i = 0; i < count; i++) valid[rows[i]] = 1;
+  });
+  return sides(valid);
 }
 
 /** Splits `n` rows at random (for regression, where there are no classes to stratify). */
 export function randomSplit(n: number, validFraction: number, seed: number): Split {
   checkFraction(validFraction);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
-  const rows = Rng.derive(seed, SPLIT_KEY).shuffle(Array.from({ length: n }, (_, i) => i));
-  const k = validCount(n, validFraction);
-  return { train: sorted(rows.slice(k)), valid: sorted(rows.slice(0, k)) };
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  Rng.derive(seed, SPLIT_KEY).shuffle(rows);
+  const valid = new Uint8Array(n);
+  const count = validCount(n, validFraction);
+  for (let i = 0; i < count; i++) valid[rows[i]] = 1;
+  return sides(valid);
 }
 
-function sorted(rows: number[]): Int32Array {
-  return Int32Array.from(rows).sort();
+/** The rows marked valid and the others, each ascending: one sweep, no sort. */
+function sides(valid: Uint8Array): Split {
+  let count = 0;
+  for (let i = 0; i < valid.length; i++) count += valid[i];
+  const train = new Int32Array(valid.length - count);
+  const validRows = new Int32Array(count);
+  for (let i = 0, t = 0, v = 0; i < valid.length; i++) {
+    if (valid[i]) validRows[v++] = i;
+    else train[t++] = i;
+  }
+  return { train, valid: validRows };
 }

@@ -13,12 +13,12 @@ const round = (a: number, b: number, c: number, tensors = 0): Round => ({
 
 describe('bench helpers', () => {
   it('parses_flags_and_rejects_unknown_backends_or_cases_in_one_line', () => {
-    expect(parseBenchArgs([])).toMatchObject({ quick: false, json: null, cases: ['mlp', 'mlp-wide', 'cnn'], data: ['csv', 'images'] });
+    expect(parseBenchArgs([])).toMatchObject({ quick: false, json: null, cases: ['mlp', 'mlp-wide', 'cnn'], data: ['csv', 'csv-memory', 'images'] });
     expect(parseBenchArgs(['--quick', '--json', 'out.json', '--backends', 'cpu,chromium-webgl', '--cases', 'cnn', '--data', 'none'])).toEqual({
       quick: true, json: 'out.json', backends: ['cpu', 'chromium-webgl'], cases: ['cnn'], data: [],
     });
     expect(parseBenchArgs(['--data', 'csv']).data).toEqual(['csv']);
-    expect(() => parseBenchArgs(['--data', 'parquet'])).toThrow(/^--data: expected a comma list of csv, images/);
+    expect(() => parseBenchArgs(['--data', 'parquet'])).toThrow(/^--data: expected a comma list of csv, csv-memory, images/);
     expect(() => parseBenchArgs(['--backends', 'cpu,cuda'])).toThrow(/^--backends: expected a comma list of cpu, wasm, webgpu, chromium-webgpu, chromium-webgl \(got 'cpu,cuda'\)$/);
     expect(() => parseBenchArgs(['--bogus'])).toThrow(/^Unknown option '--bogus'/);
   });

@@ -46,8 +46,9 @@ export function imageCard(input: ImageCardInput): DatasetCard {
 function imbalance(classNames: readonly string[], counts: readonly number[]): string[] {
   const absent = classNames.filter((_, c) => counts[c] === 0);
   if (absent.length > 0) return [`no images of ${absent.join(', ')}`];
-  const most = counts.indexOf(Math.max(...counts));
-  const least = counts.indexOf(Math.min(...counts));
+  // Indices by a loop: spreading one count per class into Math.max overflows the stack for many classes.
+  const most = counts.reduce((best, n, c) => (n > counts[best] ? c : best), 0);
+  const least = counts.reduce((best, n, c) => (n < counts[best] ? c : best), 0);
   if (counts[most] < IMBALANCE * counts[least]) return [];
   const ratio = Math.round((counts[most] / counts[least]) * 10) / 10;
   return [`class imbalance: ${classNames[most]} has ${counts[most]} images, ${classNames[least]} ${counts[least]} (${ratio}×); accuracy alone will flatter the model`];

@@ -79,11 +79,13 @@ export function parseNumber(b: Uint8Array, start: number, end: number, decimalCo
   return negative ? -value : value;
 }
 
+// The bytes of a number are ASCII, which the native decoder turns into a string in one call.
+const ascii = new TextDecoder();
+
 /** Long mantissas and large exponents: rare, so a string and Number() are fine; overflow is not a number. */
 function slowNumber(b: Uint8Array, start: number, end: number, decimalComma: boolean): number {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(decimalComma && b[i] === COMMA ? DOT : b[i]);
-  const value = Number(s);
+  const s = ascii.decode(b.subarray(start, end));
+  const value = Number(decimalComma ? s.replace(',', '.') : s);
   return Number.isFinite(value) ? value : NaN;
 }
 

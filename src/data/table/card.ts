@@ -1,5 +1,5 @@
 import type { ColumnSummary, DatasetCard } from '../card';
-import { countOf } from './errors';
+import { countOf, quoted } from './errors';
 import type { TablePlan } from './plan';
 import { numericStats } from './stats';
 import type { NumericColumn, ParsedTable, TableChoices, TableColumn } from './types';
@@ -61,5 +61,5 @@ function imbalance(classes: readonly { name: string; count: number }[]): string[
   const smallest = classes.reduce((a, b) => (b.count < a.count ? b : a));
   if (largest.count < IMBALANCE_RATIO * smallest.count) return [];
   const ratio = Math.round(largest.count / smallest.count);
-  return [`class imbalance: "${largest.name}" has ${countOf(largest.count, 'row')}, "${smallest.name}" only ${smallest.count} (${ratio}×)`];
+  return [`class imbalance: ${quoted(largest.name)} has ${countOf(largest.count, 'row')}, ${quoted(smallest.name)} only ${smallest.count} (${ratio}×)`];
 }

@@ -1,7 +1,7 @@
 import { DataError } from '../errors';
 import { isMissing, parseNumber } from './bytes';
 import { ByteDictionary, grow } from './dictionary';
-import { NotUtf8Error, rowWhere } from './errors';
+import { NotUtf8Error, quoted, rowWhere } from './errors';
 import { summarizeNumbers } from './stats';
 import { decode, type TableEncoding } from './text';
 import type { CategoricalColumn, TableColumn } from './types';
@@ -95,8 +95,8 @@ export class ColumnStore {
     if (this.texts[col]++ === 0) this.firstText[col] = { line, text: dict.values[code] };
   }
 
-  /** The typed columns of the first `rows` rows; a column of numbers with some text is an error. */
-  finish(rows: number): TableColumn[] {
+  /** The typed columns of the first `rows` rows; a column of numbers with some text is an error. `slots`: from rowSlots. */
+  finish(rows: number, slots: Int32Array): TableColumn[] {
     return this.names.map((name, c) => {
       const values = this.values[c];
       const codes = this.codes[c];
@@ -109,13 +109,13 @@ export class ColumnStore {
       const numbers = rows - missing - texts;
       if (!codes || !dict || texts === 0) {
         const kept = trimmed(values, rows);
-        return { kind: 'numeric', name, values: kept, missing, ...summarizeNumbers(kept) };
+        return { kind: 'numeric', name, values: kept, missing, ...summarizeNumbers(kept, slots) };
       }
       const first = this.firstText[c]!;
       if (numbers >= texts) {
         throw new DataError(
           this.file,
-          `column "${name}" holds numbers, but this row has the text "${first.text}" (mark missing values as empty or NA)`,
+          `column ${quoted(name)} holds numbers, but this row has the text ${quoted(first.text)} (mark missing values as empty or NA)`,
           rowWhere(first.line),
         );
       }

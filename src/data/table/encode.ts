@@ -1,14 +1,38 @@
 import { DataError } from '../errors';
-import { rowWhere } from './errors';
+import { quoted, rowWhere } from './errors';
 import type { FeaturePreprocessing, LabelPreprocessing, ParsedTable, TableColumn } from './types';
 
 type NumericFeature = Extract<FeaturePreprocessing, { kind: 'numeric' }>;
+
+// The largest float32: a standardized value past it is Infinity in the model's inputs, and the loss NaN.
+const F32_MAX = 3.4028234663852886e38;
+
+/** 1 / std, or 1 for a constant column (std 0, or so small that its inverse overflows): only centred then. */
+function inverse(std: number): number {
+  return std > 0 && 1 / std < Infinity ? 1 / std : 1;
+}
+
+/**
+ * (v - mean) * scale as a finite float32, or undefined when it has none. Values near the largest
+ * doubles are scaled before subtracting, where v - mean itself would overflow.
+ */
+function standardized(v: number, mean: number, scale: number): number | undefined {
+  let z = (v - mean) * scale;
+  if (!(Math.abs(z) <= F32_MAX)) z = v * scale - mean * scale;
+  return Math.abs(z) <= F32_MAX ? z : undefined;
+}
+
+/** The error for a value whose standardized form is not a finite float32, naming the column and row. */
+function tooFar(table: ParsedTable, column: string, v: number, mean: number, std: number, row: number): DataError {
+  const why = `${v} is too far from the training values (mean ${mean}, standard deviation ${std}) to standardize as a 32-bit number`;
+  return new DataError(table.source, `column ${quoted(column)}: the value ${why}`, rowWhere(table.lines[row]));
+}
 type CategoricalFeature = Extract<FeaturePreprocessing, { kind: 'categorical' }>;
 
 /** The table's column a preprocessing step names; a DataError when the table lacks it. */
 function columnFor(table: ParsedTable, name: string, role: string): TableColumn {
   const column = table.columns.find((c) => c.name === name);
-  if (!column) throw new DataError(table.source, `the ${role} column "${name}" is missing (the model was trained with it)`);
+  if (!column) throw new DataError(table.source, `the ${role} column ${quoted(name)} is missing (the model was trained with it)`);
   return column;
 }
 
@@ -35,24 +59,27 @@ export function encodeFeatures(features: readonly FeaturePreprocessing[], numFea
 
 function encodeNumeric(x: Float32Array, width: number, offset: number, f: NumericFeature, column: TableColumn, table: ParsedTable, rows: Int32Array): void {
   // A constant column (std 0) is only centred: dividing would make 0/0.
-  const scale = f.std > 0 ? 1 / f.std : 1;
+  const scale = inverse(f.std);
   if (column.kind === 'categorical') {
     // Text where numbers were trained is an error; a column with no values at all is filled.
     const text = rows.find((r) => column.codes[r] >= 0);
     if (text !== undefined) {
       throw new DataError(
         table.source,
-        `column "${f.name}" should hold numbers, but this row has the text "${column.categories[column.codes[text]]}"`,
+        `column ${quoted(f.name)} should hold numbers, but this row has the text ${quoted(column.categories[column.codes[text]])}`,
         rowWhere(table.lines[text]),
       );
     }
-    for (let i = 0; i < rows.length; i++) x[i * width + offset] = (f.fill - f.mean) * scale;
+    const z = standardized(f.fill, f.mean, scale) ?? 0;
+    for (let i = 0; i < rows.length; i++) x[i * width + offset] = z;
     return;
   }
   const values = column.values;
   for (let i = 0; i < rows.length; i++) {
     const v = values[rows[i]];
-    x[i * width + offset] = ((v === v ? v : f.fill) - f.mean) * scale;
+    const z = standardized(v === v ? v : f.fill, f.mean, scale);
+    if (z === undefined) throw tooFar(table, f.name, v, f.mean, f.std, rows[i]);
+    x[i * width + offset] = z;
   }
 }
 
@@ -84,16 +111,18 @@ export function targetScale(label: Extract<LabelPreprocessing, { task: 'regressi
  */
 export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: Int32Array): Int32Array | Float32Array {
   const column = columnFor(table, label.name, 'label');
-  const missingAt = (r: number) => new DataError(table.source, `the label column "${label.name}" has no value`, rowWhere(table.lines[r]));
+  const missingAt = (r: number) => new DataError(table.source, `the label column ${quoted(label.name)} has no value`, rowWhere(table.lines[r]));
   if (label.task === 'regression') {
     if (column.kind === 'categorical') {
-      throw new DataError(table.source, `the label column "${label.name}" should hold numbers for regression`);
+      throw new DataError(table.source, `the label column ${quoted(label.name)} should hold numbers for regression`);
     }
     const y = new Float32Array(rows.length);
-    const scale = targetScale(label);
+    const scale = inverse(targetScale(label));
     rows.forEach((r, i) => {
       if (column.values[r] !== column.values[r]) throw missingAt(r);
-      y[i] = (column.values[r] - label.mean) / scale;
+      const z = standardized(column.values[r], label.mean, scale);
+      if (z === undefined) throw tooFar(table, label.name, column.values[r], label.mean, label.std, r);
+      y[i] = z;
     });
     return y;
   }
@@ -102,7 +131,7 @@ export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows
   rows.forEach((r, i) => {
     const k = classOf(r);
     if (k === -2) throw missingAt(r);
-    if (k < 0) throw new DataError(table.source, `the label column "${label.name}" has a class the model does not know`, rowWhere(table.lines[r]));
+    if (k < 0) throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines[r]));
     y[i] = k;
   });
   return y;

@@ -27,3 +27,13 @@ export function rowWhere(row: number): string {
 export function countOf(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** Characters of a value quoted in a message; the rest is cut, so a huge cell cannot flood it. */
+export const QUOTED_CHARS = 60;
+
+/** `text` in double quotes for a message, cut to QUOTED_CHARS characters and "…" when longer. */
+export function quoted(text: string): string {
+  if (text.length <= QUOTED_CHARS) return `"${text}"`;
+  // By code points, so a character outside the BMP is never cut in half.
+  return `"${Array.from(text.slice(0, 2 * QUOTED_CHARS)).slice(0, QUOTED_CHARS).join('')}…"`;
+}

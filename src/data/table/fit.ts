@@ -1,6 +1,7 @@
 import type { TablePlan } from './plan';
 import { numericStats } from './stats';
 import type { CategoricalColumn, FeaturePreprocessing, LabelPreprocessing, NumericColumn, TableChoices, TablePreprocessing } from './types';
+import { quoted } from './errors';
 
 /**
  * Fits the preprocessing on the plan's TRAINING rows only (means, standard deviations, fill values,
@@ -11,13 +12,13 @@ export function fitPreprocessing(plan: TablePlan, choices: TableChoices): { prep
   const features = plan.features.map((column): FeaturePreprocessing => {
     if (column.kind === 'categorical') {
       const { fill, present } = mostFrequent(column, plan.train);
-      if (present < 2) warnings.push(`constant column "${column.name}": one value in every training row`);
+      if (present < 2) warnings.push(`constant column ${quoted(column.name)}: one value in every training row`);
       return { name: column.name, kind: 'categorical', categories: column.categories, fill };
     }
     const stats = numericStats(column.values, plan.train);
     const mean = stats?.mean ?? 0;
     const std = stats?.std ?? 0;
-    if (std === 0) warnings.push(`constant column "${column.name}": one value in every training row (left centred at 0)`);
+    if (std === 0) warnings.push(`constant column ${quoted(column.name)}: one value in every training row (left centred at 0)`);
     return { name: column.name, kind: 'numeric', mean, std, fill: mean };
   });
   const numFeatures = features.reduce((n, f) => n + (f.kind === 'numeric' ? 1 : f.categories.length), 0);

@@ -1,8 +1,14 @@
+import { DataError } from '../errors';
 import { headerEnd, sniffDelimiter, type Delimiter, type HeaderScan } from './sniff';
+import { concat } from './start';
+
+/** Bytes the header line may take: a file with no line break in them is not a table. */
+export const MAX_HEADER_BYTES = 8 * 2 ** 20;
 
 /**
  * Holds a file's first bytes until its header line is complete, so the delimiter can be sniffed
- * from the whole header; drops a UTF-8 byte-order mark (EF BB BF), which spreadsheets write.
+ * from the whole header. Holds at most MAX_HEADER_BYTES: a file without a line break (a binary
+ * blob, one huge cell) is refused there, not held whole.
  */
 export class HeadReader {
   /** Set once the header is complete (or the file ended). */
@@ -10,7 +16,6 @@ export class HeadReader {
   private held: Uint8Array[] = [];
   private bytes = 0;
   private scan: HeaderScan = { quoted: false, content: false };
-  private bomChecked = false;
 
   constructor(
     private readonly fileName: string,
@@ -19,20 +24,18 @@ export class HeadReader {
 
   /** Takes the next chunk; returns every byte held so far once the header line is complete, else null. */
   push(chunk: Uint8Array): Uint8Array | null {
+    // Only the bytes within the bound are searched; past it, the file is refused.
+    const within = chunk.subarray(0, MAX_HEADER_BYTES - this.bytes);
     this.held.push(chunk);
     this.bytes += chunk.length;
-    if (!this.bomChecked) {
-      // Wait for three bytes: a mark split over chunks is still a mark.
-      if (this.bytes < 3) return null;
-      this.bomChecked = true;
-      const start = concat(this.held);
-      const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
-      this.held = [bom ? start.subarray(3) : start];
-      chunk = this.held[0];
-    }
-    const found = headerEnd(chunk, this.scan);
+    const found = headerEnd(within, this.scan);
     this.scan = found.scan;
-    return found.end >= 0 ? this.release() : null;
+    if (found.end >= 0) return this.release();
+    if (this.bytes >= MAX_HEADER_BYTES) {
+      const inQuotes = this.scan.quoted ? ' outside quotes (a quote opened in the header is never closed?)' : '';
+      throw new DataError(this.fileName, `no line break${inQuotes} in the first ${MAX_HEADER_BYTES / 2 ** 20} MiB: is this a CSV or TSV table?`, 'row 1');
+    }
+    return null;
   }
 
   /** The file ended: every byte held, the header complete or not. */
@@ -47,15 +50,4 @@ export class HeadReader {
     this.delimiter = this.given ?? sniffDelimiter(all.subarray(0, end < 0 ? all.length : end), this.fileName);
     return all;
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -1,12 +1,13 @@
 import type { TablePreview } from '../card';
-import { DATA_LIMITS, DataError } from '../errors';
+import { DataError } from '../errors';
 import { CR, DOT, EXACT_POW10, LF, MAX_FAST_DIGITS, MINUS, NINE, QUOTE, SEMICOLON, SPACE, TAB, ZERO } from './bytes';
 import { ColumnStore, trimmed } from './columns';
 import { NotUtf8Error, rowWhere } from './errors';
-import { checkColumnCount, checkHeader } from './header';
+import { MAX_CELL_BYTES, cellTooLong, checkColumnCount, checkFileSize, checkHeader } from './header';
 import { HeadReader } from './head';
+import { TextStart } from './start';
 import type { Delimiter } from './sniff';
-import { countDuplicateRows } from './stats';
+import { countDuplicateRows, rowSlots } from './stats';
 import { decode, type TableEncoding } from './text';
 import type { ParsedTable, TableParseOptions } from './types';
 
@@ -22,8 +23,9 @@ const UNQUOTED = 2;
 const QUOTED = 3;
 const QUOTE_IN_QUOTED = 4;
 
-const MiB = 2 ** 20;
 const RESERVE_AFTER_ROWS = 256;
+// Characters of a cell the card's preview keeps.
+const PREVIEW_CHARS = 200;
 
 /**
  * Reads a CSV or TSV incrementally: push the file's bytes in chunks as they arrive, then finish().
@@ -32,10 +34,13 @@ const RESERVE_AFTER_ROWS = 256;
  */
 export class TableParser {
   private readonly file: string;
-  private readonly encoding: TableEncoding;
+  /** UTF-8 once the file turns out to be UTF-16 (the parser reads it converted to UTF-8). */
+  private encoding: TableEncoding;
   private readonly fileBytes: number | undefined;
   private read = 0;
   private reserved = false;
+  /** Holds the first bytes until binary files and UTF-16 are told apart; converts UTF-16 after. */
+  private readonly start: TextStart;
   /** Until the header line is complete; then the delimiter is known and bytes go straight to scan(). */
   private head: HeadReader | null;
   private delimiter: Delimiter = ',';
@@ -61,9 +66,10 @@ export class TableParser {
   constructor(options: TableParseOptions) {
     this.file = options.fileName;
     this.encoding = options.encoding ?? 'utf-8';
+    this.start = new TextStart(options.fileName);
     this.head = new HeadReader(options.fileName, options.delimiter);
     this.fileBytes = options.fileBytes;
-    if (options.fileBytes !== undefined) this.checkSize(options.fileBytes);
+    if (options.fileBytes !== undefined) checkFileSize(this.file, options.fileBytes);
   }
 
   /** Bytes pushed so far, for progress. */
@@ -77,14 +83,8 @@ export class TableParser {
    */
   push(chunk: Uint8Array): void {
     this.read += chunk.length;
-    this.checkSize(this.read);
-    if (this.head) {
-      const held = this.head.push(chunk);
-      if (!held) return;
-      this.startBody(held);
-    } else {
-      this.scan(chunk);
-    }
+    checkFileSize(this.file, this.read);
+    this.take(this.start.push(chunk));
     if (!this.reserved && this.fileBytes !== undefined && this.store && this.row >= RESERVE_AFTER_ROWS) {
       // Room for the whole file at the rows per byte so far, with a margin: growing by doubling
       // would copy every column several times and leave up to half of it unused.
@@ -96,6 +96,7 @@ export class TableParser {
 
   /** Ends the file and returns the table; throws a DataError when it has no data rows. */
   finish(): ParsedTable {
+    this.take(this.start.finish());
     if (this.head) this.startBody(this.head.finish());
     if (this.state === QUOTED) {
       throw new DataError(this.file, 'a quoted field that starts in this row is never closed', rowWhere(this.recordLine));
@@ -111,7 +112,8 @@ export class TableParser {
     if (!this.store) this.startColumns();
     if (this.row === 0) throw new DataError(this.file, 'the file has a header row but no data rows');
     const rows = this.row;
-    const columns = this.store!.finish(rows);
+    const slots = rowSlots(rows);
+    const columns = this.store!.finish(rows, slots);
     const preview: TablePreview = { kind: 'rows', header: this.names, rows: this.previewRows };
     return {
       source: this.file,
@@ -119,19 +121,21 @@ export class TableParser {
       columns,
       lines: trimmed(this.store!.lines, rows),
       preview,
-      duplicateRows: countDuplicateRows(columns, rows),
+      duplicateRows: countDuplicateRows(columns, rows, slots),
       delimiter: this.delimiter,
     };
   }
 
-  private checkSize(bytes: number): void {
-    if (bytes > DATA_LIMITS.fileBytes) {
-      throw new DataError(this.file, `the file is larger than the limit of ${DATA_LIMITS.fileBytes / MiB} MiB`);
-    }
+  /** Text bytes: held until the header line is complete, then scanned. */
+  private take(bytes: Uint8Array): void {
+    if (!this.head) return this.scan(bytes);
+    const held = bytes.length > 0 ? this.head.push(bytes) : null;
+    if (held) this.startBody(held);
   }
 
   /** The header line is in (or the file ended): scans the held bytes with the delimiter now known. */
   private startBody(held: Uint8Array): void {
+    if (this.start.form !== 'utf-8') this.encoding = 'utf-8';
     this.delimiter = this.head!.delimiter!;
     this.head = null;
     this.delim = this.delimiter.charCodeAt(0);
@@ -307,6 +311,7 @@ export class TableParser {
 
   private append(b: Uint8Array, from: number, to: number): void {
     const need = this.scratchLen + to - from;
+    if (need > MAX_CELL_BYTES) throw cellTooLong(this.file, this.state === QUOTED, this.recordLine);
     if (need > this.scratch.length) {
       const next = new Uint8Array(Math.max(need, 2 * this.scratch.length));
       next.set(this.scratch.subarray(0, this.scratchLen));
@@ -325,6 +330,7 @@ export class TableParser {
       while (start < end && (b[start] === SPACE || (b[start] === TAB && d !== TAB))) start++;
       while (end > start && (b[end - 1] === SPACE || (b[end - 1] === TAB && d !== TAB))) end--;
     }
+    if (end - start > MAX_CELL_BYTES) throw cellTooLong(this.file, false, this.recordLine);
     if (col === 0) this.blank = !quoted && start === end;
     if (!this.store) {
       this.headerField(b, start, end);
@@ -332,7 +338,7 @@ export class TableParser {
     }
     if (col >= this.names.length) return;
     const row = this.row;
-    if (row < PREVIEW_ROWS) this.previewRow.push(this.text(b, start, end));
+    if (row < PREVIEW_ROWS) this.previewRow.push(this.text(b, start, end).slice(0, PREVIEW_CHARS));
     this.store.cell(col, row, this.recordLine, b, start, end);
   }
 

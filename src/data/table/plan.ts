@@ -1,6 +1,6 @@
 import { DATA_LIMITS, DataError } from '../errors';
 import { randomSplit, stratifiedSplit } from '../split';
-import { countOf, rowWhere } from './errors';
+import { countOf, quoted, rowWhere } from './errors';
 import { findColumn } from './suggest';
 import type { ParsedTable, TableChoices, TableColumn } from './types';
 
@@ -33,7 +33,7 @@ export function planTable(table: ParsedTable, choices: TableChoices): TablePlan 
   const warnings: string[] = [];
   const features = table.columns.filter((c) => c !== label && keepFeature(c, table.rows, warnings));
   if (features.length === 0) {
-    throw new DataError(table.source, `no column is left to learn "${label.name}" from`);
+    throw new DataError(table.source, `no column is left to learn ${quoted(label.name)} from`);
   }
   const kept = keptRows(table, label, features, choices.missing, warnings);
   const { classNames, targets } = choices.task === 'classification' ? classify(table, label, kept) : regress(table, label, kept);
@@ -60,11 +60,11 @@ export function planTable(table: ParsedTable, choices: TableChoices): TablePlan 
 /** False (with a warning saying why) for a column that cannot be a feature. */
 function keepFeature(column: TableColumn, rows: number, warnings: string[]): boolean {
   if (column.missing === rows) {
-    warnings.push(`column "${column.name}" left out: it has no values`);
+    warnings.push(`column ${quoted(column.name)} left out: it has no values`);
     return false;
   }
   if (column.kind === 'categorical' && column.distinct > ID_MIN_DISTINCT && column.distinct > ID_MIN_SHARE * rows) {
-    warnings.push(`column "${column.name}" left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`);
+    warnings.push(`column ${quoted(column.name)} left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`);
     return false;
   }
   return true;
@@ -84,7 +84,7 @@ function keptRows(table: ParsedTable, label: TableColumn, features: readonly Tab
       noLabel++;
     }
   }
-  if (noLabel > 0) warnings.push(`${countOf(noLabel, 'row')} without a value in the label column "${label.name}" dropped`);
+  if (noLabel > 0) warnings.push(`${countOf(noLabel, 'row')} without a value in the label column ${quoted(label.name)} dropped`);
   const incomplete = features.filter((c) => c.missing > 0);
   if (missing === 'drop') {
     let dropped = 0;
@@ -100,13 +100,15 @@ function keptRows(table: ParsedTable, label: TableColumn, features: readonly Tab
   } else if (incomplete.length > 0) {
     let cells = 0;
     for (const column of incomplete) for (let r = 0; r < table.rows; r++) if (keep[r] && isMissingAt(column, r)) cells++;
-    const names = incomplete.map((c) => `"${c.name}"`).join(', ');
+    const names = incomplete.map((c) => `${quoted(c.name)}`).join(', ');
     if (cells > 0) warnings.push(`${countOf(cells, 'missing value')} filled (training mean, or most frequent category) in ${names}`);
   }
-  const kept: number[] = [];
-  for (let r = 0; r < table.rows; r++) if (keep[r]) kept.push(r);
-  if (kept.length === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
-  return Int32Array.from(kept);
+  let count = 0;
+  for (let r = 0; r < table.rows; r++) count += keep[r];
+  if (count === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
+  const kept = new Int32Array(count);
+  for (let r = 0, k = 0; r < table.rows; r++) if (keep[r]) kept[k++] = r;
+  return kept;
 }
 
 /** Class indices of the kept rows; classes are the values present, sorted (numbers numerically). */
@@ -123,13 +125,15 @@ function classify(table: ParsedTable, label: TableColumn, kept: Int32Array): { c
     });
     kept.forEach((r, i) => (targets[i] = index[label.codes[r]]));
   } else {
-    const values = [...new Set(Array.from(kept, (r) => label.values[r]))].sort((a, b) => a - b);
+    const present = new Set<number>();
+    for (const r of kept) present.add(label.values[r]);
+    const values = [...present].sort((a, b) => a - b);
     const index = new Map(values.map((v, i) => [v, i]));
     classNames = values.map(String);
-    kept.forEach((r, i) => (targets[i] = index.get(label.values[r])!));
+    for (let i = 0; i < kept.length; i++) targets[i] = index.get(label.values[kept[i]])!;
   }
   if (classNames.length < 2) {
-    throw new DataError(table.source, `the label column "${label.name}" has only one class ("${classNames[0]}"): there is nothing to tell apart`);
+    throw new DataError(table.source, `the label column ${quoted(label.name)} has only one class (${quoted(classNames[0])}): there is nothing to tell apart`);
   }
   return { classNames, targets };
 }
@@ -141,9 +145,11 @@ function regress(table: ParsedTable, label: TableColumn, kept: Int32Array): { cl
     const text = label.categories[label.codes[first]];
     throw new DataError(
       table.source,
-      `the label column "${label.name}" holds text ("${text}"), so it cannot be a regression target: choose classification`,
+      `the label column ${quoted(label.name)} holds text (${quoted(text)}), so it cannot be a regression target: choose classification`,
       rowWhere(table.lines[first]),
     );
   }
-  return { classNames: undefined, targets: Float64Array.from(kept, (r) => label.values[r]) };
+  const targets = new Float64Array(kept.length);
+  for (let i = 0; i < kept.length; i++) targets[i] = label.values[kept[i]];
+  return { classNames: undefined, targets };
 }

@@ -26,14 +26,23 @@ export interface NumberSummary {
 }
 
 /**
- * Distinct count, range and mean of the non-missing values, in one pass. Distinct values go
- * through a hash set: sorting each column costs more.
+ * Scratch for the hash sets below: slots for row numbers, a power of two at least twice `rows`.
+ * One serves every column and the duplicate count in turn, so reading a table allocates it once
+ * (row numbers, not values: half the memory of a set of doubles).
  */
-export function summarizeNumbers(values: Float64Array): NumberSummary {
+export function rowSlots(rows: number): Int32Array {
   let size = 16;
-  while (size < 2 * values.length) size *= 2;
-  const table = new Float64Array(size).fill(NaN);
-  const mask = size - 1;
+  while (size < 2 * rows) size *= 2;
+  return new Int32Array(size);
+}
+
+/**
+ * Distinct count, range and mean of the non-missing values, in one pass. Distinct values go
+ * through a hash set of row numbers in `slots` (from rowSlots): sorting each column costs more.
+ */
+export function summarizeNumbers(values: Float64Array, slots: Int32Array): NumberSummary {
+  slots.fill(-1);
+  const mask = slots.length - 1;
   let distinct = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -46,23 +55,36 @@ export function summarizeNumbers(values: Float64Array): NumberSummary {
     if (v > max) max = v;
     sum += v;
     count++;
-    let s = hashNumber(v) & mask;
-    while (true) {
-      const t = table[s];
-      if (t === v) break;
-      if (t !== t) {
-        table[s] = v;
+    for (let s = hashNumber(v) & mask; ; s = (s + 1) & mask) {
+      const t = slots[s];
+      if (t < 0) {
+        slots[s] = r;
         distinct++;
         break;
       }
-      s = (s + 1) & mask;
+      if (values[t] === v) break;
     }
   }
-  return count === 0 ? { distinct } : { distinct, min, max, mean: sum / count };
+  if (count === 0) return { distinct };
+  // A sum past the largest double (values near 1e308) is summed again, scaled down.
+  return { distinct, min, max, mean: Number.isFinite(sum) ? sum / count : scaledMean(values, Math.max(-min, max)) };
 }
 
-/** Rows equal to an earlier row in every column (missing equals missing). */
-export function countDuplicateRows(columns: readonly TableColumn[], rows: number): number {
+/** The mean of the non-missing values, summed divided by `scale` so the sum stays finite. */
+function scaledMean(values: Float64Array, scale: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (v !== v) continue;
+    sum += v / scale;
+    count++;
+  }
+  return (sum / count) * scale;
+}
+
+/** Rows equal to an earlier row in every column (missing equals missing); `slots` from rowSlots. */
+export function countDuplicateRows(columns: readonly TableColumn[], rows: number, slots: Int32Array): number {
   const hashes = new Int32Array(rows);
   for (const col of columns) {
     for (let r = 0; r < rows; r++) {
@@ -72,10 +94,8 @@ export function countDuplicateRows(columns: readonly TableColumn[], rows: number
   }
   // Open addressing over row numbers: rows that share a hash are compared cell by cell, so a
   // collision never counts as a duplicate.
-  let size = 16;
-  while (size < 2 * rows) size *= 2;
-  const slots = new Int32Array(size).fill(-1);
-  const mask = size - 1;
+  slots.fill(-1);
+  const mask = slots.length - 1;
   let duplicates = 0;
   for (let r = 0; r < rows; r++) {
     for (let s = mix(hashes[r]) & mask; ; s = (s + 1) & mask) {
@@ -108,6 +128,17 @@ function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean
 export function numericStats(values: Float64Array, rows: Int32Array): { min: number; max: number; mean: number; std: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) return undefined;
+  // Past 2^500, the sums run on the values divided by a power of two near the largest magnitude
+  // (exact), so squares of values near 1e300 do not overflow to Infinity, which made the
+  // standardization NaN everywhere. Smaller values are summed as they are.
+  const largest = Math.max(-min, max);
+  const scale = largest > 2 ** 500 ? 2 ** Math.min(1023, Math.ceil(Math.log2(largest))) : 1;
   // Sums of the values shifted by the first one: one pass, without the digits that plain sums of
   // squares lose when the mean is large next to the spread. A constant column sums to exactly 0.
   let shift = NaN;
@@ -115,17 +146,14 @@ export function numericStats(values: Float64Array, rows: Int32Array): { min: num
   let squares = 0;
   let count = 0;
   for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]];
+    const v = values[rows[i]] / scale;
     if (v !== v) continue;
     if (count === 0) shift = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
     const d = v - shift;
     sum += d;
     squares += d * d;
     count++;
   }
-  if (count === 0) return undefined;
   const variance = Math.max(0, (squares - (sum * sum) / count) / count);
-  return { min, max, mean: shift + sum / count, std: Math.sqrt(variance) };
+  return { min, max, mean: (shift + sum / count) * scale, std: Math.sqrt(variance) * scale };
 }

@@ -1,5 +1,6 @@
 import { DataError } from '../errors';
 import type { ParsedTable, TableChoices, TableColumn } from './types';
+import { quoted } from './errors';
 
 // Column names that usually hold what a table is for, checked in this order (case and spaces ignored).
 const LABEL_NAMES = ['label', 'class', 'target', 'species', 'y', 'outcome', 'variety', 'diagnosis'];
@@ -11,7 +12,7 @@ const REGRESSION_MIN_SHARE = 0.05;
 /** The column named `name`; a DataError naming the file when there is none. */
 export function findColumn(table: ParsedTable, name: string): TableColumn {
   const column = table.columns.find((c) => c.name === name);
-  if (!column) throw new DataError(table.source, `there is no column named "${name}"`);
+  if (!column) throw new DataError(table.source, `there is no column named ${quoted(name)}`);
   return column;
 }
 

@@ -24,7 +24,7 @@ export function learnerSummary(history: MetricHistory): LearnerSummary {
       const entries = history.series(s, name).map(([epoch, value]) => ({ epoch, value }));
       const finite = entries.filter((e) => !Number.isNaN(e.value));
       if (!finite.length) return [];
-      epochs = Math.max(epochs, ...entries.map((e) => e.epoch));
+      epochs = entries.reduce((most, e) => Math.max(most, e.epoch), epochs);
       const min = finite.reduce((a, b) => (b.value < a.value ? b : a));
       const max = finite.reduce((a, b) => (b.value > a.value ? b : a));
       return [{ name, entries, min, max }];
