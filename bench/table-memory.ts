@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableParser, prepareTable, suggestChoices } from '../src/data/table';
-import { Rng } from '../src/train/rng';
+import { Rng } from '../src/util/rng';
 
 // The studio's worker pushes the file in pieces of this size.
 const CHUNK = 4 * 2 ** 20;
