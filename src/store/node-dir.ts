@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkPath, commitInOrder, type ArtifactStore, type StoreBatch } from './base';
 
@@ -96,7 +96,7 @@ function alive(pid: number): boolean {
 export async function sweepStaleTemps(root: string): Promise<string[]> {
   const removed: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (e) {

@@ -72,18 +72,8 @@ function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint
   const metaBytes = byPath.get(DATASET_FILES.meta);
   const data = byPath.get(DATASET_FILES.data);
   if (!metaBytes || !data) throw new ArchiveError(archive, `the run trains on a ${config.dataset.type} dataset but ${!metaBytes ? DATASET_FILES.meta : DATASET_FILES.data} is missing`);
-  let meta;
-  let splits;
-  try {
-    meta = parseDatasetMeta(metaBytes);
-  } catch (e) {
-    throw new ArchiveError(archive, (e as Error).message);
-  }
-  try {
-    splits = checkDataset(data);
-  } catch (e) {
-    throw new ArchiveError(archive, `${DATASET_FILES.data}: ${(e as Error).message}`);
-  }
+  const meta = asArchiveError(archive, '', () => parseDatasetMeta(metaBytes));
+  const splits = asArchiveError(archive, `${DATASET_FILES.data}: `, () => checkDataset(data));
   for (const s of [splits.train, splits.valid]) {
     const fits = s.itemShape.length === meta.inputShape.length && s.itemShape.every((d, i) => d === meta.inputShape[i]);
     if (!fits) throw new ArchiveError(archive, `${DATASET_FILES.meta} says items are [${meta.inputShape}], ${DATASET_FILES.data} holds items of [${s.itemShape}]`);
@@ -93,6 +83,15 @@ function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint
     }
   }
   return { inputShape: meta.inputShape, outputs: meta.outputs };
+}
+
+/** Runs `check`, turning its error into the archive's (the message prefixed with `entry`). */
+function asArchiveError<T>(archive: string, entry: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new ArchiveError(archive, `${entry}${(e as Error).message}`);
+  }
 }
 
 /** Checks one checkpoint's three records, each unpacked to at most what the model can hold. */
@@ -111,13 +110,7 @@ function checkCheckpoint(
     if (!bytes) throw fail(path, 'is missing: a checkpoint needs its model, optim and scheduler records');
     return { path, record: wrap(() => decodeRecord(bytes, path, kind, maxBytes)) };
   };
-  const wrap = <T>(f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      throw new ArchiveError(archive, (e as Error).message);
-    }
-  };
+  const wrap = <T>(check: () => T): T => asArchiveError(archive, '', check);
   const fits = (path: string, what: string, tensors: readonly PackedTensor[]) => {
     if (tensors.length !== params.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${params.length}`);
     tensors.forEach((t, i) => {
