@@ -1,5 +1,7 @@
-import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import { z } from 'zod';
 import { checkPath } from './base';
+import { unzipChecked, type ZipLimits } from './zip-read';
 
 /** The archive format this code writes and reads (docs/FORMATS.md). */
 export const ARCHIVE_VERSION = 1;
@@ -16,8 +18,12 @@ export interface ArchiveManifest {
   readonly createdAt: string;
 }
 
-/** What an archive may hold, so a hostile one cannot exhaust memory or storage. */
-export const ARCHIVE_LIMITS = { entryBytes: 512 * 2 ** 20, totalBytes: 2 * 2 ** 30, entries: 50_000 };
+/**
+ * What an archive may hold, so a hostile one cannot exhaust memory or storage. Sized for a browser
+ * tab: the archive itself stays in memory while it is checked (its stored entries are views into
+ * it), so an import peaks near the archive plus its largest record unpacked (docs/FORMATS.md).
+ */
+export const ARCHIVE_LIMITS: ZipLimits = { entryBytes: 512 * 2 ** 20, totalBytes: 2 ** 30, entries: 50_000 };
 
 /** A file of a run's artifact tree. */
 export interface ArchiveFile {
@@ -69,54 +75,54 @@ export class ArchiveError extends Error {
   }
 }
 
+const ManifestSchema = z.object({
+  format: z.literal('kiln.archive'),
+  version: z.number(),
+  kind: z.enum(['run', 'checkpoint']),
+  name: z.string(),
+  epoch: z.number().int().positive().optional(),
+  createdAt: z.string(),
+});
+
 /**
  * Reads and checks an archive: a manifest of a known version, only layout paths (no `..`, no
- * absolute paths), every entry and the total under the limits (checked before inflating, and
- * again after, since a zip's stated sizes can lie).
+ * absolute paths, no name twice), every entry and the total under the limits as the zip's
+ * directory declares them (before anything is inflated), and each entry unpacking to exactly its
+ * declared size and CRC-32.
  */
-export function readArchive(bytes: Uint8Array, archive: string, limits = ARCHIVE_LIMITS): { manifest: ArchiveManifest; files: ArchiveFile[] } {
-  let declared = 0;
-  let entries = 0;
-  let unzipped: Record<string, Uint8Array>;
-  try {
-    unzipped = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.name.endsWith('/')) return false; // folder entries carry nothing
-        if (++entries > limits.entries) throw new ArchiveError(archive, `more than ${limits.entries} entries`);
-        if (f.name !== 'kiln.json' && !safe(f.name)) throw new ArchiveError(archive, `'${f.name}' is not a path of a run's artifact layout`);
-        if (f.originalSize > limits.entryBytes) throw new ArchiveError(archive, `'${f.name}' is ${f.originalSize} bytes, over the ${limits.entryBytes}-byte limit per entry`);
-        declared += f.originalSize;
-        if (declared > limits.totalBytes) throw new ArchiveError(archive, `unpacks to more than the ${limits.totalBytes}-byte limit`);
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof ArchiveError) throw e;
-    throw new ArchiveError(archive, `not a readable zip archive (${(e as Error).message})`);
-  }
-  let total = 0;
-  for (const [name, data] of Object.entries(unzipped)) {
-    total += data.byteLength;
-    if (data.byteLength > limits.entryBytes || total > limits.totalBytes) throw new ArchiveError(archive, `'${name}' unpacks past the size limits`);
-  }
-  const raw = unzipped['kiln.json'];
+export function readArchive(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): { manifest: ArchiveManifest; files: ArchiveFile[] } {
+  const refuse = (entry: string | null, problem: string) => new ArchiveError(archive, entry === null ? problem : `'${entry}' ${problem}`);
+  const accept = (name: string) => {
+    if (name !== 'kiln.json' && !safe(name)) throw refuse(name, "is not a path of a run's artifact layout");
+    return true;
+  };
+  const unzipped = unzipChecked(bytes, limits, accept, refuse);
+  const raw = unzipped.find((f) => f.name === 'kiln.json');
   if (!raw) throw new ArchiveError(archive, 'no kiln.json: not an archive exported by Kiln');
-  let manifest: ArchiveManifest;
+  let json: unknown;
   try {
-    manifest = JSON.parse(strFromU8(raw)) as ArchiveManifest;
+    json = JSON.parse(strFromU8(raw.data));
   } catch {
     throw new ArchiveError(archive, 'kiln.json is not valid JSON');
   }
-  if (manifest.format !== 'kiln.archive') throw new ArchiveError(archive, 'kiln.json does not describe a Kiln archive');
-  if (manifest.version !== ARCHIVE_VERSION) {
-    throw new ArchiveError(archive, `archive format version ${String(manifest.version)}; this version of Kiln reads version ${ARCHIVE_VERSION}`);
+  const object = json !== null && typeof json === 'object' ? (json as { [k: string]: unknown }) : {};
+  if (object.format !== 'kiln.archive') throw new ArchiveError(archive, 'kiln.json does not describe a Kiln archive');
+  if (object.version !== ARCHIVE_VERSION) {
+    throw new ArchiveError(archive, `kiln.json: archive format version ${String(object.version)}; this version of Kiln reads version ${ARCHIVE_VERSION}`);
   }
-  if (manifest.kind !== 'run' && manifest.kind !== 'checkpoint') throw new ArchiveError(archive, `unknown archive kind '${String(manifest.kind)}'`);
-  const files = Object.entries(unzipped)
-    .filter(([name]) => name !== 'kiln.json')
-    .map(([path, data]) => ({ path, data }))
-    .sort((a, b) => a.path.localeCompare(b.path));
-  return { manifest, files };
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) throw new ArchiveError(archive, `kiln.json: ${issue(parsed.error)}`);
+  const files = unzipped
+    .filter((f) => f.name !== 'kiln.json')
+    .map((f) => ({ path: f.name, data: f.data }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { manifest: parsed.data, files };
+}
+
+/** The first problem zod found, as `field: message`. */
+function issue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || 'the manifest'}: ${first.message}` : 'invalid';
 }
 
 /** A relative layout path that stays inside the run. */

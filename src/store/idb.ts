@@ -157,7 +157,8 @@ export class KilnDb {
       async (tx) => {
         if (await tx.objectStore('runs').get(run.id)) throw new Error(`a run with id ${run.id} already exists`);
         await tx.objectStore('runs').put(run);
-        for (const f of files) await tx.objectStore('chunks').put(chunk(run.id, checkPath(f.path), 0, f.data));
+        // IndexedDB clones a view's whole buffer: a file that views an archive is copied to its own bytes first.
+        for (const f of files) await tx.objectStore('chunks').put(chunk(run.id, checkPath(f.path), 0, ownBytes(f.data)));
       },
       true,
     );
@@ -261,4 +262,9 @@ class IdbRunStore implements ArtifactStore {
       writes.some((w) => CHECKPOINT.test(w.path)) || deletes.some((p) => CHECKPOINT.test(p)),
     );
   }
+}
+
+/** The bytes in a buffer of their own (a copy only when they view a larger buffer). */
+function ownBytes(data: Uint8Array): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
 }

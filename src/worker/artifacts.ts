@@ -4,13 +4,14 @@ import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
-import { ArchiveError, readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
 import { layersParams } from '../train/model/layers';
-import { createModel, type ModelShape } from '../train/model/presets';
+import { createModel } from '../train/model/presets';
+import { checkImport } from './import-check';
 import { storedShape } from './run-data';
 
 /** A download: its name and the archive's parts. */
@@ -110,48 +111,13 @@ function plainZip(files: ArchiveFile[]): ArrayBuffer {
 
 /**
  * Restores a dropped archive as a new run. Everything is checked before anything is stored:
- * layout, sizes and format versions (readArchive), the config, every checkpoint record, and
- * that the records fit the model the config builds. Then one transaction stores it all.
+ * layout, sizes and format versions (readArchive), then every file against its format and the
+ * records against the model the config builds (checkImport). Then one transaction stores it all.
  */
 export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
   const { manifest, files } = readArchive(bytes, fileName);
-  const file = (path: string) => files.find((f) => f.path === path);
-  const configBytes = file('config.json');
-  if (!configBytes) throw new ArchiveError(fileName, 'no config.json: the run\'s settings are missing');
-  let config: RunConfig;
-  try {
-    config = RunConfigSchema.parse(JSON.parse(strFromU8(configBytes.data)));
-  } catch (e) {
-    throw new ArchiveError(fileName, `config.json is not a valid run config (${(e as Error).message.split('\n')[0]})`);
-  }
-  const checkpoints = [...new Set(files.flatMap((f) => /^checkpoint\/model-(\d+)\.mpk\.gz$/.exec(f.path)?.[1] ?? []).map(Number))].sort((a, b) => a - b);
-  if (manifest.kind === 'checkpoint' && checkpoints.length !== 1) throw new ArchiveError(fileName, 'a checkpoint archive must hold exactly one checkpoint');
+  const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);
   const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-  // Check the records in a scratch store, so nothing real is touched until all is known good.
-  const { MemoryStore } = await import('../store/memory');
-  const scratch = new MemoryStore();
-  for (const f of files) await scratch.write(f.path, f.data);
-  let shape: ModelShape;
-  try {
-    shape = await storedShape(config, scratch);
-  } catch (e) {
-    throw new ArchiveError(fileName, (e as Error).message);
-  }
-  const model = createModel(config.model, shape, config.seed);
-  try {
-    const checkpointer = new LearnerCheckpointer(scratch, new KeepLastNCheckpoints(1));
-    for (const n of checkpoints) {
-      try {
-        loadParams(layersParams(model), (await checkpointer.load(n)).model, `checkpoint/model-${n}.mpk.gz`);
-      } catch (e) {
-        throw new ArchiveError(fileName, (e as Error).message);
-      }
-    }
-  } finally {
-    model.dispose();
-  }
-  const epochs = files.flatMap((f) => /^(?:train|valid)\/epoch-(\d+)\//.exec(f.path)?.[1] ?? []).map(Number);
-  const epochsDone = Math.max(0, ...epochs, ...checkpoints);
   const now = Date.now();
   const run: RunRecord = {
     id, name: `${manifest.name} (imported)`, createdAt: now, updatedAt: now, status: 'stopped', dataset: describeDataset(config.dataset), model: describeModel(config.model),

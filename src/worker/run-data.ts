@@ -1,4 +1,5 @@
 import { strFromU8 } from 'fflate';
+import { z } from 'zod';
 import type { DatasetCard } from '../data/card';
 import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader';
 import { isClassification, targetSize, type TensorData } from '../data/dataset';
@@ -88,11 +89,39 @@ export async function runData(config: RunConfig, store: ArtifactStore, prepare: 
   return { ...splitLoaders(split.train, split.valid, opts), ...shapeOf(split.train), targetScale: scaleOf(preprocessing) };
 }
 
+const DatasetMetaSchema = z.object({
+  version: z.literal(1),
+  task: z.enum(['classification', 'regression']),
+  inputShape: z.array(z.number().int().positive()).min(1),
+  outputs: z.number().int().positive(),
+  classNames: z.array(z.string()).optional(),
+  card: z.object({}).passthrough(),
+  preprocessing: z.unknown().optional(),
+});
+
+/** Parses and checks `dataset/dataset.json`; the error names the file and the field (or both versions). */
+export function parseDatasetMeta(bytes: Uint8Array): DatasetMeta {
+  let json: unknown;
+  try {
+    json = JSON.parse(strFromU8(bytes));
+  } catch {
+    throw new Error(`${DATASET_FILES.meta} is not valid JSON`);
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (version !== 1) throw new Error(`${DATASET_FILES.meta}: dataset record version ${String(version)}; this version of Kiln reads version 1`);
+  const parsed = DatasetMetaSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${DATASET_FILES.meta}: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as unknown as DatasetMeta; // the card is kept as written: it is shown, never computed on
+}
+
 /** The shape of the model a stored run trains, from its config and `dataset/dataset.json`. */
 export async function storedShape(config: RunConfig, store: Pick<ArtifactStore, 'read'>): Promise<ModelShape> {
   if (config.dataset.type === 'mnist') return MNIST_SHAPE;
   const bytes = await store.read(DATASET_FILES.meta);
   if (!bytes) throw new Error(`the run has no ${DATASET_FILES.meta}: the shape of its model is unknown`);
-  const meta = JSON.parse(strFromU8(bytes)) as DatasetMeta;
+  const meta = parseDatasetMeta(bytes);
   return { inputShape: meta.inputShape, outputs: meta.outputs };
 }

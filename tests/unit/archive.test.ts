@@ -39,7 +39,7 @@ describe('archives', () => {
 
   it('refuses_an_entry_over_the_size_limit_naming_it', () => {
     const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': new Uint8Array(2000) });
-    expect(() => readArchive(bytes, 'big.zip', { entryBytes: 1000, totalBytes: 10_000, entries: 10 })).toThrow("big.zip: 'experiment.log' is 2000 bytes, over the 1000-byte limit per entry");
+    expect(() => readArchive(bytes, 'big.zip', { entryBytes: 1000, totalBytes: 10_000, entries: 10 })).toThrow("big.zip: 'experiment.log' unpacks to 2000 bytes, over the 1000-byte limit per entry");
   });
 
   it('refuses_an_archive_whose_total_unpacks_past_the_limit', () => {
@@ -56,7 +56,7 @@ describe('archives', () => {
   it('refuses_paths_that_leave_the_run_and_unknown_versions', () => {
     expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, '../../etc/x.log': strToU8('x') }), 'a.zip')).toThrow("a.zip: '../../etc/x.log' is not a path of a run's artifact layout");
     const v2 = strToU8(JSON.stringify({ ...manifest, version: 2 }));
-    expect(() => readArchive(zipSync({ 'kiln.json': v2 }), 'b.zip')).toThrow('b.zip: archive format version 2; this version of Kiln reads version 1');
+    expect(() => readArchive(zipSync({ 'kiln.json': v2 }), 'b.zip')).toThrow('b.zip: kiln.json: archive format version 2; this version of Kiln reads version 1');
     expect(() => readArchive(strToU8('garbage'), 'c.zip')).toThrow(/c\.zip: not a readable zip archive/);
   });
 
@@ -65,4 +65,74 @@ describe('archives', () => {
     expect(Object.keys(unzipSync(bytes))).toContain('train/');
     expect(readArchive(bytes, 'd.zip').files.map((f) => f.path)).toEqual(['train/epoch-1/Loss.log']);
   });
+
+  it('refuses_on_the_declared_total_before_inflating_any_entry', () => {
+    // The first entry's deflate data is garbage: inflating it first would fail with another message.
+    const files = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`train/epoch-${i + 1}/Loss.log`, new Uint8Array(900).fill(48)]));
+    const bytes = zipSync({ 'kiln.json': kilnJson, ...files });
+    const first = localData(bytes, 'train/epoch-1/Loss.log');
+    bytes.fill(0xff, first, first + 4);
+    expect(() => readArchive(bytes, 'bomb.zip', { entryBytes: 1000, totalBytes: 2000, entries: 100 })).toThrow('bomb.zip: unpacks to more than the 2000-byte limit');
+  });
+
+  it('refuses_an_entry_that_unpacks_past_the_size_its_directory_declares', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': new Uint8Array(5000).fill(65) });
+    patchCentral(bytes, 'experiment.log', (at) => new DataView(bytes.buffer).setUint32(at + 24, 100, true));
+    expect(() => readArchive(bytes, 'liar.zip')).toThrow("liar.zip: 'experiment.log' unpacks past its declared 100 bytes");
+  });
+
+  it('refuses_an_entry_whose_crc_does_not_match', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': strToU8('hello') }, { level: 0 });
+    bytes[localData(bytes, 'experiment.log')] ^= 1;
+    expect(() => readArchive(bytes, 'flip.zip')).toThrow("flip.zip: 'experiment.log' fails its CRC-32 check");
+  });
+
+  it('refuses_an_entry_name_that_appears_twice', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'train/epoch-1/A.log': strToU8('1,1\n'), 'train/epoch-1/B.log': strToU8('2,1\n') });
+    patchCentral(bytes, 'train/epoch-1/B.log', (at) => (bytes[at + 46 + 'train/epoch-1/'.length] = 'A'.charCodeAt(0)));
+    expect(() => readArchive(bytes, 'twice.zip')).toThrow("twice.zip: 'train/epoch-1/A.log' appears twice in the zip");
+  });
+
+  it('says_an_encrypted_entry_cannot_be_read', () => {
+    const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': strToU8('secret') });
+    patchCentral(bytes, 'experiment.log', (at) => (bytes[at + 8] |= 1));
+    expect(() => readArchive(bytes, 'locked.zip')).toThrow("locked.zip: 'experiment.log' is encrypted");
+  });
+
+  it('refuses_a_manifest_that_is_not_an_object_with_a_message', () => {
+    expect(() => readArchive(zipSync({ 'kiln.json': strToU8('null') }), 'null.zip')).toThrow('null.zip: kiln.json does not describe a Kiln archive');
+    const noName = strToU8(JSON.stringify({ ...manifest, name: 7 }));
+    expect(() => readArchive(zipSync({ 'kiln.json': noName }), 'n.zip')).toThrow(/n\.zip: kiln\.json: name: /);
+  });
+
+  it('keeps_stored_entries_as_views_of_the_archive_instead_of_copies', async () => {
+    const record = new Uint8Array([31, 139, 8, 0, 9, 9, 9]);
+    const bytes = await zipped([{ path: 'checkpoint/model-1.mpk.gz', data: record }]);
+    const [file] = readArchive(bytes, 'v.zip').files;
+    expect(file.data).toEqual(record);
+    expect(file.data.buffer).toBe(bytes.buffer);
+  });
 });
+
+/** Offset of the central directory record of `name`. */
+function centralRecord(zip: Uint8Array, name: string): number {
+  const want = strToU8(name);
+  for (let at = 0; at + 46 < zip.length; at++) {
+    if (zip[at] !== 0x50 || zip[at + 1] !== 0x4b || zip[at + 2] !== 1 || zip[at + 3] !== 2) continue;
+    const n = zip[at + 28] | (zip[at + 29] << 8);
+    if (n === want.length && want.every((b, i) => zip[at + 46 + i] === b)) return at;
+  }
+  throw new Error(`no central record for ${name}`);
+}
+
+/** Edits the central directory record of `name` (the reader trusts it, not the local header). */
+function patchCentral(zip: Uint8Array, name: string, edit: (at: number) => void): void {
+  edit(centralRecord(zip, name));
+}
+
+/** Offset where the data of `name` starts. */
+function localData(zip: Uint8Array, name: string): number {
+  const view = new DataView(zip.buffer, zip.byteOffset);
+  const local = view.getUint32(centralRecord(zip, name) + 42, true);
+  return local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+}

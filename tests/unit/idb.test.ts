@@ -94,6 +94,15 @@ describe('IndexedDB store', () => {
     expect(await kiln.store('bad-path').list()).toEqual([]);
   });
 
+  it('stores_an_imported_file_that_views_a_larger_buffer_as_only_its_own_bytes', async () => {
+    const archive = new Uint8Array(100_000).fill(7);
+    const run = { ...(await newRun()), id: 'viewed' };
+    await kiln.addRun(run, [{ path: 'experiment.log', data: archive.subarray(10, 15) }]);
+    const back = (await kiln.store('viewed').read('experiment.log'))!;
+    expect([...back]).toEqual([7, 7, 7, 7, 7]);
+    expect(back.buffer.byteLength).toBe(5);
+  });
+
   it('reports_a_full_quota_as_storage_full_and_keeps_what_was_stored', async () => {
     const store = kiln.store((await newRun()).id);
     await store.write('experiment.log', 'kept\n');

@@ -81,6 +81,30 @@ describe('zip source', () => {
     ]);
   });
 
+  it('says_an_encrypted_zip_is_encrypted_instead_of_empty', async () => {
+    const zip = storedZip([{ name: 'cats/1.png', data: cat }, { name: 'dogs/2.png', data: dog }]);
+    for (const at of centralRecords(zip)) zip[at + 8] |= 1;
+    await expect(zipSource(blob(zip), 'locked.zip')).rejects.toThrow('locked.zip: the zip is encrypted (password-protected) and cannot be read');
+  });
+
+  it('refuses_a_name_flagged_utf8_that_is_not_with_a_data_error_naming_the_entry', async () => {
+    const zip = storedZip([{ name: 'cats/x1.png', data: cat }]);
+    const [at] = centralRecords(zip);
+    zip[at + 9] |= 0x08; // general purpose flag bit 11: the name is UTF-8
+    zip.set([0xff, 0xfe], at + 46 + 'cats/'.length);
+    const error = await zipSource(blob(zip), 'bad.zip').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toMatch(/^bad\.zip: entry cats\/\uFFFD\uFFFD\.png: its name is marked UTF-8 but is not valid UTF-8/);
+  });
+
+  it('reads_an_unflagged_name_that_is_not_utf8_as_code_page_437', async () => {
+    const zip = storedZip([{ name: 'cats/x1.png', data: cat }]);
+    const [at] = centralRecords(zip);
+    zip[at + 9] &= ~0x08;
+    zip.set([0x82, 0x81], at + 46 + 'cats/'.length); // é, ü in code page 437 (Latin-1 would give control characters)
+    expect((await zipSource(blob(zip), 'old.zip')).entries.map((e) => e.path)).toEqual(['cats/éü.png']);
+  });
+
   it('fails_only_the_entry_whose_data_is_damaged', async () => {
     const zip = zipSync({ 'cats/1.png': [new Uint8Array(2000).fill(7), { level: 9 }] });
     const local = 30 + 'cats/1.png'.length;

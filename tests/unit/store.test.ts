@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -154,6 +155,21 @@ describe('DirectoryStore on disk', () => {
     await s.append('train/epoch-3/Loss.log', '1,2\n');
     expect([...fs.readFileSync(path.join(root, 'checkpoint', 'model-3.mpk.gz'))]).toEqual([7, 8]);
     expect(fs.readFileSync(path.join(root, 'train', 'epoch-3', 'Loss.log'), 'utf8')).toBe('1,2\n');
+  });
+
+  it('removes_temporary_files_that_killed_writers_left_when_it_opens_and_only_those', async () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'checkpoint'));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // a writer that has exited
+    const files = {
+      stale: `checkpoint/model-1.mpk.gz.~kiln-${dead}-3.tmp`,
+      live: `checkpoint/model-2.mpk.gz.~kiln-${process.pid}-0.tmp`,
+      other: 'checkpoint/notes.~kiln-x.tmp',
+      kept: 'checkpoint/model-1.mpk.gz',
+    };
+    for (const f of Object.values(files)) fs.writeFileSync(path.join(root, f), 'x');
+    expect(await new DirectoryStore(root).list()).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/notes.~kiln-x.tmp']);
+    expect(fs.readdirSync(path.join(root, 'checkpoint')).sort()).toEqual([files.kept, files.live, files.other].map((f) => path.basename(f)).sort());
   });
 
   it('leaves_no_temporary_file_after_a_write', async () => {

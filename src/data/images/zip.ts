@@ -62,6 +62,9 @@ export async function zipSource(zip: Blob, name: string, limits = IMAGE_LIMITS):
     if (total > limits.unpackedBytes) throw new DataError(name, `its files unpack to more than the ${formatBytes(limits.unpackedBytes)} limit`);
     entries.push({ path: r.path, size: r.size, bytes: () => readEntry(zip, name, r) });
   }
+  if (entries.length === 0 && skipped.length > 0 && skipped.every((s) => s.reason === 'encrypted')) {
+    throw new DataError(name, 'the zip is encrypted (password-protected) and cannot be read: unpack it and drop the folder instead');
+  }
   return { name, entries, folders, skipped };
 }
 
@@ -99,7 +102,7 @@ async function centralDirectory(zip: Blob, name: string, limits: typeof IMAGE_LI
     const raw = cd.subarray(p + 46, p + 46 + nameLength);
     const sizes = { packed: u32(cd, p + 20), size: u32(cd, p + 24), offset: u32(cd, p + 42) };
     zip64Sizes(cd.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), sizes);
-    const entryName = entryNameText(raw, (flags & 0x800) !== 0);
+    const entryName = entryNameText(raw, (flags & 0x800) !== 0, name);
     const path = zipEntryPath(name, entryName) + (entryName.endsWith('/') || entryName.endsWith('\\') ? '/' : '');
     records.push({ path, method: flags & 1 ? -1 : u16(cd, p + 10), ...sizes });
     p += 46 + nameLength + extraLength + u16(cd, p + 32);
@@ -122,15 +125,21 @@ function zip64Sizes(extra: Uint8Array, sizes: { packed: number; size: number; of
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
+const lossyUtf8 = new TextDecoder('utf-8');
+/** Code page 437's characters for bytes 0x80–0xFF (below 0x80 it is ASCII), the zip format's default name encoding. */
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
-/** Names are UTF-8 when flagged; many tools write UTF-8 without the flag, so try it before Latin-1. */
-function entryNameText(raw: Uint8Array, flaggedUtf8: boolean): string {
+/**
+ * Names are UTF-8 when flagged (a flagged name that is not UTF-8 is a damaged zip). Unflagged names
+ * are code page 437 by the zip spec, but many tools write UTF-8 without the flag, so UTF-8 is tried first.
+ */
+function entryNameText(raw: Uint8Array, flaggedUtf8: boolean, zip: string): string {
   try {
     return utf8.decode(raw);
-  } catch (e) {
-    if (flaggedUtf8) throw e;
-    return latin1.decode(raw);
+  } catch {
+    if (flaggedUtf8) throw new DataError(zip, 'its name is marked UTF-8 but is not valid UTF-8: a damaged zip', `entry ${lossyUtf8.decode(raw)}`);
+    return Array.from(raw, (b) => (b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80])).join('');
   }
 }
 

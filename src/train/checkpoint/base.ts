@@ -4,7 +4,7 @@ import type { Record } from './record';
 export interface Checkpointer<P> {
   save(epoch: number, record: Record<P>): Promise<void>;
   /** The record of an epoch; throws naming the file when it is missing or unreadable. */
-  restore(epoch: number): Promise<Record<P>>;
+  restore(epoch: number, maxBytes?: number): Promise<Record<P>>;
   delete(epoch: number): Promise<void>;
   /** Epochs that have a record, ascending. */
   epochs(): Promise<number[]>;

@@ -25,11 +25,12 @@ export class FileCheckpointer<P> implements Checkpointer<P> {
     return { path: this.path(epoch), data: encodeRecord(record) };
   }
 
-  async restore(epoch: number): Promise<Record<P>> {
+  /** The record of `epoch`, unpacked to at most `maxBytes` (by default the kind's RECORD_LIMITS). */
+  async restore(epoch: number, maxBytes?: number): Promise<Record<P>> {
     const p = this.path(epoch);
     const bytes = await this.store.read(p);
     if (!bytes) throw new Error(`${p}: no such checkpoint record`);
-    return decodeRecord<P>(bytes, p, this.kind);
+    return decodeRecord<P>(bytes, p, this.kind, maxBytes);
   }
 
   async delete(epoch: number): Promise<void> {

@@ -1,5 +1,8 @@
+import { Inflate } from 'fflate';
+
 /**
- * gzip in stored (uncompressed) deflate blocks, and the CRC-32 it carries. Checkpoint records are
+ * gzip in stored (uncompressed) deflate blocks, the CRC-32 it carries, and inflation bounded by a
+ * declared size (records and archives are read with a ceiling). Checkpoint records are
  * float32 weights, close to noise for deflate (level 6 saved 7% of an MLP's records at 50 ms per
  * MB), so they are stored; any gzip reader reads them. Written here rather than through a general
  * deflate library's level 0 because a checkpoint is on the training loop's path: this is one copy
@@ -58,4 +61,62 @@ export function gzipStored(data: Uint8Array): Uint8Array {
   trailer.setUint32(0, crc32(data), true);
   trailer.setUint32(4, data.length >>> 0, true);
   return out;
+}
+
+/** Compressed bytes handed to the inflater at a time: deflate expands at most ~1032×, so one push overshoots a limit by at most ~17 MB. */
+const INFLATE_SLICE = 16 * 1024;
+
+/**
+ * Inflates raw deflate data that declares `size` bytes into one buffer of exactly that size,
+ * stopping as soon as the output would pass it: a bomb or a lying size costs at most the declared
+ * bytes (which the caller checked against its limits) plus one slice's expansion.
+ */
+export function inflateExact(deflated: Uint8Array, size: number, what: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  const inflater = new Inflate((chunk) => {
+    if (at + chunk.length > size) throw new InflateError(`${what} unpacks past its declared ${size} bytes`);
+    out.set(chunk, at);
+    at += chunk.length;
+  });
+  try {
+    for (let from = 0; from < deflated.length || from === 0; from += INFLATE_SLICE) {
+      inflater.push(deflated.subarray(from, from + INFLATE_SLICE), from + INFLATE_SLICE >= deflated.length);
+    }
+  } catch (e) {
+    if (e instanceof InflateError) throw e;
+    throw new InflateError(`${what} is damaged (${(e as Error).message})`);
+  }
+  if (at !== size) throw new InflateError(`${what} unpacks to ${at} bytes, not the ${size} it declares`);
+  return out;
+}
+
+/** Compressed data that is damaged, lies about its size or passes a limit; the message says which. */
+export class InflateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InflateError';
+  }
+}
+
+/**
+ * gunzip with a ceiling: the size the trailer declares is checked against `maxBytes` before
+ * anything is inflated, inflation stops at that size, and the CRC-32 and size are verified.
+ * Reads one gzip member (what Kiln and any gzip writer produce for one file).
+ */
+export function gunzipBounded(gz: Uint8Array, maxBytes: number, what = 'gzip data'): Uint8Array<ArrayBuffer> {
+  if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b || gz[2] !== 8) throw new InflateError(`${what} is not gzip data`);
+  const flags = gz[3];
+  let at = 10;
+  if (flags & 4) at += 2 + (gz[at] | (gz[at + 1] << 8)); // FEXTRA
+  for (const bit of [8, 16]) if (flags & bit) { while (at < gz.length && gz[at] !== 0) at++; at++; } // FNAME, FCOMMENT: zero-terminated
+  if (flags & 2) at += 2; // FHCRC
+  if (at > gz.length - 8) throw new InflateError(`${what} is truncated`);
+  const trailer = new DataView(gz.buffer, gz.byteOffset + gz.length - 8, 8);
+  const size = trailer.getUint32(4, true);
+  // The trailer holds the size modulo 2^32; limits here are below 4 GiB, so a larger member fails the size check below.
+  if (size > maxBytes) throw new InflateError(`${what} declares ${size} bytes unpacked, over the ${maxBytes}-byte limit`);
+  const raw = inflateExact(gz.subarray(at, gz.length - 8), size, what);
+  if (crc32(raw) !== trailer.getUint32(0, true)) throw new InflateError(`${what} fails its CRC-32 check`);
+  return raw;
 }

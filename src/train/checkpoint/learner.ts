@@ -4,6 +4,7 @@ import type { OptimizerRecord } from '../optim/base';
 import type { SchedulerRecord } from '../schedule/base';
 import type { TensorRecord } from '../tensor-record';
 import { FileCheckpointer } from './file';
+import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from './payload';
 import { packTensor, unpackTensor, type CheckpointStamp } from './record';
 import { checkpointingActions, type CheckpointingAction, type CheckpointingStrategy } from './strategy/base';
 
@@ -77,25 +78,27 @@ export class LearnerCheckpointer {
     });
   }
 
-  /** Reads checkpoint `epoch`; throws when a file is missing, unreadable or from another save. */
+  /**
+   * Reads checkpoint `epoch`; throws when a file is missing, unreadable, from another save, or holds
+   * what training cannot resume from (non-finite weights or slots, a garbled schedule or progress),
+   * naming the file and the tensor or field. The optimizer record may unpack to no more than its
+   * slots of the model record's weights.
+   */
   async load(epoch: number): Promise<CheckpointRecords> {
-    const [model, optim, scheduler] = await Promise.all([this.model.restore(epoch), this.optim.restore(epoch), this.scheduler.restore(epoch)]);
-    const ids = new Set([model.checkpoint.id, optim.checkpoint.id, scheduler.checkpoint.id]);
+    const modelRecord = await this.model.restore(epoch);
+    const weights = checkModelPayload(modelRecord.payload, this.model.path(epoch)).weights;
+    const optimRecord = await this.optim.restore(epoch, recordCeilings(weights).optim);
+    const schedulerRecord = await this.scheduler.restore(epoch);
+    const ids = new Set([modelRecord.checkpoint.id, optimRecord.checkpoint.id, schedulerRecord.checkpoint.id]);
     if (ids.size !== 1) throw new Error(`checkpoint ${epoch} is incomplete: its model, optim and scheduler records come from different saves`);
-    const unpack = (file: string, list: Packed[]) =>
-      list.map((t) => {
-        try {
-          return unpackTensor(t);
-        } catch (e) {
-          throw new Error(`${file}: ${(e as Error).message}`);
-        }
-      });
-    const slots = Object.fromEntries(Object.entries(optim.payload.slots).map(([k, v]) => [k, unpack(this.optim.path(epoch), v)]));
+    const optim = checkOptimPayload(optimRecord.payload, this.optim.path(epoch));
+    const scheduler = checkSchedulerPayload(schedulerRecord.payload, this.scheduler.path(epoch), epoch);
+    const slots = Object.fromEntries(Object.entries(optim.slots).map(([k, v]) => [k, v.map(unpackTensor)]));
     return {
-      model: unpack(this.model.path(epoch), model.payload.weights),
-      optim: { ...optim.payload, slots },
-      scheduler: scheduler.payload.scheduler,
-      progress: scheduler.payload.progress,
+      model: weights.map(unpackTensor),
+      optim: { ...optim, slots },
+      scheduler: scheduler.scheduler,
+      progress: scheduler.progress,
     };
   }
 

@@ -1,6 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
-import { gunzipSync } from 'fflate';
-import { crc32, gzipStored } from './gzip';
+import { gunzipBounded, gzipStored } from './gzip';
 import type { TensorRecord } from '../tensor-record';
 
 /** The record format version this code writes and reads (docs/FORMATS.md). */
@@ -9,6 +8,13 @@ const FORMAT = 'kiln.record';
 
 /** Which of a checkpoint's three files a record is. */
 export type RecordKind = 'model' | 'optim' | 'scheduler';
+
+/**
+ * Bytes a record may unpack to when the reader knows nothing of the model: enough for a model of
+ * 128M float32 weights (past what a browser tab trains); the optimizer's record is held to its
+ * slots times the model record's size, and the scheduler's to what a schedule and progress need.
+ */
+export const RECORD_LIMITS: { readonly [K in RecordKind]: number } = { model: 512 * 2 ** 20, optim: 3 * 512 * 2 ** 20 + 2 ** 20, scheduler: 2 ** 20 };
 
 /** What every record carries to tie the three files of one checkpoint together. */
 export interface CheckpointStamp {
@@ -27,7 +33,7 @@ export interface Record<P = unknown> {
 }
 
 /** A tensor as msgpack stores it: raw little-endian bytes. */
-interface PackedTensor {
+export interface PackedTensor {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
@@ -49,20 +55,46 @@ export function unpackTensor(p: PackedTensor): TensorRecord {
   return { name: p.name, shape: p.shape, dtype: p.dtype, data };
 }
 
+/**
+ * Checks a decoded tensor without copying it: its fields, that its bytes fill its shape, and that
+ * every float32 value is finite (a NaN weight would train silently to nothing).
+ */
+export function checkTensor(t: unknown, where: string): PackedTensor {
+  const p = t as Partial<PackedTensor> | null;
+  if (typeof p?.name !== 'string') throw new Error(`${where}: not a tensor (no name)`);
+  const what = `${where} '${p.name}'`;
+  if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${what}: its shape is not a list of sizes`);
+  if (p.dtype !== 'float32' && p.dtype !== 'int32') throw new Error(`${what}: unknown dtype ${String(p.dtype)}`);
+  if (!(p.data instanceof Uint8Array)) throw new Error(`${what}: its data is not bytes`);
+  const values = p.shape.reduce((a, b) => a * b, 1);
+  if (p.data.byteLength !== 4 * values) throw new Error(`${what}: ${p.data.byteLength} bytes for shape [${p.shape}] (${4 * values} expected)`);
+  if (p.dtype === 'float32') {
+    const bad = firstNonFinite(p.data);
+    if (bad >= 0) throw new Error(`${what}: value ${bad} is not finite (NaN or infinite weights cannot be resumed)`);
+  }
+  return p as PackedTensor;
+}
+
+/** Index of the first NaN or infinity among little-endian float32 bytes (exponent all ones), or -1. */
+function firstNonFinite(b: Uint8Array): number {
+  for (let i = 3; i < b.length; i += 4) if ((b[i] & 0x7f) === 0x7f && (b[i - 1] & 0x80) !== 0) return (i - 3) / 4;
+  return -1;
+}
+
 /** gzip(msgpack(record)), in stored deflate blocks (see gzip.ts). */
 export function encodeRecord(record: Record): Uint8Array {
   return gzipStored(encode({ format: FORMAT, version: RECORD_VERSION, ...record }));
 }
 
-/** Decodes and checks a record; errors name the file and what is wrong with it. */
-export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKind): Record<P> {
+/**
+ * Decodes and checks a record; errors name the file and what is wrong with it. The gzip inflates
+ * to at most `maxBytes` (checked against its declared size first, then as it inflates).
+ */
+export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKind, maxBytes = RECORD_LIMITS[kind]): Record<P> {
   let obj: { format?: unknown; version?: unknown; kind?: unknown; checkpoint?: CheckpointStamp; payload?: P };
   try {
-    const raw = gunzipSync(bytes);
-    // fflate does not check the gzip trailer; a flipped bit must not load as other weights.
-    const trailer = new DataView(bytes.buffer, bytes.byteOffset + bytes.byteLength - 8, 8);
-    if (trailer.getUint32(0, true) !== crc32(raw) || trailer.getUint32(4, true) !== (raw.length >>> 0)) throw new Error('checksum mismatch');
-    obj = decode(raw) as typeof obj;
+    // gunzipBounded checks the trailer's CRC-32 and size: a flipped bit must not load as other weights.
+    obj = decode(gunzipBounded(bytes, maxBytes, 'the gzip')) as typeof obj;
   } catch (e) {
     throw new Error(`${file}: not a gzip-compressed msgpack record (${(e as Error).message})`);
   }
@@ -71,6 +103,9 @@ export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKin
     throw new Error(`${file}: record format version ${String(obj.version)}, this version of Kiln reads version ${RECORD_VERSION}`);
   }
   if (obj.kind !== kind) throw new Error(`${file}: holds a ${String(obj.kind)} record, expected ${kind}`);
-  if (typeof obj.checkpoint?.id !== 'string' || obj.payload === undefined) throw new Error(`${file}: record lacks its checkpoint stamp or payload`);
-  return { kind, checkpoint: obj.checkpoint!, payload: obj.payload! };
+  const stamp = obj.checkpoint;
+  if (typeof stamp?.id !== 'string' || !Number.isSafeInteger(stamp.epoch) || !Number.isSafeInteger(stamp.globalStep) || obj.payload === undefined) {
+    throw new Error(`${file}: record lacks its checkpoint stamp or payload`);
+  }
+  return { kind, checkpoint: stamp, payload: obj.payload! };
 }

@@ -2,3 +2,4 @@ export * from './base';
 export * from './layers';
 export * from './config';
 export * from './presets';
+export * from './params';
