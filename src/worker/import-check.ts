@@ -62,8 +62,8 @@ export function checkImport(archive: string, manifest: ArchiveManifest, files: r
   const params = paramShapes(config.model, modelShape(archive, config, byPath));
   const ceilings = recordCeilings(params);
   for (const n of checkpoints) checkCheckpoint(archive, n, config, params, ceilings, byPath);
-  const epochs = files.map((f) => epochOf(f.path));
-  return { config, checkpoints, epochsDone: Math.max(0, ...epochs) };
+  const epochsDone = files.reduce((most, f) => Math.max(most, epochOf(f.path)), 0);
+  return { config, checkpoints, epochsDone };
 }
 
 /** The model's shape: MNIST's, or the stored dataset's, once `dataset.json` and `data.mpk.gz` agree. */
