@@ -4,7 +4,12 @@ import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../pro
 import { ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
-const int = (min: number) => z.coerce.number().int().min(min);
+/** A flag's number, written in decimal (`0x10`, `1_0` and empty values are refused, not read as 16, 10 and 0). */
+const decimal = z
+  .string()
+  .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, 'expected a decimal number')
+  .transform(Number);
+const int = (min: number) => decimal.pipe(z.number().int().min(min));
 
 /** The train command's flags, validated once. */
 export const TrainArgsSchema = z.strictObject({
@@ -18,12 +23,12 @@ export const TrainArgsSchema = z.strictObject({
   model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
   epochs: int(1).default(2),
   'batch-size': int(1).default(64),
-  lr: z.coerce.number().positive().default(1e-3),
+  lr: decimal.pipe(z.number().positive()).default(1e-3),
   optimizer: z.enum(['sgd', 'adam', 'adamw', 'rmsprop']).default('adam'),
   schedule: z.enum(['constant', 'cosine', 'warmup-cosine']).default('constant'),
   seed: int(0).default(0),
   limit: int(1).optional(),
-  'valid-fraction': z.coerce.number().min(0.01).max(0.9).default(0.2),
+  'valid-fraction': decimal.pipe(z.number().min(0.01).max(0.9)).default(0.2),
   out: z.string().min(1),
   checkpoint: int(1).optional(),
   'grad-accumulation': int(1).default(1),
@@ -31,6 +36,8 @@ export const TrainArgsSchema = z.strictObject({
   /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
   engine: z.enum(['compiled', 'tfjs']).optional(),
   'keep-checkpoints': int(1).default(2),
+  /** Replace the run that `--out` holds (a fresh run refuses a folder that holds one). */
+  overwrite: z.boolean().default(false),
 }).superRefine((a, ctx) => {
   if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
   // The studio's rules between fields, on the flags that carry those fields.
@@ -40,12 +47,30 @@ export const TrainArgsSchema = z.strictObject({
 /** Validated flags of `npm run train`. */
 export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 
-/** Parses argv; any bad flag or value throws an Error whose message is one line naming it. */
+/** Flags that take no value. */
+const SWITCHES = new Set(['overwrite']);
+
+/** `--epochs -1` as `--epochs=-1`: a negative number after a flag is its value, not another flag. */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = /^--([\w-]+)$/.exec(argv[i])?.[1];
+    if (flag && !SWITCHES.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** Parses argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const options = Object.fromEntries(Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: 'string' as const }]));
+  const options = Object.fromEntries(Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]));
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
+    const seen = new Map<string, string[]>();
+    for (const t of parsed.tokens) if (t.kind === 'option') seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value ?? '')]);
+    for (const [name, given] of seen) if (given.length > 1) throw new Error(`--${name}: given ${given.length} times (${given.map((g) => `'${g}'`).join(', ')}); give it once`);
+    values = parsed.values;
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0]);
   }

@@ -1,6 +1,6 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { gzipSync } from 'fflate';
-import { gunzipBounded } from '../train/checkpoint/gzip';
+import { gunzipBounded } from '../util/gzip';
 import { DATA_LIMITS } from './errors';
 import type { TensorData } from './dataset';
 

@@ -1,4 +1,4 @@
-import { crc32, inflateExact, InflateError } from '../train/checkpoint/gzip';
+import { crc32, inflateExact, InflateError } from '../util/gzip';
 
 /** What a zip may hold before anything of it is inflated. */
 export interface ZipLimits {

@@ -13,7 +13,8 @@ function train(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const common = ['--dataset', 'mnist', '--model', 'mlp', '--limit', '1000', '--batch-size', '50', '--seed', '3'];
+const base = ['--dataset', 'mnist', '--model', 'mlp', '--batch-size', '50', '--seed', '3'];
+const common = [...base, '--limit', '1000'];
 const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');
 
 /** Every file under dir, relative, sorted. */
@@ -60,7 +61,7 @@ describe('train command', () => {
   it('trains_on_the_wasm_backend_with_the_same_numbers_as_cpu', () => {
     const dirs = ['wasm', 'cpu'].map((b) => {
       const out = mkdtempSync(join(tmpdir(), `kiln-${b}-`));
-      expect(train(...common, '--epochs', '1', '--limit', '300', '--backend', b, '--out', out).code).toBe(0);
+      expect(train(...base, '--epochs', '1', '--limit', '300', '--backend', b, '--out', out).code).toBe(0);
       expect(read(out, 'experiment.log')).toContain(`backend ${b}, engine tfjs`);
       return out;
     });
@@ -79,7 +80,7 @@ describe('train command', () => {
     expect(r.out).toContain("houses.csv: 120 rows, 4 features, regression of 'price'"); // size, rooms, one-hot city
     const mae = read(out, 'valid/epoch-2/MAE.log').trim().split('\n').map((l) => Number(l.split(',')[0]));
     expect(mae.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
-    const bad = train('--dataset', 'csv', '--file', csv, '--label', 'nope', '--out', out);
+    const bad = train('--dataset', 'csv', '--file', csv, '--label', 'nope', '--out', join(dir, 'other'));
     expect(bad.code).toBe(1);
     expect(bad.err).toBe('train: houses.csv: there is no column named "nope"\n');
   }, 60_000);
@@ -91,6 +92,12 @@ describe('train command', () => {
       [['--model', 'resnet', '--out', '/tmp/x'], /^train: --model: .*mlp.*\(got 'resnet'\)\n$/],
       [['--epochs', '2'], /^train: --out: .*\n$/],
       [['--engine', 'cuda', '--out', '/tmp/x'], /^train: --engine: .*compiled.*\(got 'cuda'\)\n$/],
+      [['--epochs', '-1', '--out', '/tmp/x'], /^train: --epochs: .*>=1 \(got '-1'\)\n$/],
+      [['--epochs', '0x10', '--out', '/tmp/x'], /^train: --epochs: expected a decimal number \(got '0x10'\)\n$/],
+      [['--epochs', '2', '--epochs', '5', '--out', '/tmp/x'], /^train: --epochs: given 2 times \('2', '5'\); give it once\n$/],
+      [['--dataset', 'csv', '--out', '/tmp/x'], /^train: --file: name the CSV or TSV file to train on\n$/],
+      // Node's recursive mkdir never returns under /proc; the folder is made one level at a time.
+      [['--out', '/proc/kiln-x/run'], /^train: --out: \/proc\/kiln-x\/run cannot be written \(ENOENT\)\n$/],
     ];
     for (const [args, message] of cases) {
       const r = train(...args);
@@ -98,4 +105,27 @@ describe('train command', () => {
       expect(r.err).toMatch(message);
     }
   }, 60_000);
+
+  it('a_fresh_run_never_writes_into_a_folder_that_holds_a_run', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kiln-held-'));
+    const small = ['--model', 'logistic', '--limit', '200', '--batch-size', '50'];
+    expect(train(...small, '--epochs', '2', '--out', out).code).toBe(0);
+    const before = Object.fromEntries(tree(out).map((f) => [f, read(out, f)]));
+
+    const again = train(...small, '--epochs', '1', '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(`train: --out: ${out} already holds a run (checkpoints 1, 2); resume it with --checkpoint 2, pick another --out, or pass --overwrite to replace it\n`);
+    expect(Object.fromEntries(tree(out).map((f) => [f, read(out, f)]))).toEqual(before); // not a byte changed
+
+    const missing = train(...small, '--epochs', '3', '--checkpoint', '5', '--out', out);
+    expect([missing.code, missing.err]).toEqual([2, `train: --checkpoint: ${out} holds no checkpoint 5 (it holds checkpoints 1, 2)\n`]);
+
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    expect(train(...small, '--epochs', '1', '--overwrite', '--out', out).code).toBe(0);
+    const replaced = tree(out);
+    expect(replaced.filter((f) => f.startsWith('checkpoint/'))).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz']);
+    expect(replaced.some((f) => f.includes('epoch-2'))).toBe(false); // the old run's epoch-2 logs went with it
+    expect(read(out, 'experiment.log').match(/ model: /g) ?? []).toHaveLength(1); // one run in the log, not two
+    expect(read(out, 'notes.txt')).toBe('mine'); // files that are not the run's stay
+  }, 120_000);
 });

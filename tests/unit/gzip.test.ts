@@ -1,7 +1,7 @@
 import { gunzipSync as fflateGunzip } from 'fflate';
 import { crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, gzipStored } from '../../src/train/checkpoint/gzip';
+import { crc32, gzipStored } from '../../src/util/gzip';
 
 /** Deterministic bytes that are not all alike. */
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);

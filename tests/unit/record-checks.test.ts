@@ -3,7 +3,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
 import { LearnerCheckpointer, decodeRecord, encodeRecord, type CheckpointRecords } from '../../src/train/checkpoint';
-import { gunzipBounded } from '../../src/train/checkpoint/gzip';
+import { gunzipBounded } from '../../src/util/gzip';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import type { TensorRecord } from '../../src/train/tensor-record';

@@ -1,5 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
-import { gunzipBounded, gzipStored } from './gzip';
+import { gunzipBounded, gzipStored } from '../../util/gzip';
 import type { TensorRecord } from '../tensor-record';
 
 /** The record format version this code writes and reads (docs/FORMATS.md). */
