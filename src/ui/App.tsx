@@ -6,6 +6,7 @@ import { readText } from '../store/base';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './components/ChartToolbar';
 import { Controls } from './components/Controls';
+import { dateTime } from './components/format';
 import { LogPanel } from './components/LogPanel';
 import { MetricChart, type ChartOptions } from './components/MetricChart';
 import { MetricsTable } from './components/MetricsTable';
@@ -113,7 +114,7 @@ export function App() {
   const start = () => {
     if (!config) return;
     const runId = `run-${Date.now().toString(36)}`;
-    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${new Date().toLocaleString()}`;
+    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
     setOpened(null);
     setStartedWith(dataset.card);
@@ -212,7 +213,7 @@ export function App() {
         </div>
       </aside>
       <main>
-        <Controls state={view.state} canStart={config !== null && view.probes.length > 0} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
+        <Controls state={view.state} canStart={config !== null && view.probes.length > 0 && dataset.card !== null} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
         {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />
