@@ -172,7 +172,8 @@ export function App() {
   };
   const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
-    if (trainIterations && trainIterations !== chart.iterationsPerEpoch) setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations }));
+    // A transition: every chart redraws, and outside an event React would do it in one piece.
+    if (trainIterations && trainIterations !== chart.iterationsPerEpoch) startTransition(() => setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations })));
   }, [trainIterations, chart.iterationsPerEpoch]);
 
   return (
