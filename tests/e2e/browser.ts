@@ -4,7 +4,48 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, chromiumFlags } from '../../scripts/chromium';
 
-/** A fresh Debian chromium profile with a page that records long tasks (start and duration, ms) into `window.__longTasks`. */
+/** A main-thread task over 50 ms (start and duration, ms from navigation), with the scripts its frame ran. */
+export interface LongTask {
+  readonly start: number;
+  readonly duration: number;
+  readonly scripts: string;
+}
+
+/**
+ * Records long tasks and the long animation frames' script attribution (which script, which
+ * function, for how long) into `window.__longTasks` / `window.__frames`. A string, not a function:
+ * the transpiler's name helpers do not exist in the page.
+ */
+const OBSERVE = `(() => {
+  window.__longTasks = [];
+  window.__frames = [];
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => window.__longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => list.getEntries().forEach((f) => f.blockingDuration > 0 && window.__frames.push({
+    start: f.startTime, end: f.startTime + f.duration,
+    scripts: f.scripts.map((s) => s.invoker + ' ' + (s.sourceFunctionName || '?') + ' (' + s.sourceURL.replace(/^.*\\//, '') + ') ' + Math.round(s.duration) + ' ms').join('; '),
+  }))).observe({ type: 'long-animation-frame', buffered: true });
+})();`;
+
+/** The long tasks so far, each with the scripts of the frame it fell in. */
+export async function longTasks(page: Page): Promise<LongTask[]> {
+  type Frame = { start: number; end: number; scripts: string };
+  const { tasks, frames } = await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __frames: Frame[] };
+    return { tasks: w.__longTasks, frames: w.__frames };
+  });
+  return tasks.map((t) => ({ ...t, scripts: frames.find((f) => f.start <= t.start + 1 && t.start < f.end)?.scripts || 'no script (style, layout, paint or the browser)' }));
+}
+
+/** The moment (ms from navigation) `selector` first matches an enabled element, checked every frame. */
+export async function enabledAt(page: Page, selector: string, timeout = 120_000): Promise<number> {
+  const handle = await page.waitForFunction((s) => {
+    const el = document.querySelector<HTMLButtonElement>(s);
+    return el && !el.disabled ? performance.now() : false;
+  }, selector, { polling: 'raf', timeout });
+  return (await handle.jsonValue()) as number;
+}
+
+/** A fresh Debian chromium profile with a page that records its long tasks (see {@link longTasks}). */
 export async function openStudio(url: string, webgpu: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-chromium-')), {
     executablePath: CHROMIUM,
@@ -12,11 +53,7 @@ export async function openStudio(url: string, webgpu: boolean): Promise<{ contex
     args: chromiumFlags(webgpu),
     viewport: { width: 1280, height: 900 },
   });
-  await context.addInitScript(() => {
-    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
-  });
+  await context.addInitScript({ content: OBSERVE });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

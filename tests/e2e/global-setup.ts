@@ -7,9 +7,21 @@ declare module 'vitest' {
   }
 }
 
-/** Builds the studio once for every browser test and serves it as `vite preview` would. */
+/**
+ * Builds the studio once for every browser test, as `vite build` does from a shell, and serves it
+ * as `vite preview` would. Vitest runs with NODE_ENV=test, under which Vite bundles React's
+ * development build (validation on every render, StrictMode rendering twice): the tests must
+ * drive the app users get.
+ */
 export default async function setup(project: TestProject) {
-  await build({ logLevel: 'warn' });
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 4173;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { Point } from '../series';
 import { yDomain } from '../series';
 import { linearScale, logScale, nearestIndex, type Scale } from './scale';
@@ -27,14 +27,17 @@ interface Props {
 
 const M = { left: 56, right: 12, top: 8, bottom: 22 };
 
-/** Width of an element, kept current with a ResizeObserver. */
+/**
+ * Width of an element, kept current with a ResizeObserver. A new width re-renders as a
+ * transition: outside an event React would otherwise render it in one piece, every chart at once.
+ */
 function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(400);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const ro = new ResizeObserver(([entry]) => setWidth(Math.max(200, Math.floor(entry.contentRect.width))));
+    const ro = new ResizeObserver(([entry]) => startTransition(() => setWidth(Math.max(200, Math.floor(entry.contentRect.width)))));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);

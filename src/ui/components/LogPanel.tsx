@@ -8,7 +8,8 @@ export const LogPanel = memo(function LogPanel({ lines, count }: { lines: readon
   const ref = useRef<HTMLPreElement>(null);
   useEffect(() => {
     const el = ref.current;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 40) el.scrollTop = el.scrollHeight;
+    // Reading scrollHeight lays the page out then and there: not for an empty log (the first mount).
+    if (el && count > 0 && el.scrollHeight - el.scrollTop - el.clientHeight < 40) el.scrollTop = el.scrollHeight;
   }, [count]);
   return (
     <section className="log" aria-label="Experiment log">

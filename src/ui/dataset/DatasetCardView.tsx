@@ -1,5 +1,6 @@
 import { memo, useEffect, useRef } from 'react';
 import type { ColumnSummary, DatasetCard, ImagePreview, TablePreview } from '../../data/card';
+import { grouped as n } from '../components/format';
 
 interface Props {
   readonly card: DatasetCard;
@@ -11,7 +12,6 @@ interface Props {
   readonly hidden?: boolean;
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
 const num = (x: number | undefined) => (x === undefined ? '–' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(3)));
 
 /** One class per row: its name, a bar as long as its share of the largest class, its count. */
@@ -46,16 +46,18 @@ function Samples({ preview, hidden }: { preview: ImagePreview; hidden?: boolean 
     // Drawn when first shown: a card that lands while a run trains stays hidden and costs nothing.
     const ctx = hidden ? null : canvas.current?.getContext('2d');
     if (!ctx) return;
-    const tile = new OffscreenCanvas(width, height);
-    const tileCtx = tile.getContext('2d')!;
+    // Every sample into one sheet, put once; a put and a draw per sample cost a canvas flush each.
+    const sheet = new ImageData(width, height * samples.length);
+    samples.forEach((s, i) => sheet.data.set(s.rgba, i * s.rgba.length));
+    const source = new OffscreenCanvas(width, height * samples.length);
+    source.getContext('2d')!.putImageData(sheet, 0, 0);
     ctx.imageSmoothingEnabled = false;
     ctx.font = '10px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.fillStyle = '#475569';
     samples.forEach((s, i) => {
       const [x, y] = [(i % perRow) * cell, Math.floor(i / perRow) * cell];
-      tileCtx.putImageData(new ImageData(new Uint8ClampedArray(s.rgba), width, height), 0, 0);
-      ctx.drawImage(tile, x, y, SAMPLE_PIXELS, SAMPLE_PIXELS);
+      ctx.drawImage(source, 0, i * height, width, height, x, y, SAMPLE_PIXELS, SAMPLE_PIXELS);
       ctx.fillText(s.label.length > 10 ? `${s.label.slice(0, 9)}…` : s.label, x + SAMPLE_PIXELS / 2, y + SAMPLE_PIXELS + 11, cell - 2);
     });
   }, [samples, width, height, perRow, cell, hidden]);

@@ -2,6 +2,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import { pickedFromInput, type PickedFiles } from '../../data/images/picked';
 import { IMAGE_SIZES } from '../../protocol/run-config';
 import { FormField, options, type FormState } from '../config/FormField';
+import { grouped } from '../components/format';
 import type { DatasetView } from './use-dataset';
 
 interface Props {
@@ -59,7 +60,7 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
       </div>
       {progress && (
         <div className="dataset-progress">
-          <label htmlFor="dataset-progress">{progress.phase}{progress.total ? `: ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}` : '…'}</label>
+          <label htmlFor="dataset-progress">{progress.phase}{progress.total ? `: ${grouped(progress.done)} of ${grouped(progress.total)}` : '…'}</label>
           <progress id="dataset-progress" max={progress.total || undefined} value={progress.total ? progress.done : undefined} />
         </div>
       )}
