@@ -26,7 +26,11 @@ export function roundOrder<T>(runners: readonly T[], round: number): T[] {
 
 /** Medians over rounds; ratios are medians of each round's own ratio (runs next to each other share the machine's state). */
 export function summarize(rounds: readonly Round[]) {
-  const each = <T>(f: (r: RunnerResult) => T): ByRunner<T> => ({ learner: f(rounds[0].learner), handLoop: f(rounds[0].handLoop), modelFit: f(rounds[0].modelFit) });
+  const each = <T>(f: (r: RunnerResult) => T): ByRunner<T> => ({
+    learner: f(rounds[0].learner),
+    handLoop: f(rounds[0].handLoop),
+    modelFit: f(rounds[0].modelFit),
+  });
   const over = (pick: (r: Round) => RunnerResult, f: (r: RunnerResult) => number) => median(rounds.map((r) => f(pick(r))));
   const byRunner = (f: (r: RunnerResult) => number, combine = over): ByRunner<number> => ({
     learner: combine((r) => r.learner, f),
@@ -50,7 +54,10 @@ export function summarize(rounds: readonly Round[]) {
     learnerVsHandLoop: median(rounds.map((r) => r.learner.samplesPerSec / r.handLoop.samplesPerSec)),
     learnerVsModelFit: median(rounds.map((r) => r.learner.samplesPerSec / r.modelFit.samplesPerSec)),
     firstStepMs: byRunner((r) => r.firstStepMs),
-    tensorGrowthPerEpoch: byRunner((r) => r.tensorGrowthPerEpoch, (pick, f) => Math.max(...rounds.map((r) => f(pick(r))))),
+    tensorGrowthPerEpoch: byRunner(
+      (r) => r.tensorGrowthPerEpoch,
+      (pick, f) => Math.max(...rounds.map((r) => f(pick(r)))),
+    ),
     finalLoss: each((r) => r.finalLoss),
     checkpoint: {
       saveMs: median(rounds.map((r) => r.learner.checkpoint.saveMs)),

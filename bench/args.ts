@@ -20,7 +20,10 @@ export type DataCase = (typeof DATA_CASES)[number];
 /** Splits a comma list and checks every name against the known ones. */
 function list<T extends string>(flag: string, value: string | undefined, known: readonly T[], byDefault: readonly T[] = known): T[] {
   if (value === undefined) return [...byDefault];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.find((n) => !known.includes(n as T));
   if (bad !== undefined || !names.length) throw new Error(`--${flag}: expected a comma list of ${known.join(', ')} (got '${value}')`);
   return names as T[];
@@ -43,9 +46,18 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return {
     quick: values.quick ?? false,
     json: values.json ?? null,
-    backends: list('backends', values.backends, BACKENDS.map((b) => b.name)),
+    backends: list(
+      'backends',
+      values.backends,
+      BACKENDS.map((b) => b.name),
+    ),
     // The GPU batch sizes only when named: elsewhere they would only print skipped rows.
-    cases: list('cases', values.cases, CASES.map((c) => c.id), CASES.filter((c) => !c.gpuOnly).map((c) => c.id)),
+    cases: list(
+      'cases',
+      values.cases,
+      CASES.map((c) => c.id),
+      CASES.filter((c) => !c.gpuOnly).map((c) => c.id),
+    ),
     data: values.data === 'none' ? [] : list('data', values.data, DATA_CASES),
   };
 }

@@ -18,7 +18,13 @@ export const CASES: readonly BenchCase[] = [
   { id: 'cnn', name: 'CNN c32-p-c64-p-d128-d10', model: { type: 'cnn', filters: [32, 64], dense: 128 }, batch: 256 },
   // The compiled step's larger targets: the same models at GPU batch sizes (real GPUs only).
   { id: 'mlp-1024', name: 'MLP 784-128-10', model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 }, batch: 1024, gpuOnly: true },
-  { id: 'mlp-wide-4096', name: 'MLP 784-1024-1024-10', model: { type: 'mlp', hidden: [1024, 1024], activation: 'relu', dropout: 0 }, batch: 4096, gpuOnly: true },
+  {
+    id: 'mlp-wide-4096',
+    name: 'MLP 784-1024-1024-10',
+    model: { type: 'mlp', hidden: [1024, 1024], activation: 'relu', dropout: 0 },
+    batch: 4096,
+    gpuOnly: true,
+  },
   { id: 'cnn-1024', name: 'CNN c32-p-c64-p-d128-d10', model: { type: 'cnn', filters: [32, 64], dense: 128 }, batch: 1024, gpuOnly: true },
 ];
 
@@ -35,7 +41,11 @@ const notQuick = (why: string): CasePlan => ({ skip: `not in --quick (${why}); r
 const swiftShader: CasePlan = { skip: 'small steps only in headless Chromium: WebGL and WebGPU run on SwiftShader (software) here' };
 const gles: CasePlan = { skip: 'small steps only: without a GPU, Dawn runs on OpenGL ES in compatibility mode (Mesa, software here)' };
 const gpuOnly: CasePlan = { skip: 'a GPU batch size: real GPUs only (--backends webgpu on a machine with one)' };
-const gpuBatches = { 'mlp-1024': { full: gpuOnly, quick: gpuOnly }, 'mlp-wide-4096': { full: gpuOnly, quick: gpuOnly }, 'cnn-1024': { full: gpuOnly, quick: gpuOnly } };
+const gpuBatches = {
+  'mlp-1024': { full: gpuOnly, quick: gpuOnly },
+  'mlp-wide-4096': { full: gpuOnly, quick: gpuOnly },
+  'cnn-1024': { full: gpuOnly, quick: gpuOnly },
+};
 const chromium: Plans = {
   mlp: { full: { batchesPerEpoch: 20, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 10, epochs: 2, rounds: 2 } },
   'mlp-wide': { full: swiftShader, quick: swiftShader },

@@ -159,11 +159,28 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
   const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
   const unknown = (flags ?? []).filter((f) => !['vec4', 'prefetch', 'double', 'tk16'].includes(f));
   if (unknown.length) throw new Error(`--variant: expected none or a list of vec4, prefetch, double, tk16 (got '${unknown.join(',')}')`);
-  const base = { ...DEFAULT_TILING_POLICY, ...(values['split-waves'] ? { splitWaves: Number(values['split-waves']) } : {}), ...(values['big-min-k'] ? { bigMinKPerSplit: Number(values['big-min-k']) } : {}) };
-  const policy = flags ? { ...base, vec4: flags.includes('vec4'), prefetch: flags.includes('prefetch'), doubleBuffer: flags.includes('double'), bigTk: flags.includes('tk16') ? 16 : 8 } : base;
+  const base = {
+    ...DEFAULT_TILING_POLICY,
+    ...(values['split-waves'] ? { splitWaves: Number(values['split-waves']) } : {}),
+    ...(values['big-min-k'] ? { bigMinKPerSplit: Number(values['big-min-k']) } : {}),
+  };
+  const policy = flags
+    ? {
+        ...base,
+        vec4: flags.includes('vec4'),
+        prefetch: flags.includes('prefetch'),
+        doubleBuffer: flags.includes('double'),
+        bigTk: flags.includes('tk16') ? 16 : 8,
+      }
+    : base;
   const tiling = (m: number, n: number, k: number, limits: KernelLimits) => chooseTiling(m, n, k, limits, policy);
   const autotune = values.autotune !== 'off' && { ...DEFAULT_TUNE, budgetMs: Number(values['tune-budget']) };
-  const trainer = await CompiledTrainer.create(device, planned.plan, { batchSize: c.batch, optimizer: parseOptimizerConfig({ type: 'adam' }), autotune, tiling });
+  const trainer = await CompiledTrainer.create(device, planned.plan, {
+    batchSize: c.batch,
+    optimizer: parseOptimizerConfig({ type: 'adam' }),
+    autotune,
+    tiling,
+  });
   trainer.writeWeights(readModelWeights(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);
@@ -220,7 +237,9 @@ console.log(`adapter: ${adapter}; per-kernel times from ${timestamps ? 'timestam
 const results = [];
 for (const c of picked) {
   const r = await runCase(device, timestamps, c);
-  console.log(`${r.case} batch ${r.batch}: ${r.msPerStep} ms/step (host ${r.hostMsPerStep} ms), ${r.samplesPerSecond} samples/s, ${r.dispatchesPerStep} dispatches`);
+  console.log(
+    `${r.case} batch ${r.batch}: ${r.msPerStep} ms/step (host ${r.hostMsPerStep} ms), ${r.samplesPerSecond} samples/s, ${r.dispatchesPerStep} dispatches`,
+  );
   for (const [k, us] of Object.entries(r.kernelMicros)) console.log(`    ${us.toFixed(2).padStart(10)} µs  ${k}`);
   if (r.tuning) console.log(`    tuning: ${r.tuning.gemms} GEMMs in ${r.tuning.ms} ms; retiled ${JSON.stringify(r.tuning.tilings)}`);
   results.push(r);

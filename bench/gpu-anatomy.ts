@@ -53,23 +53,49 @@ for (const c of cases) {
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const data = { x, itemShape: [28, 28, 1], y, numClasses: 10 };
   const train = new BatchDataLoader(n, new TensorBatcher(data), { batchSize: c.batch, shuffle: true, seed: 1 });
-  const valid = new BatchDataLoader(c.batch, new TensorBatcher({ ...data, x: x.subarray(0, c.batch * 784), y: y.subarray(0, c.batch) }), { batchSize: c.batch });
+  const valid = new BatchDataLoader(c.batch, new TensorBatcher({ ...data, x: x.subarray(0, c.batch * 784), y: y.subarray(0, c.batch) }), {
+    batchSize: c.batch,
+  });
   const model = createModel(c.model, { inputShape: [28, 28, 1], outputs: 10 }, 1);
   // Step times from the renderer: one timestamp per processed iteration (≤4 behind the device).
   const stamps: number[] = [];
   const snapshots: Counted[] = [];
-  const renderer: MetricsRenderer = { ...quiet, update: (split) => void (split === 'train' && (stamps.push(performance.now()), snapshots.push({ ...counts }))) };
-  const learner = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).numEpochs(1).build(model, { type: 'adam' }, 1e-3);
+  const renderer: MetricsRenderer = {
+    ...quiet,
+    update: (split) => void (split === 'train' && (stamps.push(performance.now()), snapshots.push({ ...counts }))),
+  };
+  const learner = new LearnerBuilder(new MemoryStore())
+    .renderer(renderer)
+    .devices(['webgpu'])
+    .engines([compiledWebGpu(), tfjsStep()])
+    .metricTrainNumeric(new LossMetric())
+    .metricTrainNumeric(new AccuracyMetric())
+    .numEpochs(1)
+    .build(model, { type: 'adam' }, 1e-3);
   await learner.fit(train, valid);
   const per = (k: keyof Counted) => (snapshots[snapshots.length - 1][k] - snapshots[1][k]) / (snapshots.length - 2);
   const msPerStep = (stamps[stamps.length - 1] - stamps[1]) / (stamps.length - 2);
-  const kernels = (await tf.profile(() => tf.tidy(() => {
-    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const xb = tf.zeros([c.batch, 28, 28, 1]);
-    const yb = tf.oneHot(tf.zeros([c.batch], 'int32'), 10);
-    return tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb, { training: true }) as tf.Tensor) as tf.Scalar, vars).value;
-  }))).kernels.length;
-  const r = { case: c.name, batch: c.batch, msPerStep: +msPerStep.toFixed(3), samplesPerSecond: Math.round((c.batch * 1000) / msPerStep), dispatchesPerStep: per('dispatch'), buffersCreatedPerStep: per('createBuffer'), bindGroupsPerStep: per('createBindGroup'), submitsPerStep: per('submit'), tfjsKernelsInForwardBackward: kernels };
+  const kernels = (
+    await tf.profile(() =>
+      tf.tidy(() => {
+        const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+        const xb = tf.zeros([c.batch, 28, 28, 1]);
+        const yb = tf.oneHot(tf.zeros([c.batch], 'int32'), 10);
+        return tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb, { training: true }) as tf.Tensor) as tf.Scalar, vars).value;
+      }),
+    )
+  ).kernels.length;
+  const r = {
+    case: c.name,
+    batch: c.batch,
+    msPerStep: +msPerStep.toFixed(3),
+    samplesPerSecond: Math.round((c.batch * 1000) / msPerStep),
+    dispatchesPerStep: per('dispatch'),
+    buffersCreatedPerStep: per('createBuffer'),
+    bindGroupsPerStep: per('createBindGroup'),
+    submitsPerStep: per('submit'),
+    tfjsKernelsInForwardBackward: kernels,
+  };
   console.log(JSON.stringify(r));
   results.push(r);
   train.dispose();

@@ -14,7 +14,22 @@ import { Gzip, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 
 const MiB = 2 ** 20;
 const manifest = strToU8(JSON.stringify({ format: 'kiln.archive', version: 1, kind: 'run', name: 'hostile', createdAt: '2026-01-01T00:00:00Z' }));
-const config = strToU8(JSON.stringify({ dataset: { type: 'mnist', samples: 1000 }, validFraction: 0.2, model: { type: 'logistic' }, optimizer: { type: 'adam' }, lr: 0.001, schedule: { type: 'constant' }, epochs: 5, batchSize: 64, gradAccumulation: 1, keepCheckpoints: 2, seed: 0, backend: 'auto' }));
+const config = strToU8(
+  JSON.stringify({
+    dataset: { type: 'mnist', samples: 1000 },
+    validFraction: 0.2,
+    model: { type: 'logistic' },
+    optimizer: { type: 'adam' },
+    lr: 0.001,
+    schedule: { type: 'constant' },
+    epochs: 5,
+    batchSize: 64,
+    gradAccumulation: 1,
+    keepCheckpoints: 2,
+    seed: 0,
+    backend: 'auto',
+  }),
+);
 
 /** Streams `mib` MiB of zeros into a push function, one MiB at a time (the generator never holds them). */
 function zeros(mib: number, push: (chunk: Uint8Array, final: boolean) => void): void {
@@ -48,7 +63,13 @@ function zipOf(entries: [string, Uint8Array | number][]): Uint8Array {
 function recordBomb(mib: number): Uint8Array {
   const parts: Uint8Array[] = [];
   const gz = new Gzip({ level: 9 }, (chunk) => parts.push(chunk));
-  const head = encode({ format: 'kiln.record', version: 1, kind: 'model', checkpoint: { id: 'a', epoch: 1, globalStep: 0 }, payload: { weights: [], pad: new Uint8Array(0) } });
+  const head = encode({
+    format: 'kiln.record',
+    version: 1,
+    kind: 'model',
+    checkpoint: { id: 'a', epoch: 1, globalStep: 0 },
+    payload: { weights: [], pad: new Uint8Array(0) },
+  });
   gz.push(head.subarray(0, head.length - 1)); // drop the empty bin's length byte: a bin32 header for the zeros instead
   gz.push(Uint8Array.of(0xc6, (mib * MiB) >>> 24, 0, 0, 0));
   zeros(mib, (c, final) => gz.push(c, final));
@@ -59,7 +80,14 @@ function recordBomb(mib: number): Uint8Array {
 function centralRecord(zip: Uint8Array, name: string): number {
   const want = Buffer.from(name);
   for (let at = zip.length - 46; at >= 0; at--) {
-    if (zip[at] === 0x50 && zip[at + 1] === 0x4b && zip[at + 2] === 1 && zip[at + 3] === 2 && Buffer.from(zip.subarray(at + 46, at + 46 + want.length)).equals(want)) return at;
+    if (
+      zip[at] === 0x50 &&
+      zip[at + 1] === 0x4b &&
+      zip[at + 2] === 1 &&
+      zip[at + 3] === 2 &&
+      Buffer.from(zip.subarray(at + 46, at + 46 + want.length)).equals(want)
+    )
+      return at;
   }
   throw new Error(`no ${name}`);
 }
@@ -71,17 +99,35 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { id: 'zip-bomb', what: '5 entries of 500 MiB zeros (the issue\'s 4.3 MB zip)', make: () => zipOf([['kiln.json', manifest], ...Array.from({ length: 5 }, (_, i): [string, number] => [`train/epoch-${i + 1}/Loss.log`, 500])]) },
+  {
+    id: 'zip-bomb',
+    what: "5 entries of 500 MiB zeros (the issue's 4.3 MB zip)",
+    make: () => zipOf([['kiln.json', manifest], ...Array.from({ length: 5 }, (_, i): [string, number] => [`train/epoch-${i + 1}/Loss.log`, 500])]),
+  },
   {
     id: 'lying-zip',
     what: 'one entry of 500 MiB zeros whose directory declares 1,000 bytes',
     make: () => {
-      const zip = zipOf([['kiln.json', manifest], ['experiment.log', 500]]);
+      const zip = zipOf([
+        ['kiln.json', manifest],
+        ['experiment.log', 500],
+      ]);
       new DataView(zip.buffer, zip.byteOffset).setUint32(centralRecord(zip, 'experiment.log') + 24, 1000, true);
       return zip;
     },
   },
-  { id: 'record-bomb', what: 'a run whose model record gzip inflates to 1 GiB (logistic on MNIST: 31 KB legitimately)', make: () => zipOf([['kiln.json', manifest], ['config.json', config], ['checkpoint/model-1.mpk.gz', recordBomb(1024)], ['checkpoint/optim-1.mpk.gz', new Uint8Array(0)], ['checkpoint/scheduler-1.mpk.gz', new Uint8Array(0)]]) },
+  {
+    id: 'record-bomb',
+    what: 'a run whose model record gzip inflates to 1 GiB (logistic on MNIST: 31 KB legitimately)',
+    make: () =>
+      zipOf([
+        ['kiln.json', manifest],
+        ['config.json', config],
+        ['checkpoint/model-1.mpk.gz', recordBomb(1024)],
+        ['checkpoint/optim-1.mpk.gz', new Uint8Array(0)],
+        ['checkpoint/scheduler-1.mpk.gz', new Uint8Array(0)],
+      ]),
+  },
 ];
 
 /** In the child: imports the archive as the studio's worker does and reports how it ended. */
@@ -120,7 +166,9 @@ function main(): void {
     rmSync(dir, { recursive: true, force: true });
   }
   const cpus = os.cpus();
-  console.log(`${cpus.length} cores (${cpus[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`);
+  console.log(
+    `${cpus.length} cores (${cpus[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`,
+  );
   console.log('| case | archive | size | peak RSS | time to refusal | message |\n|---|---|--:|--:|--:|---|');
   console.log(rows.join('\n'));
 }

@@ -53,8 +53,20 @@ export interface BenchReport {
 export function skippedCase(backend: string, model: string, batch: number, reason: string): CaseResult {
   const none = { learner: null, handLoop: null, modelFit: null };
   return {
-    backend, model, batch, ...none, learnerVsHandLoop: null, learnerVsModelFit: null, itemsPerEpoch: 0, epochs: 0, rounds: 0,
-    firstStepMs: none, tensorGrowthPerEpoch: none, finalLoss: none, checkpoint: null, skipped: reason,
+    backend,
+    model,
+    batch,
+    ...none,
+    learnerVsHandLoop: null,
+    learnerVsModelFit: null,
+    itemsPerEpoch: 0,
+    epochs: 0,
+    rounds: 0,
+    firstStepMs: none,
+    tensorGrowthPerEpoch: none,
+    finalLoss: none,
+    checkpoint: null,
+    skipped: reason,
   };
 }
 
@@ -63,17 +75,52 @@ const triple = (r: ByRunner<number>, digits: number) => [r.learner, r.handLoop, 
 
 /** The results as an aligned text table, then skipped cases and backends that did not run. */
 export function formatTable(report: BenchReport): string {
-  const head = ['backend', 'model', 'batch', '(a) learner', '(b) hand loop', '(c) model.fit', '(d) compiled', '(a)/(b)', '(a)/(c)', '(d)/(a)', 'steady ms/step a / d', 'first step ms a / b / c', 'tensors/epoch a / b / c', 'ckpt ms', 'ckpt KB', 'ckpt %'];
+  const head = [
+    'backend',
+    'model',
+    'batch',
+    '(a) learner',
+    '(b) hand loop',
+    '(c) model.fit',
+    '(d) compiled',
+    '(a)/(b)',
+    '(a)/(c)',
+    '(d)/(a)',
+    'steady ms/step a / d',
+    'first step ms a / b / c',
+    'tensors/epoch a / b / c',
+    'ckpt ms',
+    'ckpt KB',
+    'ckpt %',
+  ];
   const ran = report.cases.filter((c) => !c.skipped);
   const rows = ran.map((c) => [
-    c.backend, c.model, String(c.batch), fixed(c.learner, 0), fixed(c.handLoop, 0), fixed(c.modelFit, 0), fixed(c.compiled ?? null, 0),
-    fixed(c.learnerVsHandLoop, 3), fixed(c.learnerVsModelFit, 3), fixed(c.compiledVsLearner ?? null, 2), c.steadyMsPerStep ? `${fixed(c.steadyMsPerStep.learner, 3)} / ${fixed(c.steadyMsPerStep.compiled, 3)}` : '–', triple(c.firstStepMs, 0), triple(c.tensorGrowthPerEpoch, 0),
-    fixed(c.checkpoint?.saveMs ?? null, 0), fixed(c.checkpoint ? c.checkpoint.bytes / 1024 : null, 0), fixed(c.checkpoint?.pctOfEpoch ?? null, 1),
+    c.backend,
+    c.model,
+    String(c.batch),
+    fixed(c.learner, 0),
+    fixed(c.handLoop, 0),
+    fixed(c.modelFit, 0),
+    fixed(c.compiled ?? null, 0),
+    fixed(c.learnerVsHandLoop, 3),
+    fixed(c.learnerVsModelFit, 3),
+    fixed(c.compiledVsLearner ?? null, 2),
+    c.steadyMsPerStep ? `${fixed(c.steadyMsPerStep.learner, 3)} / ${fixed(c.steadyMsPerStep.compiled, 3)}` : '–',
+    triple(c.firstStepMs, 0),
+    triple(c.tensorGrowthPerEpoch, 0),
+    fixed(c.checkpoint?.saveMs ?? null, 0),
+    fixed(c.checkpoint ? c.checkpoint.bytes / 1024 : null, 0),
+    fixed(c.checkpoint?.pctOfEpoch ?? null, 1),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = ['samples/s (higher is better)', line(head), ...rows.map(line)];
-  for (const c of ran.filter((c) => c.compiledEngine && !c.compiledEngine.startsWith('compiled'))) out.push(`${c.backend} ${c.model}: (d) ran the ${c.compiledEngine}`);
+  for (const c of ran.filter((c) => c.compiledEngine && !c.compiledEngine.startsWith('compiled')))
+    out.push(`${c.backend} ${c.model}: (d) ran the ${c.compiledEngine}`);
   for (const c of report.cases.filter((c) => c.skipped)) out.push(`${c.backend} ${c.model} (batch ${c.batch}): skipped: ${c.skipped}`);
   for (const b of report.notRun) out.push(`${b.backend}: not run: ${b.reason}`);
   return out.join('\n');

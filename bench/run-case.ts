@@ -34,7 +34,14 @@ function warmBackend(input: RunnerInput): void {
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** Runs (a), (b) and (c) of one case on the current tfjs backend, round after round; `backend` names it in the results. */
-export async function runCase(backend: string, tfBackend: string, benchCase: BenchCase, plan: CasePlan, makeStore: () => ArtifactStore, say: (line: string) => void): Promise<CaseResult> {
+export async function runCase(
+  backend: string,
+  tfBackend: string,
+  benchCase: BenchCase,
+  plan: CasePlan,
+  makeStore: () => ArtifactStore,
+  say: (line: string) => void,
+): Promise<CaseResult> {
   const { name, batch } = benchCase;
   if ('skip' in plan) return skippedCase(backend, name, batch, plan.skip);
   const input: RunnerInput = { backend: tfBackend, benchCase, data: mnistShaped(plan.batchesPerEpoch * batch, SEED), epochs: plan.epochs, seed: SEED };
@@ -56,11 +63,15 @@ export async function runCase(backend: string, tfBackend: string, benchCase: Ben
     rounds.push(round as Round);
     const { learner, handLoop, modelFit, compiled } = round as Round;
     const d = compiled ? `  (d) ${compiled.samplesPerSec.toFixed(0)} [${compiled.engine.split(' ')[0]}]` : '';
-    say(`  round ${r + 1}: (a) ${learner.samplesPerSec.toFixed(0)}  (b) ${handLoop.samplesPerSec.toFixed(0)}  (c) ${modelFit.samplesPerSec.toFixed(0)}${d} samples/s`);
+    say(
+      `  round ${r + 1}: (a) ${learner.samplesPerSec.toFixed(0)}  (b) ${handLoop.samplesPerSec.toFixed(0)}  (c) ${modelFit.samplesPerSec.toFixed(0)}${d} samples/s`,
+    );
   }
   const s = summarize(rounds);
   return {
-    backend, model: name, batch,
+    backend,
+    model: name,
+    batch,
     ...s.samplesPerSec,
     learnerVsHandLoop: s.learnerVsHandLoop,
     learnerVsModelFit: s.learnerVsModelFit,
@@ -71,9 +82,13 @@ export async function runCase(backend: string, tfBackend: string, benchCase: Ben
     tensorGrowthPerEpoch: s.tensorGrowthPerEpoch,
     finalLoss: s.finalLoss,
     checkpoint: s.checkpoint,
-    ...(tfBackend === 'webgpu' ? {
-      compiled: s.compiled?.samplesPerSec ?? null, compiledVsLearner: s.compiled?.vsLearner ?? null, compiledEngine: s.compiledEngine,
-      steadyMsPerStep: { learner: s.learnerSteadyMsPerStep, compiled: s.compiled?.steadyMsPerStep ?? null },
-    } : {}),
+    ...(tfBackend === 'webgpu'
+      ? {
+          compiled: s.compiled?.samplesPerSec ?? null,
+          compiledVsLearner: s.compiled?.vsLearner ?? null,
+          compiledEngine: s.compiledEngine,
+          steadyMsPerStep: { learner: s.learnerSteadyMsPerStep, compiled: s.compiled?.steadyMsPerStep ?? null },
+        }
+      : {}),
   };
 }

@@ -18,7 +18,19 @@ const child = fileURLToPath(new URL('./node-child.ts', import.meta.url));
 async function runNodeBackend(backend: BenchBackend, args: BenchArgs): Promise<ChildOutput> {
   const dir = mkdtempSync(join(os.tmpdir(), 'kiln-bench-out-'));
   const out = join(dir, 'cases.json');
-  const argv = ['--expose-gc', '--import', 'tsx', child, '--backend', backend.tfBackend, '--cases', args.cases.join(','), '--out', out, ...(args.quick ? ['--quick'] : [])];
+  const argv = [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    child,
+    '--backend',
+    backend.tfBackend,
+    '--cases',
+    args.cases.join(','),
+    '--out',
+    out,
+    ...(args.quick ? ['--quick'] : []),
+  ];
   try {
     const code = await new Promise<number | null>((resolve) => spawn(process.execPath, argv, { stdio: 'inherit' }).on('exit', resolve));
     if (code !== 0) throw new Error(`the ${backend.name} child process exited with status ${code}`);

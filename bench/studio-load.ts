@@ -66,10 +66,14 @@ const seenOf = (page: Page) => page.evaluate(() => (window as unknown as { __see
 function report(what: string, seen: Seen, from: number, to: number): number {
   const tasks = seen.longTasks.filter((t) => t.start >= from && t.start < to);
   const longest = Math.max(0, ...tasks.map((t) => t.duration));
-  console.log(`  ${what}: ${tasks.length} long tasks, longest ${longest.toFixed(0)} ms [${tasks.map((t) => `${t.duration.toFixed(0)}@${t.start.toFixed(0)}`).join(' ')}]`);
+  console.log(
+    `  ${what}: ${tasks.length} long tasks, longest ${longest.toFixed(0)} ms [${tasks.map((t) => `${t.duration.toFixed(0)}@${t.start.toFixed(0)}`).join(' ')}]`,
+  );
   const frames = seen.frames.filter((f) => f.start >= from && f.start < to && f.blocking > 0).sort((a, b) => b.blocking - a.blocking);
   for (const f of frames.slice(0, 4)) {
-    console.log(`    frame @${f.start.toFixed(0)} ${f.duration.toFixed(0)} ms (blocking ${f.blocking.toFixed(0)}): ${f.scripts.map((s) => `${s.invoker} ${s.fn || '?'} (${s.source}) ${s.duration.toFixed(0)} ms`).join('; ')}`);
+    console.log(
+      `    frame @${f.start.toFixed(0)} ${f.duration.toFixed(0)} ms (blocking ${f.blocking.toFixed(0)}): ${f.scripts.map((s) => `${s.invoker} ${s.fn || '?'} (${s.source}) ${s.duration.toFixed(0)} ms`).join('; ')}`,
+    );
   }
   return longest;
 }
@@ -83,24 +87,51 @@ interface Run {
 
 async function once(url: string, webgpu: boolean, trainSeconds: number): Promise<Run> {
   const profile = mkdtempSync(join(tmpdir(), 'kiln-load-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(webgpu), viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumFlags(webgpu),
+    viewport: { width: 1280, height: 900 },
+  });
   try {
     await context.addInitScript({ content: OBSERVE });
     const page = context.pages()[0] ?? (await context.newPage());
     const sizes: Promise<number>[] = [];
     const workers: Worker[] = [];
     page.on('worker', (w) => workers.push(w));
-    page.on('requestfinished', (r) => sizes.push(r.sizes().then((s) => s.responseBodySize, () => 0)));
+    page.on('requestfinished', (r) =>
+      sizes.push(
+        r.sizes().then(
+          (s) => s.responseBodySize,
+          () => 0,
+        ),
+      ),
+    );
     await page.goto(url);
-    await page.waitForFunction(() => ((s: Seen) => s.startEnabledAt !== undefined && s.cardAt !== undefined)((window as unknown as { __seen: Seen }).__seen), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => ((s: Seen) => s.startEnabledAt !== undefined && s.cardAt !== undefined)((window as unknown as { __seen: Seen }).__seen),
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.waitForTimeout(1000); // the observers report late
     const seen = await seenOf(page);
     const bytes = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
-    console.log(`Start enabled after ${seen.startEnabledAt!.toFixed(0)} ms, the MNIST card after ${seen.cardAt!.toFixed(0)} ms; ${(bytes / 2 ** 20).toFixed(2)} MiB fetched`);
-    console.log(`  worker messages, first of each: ${Object.entries(seen.firstMessage).map(([k, t]) => `${k} ${t.toFixed(0)}`).join(', ')}`);
+    console.log(
+      `Start enabled after ${seen.startEnabledAt!.toFixed(0)} ms, the MNIST card after ${seen.cardAt!.toFixed(0)} ms; ${(bytes / 2 ** 20).toFixed(2)} MiB fetched`,
+    );
+    console.log(
+      `  worker messages, first of each: ${Object.entries(seen.firstMessage)
+        .map(([k, t]) => `${k} ${t.toFixed(0)}`)
+        .join(', ')}`,
+    );
     const pageOrigin = await page.evaluate(() => performance.timeOrigin);
     for (const w of workers) {
-      const t = await w.evaluate(() => ({ origin: performance.timeOrigin, res: performance.getEntriesByType('resource').map((r) => [r.name.replace(/^.*\//, ''), r.startTime, (r as PerformanceResourceTiming).responseEnd] as const) }));
+      const t = await w.evaluate(() => ({
+        origin: performance.timeOrigin,
+        res: performance
+          .getEntriesByType('resource')
+          .map((r) => [r.name.replace(/^.*\//, ''), r.startTime, (r as PerformanceResourceTiming).responseEnd] as const),
+      }));
       const at = (v: number) => (v + t.origin - pageOrigin).toFixed(0);
       console.log(`  worker fetches: ${t.res.map(([n, a, b]) => `${n} ${at(a)}–${at(b)}`).join(', ')}`);
     }
@@ -114,7 +145,10 @@ async function once(url: string, webgpu: boolean, trainSeconds: number): Promise
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.waitForTimeout(trainSeconds * 1000);
     await page.getByRole('button', { name: 'Stop' }).click();
-    await page.getByRole('status').filter({ hasText: /Stopped/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Stopped/ })
+      .waitFor({ timeout: 60_000 });
     await page.waitForTimeout(1000);
     return { startEnabled: seen.startEnabledAt!, loadLongest, trainLongest: report('training', await seenOf(page), clickedAt, Infinity) };
   } finally {
@@ -136,7 +170,9 @@ const spread = (v: number[]) => {
 try {
   const runs: Run[] = [];
   for (let i = 0; i < option('--runs', 3); i++) runs.push(await once(url, !flag('--webgl'), option('--train', 0)));
-  console.log(`\n${runs.length} runs. Start enabled: ${spread(runs.map((r) => r.startEnabled))}; longest task before Start: ${spread(runs.map((r) => r.loadLongest))}`);
+  console.log(
+    `\n${runs.length} runs. Start enabled: ${spread(runs.map((r) => r.startEnabled))}; longest task before Start: ${spread(runs.map((r) => r.loadLongest))}`,
+  );
   if (option('--train', 0)) console.log(`longest task while training: ${spread(runs.map((r) => r.trainLongest!))}`);
 } finally {
   server.httpServer.close();

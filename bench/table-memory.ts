@@ -12,7 +12,11 @@ const CHUNK = 4 * 2 ** 20;
 /** The generated tables: rows, and one row's cells from the generator. */
 const SHAPES = {
   /** About 165 MB: 20 numbers of 3 to 7 significant digits (about 8 bytes a cell) and a 3-class label. */
-  wide: { rows: 1_000_000, header: [...Array.from({ length: 20 }, (_, c) => `f${c}`), 'label'], row: (rng: Rng) => [...Array.from({ length: 20 }, (_, c) => ((rng.next() - 0.5) * 10 ** (c % 4)).toFixed(2 + (c % 5))), String(rng.int(3))] },
+  wide: {
+    rows: 1_000_000,
+    header: [...Array.from({ length: 20 }, (_, c) => `f${c}`), 'label'],
+    row: (rng: Rng) => [...Array.from({ length: 20 }, (_, c) => ((rng.next() - 0.5) * 10 ** (c % 4)).toFixed(2 + (c % 5))), String(rng.int(3))],
+  },
   /** About 45 MB: two short numbers and a 2-class label (11 bytes a row), the worst case for memory per byte. */
   narrow: { rows: 4_000_000, header: ['x', 'y', 'label'], row: (rng: Rng) => [String(rng.int(1000) / 4), String(rng.int(100)), String(rng.int(2))] },
 } as const;

@@ -35,7 +35,9 @@ export async function openSourceWorker(webgpu = false, deps: string[] = []): Pro
     logLevel: 'warn',
     optimizeDeps: { noDiscovery: true, include: deps },
     server: { port: 0, strictPort: false, hmr: false, watch: null },
-    plugins: [{ name: 'kiln-worker-page', configureServer: (s) => void s.middlewares.use(PAGE, (_req, res) => res.end('<!doctype html><title>worker</title>')) }],
+    plugins: [
+      { name: 'kiln-worker-page', configureServer: (s) => void s.middlewares.use(PAGE, (_req, res) => res.end('<!doctype html><title>worker</title>')) },
+    ],
   });
   let context: BrowserContext | null = null;
   const close = async () => {
@@ -55,7 +57,9 @@ export async function openSourceWorker(webgpu = false, deps: string[] = []): Pro
       page.waitForEvent('worker'),
       // Held by the page, so the idle worker is not collected.
       page.evaluate(() => {
-        (window as unknown as { kilnWorker: Worker }).kilnWorker = new Worker(URL.createObjectURL(new Blob([''], { type: 'text/javascript' })), { type: 'module' });
+        (window as unknown as { kilnWorker: Worker }).kilnWorker = new Worker(URL.createObjectURL(new Blob([''], { type: 'text/javascript' })), {
+          type: 'module',
+        });
       }),
     ]);
     // Functions sent to the worker are compiled by esbuild, which may wrap them in its __name helper.
@@ -66,4 +70,3 @@ export async function openSourceWorker(webgpu = false, deps: string[] = []): Pro
     throw e;
   }
 }
-

@@ -28,6 +28,7 @@ if (missing.length) {
 
 // Type checks of every tsconfig (the learner without the DOM, the worker, the UI), then format and lint.
 run('npm', ['run', 'typecheck']);
+run('npm', ['run', 'lint']);
 
 let passed = 0;
 let failed = 0;

@@ -20,16 +20,22 @@ const skipAll = (b: BenchBackend, args: BenchArgs, reason: string) =>
 /** Runs one backend's cases in a fresh chromium profile (a backend per browser, so they share no state). */
 async function runInChromium(url: string, b: BenchBackend, args: BenchArgs): Promise<CaseResult[]> {
   const profile = mkdtempSync(join(tmpdir(), 'kiln-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(b.tfBackend === 'webgpu', '--js-flags=--expose-gc') });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumFlags(b.tfBackend === 'webgpu', '--js-flags=--expose-gc'),
+  });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => m.type() === 'log' && console.log(m.text()));
     await page.goto(url);
     await page.waitForFunction(() => 'kilnBench' in window);
-    return await page.evaluate(
-      ([name, tfBackend, cases, quick]) => (window as unknown as { kilnBench: KilnBench }).kilnBench(name, tfBackend, cases, quick),
-      [b.name, b.tfBackend, args.cases, args.quick] as const,
-    );
+    return await page.evaluate(([name, tfBackend, cases, quick]) => (window as unknown as { kilnBench: KilnBench }).kilnBench(name, tfBackend, cases, quick), [
+      b.name,
+      b.tfBackend,
+      args.cases,
+      args.quick,
+    ] as const);
   } catch (e) {
     return skipAll(b, args, `failed in chromium: ${(e as Error).message.split('\n')[0]}`);
   } finally {

@@ -19,7 +19,16 @@ const kilnBench: KilnBench = async (backend, tfBackend, ids, quick) => {
   useFastKernels(tfBackend);
   const results: CaseResult[] = [];
   for (const c of CASES.filter((c) => ids.includes(c.id))) {
-    results.push(await runCase(backend, tfBackend, c, planFor(backend, c.id, quick), () => new MemoryStore(), (line) => console.log(line)));
+    results.push(
+      await runCase(
+        backend,
+        tfBackend,
+        c,
+        planFor(backend, c.id, quick),
+        () => new MemoryStore(),
+        (line) => console.log(line),
+      ),
+    );
   }
   return results;
 };

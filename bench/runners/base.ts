@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { TensorData } from '../../src/data/dataset';
 import { createModel } from '../../src/train/model/presets';
 import { Rng } from '../../src/util/rng';

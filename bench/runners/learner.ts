@@ -69,10 +69,24 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
   const model = buildModel(input);
   const optimizer = createOptimizer({ type: 'adam' });
   const builder = (store: ArtifactStore, renderer: MetricsRenderer) =>
-    new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new AccuracyMetric()).renderer(renderer).devices([backend]).engines([compiledWebGpu(), tfjsStep()]).engine(engine).seed(seed);
-  const loader = (rows: typeof data, shuffle: boolean) => new BatchDataLoader(numItems(rows), new TensorBatcher(rows), { batchSize: batch, shuffle, seed: shuffle ? seed : undefined });
+    new LearnerBuilder(store)
+      .metricTrainNumeric(new LossMetric())
+      .metricTrainNumeric(new AccuracyMetric())
+      .renderer(renderer)
+      .devices([backend])
+      .engines([compiledWebGpu(), tfjsStep()])
+      .engine(engine)
+      .seed(seed);
+  const loader = (rows: typeof data, shuffle: boolean) =>
+    new BatchDataLoader(numItems(rows), new TensorBatcher(rows), { batchSize: batch, shuffle, seed: shuffle ? seed : undefined });
   const none = loader(selectRows(data, []), false);
-  const warm = loader(selectRows(data, Int32Array.from({ length: batch }, (_, i) => i)), false);
+  const warm = loader(
+    selectRows(
+      data,
+      Int32Array.from({ length: batch }, (_, i) => i),
+    ),
+    false,
+  );
   const train = loader(data, true);
   try {
     let start = now();

@@ -23,7 +23,10 @@ export async function runModelFit(input: RunnerInput): Promise<RunnerResult> {
     const counts: number[] = [];
     start = now();
     const history = await model.fit(x, y, {
-      batchSize: batch, epochs, verbose: 0, shuffle: true,
+      batchSize: batch,
+      epochs,
+      verbose: 0,
+      shuffle: true,
       callbacks: { onEpochEnd: async () => void counts.push(tf.memory().numTensors) },
     });
     const ms = now() - start;

@@ -12,37 +12,39 @@ const decimal = z
 const int = (min: number) => decimal.pipe(z.number().int().min(min));
 
 /** The train command's flags, validated once. */
-export const TrainArgsSchema = z.strictObject({
-  dataset: z.enum(['mnist', 'iris', 'csv']).default('mnist'),
-  /** --dataset csv: the CSV or TSV file, and how to read it (defaults: what the studio suggests). */
-  file: z.string().min(1).optional(),
-  label: z.string().min(1).optional(),
-  task: z.enum(['classification', 'regression']).optional(),
-  missing: z.enum(['drop', 'fill']).optional(),
-  encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
-  model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
-  epochs: int(1).default(2),
-  'batch-size': int(1).default(64),
-  lr: decimal.pipe(z.number().positive()).default(1e-3),
-  optimizer: z.enum(['sgd', 'adam', 'adamw', 'rmsprop']).default('adam'),
-  schedule: z.enum(['constant', 'cosine', 'warmup-cosine']).default('constant'),
-  seed: int(0).default(0),
-  limit: int(1).optional(),
-  'valid-fraction': decimal.pipe(z.number().min(0.01).max(0.9)).default(0.2),
-  out: z.string().min(1),
-  checkpoint: int(1).optional(),
-  'grad-accumulation': int(1).default(1),
-  backend: z.enum(['cpu', 'wasm', 'webgpu']).default('cpu'),
-  /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
-  engine: z.enum(['compiled', 'tfjs']).optional(),
-  'keep-checkpoints': int(1).default(2),
-  /** Replace the run that `--out` holds (a fresh run refuses a folder that holds one). */
-  overwrite: z.boolean().default(false),
-}).superRefine((a, ctx) => {
-  if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
-  // The studio's rules between fields, on the flags that carry those fields.
-  checkCrossFieldRules({ model: { type: a.model }, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
-});
+export const TrainArgsSchema = z
+  .strictObject({
+    dataset: z.enum(['mnist', 'iris', 'csv']).default('mnist'),
+    /** --dataset csv: the CSV or TSV file, and how to read it (defaults: what the studio suggests). */
+    file: z.string().min(1).optional(),
+    label: z.string().min(1).optional(),
+    task: z.enum(['classification', 'regression']).optional(),
+    missing: z.enum(['drop', 'fill']).optional(),
+    encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+    model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
+    epochs: int(1).default(2),
+    'batch-size': int(1).default(64),
+    lr: decimal.pipe(z.number().positive()).default(1e-3),
+    optimizer: z.enum(['sgd', 'adam', 'adamw', 'rmsprop']).default('adam'),
+    schedule: z.enum(['constant', 'cosine', 'warmup-cosine']).default('constant'),
+    seed: int(0).default(0),
+    limit: int(1).optional(),
+    'valid-fraction': decimal.pipe(z.number().min(0.01).max(0.9)).default(0.2),
+    out: z.string().min(1),
+    checkpoint: int(1).optional(),
+    'grad-accumulation': int(1).default(1),
+    backend: z.enum(['cpu', 'wasm', 'webgpu']).default('cpu'),
+    /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
+    engine: z.enum(['compiled', 'tfjs']).optional(),
+    'keep-checkpoints': int(1).default(2),
+    /** Replace the run that `--out` holds (a fresh run refuses a folder that holds one). */
+    overwrite: z.boolean().default(false),
+  })
+  .superRefine((a, ctx) => {
+    if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
+    // The studio's rules between fields, on the flags that carry those fields.
+    checkCrossFieldRules({ model: { type: a.model }, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
+  });
 
 /** Validated flags of `npm run train`. */
 export type TrainArgs = z.infer<typeof TrainArgsSchema>;
@@ -63,13 +65,16 @@ function joinNegativeValues(argv: readonly string[]): string[] {
 
 /** Parses argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const options = Object.fromEntries(Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]));
+  const options = Object.fromEntries(
+    Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]),
+  );
   let values: Record<string, unknown>;
   try {
     const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
     const seen = new Map<string, string[]>();
     for (const t of parsed.tokens) if (t.kind === 'option') seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value ?? '')]);
-    for (const [name, given] of seen) if (given.length > 1) throw new Error(`--${name}: given ${given.length} times (${given.map((g) => `'${g}'`).join(', ')}); give it once`);
+    for (const [name, given] of seen)
+      if (given.length > 1) throw new Error(`--${name}: given ${given.length} times (${given.map((g) => `'${g}'`).join(', ')}); give it once`);
     values = parsed.values;
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0]);

@@ -45,7 +45,14 @@ export function cliData(args: TrainArgs): CliData {
   if (args.dataset === 'mnist') {
     const mnist = loadMnist();
     const dataset: DatasetConfig = { type: 'mnist', samples: Math.min(args.limit ?? Infinity, numItems(mnist)) };
-    return { ...dataLoaders(mnist, { ...opts, limit: args.limit }), shape: { inputShape: [28, 28, 1], outputs: 10 }, task: 'classification', describe: 'MNIST', targetScale: 1, dataset };
+    return {
+      ...dataLoaders(mnist, { ...opts, limit: args.limit }),
+      shape: { inputShape: [28, 28, 1], outputs: 10 },
+      task: 'classification',
+      describe: 'MNIST',
+      targetScale: 1,
+      dataset,
+    };
   }
   const table = args.dataset === 'iris' ? irisTable() : readTableFile(args.file!, args.encoding);
   const suggested = args.dataset === 'iris' ? { label: 'species', task: 'classification' as const, missing: 'drop' as const } : suggestChoices(table);
@@ -57,7 +64,9 @@ export function cliData(args: TrainArgs): CliData {
   const lines = [`${card.source}: ${card.items} rows, ${train.itemShape[0]} features, ${task} of '${label}'`, ...card.warnings.map((w) => `  warning: ${w}`)];
   const target = preprocessing.label;
   const targetScale = target.task === 'regression' ? tableTargetScale(target) : 1;
-  if (target.task === 'regression') lines.push(`  targets standardized (mean ${target.mean.toPrecision(4)}, std ${targetScale.toPrecision(4)}): Loss is in standard units, MAE in the label's`);
-  const dataset: DatasetConfig = args.dataset === 'iris' ? { type: 'iris' } : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding };
+  if (target.task === 'regression')
+    lines.push(`  targets standardized (mean ${target.mean.toPrecision(4)}, std ${targetScale.toPrecision(4)}): Loss is in standard units, MAE in the label's`);
+  const dataset: DatasetConfig =
+    args.dataset === 'iris' ? { type: 'iris' } : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding };
   return { ...splitLoaders(train, valid, opts), shape: { inputShape: train.itemShape, outputs }, task, describe: lines.join('\n'), targetScale, dataset };
 }

@@ -20,8 +20,17 @@ export async function train(args: TrainArgs): Promise<void> {
   const interrupter = new TrainingInterrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
   const { learner, model } = learnerFromConfig({
-    config: runConfigFromArgs(args, dataset), store: new DirectoryStore(args.out), shape, task, targetScale, trainBatches: train.numBatches,
-    backend: args.backend, resumeFrom: args.checkpoint, engines: [compiledWebGpu(), tfjsStep()], engine: args.engine ?? 'auto', interrupter,
+    config: runConfigFromArgs(args, dataset),
+    store: new DirectoryStore(args.out),
+    shape,
+    task,
+    targetScale,
+    trainBatches: train.numBatches,
+    backend: args.backend,
+    resumeFrom: args.checkpoint,
+    engines: [compiledWebGpu(), tfjsStep()],
+    engine: args.engine ?? 'auto',
+    interrupter,
   });
   try {
     await learner.fit(train, valid);

@@ -95,9 +95,7 @@ export class TensorBatcher implements Batcher<Batch> {
     if (this.x === null || this.y === null) {
       const n = numItems(this.data);
       this.x = tf.tensor(this.data.x, [n, ...this.data.itemShape], 'float32');
-      this.y = isClassification(this.data)
-        ? tf.tensor1d(this.data.y, 'int32')
-        : tf.tensor2d(this.data.y, [n, targetSize(this.data)], 'float32');
+      this.y = isClassification(this.data) ? tf.tensor1d(this.data.y, 'int32') : tf.tensor2d(this.data.y, [n, targetSize(this.data)], 'float32');
     }
     return { x: this.x, y: this.y };
   }

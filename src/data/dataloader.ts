@@ -58,7 +58,11 @@ export class BatchDataLoader<B> implements DataLoader<B> {
   private readonly seed: number | null;
   private readonly dropLast: boolean;
 
-  constructor(length: number, private readonly batcher: Batcher<B>, options: DataLoaderOptions) {
+  constructor(
+    length: number,
+    private readonly batcher: Batcher<B>,
+    options: DataLoaderOptions,
+  ) {
     checkBatchSize(options.batchSize);
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`length must be a non-negative integer, got ${length}`);
@@ -72,9 +76,7 @@ export class BatchDataLoader<B> implements DataLoader<B> {
     this.batchSize = options.batchSize;
     this.seed = options.seed ?? null;
     this.dropLast = options.dropLast ?? false;
-    this.numBatches = this.dropLast
-      ? Math.floor(length / this.batchSize)
-      : Math.ceil(length / this.batchSize);
+    this.numBatches = this.dropLast ? Math.floor(length / this.batchSize) : Math.ceil(length / this.batchSize);
   }
 
   /** Batches of epoch `epoch` (1-based), built lazily one at a time. */
@@ -147,11 +149,12 @@ export function dataLoaders(data: TensorData, opts: DataLoadersOptions): DataLoa
       throw new RangeError(`limit must be an integer >= 1, got ${opts.limit}`);
     }
     const n = Math.min(opts.limit, numItems(data));
-    rows = selectRows(data, Int32Array.from({ length: n }, (_, i) => i));
+    rows = selectRows(
+      data,
+      Int32Array.from({ length: n }, (_, i) => i),
+    );
   }
-  const split = isClassification(rows)
-    ? stratifiedSplit(rows.y, opts.validFraction, opts.seed)
-    : randomSplit(numItems(rows), opts.validFraction, opts.seed);
+  const split = isClassification(rows) ? stratifiedSplit(rows.y, opts.validFraction, opts.seed) : randomSplit(numItems(rows), opts.validFraction, opts.seed);
   return splitLoaders(selectRows(rows, split.train), selectRows(rows, split.valid), opts);
 }
 

@@ -68,9 +68,7 @@ export class TensorDataset implements Dataset<TensorItem> {
       throw new RangeError(`index ${index} out of range [0, ${this.length})`);
     }
     const x = this.data.x.subarray(index * this.size, (index + 1) * this.size);
-    const y = this.data.y instanceof Int32Array
-      ? this.data.y[index]
-      : this.data.y.subarray(index * this.ySize, (index + 1) * this.ySize);
+    const y = this.data.y instanceof Int32Array ? this.data.y[index] : this.data.y.subarray(index * this.ySize, (index + 1) * this.ySize);
     return { x, y };
   }
 }
@@ -81,9 +79,7 @@ export function selectRows(data: TensorData, indices: ArrayLike<number>): Tensor
   const size = itemSize(data);
   const ySize = targetSize(data);
   const x = new Float32Array(indices.length * size);
-  const y = data.y instanceof Int32Array
-    ? new Int32Array(indices.length)
-    : new Float32Array(indices.length * ySize);
+  const y = data.y instanceof Int32Array ? new Int32Array(indices.length) : new Float32Array(indices.length * ySize);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
     if (!Number.isInteger(r) || r < 0 || r >= n) {

@@ -13,5 +13,8 @@ export function irisTable(): ParsedTable {
   const lines = getNumbers().map((row, i) => `${row.join(',')},${species[i]}`);
   const csv = `${IRIS_HEADER}\n${lines.join('\n')}\n`;
   // The text is ASCII, so each character is one byte.
-  return parseTable(Uint8Array.from(csv, (ch) => ch.charCodeAt(0)), { fileName: 'iris.csv' });
+  return parseTable(
+    Uint8Array.from(csv, (ch) => ch.charCodeAt(0)),
+    { fileName: 'iris.csv' },
+  );
 }

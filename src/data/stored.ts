@@ -30,7 +30,10 @@ const view = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOf
 
 function pack(d: TensorData): PackedData {
   return {
-    itemShape: [...d.itemShape], x: view(d.x), y: view(d.y), yType: d.y instanceof Int32Array ? 'int32' : 'float32',
+    itemShape: [...d.itemShape],
+    x: view(d.x),
+    y: view(d.y),
+    yType: d.y instanceof Int32Array ? 'int32' : 'float32',
     ...(d.numClasses !== undefined ? { numClasses: d.numClasses } : {}),
     ...(d.classNames ? { classNames: [...d.classNames] } : {}),
   };
@@ -61,7 +64,8 @@ export interface SplitSummary {
 function decodeRaw(bytes: Uint8Array, maxBytes: number): { train: PackedData; valid: PackedData } {
   const raw = decode(gunzipBounded(bytes, maxBytes, 'dataset record')) as { format?: string; version?: number; train?: PackedData; valid?: PackedData } | null;
   if (raw?.format !== FORMAT) throw new Error('dataset record: not a Kiln dataset');
-  if (raw.version !== DATASET_VERSION) throw new Error(`dataset record: version ${raw.version} is not supported (this studio reads version ${DATASET_VERSION})`);
+  if (raw.version !== DATASET_VERSION)
+    throw new Error(`dataset record: version ${raw.version} is not supported (this studio reads version ${DATASET_VERSION})`);
   if (!raw.train || !raw.valid) throw new Error('dataset record: a split is missing');
   return { train: raw.train, valid: raw.valid };
 }
@@ -70,7 +74,8 @@ function decodeRaw(bytes: Uint8Array, maxBytes: number): { train: PackedData; va
 function checkSplit(p: PackedData, side: string): SplitSummary {
   const fail = (problem: string) => new Error(`dataset record: the ${side} split ${problem}`);
   if (!Array.isArray(p.itemShape) || !p.itemShape.length || !p.itemShape.every((d) => Number.isSafeInteger(d) && d > 0)) throw fail('has no valid item shape');
-  if (!(p.x instanceof Uint8Array) || !(p.y instanceof Uint8Array) || p.x.byteLength % 4 || p.y.byteLength % 4) throw fail("has arrays that are not whole 4-byte values");
+  if (!(p.x instanceof Uint8Array) || !(p.y instanceof Uint8Array) || p.x.byteLength % 4 || p.y.byteLength % 4)
+    throw fail('has arrays that are not whole 4-byte values');
   const size = p.itemShape.reduce((a, b) => a * b, 1);
   const items = p.x.byteLength / 4 / size;
   if (!Number.isInteger(items)) throw fail(`holds ${p.x.byteLength / 4} features, not a whole number of items of shape [${p.itemShape}]`);

@@ -1,5 +1,5 @@
 import { encodeDispatches, type BufferBinding, type Dispatch, type GpuContext } from './device';
-import { checkTiling, tilingThreads, withVariants, type GemmTiling } from './kernels/gemm-tiling';
+import { checkTiling, withVariants, type GemmTiling } from './kernels/gemm-tiling';
 import type { BufferName, Program, ProgramKernel } from './program';
 
 /**
@@ -51,7 +51,14 @@ const tuned = new WeakMap<GPUDevice, Map<string, GemmTiling>>();
 
 /** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K and variants. */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
-  const edges: [number, number][] = [[32, 2], [32, 4], [64, 4], [64, 8], [128, 8], [128, 4]];
+  const edges: [number, number][] = [
+    [32, 2],
+    [32, 4],
+    [64, 4],
+    [64, 8],
+    [128, 8],
+    [128, 4],
+  ];
   const out: GemmTiling[] = [];
   for (const [tm, rm] of edges) {
     for (const [tn, rn] of edges) {
@@ -105,20 +112,27 @@ export async function tuneGemms(
   const timer = new GemmTimer(ctx, options.reps);
   // Every candidate's pipelines compile at once (drivers compile in parallel), then each is timed.
   const prepared = (g: TunableGemm, tilings: readonly GemmTiling[]) =>
-    Promise.all(tilings.map(async (t) => {
-      try {
-        checkTiling(t, ctx.limits);
-        const built = g.build(t);
-        return await Promise.all(built.kernels.map((k) => ctx.prepare(k.kernel, bind(k, built.partFloats))));
-      } catch {
-        return null; // a tiling this device or shape cannot take
-      }
-    }));
+    Promise.all(
+      tilings.map(async (t) => {
+        try {
+          checkTiling(t, ctx.limits);
+          const built = g.build(t);
+          return await Promise.all(built.kernels.map((k) => ctx.prepare(k.kernel, bind(k, built.partFloats))));
+        } catch {
+          return null; // a tiling this device or shape cannot take
+        }
+      }),
+    );
   const cache = tuned.get(ctx.device) ?? new Map<string, GemmTiling>();
   tuned.set(ctx.device, cache);
   // The same GEMM (same WGSL at its default tiling) tuned before on this device reuses the result.
   const large = [...gemms].sort((a, b) => b.flops - a.flops).filter((g) => g.flops >= options.minFlops);
-  const keys = large.map((g) => g.build(g.defaultTiling).kernels.map((k) => k.kernel.code).join('\n'));
+  const keys = large.map((g) =>
+    g
+      .build(g.defaultTiling)
+      .kernels.map((k) => k.kernel.code)
+      .join('\n'),
+  );
   const fresh = keys.filter((k) => !cache.has(k)).length;
   if (fresh > 0) announce?.(fresh, options.budgetMs);
   // Every error of the search (out of memory for the scratch buffers, a candidate the driver
@@ -202,7 +216,13 @@ export async function tuneProgram(
     const defaultTiling = fallback(m, n, k);
     const ours = (name: string) => name === label || name === `${label} (split-K sum)`;
     const only = (t: GemmTiling) => build((m2, n2, k2, l) => (l === label ? t : fallback(m2, n2, k2)));
-    gemms.push({ label, k, flops: 2 * m * n * k, defaultTiling, build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)) });
+    gemms.push({
+      label,
+      k,
+      flops: 2 * m * n * k,
+      defaultTiling,
+      build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)),
+    });
     return defaultTiling;
   });
   // Candidates are bound before any is timed, so a buffer outgrown by a later candidate stays alive until the end.
@@ -217,7 +237,12 @@ export async function tuneProgram(
     return b;
   };
   const bind = (k: ProgramKernel, partFloats: number): Record<string, BufferBinding> =>
-    Object.fromEntries(Object.entries(k.roles).map(([role, name]) => [role, name === 'step' ? step.binding : name === 'part' ? sized(name, partFloats * 4) : sized(name, bytesOf(name))]));
+    Object.fromEntries(
+      Object.entries(k.roles).map(([role, name]) => [
+        role,
+        name === 'step' ? step.binding : name === 'part' ? sized(name, partFloats * 4) : sized(name, bytesOf(name)),
+      ]),
+    );
   try {
     return await tuneGemms(ctx, gemms, bind, step.offsets, options, announce);
   } finally {

@@ -70,12 +70,19 @@ export class ResidentSplit {
       writeArray(ctx.device.queue, this.data, 0, packed.rows);
     } else {
       const capacity = Math.floor(limit / rowBytes / batchSize) * batchSize;
-      if (capacity < batchSize) throw new Error(`${label}: a batch of ${batchSize} rows takes ${batchSize * rowBytes} bytes, more than the ${limit} one GPU buffer may hold`);
+      if (capacity < batchSize)
+        throw new Error(`${label}: a batch of ${batchSize} rows takes ${batchSize * rowBytes} bytes, more than the ${limit} one GPU buffer may hold`);
       this.chunks = { rows: packed.rows, capacity, staging: new Uint32Array(capacity * rowWords), epochOrder: new Int32Array(0), loaded: -1 };
       this.data = ctx.createBuffer(`${label} data (chunks of ${capacity} rows)`, capacity * rowBytes, usage);
     }
     this.order = ctx.createBuffer(`${label} order`, packed.items * 4, usage);
-    if (this.chunks) writeArray(ctx.device.queue, this.order, 0, Int32Array.from({ length: packed.items }, (_, p) => p % this.chunks!.capacity));
+    if (this.chunks)
+      writeArray(
+        ctx.device.queue,
+        this.order,
+        0,
+        Int32Array.from({ length: packed.items }, (_, p) => p % this.chunks!.capacity),
+      );
   }
 
   /** Rows a chunk holds, or null when the whole split is resident. */

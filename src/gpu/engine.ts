@@ -95,16 +95,27 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const limits = kernelLimits(input.device);
     const countBytes = lossWorkgroupBytes(plan.outputs, lossThreads(limits.maxInvocations), true);
     if (classStats && countBytes > limits.maxWorkgroupStorage) {
-      return { reason: `per-class metrics over ${plan.outputs} classes need ${countBytes} bytes of workgroup memory, the device has ${limits.maxWorkgroupStorage}` };
+      return {
+        reason: `per-class metrics over ${plan.outputs} classes need ${countBytes} bytes of workgroup memory, the device has ${limits.maxWorkgroupStorage}`,
+      };
     }
-    const layouts = { train: compiledLayout(input.metrics.train, plan.outputs, classStats), valid: compiledLayout(input.metrics.valid, plan.outputs, classStats) };
+    const layouts = {
+      train: compiledLayout(input.metrics.train, plan.outputs, classStats),
+      valid: compiledLayout(input.metrics.valid, plan.outputs, classStats),
+    };
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
     const software = softwareAdapter(input.device);
     const trainer = await CompiledTrainer.create(input.device, plan, {
-      batchSize: input.batchSize, optimizer: optimizer.config, seed: input.seed, statsSlots: 256, autotune: !software, classStats, maxResidentBytes: input.maxResidentBytes,
+      batchSize: input.batchSize,
+      optimizer: optimizer.config,
+      seed: input.seed,
+      statsSlots: 256,
+      autotune: !software,
+      classStats,
+      maxResidentBytes: input.maxResidentBytes,
       onTuning: (gemms, budgetMs) => input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once per session`),
     });
     const engine = new CompiledStepEngine(trainer, input);
@@ -136,7 +147,8 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if (loader.numBatches === 0) return true; // nothing to serve (no validation split)
     const rows = loader.resident?.();
     if (!rows) throw new Error(`the compiled step needs the ${split} loader's rows (a BatchDataLoader over a TensorData)`);
-    if (loader.batchSize !== this.input.batchSize) throw new Error(`the compiled step was built for batch ${this.input.batchSize}, the ${split} loader has ${loader.batchSize}`);
+    if (loader.batchSize !== this.input.batchSize)
+      throw new Error(`the compiled step was built for batch ${this.input.batchSize}, the ${split} loader has ${loader.batchSize}`);
     this.submit(); // the last epoch's steps read the order buffer that is about to change
     if (this.uploaded[split] !== rows.data) {
       await this.trainer.uploadDataset(split, rows.data.x, rows.data.y);
@@ -196,11 +208,18 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.alive();
     this.submit();
     const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
-    const record = (i: number, data: Float32Array): TensorRecord => ({ name: step.params[i].name, shape: [...step.params[i].variable.shape], dtype: 'float32', data });
+    const record = (i: number, data: Float32Array): TensorRecord => ({
+      name: step.params[i].name,
+      shape: [...step.params[i].variable.shape],
+      dtype: 'float32',
+      data,
+    });
     return {
       model: weights.map((data, i) => record(i, data)),
       optim: {
-        type: optimizer.config.type, config: optimizer.config, step: state.step,
+        type: optimizer.config.type,
+        config: optimizer.config,
+        step: state.step,
         slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => record(i, data))])),
       },
     };
@@ -210,7 +229,10 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   async sync(): Promise<void> {
     const { step, optimizer } = this.input;
     const { model, optim } = await this.checkpointState();
-    writeModelWeights(step.model as tf.LayersModel, model.map((r) => r.data as Float32Array));
+    writeModelWeights(
+      step.model as tf.LayersModel,
+      model.map((r) => r.data as Float32Array),
+    );
     optimizer.load(optim, step.params);
   }
 

@@ -16,9 +16,17 @@ export function compiledWebGpu(): StepEngineFactory {
       if (!device) return { reason: 'the webgpu backend exposes no device' };
       // Loaded only here: runs that never reach WebGPU never load the compiled step.
       const { CompiledStepEngine, STEPS_PER_SUBMIT } = await import('./engine');
-      let result;
+      let result: Awaited<ReturnType<typeof CompiledStepEngine.create>>;
       try {
-        result = await CompiledStepEngine.create({ device, step: c.step, optimizer: c.optimizer, metrics: c.metrics, batchSize: c.batchSize, seed: c.seed, note: c.note });
+        result = await CompiledStepEngine.create({
+          device,
+          step: c.step,
+          optimizer: c.optimizer,
+          metrics: c.metrics,
+          batchSize: c.batchSize,
+          seed: c.seed,
+          note: c.note,
+        });
       } catch (e) {
         return { reason: `compiling the step failed: ${(e as Error).message}`, warn: true };
       }

@@ -86,10 +86,21 @@ export type PlanResult = { readonly ok: true; readonly plan: ModelPlan } | { rea
 export type Task = 'classification' | 'regression';
 
 type LayerConfig = {
-  units?: number; activation?: string; useBias?: boolean; rate?: number; noiseShape?: unknown;
-  filters?: number; kernelSize?: number | number[]; poolSize?: number | number[]; strides?: number | number[] | null;
-  padding?: string; dataFormat?: string; dilationRate?: number | number[];
-  kernelRegularizer?: unknown; biasRegularizer?: unknown; activityRegularizer?: unknown;
+  units?: number;
+  activation?: string;
+  useBias?: boolean;
+  rate?: number;
+  noiseShape?: unknown;
+  filters?: number;
+  kernelSize?: number | number[];
+  poolSize?: number | number[];
+  strides?: number | number[] | null;
+  padding?: string;
+  dataFormat?: string;
+  dilationRate?: number | number[];
+  kernelRegularizer?: unknown;
+  biasRegularizer?: unknown;
+  activityRegularizer?: unknown;
 };
 
 /** A layer found in the model, before its weights are placed. */
@@ -99,7 +110,8 @@ type Found =
   | PoolPlan;
 
 /** A Keras size or stride pair ([a, b], or one number for both). */
-const pair = (v: number | number[] | null | undefined, fallback: readonly number[]): number[] => (v == null ? [...fallback] : typeof v === 'number' ? [v, v] : v);
+const pair = (v: number | number[] | null | undefined, fallback: readonly number[]): number[] =>
+  v == null ? [...fallback] : typeof v === 'number' ? [v, v] : v;
 
 /**
  * Maps a Sequential-shaped model to a plan, or says which layer stops it: Conv2D and pooling on
@@ -150,7 +162,7 @@ export function planModel(model: tf.LayersModel, task: Task): PlanResult {
       if (conv && pair(config.dilationRate, [1, 1]).some((d) => d !== 1)) return fail(`${what}: dilated convolutions are not compiled yet`);
       const [kh, kw] = pair(conv ? config.kernelSize : config.poolSize, [2, 2]);
       const [sy, sx] = pair(config.strides, conv ? [1, 1] : [kh, kw]);
-      const geometry = windowGeometry(image, kh, kw, sy, sx, config.padding, conv ? config.filters ?? 0 : image.c);
+      const geometry = windowGeometry(image, kh, kw, sy, sx, config.padding, conv ? (config.filters ?? 0) : image.c);
       const o = geometry.output;
       const want = (layer.outputShape as (number | null)[]).slice(1);
       if (want.join() !== [o.h, o.w, o.c].join()) return fail(`${what}: output shape [${want}] is not the [${o.h},${o.w},${o.c}] its window gives`);
@@ -164,10 +176,11 @@ export function planModel(model: tf.LayersModel, task: Task): PlanResult {
     }
   }
   const last = found[found.length - 1];
-  if (!last || last.kind !== 'dense') return fail('the output layer is not a Dense layer');
+  if (last?.kind !== 'dense') return fail('the output layer is not a Dense layer');
   if (last.dropout) return fail(`Dropout after the output layer ${last.name} is not compiled yet`);
   for (const d of found.slice(0, -1)) {
-    if (d.kind !== 'pool' && !(ACTIVATIONS as readonly string[]).includes(d.activation)) return fail(`layer ${d.name}: activation '${d.activation}' is not compiled yet (${ACTIVATIONS.join(', ')} are)`);
+    if (d.kind !== 'pool' && !(ACTIVATIONS as readonly string[]).includes(d.activation))
+      return fail(`layer ${d.name}: activation '${d.activation}' is not compiled yet (${ACTIVATIONS.join(', ')} are)`);
   }
   let loss: LossKind;
   if (task === 'regression') {
@@ -175,7 +188,8 @@ export function planModel(model: tf.LayersModel, task: Task): PlanResult {
     loss = 'mse';
   } else {
     if (last.outputs < 2) return fail(`layer ${last.name}: binary classification with one output unit is not compiled yet`);
-    if (last.activation !== 'linear' && last.activation !== 'softmax') return fail(`layer ${last.name}: a classifier's output must be linear (logits) or softmax, not '${last.activation}'`);
+    if (last.activation !== 'linear' && last.activation !== 'softmax')
+      return fail(`layer ${last.name}: a classifier's output must be linear (logits) or softmax, not '${last.activation}'`);
     loss = last.activation === 'softmax' ? 'softmax-probabilities' : 'softmax-ce';
   }
   return layout(model, found, inputSize, inputDropout, loss);
@@ -207,7 +221,8 @@ function layout(model: tf.LayersModel, found: readonly Found[], inputSize: numbe
     const activation = (f.activation === 'softmax' ? 'linear' : f.activation) as Activation;
     layers.push({ ...rest, activation, kernelOffset, biasOffset } as DensePlan | ConvPlan);
   }
-  if (weights.some((w) => w === undefined) || weights.length !== order.length) return { ok: false, reason: 'the model has trainable weights outside its Dense and Conv2D layers' };
+  if (weights.some((w) => w === undefined) || weights.length !== order.length)
+    return { ok: false, reason: 'the model has trainable weights outside its Dense and Conv2D layers' };
   return { ok: true, plan: { inputSize, inputDropout, layers, weights, paramCount: offset, loss, outputs: layers[layers.length - 1].outputs } };
 }
 

@@ -69,12 +69,16 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
   };
   const { rows } = o;
   const last = plan.layers.length - 1;
-  out.push({ kernel: gatherKernel({ rows, rowWords: o.rowWords }, o.limits.maxInvocations), roles: { data: 'data', order: 'order', batch: 'batch', step: 'step' } });
+  out.push({
+    kernel: gatherKernel({ rows, rowWords: o.rowWords }, o.limits.maxInvocations),
+    roles: { data: 'data', order: 'order', batch: 'batch', step: 'step' },
+  });
   if (o.training && plan.inputDropout) {
     const region = { rows, cols: plan.inputSize, ld: o.rowWords, offset: 0 };
     out.push({ kernel: dropoutKernel(plan.inputDropout, region, o.limits.maxInvocations), roles: { x: 'batch', step: 'step' } });
   }
-  const input = (l: number): { name: BufferName; ld: number } => (l === 0 ? { name: 'batch', ld: o.rowWords } : { name: `h${l - 1}`, ld: plan.layers[l - 1].outputs });
+  const input = (l: number): { name: BufferName; ld: number } =>
+    l === 0 ? { name: 'batch', ld: o.rowWords } : { name: `h${l - 1}`, ld: plan.layers[l - 1].outputs };
   plan.layers.forEach((layer, l) => {
     const a = input(l);
     const dropout = o.training && layer.dropout ? layer.dropout : undefined;
@@ -86,22 +90,50 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
     const epilogue = { kind: 'bias-act', biasOffset: layer.biasOffset, activation: layer.activation, dropout } as const;
     const roles = { a: a.name, b: 'params', dst: `h${l}`, src: 'params' } as const;
     if (layer.kind === 'dense') {
-      gemm({ label: `${layer.name} forward`, m: rows, n: layer.outputs, k: layer.inputs, ...plain(a.ld, false, layer.outputs, layer.kernelOffset), ldc: layer.outputs, cOffset: 0, epilogue }, roles);
+      gemm(
+        {
+          label: `${layer.name} forward`,
+          m: rows,
+          n: layer.outputs,
+          k: layer.inputs,
+          ...plain(a.ld, false, layer.outputs, layer.kernelOffset),
+          ldc: layer.outputs,
+          cOffset: 0,
+          epilogue,
+        },
+        roles,
+      );
       return;
     }
     const g = layer.geometry;
     gemm(
       {
-        label: `${layer.name} forward`, m: rows * g.output.h * g.output.w, n: g.output.c, k: g.kh * g.kw * g.input.c,
-        ...plain(0, false, g.output.c, layer.kernelOffset), aLoad: unfoldedInput(g, a.ld, 'row', 'kk'), ldc: g.output.c, cOffset: 0, epilogue,
+        label: `${layer.name} forward`,
+        m: rows * g.output.h * g.output.w,
+        n: g.output.c,
+        k: g.kh * g.kw * g.input.c,
+        ...plain(0, false, g.output.c, layer.kernelOffset),
+        aLoad: unfoldedInput(g, a.ld, 'row', 'kk'),
+        ldc: g.output.c,
+        cOffset: 0,
+        epilogue,
       },
       roles,
     );
   });
   const classStats = o.classStats && plan.loss !== 'mse';
   const stride = statsStride(plan.outputs, classStats);
-  const lossSpec = { rows, width: plan.outputs, batchLd: o.rowWords, targetColumn: plan.inputSize, backward: o.training, threads: lossThreads(o.limits.maxInvocations), stride };
-  const loss = plan.loss === 'mse' ? mseKernel(lossSpec) : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities', classStats });
+  const lossSpec = {
+    rows,
+    width: plan.outputs,
+    batchLd: o.rowWords,
+    targetColumn: plan.inputSize,
+    backward: o.training,
+    threads: lossThreads(o.limits.maxInvocations),
+    stride,
+  };
+  const loss =
+    plan.loss === 'mse' ? mseKernel(lossSpec) : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities', classStats });
   out.push({ kernel: loss, roles: { output: `h${last}`, batch: 'batch', grad: `g${last}`, stats: 'stats', step: 'step' } });
   if (!o.training) return { kernels: out, partFloats };
   for (let l = last; l >= 0; l--) {
@@ -126,7 +158,18 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
     }
     const bias = layer.biasOffset !== null ? 1 : 0;
     // Weight and bias gradients: [inputs (+1 ones row), outputs] = inputᵀ · g, added to the sum held.
-    const weightGrad = { label: `${layer.name} weight gradient`, transA: true, transB: false, lda: a.ld, ldb: 0, aOffset: 0, bOffset: 0, cOffset: layer.kernelOffset, onesRow: bias === 1, epilogue: { kind: 'accumulate' } } as const;
+    const weightGrad = {
+      label: `${layer.name} weight gradient`,
+      transA: true,
+      transB: false,
+      lda: a.ld,
+      ldb: 0,
+      aOffset: 0,
+      bOffset: 0,
+      cOffset: layer.kernelOffset,
+      onesRow: bias === 1,
+      epilogue: { kind: 'accumulate' },
+    } as const;
     const weightRoles = { a: a.name, b: `g${l}`, dst: 'grads' } as const;
     // The input's gradient g · Wᵀ, times the activation derivative of the layer below.
     const inputRoles = { a: `g${l}`, b: 'params', dst: `g${l - 1}`, src: `h${l - 1}` } as const;
@@ -135,8 +178,19 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
       if (!below) continue;
       gemm(
         {
-          label: `${layer.name} input gradient`, m: rows, n: layer.inputs, k: layer.outputs, transA: false, transB: true,
-          lda: layer.outputs, ldb: layer.outputs, ldc: layer.inputs, aOffset: 0, bOffset: layer.kernelOffset, cOffset: 0, epilogue: actGrad(below.outputs),
+          label: `${layer.name} input gradient`,
+          m: rows,
+          n: layer.inputs,
+          k: layer.outputs,
+          transA: false,
+          transB: true,
+          lda: layer.outputs,
+          ldb: layer.outputs,
+          ldc: layer.inputs,
+          aOffset: 0,
+          bOffset: layer.kernelOffset,
+          cOffset: 0,
+          epilogue: actGrad(below.outputs),
         },
         inputRoles,
       );
@@ -144,13 +198,36 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
     }
     const g = layer.geometry;
     const taps = g.kh * g.kw;
-    gemm({ ...weightGrad, m: taps * g.input.c + bias, n: g.output.c, k: rows * g.output.h * g.output.w, aLoad: unfoldedInput(g, a.ld, 'kk', 'row'), ldb: g.output.c, ldc: g.output.c }, weightRoles);
+    gemm(
+      {
+        ...weightGrad,
+        m: taps * g.input.c + bias,
+        n: g.output.c,
+        k: rows * g.output.h * g.output.w,
+        aLoad: unfoldedInput(g, a.ld, 'kk', 'row'),
+        ldb: g.output.c,
+        ldc: g.output.c,
+      },
+      weightRoles,
+    );
     if (!below) continue;
     gemm(
       {
-        label: `${layer.name} input gradient`, m: rows * g.input.h * g.input.w, n: g.input.c, k: taps * g.output.c, transA: false, transB: true,
-        lda: 0, ldb: 0, ldc: g.input.c, aOffset: 0, bOffset: 0, cOffset: 0,
-        aLoad: outputGradientTaps(g, 'row', 'kk'), bLoad: filterByTap(g, layer.kernelOffset, 'kk', 'col'), epilogue: actGrad(g.input.c),
+        label: `${layer.name} input gradient`,
+        m: rows * g.input.h * g.input.w,
+        n: g.input.c,
+        k: taps * g.output.c,
+        transA: false,
+        transB: true,
+        lda: 0,
+        ldb: 0,
+        ldc: g.input.c,
+        aOffset: 0,
+        bOffset: 0,
+        cOffset: 0,
+        aLoad: outputGradientTaps(g, 'row', 'kk'),
+        bLoad: filterByTap(g, layer.kernelOffset, 'kk', 'col'),
+        epilogue: actGrad(g.input.c),
       },
       inputRoles,
     );

@@ -67,10 +67,13 @@ export class StatsRing {
    * GPU has run them; `newest` is the next id to be given, to refuse steps the ring overwrote.
    */
   async read(from: number, count: number, newest: number): Promise<Float32Array> {
-    if (count < 1 || from < 0 || from + count > newest) throw new Error(`statistics of steps ${from}..${from + count - 1} asked for, steps 0..${newest - 1} were encoded`);
+    if (count < 1 || from < 0 || from + count > newest)
+      throw new Error(`statistics of steps ${from}..${from + count - 1} asked for, steps 0..${newest - 1} were encoded`);
     if (from < newest - this.slots) throw new Error(`statistics of step ${from} were overwritten: the ring holds the last ${this.slots} steps`);
     const bytes = this.stride * 4;
-    const staging = this.idle.pop() ?? this.ctx.device.createBuffer({ label: 'statistics read-back', size: this.slots * bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging =
+      this.idle.pop() ??
+      this.ctx.device.createBuffer({ label: 'statistics read-back', size: this.slots * bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.ctx.device.createCommandEncoder();
     const first = from % this.slots;
     const head = Math.min(count, this.slots - first);

@@ -124,14 +124,21 @@ export class CompiledTrainer {
       old.destroy();
       this.programs.get(split)!.clear();
     }
-    this.datasets.set(split, new ResidentSplit(this.ctx, split, { rows, items }, rowWords(this.plan), this.options.batchSize, this.options.maxResidentBytes ?? Infinity));
-    await this.setEpochOrder(Int32Array.from({ length: items }, (_, i) => i), split);
+    this.datasets.set(
+      split,
+      new ResidentSplit(this.ctx, split, { rows, items }, rowWords(this.plan), this.options.batchSize, this.options.maxResidentBytes ?? Infinity),
+    );
+    await this.setEpochOrder(
+      Int32Array.from({ length: items }, (_, i) => i),
+      split,
+    );
   }
 
   /** Sets the order the next epoch visits items in (once per epoch); compiles a new last-batch size once. */
   async setEpochOrder(indices: Int32Array, split: Split = 'train'): Promise<void> {
     const d = this.dataset(split);
-    if (indices.length < 1 || indices.length > d.items) throw new Error(`epoch order has ${indices.length} indices, the ${split} set has room for 1..${d.items}`);
+    if (indices.length < 1 || indices.length > d.items)
+      throw new Error(`epoch order has ${indices.length} indices, the ${split} set has room for 1..${d.items}`);
     for (const i of indices) if (i < 0 || i >= d.items) throw new Error(`epoch order names item ${i}, the ${split} set has ${d.items}`);
     d.setOrder(indices);
     const b = this.options.batchSize;
@@ -185,14 +192,29 @@ export class CompiledTrainer {
 
   /** A split's program for a batch size, with each GEMM's tiling as `pick` says. */
   private build(split: Split, rows: number, pick: (m: number, n: number, k: number, label: string) => GemmTiling) {
-    return buildProgram(this.plan, { rows, rowWords: rowWords(this.plan), training: split === 'train', limits: this.ctx.limits, classStats: this.options.classStats ?? false, tiling: pick });
+    return buildProgram(this.plan, {
+      rows,
+      rowWords: rowWords(this.plan),
+      training: split === 'train',
+      limits: this.ctx.limits,
+      classStats: this.options.classStats ?? false,
+      tiling: pick,
+    });
   }
 
   /** Tunes the full-batch training step's GEMMs (validation's forward GEMMs share their labels and tilings). */
   private async autotune(options: TuneOptions): Promise<void> {
     const step = { binding: this.steps.binding, offsets: this.steps.offsets };
     const build = (pick: (m: number, n: number, k: number, label: string) => GemmTiling) => this.build('train', this.options.batchSize, pick);
-    this.tuning = await tuneProgram(this.ctx, build, (m, n, k) => this.fallbackTiling(m, n, k), (name) => this.shared.get(name)!.size, step, options, this.options.onTuning);
+    this.tuning = await tuneProgram(
+      this.ctx,
+      build,
+      (m, n, k) => this.fallbackTiling(m, n, k),
+      (name) => this.shared.get(name)!.size,
+      step,
+      options,
+      this.options.onTuning,
+    );
   }
 
   /** The optimizer's dispatches (norm when clipping by norm, step factors, update). */
@@ -249,7 +271,8 @@ export class CompiledTrainer {
   /** Throws when the step's data chunk is not on the GPU. */
   private chunkHeld(split: Split, step: number): void {
     const k = this.pendingChunk(split, step);
-    if (k !== null) throw new Error(`${split} step ${step} reads data chunk ${k}, which is not loaded: submit the recorded steps, then loadChunk('${split}', ${k})`);
+    if (k !== null)
+      throw new Error(`${split} step ${step} reads data chunk ${k}, which is not loaded: submit the recorded steps, then loadChunk('${split}', ${k})`);
   }
 
   /** The compiled step for that many rows. */
@@ -346,7 +369,9 @@ export class CompiledTrainer {
   async readOptimizerState(): Promise<OptimizerState> {
     const all = new Float32Array(await readBack(this.ctx, this.shared.get('state')!, this.optim.stateFloats * 4));
     const p = this.plan.paramCount;
-    const slots = Object.fromEntries(this.optim.slots.map((name, k) => [name, this.plan.weights.map((w) => all.slice(OPTIM_HEAD + k * p + w.offset, OPTIM_HEAD + k * p + w.offset + w.size))]));
+    const slots = Object.fromEntries(
+      this.optim.slots.map((name, k) => [name, this.plan.weights.map((w) => all.slice(OPTIM_HEAD + k * p + w.offset, OPTIM_HEAD + k * p + w.offset + w.size))]),
+    );
     return { step: all[0], slots };
   }
 
@@ -356,7 +381,8 @@ export class CompiledTrainer {
     const names = Object.keys(state.slots);
     if (names.length > 0 || state.step > 0) {
       const want = this.optim.slots.join(', ');
-      if (names.length !== this.optim.slots.length || !this.optim.slots.every((n) => n in state.slots)) throw new Error(`optimizer state has slots [${names.join(', ')}], this optimizer keeps [${want}]`);
+      if (names.length !== this.optim.slots.length || !this.optim.slots.every((n) => n in state.slots))
+        throw new Error(`optimizer state has slots [${names.join(', ')}], this optimizer keeps [${want}]`);
     }
     const all = new Float32Array(this.optim.stateFloats);
     all[0] = state.step;

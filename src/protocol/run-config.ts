@@ -67,7 +67,11 @@ const RunConfigObject = z.strictObject({
   batchSize: z.number().int().min(1, 'the batch size must be ≥ 1').max(4096),
   gradAccumulation: z.number().int().min(1).max(64),
   keepCheckpoints: z.number().int().min(1, 'keep at least 1 checkpoint').max(100),
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   backend: z.enum(BACKENDS),
 });
 

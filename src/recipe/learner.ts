@@ -74,7 +74,9 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
   for (const m of taskMetrics(input)) builder.metricValidNumeric(m);
   builder
     .withFileCheckpointer()
-    .checkpointingStrategy(new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')))
+    .checkpointingStrategy(
+      new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')),
+    )
     .gradsAccumulation(config.gradAccumulation)
     .numEpochs(config.epochs)
     .devices([input.backend])

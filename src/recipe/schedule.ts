@@ -16,6 +16,11 @@ export function scheduleFor(config: RunConfig, stepsPerEpoch: number): Scheduler
     case 'cosine':
       return { type: 'cosine', lr, minLr: Math.min(s.minLr, lr), steps: total };
     case 'warmup-cosine':
-      return warmupCosine({ lr, minLr: Math.min(s.minLr, lr), warmupSteps: Math.min(total - 1, Math.round(s.warmupEpochs * stepsPerEpoch)), totalSteps: total });
+      return warmupCosine({
+        lr,
+        minLr: Math.min(s.minLr, lr),
+        warmupSteps: Math.min(total - 1, Math.round(s.warmupEpochs * stepsPerEpoch)),
+        totalSteps: total,
+      });
   }
 }

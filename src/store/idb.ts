@@ -223,7 +223,10 @@ class IdbRunStore implements ArtifactStore {
   async list(prefix = ''): Promise<string[]> {
     const keys = await this.db.getAllKeys('chunks', runRange(this.runId));
     // Every file has a chunk 0: its first write or append.
-    return keys.filter(([, path, seq]) => seq === 0 && path.startsWith(prefix)).map(([, path]) => path).sort();
+    return keys
+      .filter(([, path, seq]) => seq === 0 && path.startsWith(prefix))
+      .map(([, path]) => path)
+      .sort();
   }
 
   delete(path: string): Promise<void> {
@@ -248,8 +251,8 @@ class IdbRunStore implements ArtifactStore {
           await chunks.put(chunk(this.runId, w.path, 0, w.data));
         }
         for (const p of deletes) await chunks.delete(fileRange(this.runId, p));
-        const saved = writes.flatMap((w) => CHECKPOINT.exec(w.path)?.[1] === 'model' ? [Number(CHECKPOINT.exec(w.path)![2])] : []);
-        const gone = deletes.flatMap((p) => CHECKPOINT.exec(p) ? [Number(CHECKPOINT.exec(p)![2])] : []);
+        const saved = writes.flatMap((w) => (CHECKPOINT.exec(w.path)?.[1] === 'model' ? [Number(CHECKPOINT.exec(w.path)![2])] : []));
+        const gone = deletes.flatMap((p) => (CHECKPOINT.exec(p) ? [Number(CHECKPOINT.exec(p)![2])] : []));
         if (!saved.length && !gone.length) return;
         const runs = tx.objectStore('runs');
         const run = await runs.get(this.runId);

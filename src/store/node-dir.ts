@@ -52,7 +52,7 @@ export class DirectoryStore implements ArtifactStore {
     await this.swept;
     const out: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(path.join(this.root, dir), { withFileTypes: true });
       } catch (e) {

@@ -47,7 +47,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * is inflated into a buffer of exactly its declared size, stopping where it would pass it, and its
  * CRC-32 verified. Stored entries are views into `zip` (no copy): the archive's bytes are the one copy.
  */
-export function unzipChecked(zip: Uint8Array, limits: ZipLimits, accept: (name: string) => boolean, refuse: (entry: string | null, problem: string) => Error): ZipEntry[] {
+export function unzipChecked(
+  zip: Uint8Array,
+  limits: ZipLimits,
+  accept: (name: string) => boolean,
+  refuse: (entry: string | null, problem: string) => Error,
+): ZipEntry[] {
   const records = centralDirectory(zip, limits, refuse);
   const seen = new Set<string>();
   let total = 0;
@@ -103,7 +108,15 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, refuse: (entry: st
       // Kiln's layout is ASCII: a name that is not even UTF-8 is no path of it.
       throw refuse(null, `entry ${i + 1}'s name is not UTF-8 text`);
     }
-    const r: Directory = { name, flags, method: u16(zip, p + 10), crc: u32(zip, p + 16), packed: u32(zip, p + 20), size: u32(zip, p + 24), offset: u32(zip, p + 42) };
+    const r: Directory = {
+      name,
+      flags,
+      method: u16(zip, p + 10),
+      crc: u32(zip, p + 16),
+      packed: u32(zip, p + 20),
+      size: u32(zip, p + 24),
+      offset: u32(zip, p + 42),
+    };
     zip64Sizes(zip.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), r);
     records.push(r);
     p += 46 + nameLength + extraLength + u16(zip, p + 32);

@@ -84,7 +84,6 @@ export function App() {
   const [startedWith, setStartedWith] = useState<DatasetCard | null>(null);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
 
-
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 
   const onChange = (field: Field, value: string) => setForm((f) => ({ ...f, [field]: value }));
@@ -101,13 +100,30 @@ export function App() {
   const open = async (run: RunRecord) => {
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
-    store.load({ runId: run.id, runName: run.name, series: stored.series, log: stored.log, epochsDone: run.epochsDone, checkpoints: run.checkpoints, state: run.status === 'running' ? 'idle' : run.status === 'interrupted' ? 'stopped' : run.status, message: run.message });
+    store.load({
+      runId: run.id,
+      runName: run.name,
+      series: stored.series,
+      log: stored.log,
+      epochsDone: run.epochsDone,
+      checkpoints: run.checkpoints,
+      state: run.status === 'running' ? 'idle' : run.status === 'interrupted' ? 'stopped' : run.status,
+      message: run.message,
+    });
   };
   const resume = async (epoch: number, untilEpoch: number) => {
     if (!opened?.config) return;
     const stored = await runs.read(opened.record.id, epoch).catch(fail); // the charts continue the curves up to the checkpoint
     if (!stored) return;
-    store.load({ runId: opened.record.id, runName: opened.record.name, series: stored.series, log: stored.log, epochsDone: epoch, checkpoints: opened.record.checkpoints, state: 'loading' });
+    store.load({
+      runId: opened.record.id,
+      runName: opened.record.name,
+      series: stored.series,
+      log: stored.log,
+      epochsDone: epoch,
+      checkpoints: opened.record.checkpoints,
+      state: 'loading',
+    });
     store.continueRun();
     client.start(opened.record.id, opened.record.name, { ...opened.config, epochs: untilEpoch }, epoch);
   };
@@ -158,7 +174,8 @@ export function App() {
   const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
     // A transition: every chart redraws, and outside an event React would do it in one piece.
-    if (trainIterations && trainIterations !== chart.iterationsPerEpoch) startTransition(() => setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations })));
+    if (trainIterations && trainIterations !== chart.iterationsPerEpoch)
+      startTransition(() => setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations })));
   }, [trainIterations, chart.iterationsPerEpoch]);
 
   return (
@@ -170,16 +187,37 @@ export function App() {
       <aside>
         <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Panels" title={(t) => (t === 'Runs' ? `Runs (${runs.list.length})` : t)}>
           {tab === 'Settings' && (
-            <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />} />
+            <ConfigPanel
+              values={form}
+              errors={errors}
+              disabled={running}
+              onChange={onChange}
+              data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />}
+            />
           )}
           {tab === 'Runs' && (
-            <RunsPanel runs={runs.list} openId={opened?.record.id ?? view.runId} busy={running} onOpen={open} onRename={(r, name) => runs.rename(r.id, name).catch(fail)} onDelete={remove} onImport={importFile} />
+            <RunsPanel
+              runs={runs.list}
+              openId={opened?.record.id ?? view.runId}
+              busy={running}
+              onOpen={open}
+              onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
+              onDelete={remove}
+              onImport={importFile}
+            />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
         </Tabs>
       </aside>
       <main>
-        <Controls state={view.state} canStart={config !== null && view.probes.length > 0 && dataset.card !== null} onStart={start} onPause={() => client.pause()} onResume={() => client.resume()} onStop={() => client.stop()} />
+        <Controls
+          state={view.state}
+          canStart={config !== null && view.probes.length > 0 && dataset.card !== null}
+          onStart={start}
+          onPause={() => client.pause()}
+          onResume={() => client.resume()}
+          onStop={() => client.stop()}
+        />
         {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />
@@ -202,7 +240,13 @@ export function App() {
         )}
         {dataset.card && (
           // Hidden, not unmounted, while a run trains: no canvases to redraw when it starts or ends.
-          <DatasetCardView card={dataset.card} hidden={tab !== 'Settings' || running || dataset.card === startedWith} validFraction={Number(form.validFraction) || 0} seed={Number(form.seed) || 0} label={form.dataset === 'table' ? form.label : undefined} />
+          <DatasetCardView
+            card={dataset.card}
+            hidden={tab !== 'Settings' || running || dataset.card === startedWith}
+            validFraction={Number(form.validFraction) || 0}
+            seed={Number(form.seed) || 0}
+            label={form.dataset === 'table' ? form.label : undefined}
+          />
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">

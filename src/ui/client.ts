@@ -8,7 +8,10 @@ export type ProgressFn = (phase: string, done: number, total: number) => void;
 
 /** A failed request; `code` tells a kind the UI offers a way out of (a table that is not UTF-8). */
 export class RequestError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -143,7 +146,12 @@ export class TrainingClient {
   }
 
   /** Reads a dropped table, zip or folder in the worker; resolves with its card and the suggested choices. */
-  async openDataset(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: ProgressFn, signal?: AbortSignal): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
+  async openDataset(
+    picked: PickedFiles,
+    encoding: 'utf-8' | 'latin1',
+    progress: ProgressFn,
+    signal?: AbortSignal,
+  ): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
     const e = await this.ask({ type: 'dataset-open', picked, encoding }, { progress, signal });
     return { card: e.card, suggested: e.suggested! };
   }

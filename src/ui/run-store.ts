@@ -69,14 +69,39 @@ export class RunStore {
   reset(runId?: string, runName?: string): void {
     this.series.clear();
     this.log.length = 0;
-    this.set({ runId, runName, state: 'loading', message: undefined, backend: undefined, engine: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [] }, true);
+    this.set(
+      {
+        runId,
+        runName,
+        state: 'loading',
+        message: undefined,
+        backend: undefined,
+        engine: undefined,
+        skipped: [],
+        progress: undefined,
+        latest: { train: {}, valid: {} },
+        epochsDone: 0,
+        checkpoints: [],
+        errors: [],
+      },
+      true,
+    );
   }
 
   /**
    * Shows a stored run: its series and log as read back from its files. Live events of a resumed
    * run then continue the same curves.
    */
-  load(run: { runId: string; runName: string; series: readonly MetricSeries[]; log: readonly string[]; epochsDone: number; checkpoints: readonly number[]; state: RunState; message?: string }): void {
+  load(run: {
+    runId: string;
+    runName: string;
+    series: readonly MetricSeries[];
+    log: readonly string[];
+    epochsDone: number;
+    checkpoints: readonly number[];
+    state: RunState;
+    message?: string;
+  }): void {
     this.series.clear();
     // Loss first, as a live run registers it; then the rest by name.
     const ordered = [...run.series].sort((a, b) => (a.name === 'Loss' ? -1 : b.name === 'Loss' ? 1 : a.name.localeCompare(b.name)));
@@ -84,7 +109,24 @@ export class RunStore {
     const firstEpoch = ordered[0]?.train.x.filter((x) => x <= 1).length;
     this.log.length = 0;
     this.log.push(...run.log);
-    this.set({ runId: run.runId, runName: run.runName, state: run.state, message: run.message, backend: undefined, engine: undefined, skipped: [], progress: undefined, latest: { train: {}, valid: {} }, epochsDone: run.epochsDone, iterationsPerEpoch: firstEpoch || undefined, checkpoints: [...run.checkpoints], errors: [] }, true);
+    this.set(
+      {
+        runId: run.runId,
+        runName: run.runName,
+        state: run.state,
+        message: run.message,
+        backend: undefined,
+        engine: undefined,
+        skipped: [],
+        progress: undefined,
+        latest: { train: {}, valid: {} },
+        epochsDone: run.epochsDone,
+        iterationsPerEpoch: firstEpoch || undefined,
+        checkpoints: [...run.checkpoints],
+        errors: [],
+      },
+      true,
+    );
   }
 
   /** Keeps the state but starts a resumed run's live part (errors and progress cleared). */

@@ -41,7 +41,8 @@ export function downsample(x: readonly number[], y: readonly number[], max: numb
       if (lo < 0 || y[i] < y[lo]) lo = i;
       if (hi < 0 || y[i] > y[hi]) hi = i;
     }
-    if (lo < 0) out.push({ x: x[from], y: y[from] }); // a bucket of NaN stays visible as a gap
+    if (lo < 0)
+      out.push({ x: x[from], y: y[from] }); // a bucket of NaN stays visible as a gap
     else for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) out.push({ x: x[i], y: y[i] });
   }
   return out;

@@ -30,8 +30,14 @@ export function crc32(data: Uint8Array): number {
     const a = (c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
     const b = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
     c =
-      t[1792 + (a & 255)] ^ t[1536 + ((a >>> 8) & 255)] ^ t[1280 + ((a >>> 16) & 255)] ^ t[1024 + (a >>> 24)] ^
-      t[768 + (b & 255)] ^ t[512 + ((b >>> 8) & 255)] ^ t[256 + ((b >>> 16) & 255)] ^ t[(b >>> 24) & 255];
+      t[1792 + (a & 255)] ^
+      t[1536 + ((a >>> 8) & 255)] ^
+      t[1280 + ((a >>> 16) & 255)] ^
+      t[1024 + (a >>> 24)] ^
+      t[768 + (b & 255)] ^
+      t[512 + ((b >>> 8) & 255)] ^
+      t[256 + ((b >>> 16) & 255)] ^
+      t[(b >>> 24) & 255];
   }
   for (; i < data.length; i++) c = t[(c ^ data[i]) & 255] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -109,7 +115,11 @@ export function gunzipBounded(gz: Uint8Array, maxBytes: number, what = 'gzip dat
   const flags = gz[3];
   let at = 10;
   if (flags & 4) at += 2 + (gz[at] | (gz[at + 1] << 8)); // FEXTRA
-  for (const bit of [8, 16]) if (flags & bit) { while (at < gz.length && gz[at] !== 0) at++; at++; } // FNAME, FCOMMENT: zero-terminated
+  for (const bit of [8, 16])
+    if (flags & bit) {
+      while (at < gz.length && gz[at] !== 0) at++;
+      at++;
+    } // FNAME, FCOMMENT: zero-terminated
   if (flags & 2) at += 2; // FHCRC
   if (at > gz.length - 8) throw new InflateError(`${what} is truncated`);
   const trailer = new DataView(gz.buffer, gz.byteOffset + gz.length - 8, 8);

@@ -89,7 +89,13 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-        const json = { modelTopology: artifacts.modelTopology, format: 'layers-model', generatedBy: 'Kiln', convertedBy: null, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+        const json = {
+          modelTopology: artifacts.modelTopology,
+          format: 'layers-model',
+          generatedBy: 'Kiln',
+          convertedBy: null,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        };
         files = [
           { path: 'model.json', data: new TextEncoder().encode(JSON.stringify(json)) },
           { path: 'weights.bin', data: weights },
@@ -120,8 +126,18 @@ export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8
   const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
   const now = Date.now();
   const run: RunRecord = {
-    id, name: `${manifest.name} (imported)`, createdAt: now, updatedAt: now, status: 'stopped', dataset: describeDataset(config.dataset), model: describeModel(config.model),
-    config, epochs: config.epochs, epochsDone, checkpoints, message: `imported from ${fileName}`,
+    id,
+    name: `${manifest.name} (imported)`,
+    createdAt: now,
+    updatedAt: now,
+    status: 'stopped',
+    dataset: describeDataset(config.dataset),
+    model: describeModel(config.model),
+    config,
+    epochs: config.epochs,
+    epochsDone,
+    checkpoints,
+    message: `imported from ${fileName}`,
   };
   await kiln.addRun(run, files);
   return run;

@@ -75,7 +75,15 @@ export function backendOrder(config: RunConfig, probes: readonly BackendProbe[])
  * from. A CNN on webgpu has passed over nothing, even though wasm, after it, was left out.
  */
 export function fellBackFrom(skipped: readonly string[], probes: readonly BackendProbe[], chosen: string): string[] {
-  const before = probes.slice(0, Math.max(0, probes.findIndex((p) => p.name === chosen))).map((p) => `${p.name}:`);
+  const before = probes
+    .slice(
+      0,
+      Math.max(
+        0,
+        probes.findIndex((p) => p.name === chosen),
+      ),
+    )
+    .map((p) => `${p.name}:`);
   return skipped.filter((s) => before.some((prefix) => s.startsWith(prefix)));
 }
 

@@ -16,7 +16,10 @@ export async function markInterrupted(kiln: KilnDb): Promise<void> {
   for (const run of (await kiln.runs()).filter((r) => r.status === 'running')) {
     const dead = await navigator.locks.request(runLock(run.id), { ifAvailable: true }, (lock) => lock !== null);
     if (!dead) continue;
-    await kiln.updateRun(run.id, { status: 'interrupted', message: `the tab closed during epoch ${run.epochsDone + 1}; completed epochs and checkpoints are kept` });
+    await kiln.updateRun(run.id, {
+      status: 'interrupted',
+      message: `the tab closed during epoch ${run.epochsDone + 1}; completed epochs and checkpoints are kept`,
+    });
   }
 }
 

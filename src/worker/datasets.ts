@@ -56,7 +56,12 @@ export class DatasetHost {
    * Reads what the user dropped or picked; resolves to its card and the suggested choices. A
    * newer open, or `signal`, stops the read.
    */
-  async open(picked: PickedFiles, encoding: 'utf-8' | 'latin1', progress: DatasetProgress, signal?: AbortSignal): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
+  async open(
+    picked: PickedFiles,
+    encoding: 'utf-8' | 'latin1',
+    progress: DatasetProgress,
+    signal?: AbortSignal,
+  ): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
     this.reading?.abort(new Error('a newer dataset was opened'));
     const reading = (this.reading = new AbortController());
     signal?.addEventListener('abort', () => reading.abort(signal.reason), { once: true });
@@ -80,7 +85,12 @@ export class DatasetHost {
   async card(d: DatasetConfig, validFraction: number, seed: number, progress: DatasetProgress): Promise<DatasetCard> {
     if (d.type === 'mnist') {
       const data = await loadMnist((done, total) => progress('Loading MNIST, bytes', done, total));
-      return mnistCard(selectRows(data, Int32Array.from({ length: Math.min(d.samples, data.y.length) }, (_, i) => i)));
+      return mnistCard(
+        selectRows(
+          data,
+          Int32Array.from({ length: Math.min(d.samples, data.y.length) }, (_, i) => i),
+        ),
+      );
     }
     if (d.type === 'images') return (await this.images(d, progress)).card;
     const [table, choices] = this.tableOf(d, validFraction, seed);
@@ -99,7 +109,8 @@ export class DatasetHost {
   private tableOf(d: Extract<DatasetConfig, { type: 'iris' | 'table' }>, validFraction: number, seed: number): [ParsedTable, TableChoices] {
     if (d.type === 'iris') return [irisTable(), { label: 'species', task: 'classification', missing: 'drop', validFraction, seed }];
     const o = this.opened;
-    if (o?.kind !== 'table' || o.name !== d.file) throw new DataError(d.file, 'is not open in this tab: drop it again (a dropped file is read only while the tab is open)');
+    if (o?.kind !== 'table' || o.name !== d.file)
+      throw new DataError(d.file, 'is not open in this tab: drop it again (a dropped file is read only while the tab is open)');
     if (o.encoding !== d.encoding) throw new DataError(d.file, `was read as ${o.encoding}; drop it again to read it as ${d.encoding}`);
     return [o.table, { label: d.label, task: d.task, missing: d.missing, validFraction, seed }];
   }
@@ -107,7 +118,8 @@ export class DatasetHost {
   /** The open image folder decoded at the choice's size (the last decode is reused). */
   private async images(d: Extract<DatasetConfig, { type: 'images' }>, progress: DatasetProgress, signal?: AbortSignal): Promise<ImageDataset> {
     const o = this.opened;
-    if (o?.kind !== 'images' || o.name !== d.source) throw new DataError(d.source, 'is not open in this tab: drop it again (dropped images are read only while the tab is open)');
+    if (o?.kind !== 'images' || o.name !== d.source)
+      throw new DataError(d.source, 'is not open in this tab: drop it again (dropped images are read only while the tab is open)');
     const key = JSON.stringify([d.size, d.channels, d.fit]);
     if (this.decoded?.key === key) return this.decoded.result;
     const result = await readImages(o.source, {
@@ -124,8 +136,13 @@ export class DatasetHost {
 /** The card of (the first N digits of) built-in MNIST. */
 function mnistCard(data: TensorData): DatasetCard {
   return imageCard({
-    source: 'MNIST (built in)', shape: { size: 28, channels: 1, fit: 'crop' }, x: data.x, y: data.y as Int32Array,
-    classNames: Array.from({ length: 10 }, (_, i) => String(i)), paths: Array.from({ length: data.y.length }, (_, i) => `digit ${i + 1}`),
-    warnings: [], skipped: [],
+    source: 'MNIST (built in)',
+    shape: { size: 28, channels: 1, fit: 'crop' },
+    x: data.x,
+    y: data.y as Int32Array,
+    classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+    paths: Array.from({ length: data.y.length }, (_, i) => `digit ${i + 1}`),
+    warnings: [],
+    skipped: [],
   });
 }

@@ -71,12 +71,17 @@ function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint
   if (config.dataset.type === 'mnist') return MNIST_SHAPE;
   const metaBytes = byPath.get(DATASET_FILES.meta);
   const data = byPath.get(DATASET_FILES.data);
-  if (!metaBytes || !data) throw new ArchiveError(archive, `the run trains on a ${config.dataset.type} dataset but ${!metaBytes ? DATASET_FILES.meta : DATASET_FILES.data} is missing`);
+  if (!metaBytes || !data)
+    throw new ArchiveError(
+      archive,
+      `the run trains on a ${config.dataset.type} dataset but ${!metaBytes ? DATASET_FILES.meta : DATASET_FILES.data} is missing`,
+    );
   const meta = asArchiveError(archive, '', () => parseDatasetMeta(metaBytes));
   const splits = asArchiveError(archive, `${DATASET_FILES.data}: `, () => checkDataset(data));
   for (const s of [splits.train, splits.valid]) {
     const fits = s.itemShape.length === meta.inputShape.length && s.itemShape.every((d, i) => d === meta.inputShape[i]);
-    if (!fits) throw new ArchiveError(archive, `${DATASET_FILES.meta} says items are [${meta.inputShape}], ${DATASET_FILES.data} holds items of [${s.itemShape}]`);
+    if (!fits)
+      throw new ArchiveError(archive, `${DATASET_FILES.meta} says items are [${meta.inputShape}], ${DATASET_FILES.data} holds items of [${s.itemShape}]`);
     const classes = meta.task === 'classification';
     if (classes !== (s.yType === 'int32') || (classes && s.numClasses !== meta.outputs)) {
       throw new ArchiveError(archive, `${DATASET_FILES.meta} (${meta.task}, ${meta.outputs} outputs) does not describe ${DATASET_FILES.data}`);
@@ -115,14 +120,16 @@ function checkCheckpoint(
     if (tensors.length !== params.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${params.length}`);
     tensors.forEach((t, i) => {
       const p = params[i];
-      if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) throw fail(path, `${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
+      if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
+        throw fail(path, `${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
     });
   };
   const model = read('model', ceilings.model);
   fits(model.path, 'weight', wrap(() => checkModelPayload(model.record.payload, model.path)).weights);
   const optim = read('optim', ceilings.optim);
   const state = wrap(() => checkOptimPayload(optim.record.payload, optim.path));
-  if (state.type !== config.optimizer.type) throw fail(optim.path, `holds '${state.type}' optimizer state, the run's config trains with '${config.optimizer.type}'`);
+  if (state.type !== config.optimizer.type)
+    throw fail(optim.path, `holds '${state.type}' optimizer state, the run's config trains with '${config.optimizer.type}'`);
   const wanted = state.step > 0 || Object.keys(state.slots).length ? slotNames(config.optimizer) : [];
   const held = Object.keys(state.slots).sort();
   if (held.join() !== [...wanted].sort().join()) throw fail(optim.path, `holds slots [${held}], the run's optimizer keeps [${wanted}]`);

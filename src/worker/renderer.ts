@@ -54,7 +54,15 @@ export class WorkerRenderer implements MetricsRenderer {
       const eta = p.split === 'train' ? runEtaSeconds(p, performance.now() - this.start) : NaN;
       this.post({
         type: 'progress',
-        progress: { split: p.split, epoch: p.epoch, epochTotal: p.epochTotal, iteration: p.iteration, iterationsTotal: p.iterationsTotal, itemsPerSecond: itemsPerSecond(p), etaSeconds: eta },
+        progress: {
+          split: p.split,
+          epoch: p.epoch,
+          epochTotal: p.epochTotal,
+          iteration: p.iteration,
+          iterationsTotal: p.iterationsTotal,
+          itemsPerSecond: itemsPerSecond(p),
+          etaSeconds: eta,
+        },
       });
     }
     this.progress = null;

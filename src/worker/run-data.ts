@@ -72,17 +72,27 @@ export async function runData(config: RunConfig, store: ArtifactStore, prepare: 
   let split: StoredSplit;
   let preprocessing: unknown;
   if (stored) {
-    report('Reading the run\'s stored dataset');
+    report("Reading the run's stored dataset");
     split = decodeDataset(stored);
     const meta = await store.read(DATASET_FILES.meta);
     preprocessing = meta ? (JSON.parse(strFromU8(meta)) as DatasetMeta).preprocessing : undefined;
   } else {
-    const prepared = await prepare((phase, done, total) => report(total ? `${phase}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : phase));
+    const prepared = await prepare((phase, done, total) =>
+      report(total ? `${phase}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : phase),
+    );
     split = prepared;
     preprocessing = prepared.preprocessing;
     const { shape, task } = shapeOf(prepared.train);
     const { preview: _, ...card } = prepared.card;
-    const meta: DatasetMeta = { version: 1, task, inputShape: shape.inputShape, outputs: shape.outputs, classNames: prepared.train.classNames, card, preprocessing: prepared.preprocessing };
+    const meta: DatasetMeta = {
+      version: 1,
+      task,
+      inputShape: shape.inputShape,
+      outputs: shape.outputs,
+      classNames: prepared.train.classNames,
+      card,
+      preprocessing: prepared.preprocessing,
+    };
     await store.write(DATASET_FILES.meta, JSON.stringify(meta, null, 2));
     await store.write(DATASET_FILES.data, encodeDataset(prepared));
   }

@@ -64,7 +64,19 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const now = Date.now();
   const record: RunRecord = stored
     ? { ...stored, status: 'running', config, epochs: config.epochs, updatedAt: now, message: undefined }
-    : { id: runId, name: ctx.name, createdAt: now, updatedAt: now, status: 'running', dataset: describeDataset(config.dataset), model: describeModel(config.model), config, epochs: config.epochs, epochsDone: 0, checkpoints: [] };
+    : {
+        id: runId,
+        name: ctx.name,
+        createdAt: now,
+        updatedAt: now,
+        status: 'running',
+        dataset: describeDataset(config.dataset),
+        model: describeModel(config.model),
+        config,
+        epochs: config.epochs,
+        epochsDone: 0,
+        checkpoints: [],
+      };
   await kiln.putRun(record);
   post({ type: 'runs-changed', runId });
 
@@ -90,8 +102,18 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
   });
   const { learner, model } = learnerFromConfig({
-    config, store, shape, task, targetScale, trainBatches: train.numBatches, backend: device.backend, resumeFrom: ctx.resumeFrom,
-    engines: [compiledWebGpu(), tfjsStep()], extraTrainMetrics: [new TensorMemoryMetric('tensors')], renderer, interrupter,
+    config,
+    store,
+    shape,
+    task,
+    targetScale,
+    trainBatches: train.numBatches,
+    backend: device.backend,
+    resumeFrom: ctx.resumeFrom,
+    engines: [compiledWebGpu(), tfjsStep()],
+    extraTrainMetrics: [new TensorMemoryMetric('tensors')],
+    renderer,
+    interrupter,
   });
   try {
     const result = await learner.fit(train, valid);

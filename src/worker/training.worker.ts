@@ -43,7 +43,8 @@ const datasets = new DatasetHost();
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
   const parsed = RunConfigSchema.safeParse(command.config);
-  if (!parsed.success) return post({ type: 'error', message: `invalid run config: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}` });
+  if (!parsed.success)
+    return post({ type: 'error', message: `invalid run config: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}` });
   const interrupter = (current = new TrainingInterrupter());
   const { runId } = command;
   training = runId;
@@ -157,7 +158,10 @@ scope.onmessage = (e: MessageEvent<Command>) => {
 };
 
 /** Answers the runs list's and storage panel's requests. */
-async function browse(command: Extract<Command, { type: 'runs-list' | 'run-open' | 'run-files' | 'run-text' | 'run-rename' | 'run-delete' | 'storage-usage' }>, signal: AbortSignal): Promise<WorkerEvent> {
+async function browse(
+  command: Extract<Command, { type: 'runs-list' | 'run-open' | 'run-files' | 'run-text' | 'run-rename' | 'run-delete' | 'storage-usage' }>,
+  signal: AbortSignal,
+): Promise<WorkerEvent> {
   const db = await kiln;
   const { requestId } = command;
   switch (command.type) {

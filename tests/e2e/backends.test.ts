@@ -32,9 +32,12 @@ describe('studio', () => {
     try {
       await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
       const [worker] = page.workers();
-      await worker.evaluate(() => void setTimeout(() => {
-        throw new Error('simulated crash');
-      }));
+      await worker.evaluate(
+        () =>
+          void setTimeout(() => {
+            throw new Error('simulated crash');
+          }),
+      );
       // The run's alert; a dataset request in flight is rejected too and says so in the data section.
       const alert = page.getByRole('main').getByRole('alert');
       await alert.waitFor();
@@ -79,21 +82,25 @@ describe('studio', () => {
     }
   }, 180_000);
 
-  it.each(['wasm', 'cpu'])('trains_one_small_epoch_on_%s_when_chosen', async (backend) => {
-    const { context, page, errors } = await openStudio(url, false);
-    try {
-      await page.getByLabel('Samples').fill('200');
-      await page.getByLabel('Epochs').fill('1');
-      await page.getByLabel('Backend').selectOption(backend);
-      const start = page.getByRole('button', { name: 'Start training' });
-      await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
-      await start.click();
-      await page.getByRole('status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
-      expect(await page.getByRole('status').innerText()).toContain(`on ${backend}`);
-      expect(Number(await page.getByLabel('Loss chart').getAttribute('data-valid-points'))).toBeGreaterThan(0);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 180_000);
+  it.each(['wasm', 'cpu'])(
+    'trains_one_small_epoch_on_%s_when_chosen',
+    async (backend) => {
+      const { context, page, errors } = await openStudio(url, false);
+      try {
+        await page.getByLabel('Samples').fill('200');
+        await page.getByLabel('Epochs').fill('1');
+        await page.getByLabel('Backend').selectOption(backend);
+        const start = page.getByRole('button', { name: 'Start training' });
+        await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
+        await start.click();
+        await page.getByRole('status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+        expect(await page.getByRole('status').innerText()).toContain(`on ${backend}`);
+        expect(Number(await page.getByLabel('Loss chart').getAttribute('data-valid-points'))).toBeGreaterThan(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    180_000,
+  );
 });

@@ -33,15 +33,22 @@ export async function longTasks(page: Page): Promise<LongTask[]> {
     const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __frames: Frame[] };
     return { tasks: w.__longTasks, frames: w.__frames };
   });
-  return tasks.map((t) => ({ ...t, scripts: frames.find((f) => f.start <= t.start + 1 && t.start < f.end)?.scripts || 'no script (style, layout, paint or the browser)' }));
+  return tasks.map((t) => ({
+    ...t,
+    scripts: frames.find((f) => f.start <= t.start + 1 && t.start < f.end)?.scripts || 'no script (style, layout, paint or the browser)',
+  }));
 }
 
 /** The moment (ms from navigation) `selector` first matches an enabled element, checked every frame. */
 export async function enabledAt(page: Page, selector: string, timeout = 120_000): Promise<number> {
-  const handle = await page.waitForFunction((s) => {
-    const el = document.querySelector<HTMLButtonElement>(s);
-    return el && !el.disabled ? performance.now() : false;
-  }, selector, { polling: 'raf', timeout });
+  const handle = await page.waitForFunction(
+    (s) => {
+      const el = document.querySelector<HTMLButtonElement>(s);
+      return el && !el.disabled ? performance.now() : false;
+    },
+    selector,
+    { polling: 'raf', timeout },
+  );
   return (await handle.jsonValue()) as number;
 }
 

@@ -33,7 +33,9 @@ function flowersCsv(rows: number): string {
   const lines = ['length,width,colour,species'];
   for (let i = 0; i < rows; i++) {
     const c = i % 3;
-    lines.push(`${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`);
+    lines.push(
+      `${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -62,9 +64,16 @@ describe('your own data', () => {
   it('trains_one_epoch_on_a_picked_image_folder_and_lists_what_it_skipped', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kiln-images-')), 'shapes');
     const draw = (inside: (x: number, y: number) => boolean) => png(20, 20, (x, y) => (inside(x, y) ? [250, 250, 250] : [10, 10, 10]));
-    for (const [cls, inside] of [['circle', (x: number, y: number) => (x - 10) ** 2 + (y - 10) ** 2 < 40], ['bar', (x: number) => x > 7 && x < 13]] as const) {
+    for (const [cls, inside] of [
+      ['circle', (x: number, y: number) => (x - 10) ** 2 + (y - 10) ** 2 < 40],
+      ['bar', (x: number) => x > 7 && x < 13],
+    ] as const) {
       mkdirSync(join(dir, cls), { recursive: true });
-      for (let i = 0; i < 12; i++) writeFileSync(join(dir, cls, `${i}.png`), draw((x, y) => inside((x + i) % 20, y)));
+      for (let i = 0; i < 12; i++)
+        writeFileSync(
+          join(dir, cls, `${i}.png`),
+          draw((x, y) => inside((x + i) % 20, y)),
+        );
     }
     writeFileSync(join(dir, 'bar', 'broken.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
     writeFileSync(join(dir, 'circle', 'notes.txt'), 'not an image');
@@ -76,7 +85,9 @@ describe('your own data', () => {
       expect(await card.innerText()).toMatch(/28×28 gray · classification · 2 classes/);
       expect(await card.getByText('2 files skipped').count()).toBe(1);
       await card.getByText('2 files skipped').click();
-      expect(await card.locator('.skipped').innerText()).toMatch(/broken\.png: corrupt image[\s\S]*notes\.txt: not an image|notes\.txt: not an image[\s\S]*broken\.png: corrupt image/);
+      expect(await card.locator('.skipped').innerText()).toMatch(
+        /broken\.png: corrupt image[\s\S]*notes\.txt: not an image|notes\.txt: not an image[\s\S]*broken\.png: corrupt image/,
+      );
       expect(await page.getByRole('img', { name: /sample images of bar, circle/ }).count()).toBe(1);
 
       expect(await trainOneEpoch(page)).toMatch(/Done/);

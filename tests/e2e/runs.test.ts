@@ -47,9 +47,14 @@ describe('stored runs', () => {
       const files = Object.keys(unzipSync(bytes)).sort();
       const metrics = (split: string, e: number, names: string[]) => names.map((m) => `${split}/epoch-${e}/${m}.log`);
       const expected = [
-        'kiln.json', 'config.json', 'experiment.log',
+        'kiln.json',
+        'config.json',
+        'experiment.log',
         ...[1, 2].flatMap((e) => ['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${e}.mpk.gz`)),
-        ...[1, 2].flatMap((e) => [...metrics('train', e, ['Accuracy', 'Iteration_Speed', 'Learning_Rate', 'Loss', 'Tensor_Count']), ...metrics('valid', e, ['Accuracy', 'Loss'])]),
+        ...[1, 2].flatMap((e) => [
+          ...metrics('train', e, ['Accuracy', 'Iteration_Speed', 'Learning_Rate', 'Loss', 'Tensor_Count']),
+          ...metrics('valid', e, ['Accuracy', 'Loss']),
+        ]),
       ].sort();
       expect(files).toEqual(expected);
       const lines = strFromU8(unzipSync(bytes)['train/epoch-1/Loss.log']).trim().split('\n');
@@ -60,7 +65,13 @@ describe('stored runs', () => {
       const json = JSON.parse(strFromU8(exported['model.json']));
       expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
       const w = exported['weights.bin'];
-      const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }));
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength),
+        }),
+      );
       expect(model.countParams()).toBe(101_770);
       expect((model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).shape).toEqual([1, 10]);
     } finally {
@@ -80,7 +91,13 @@ describe('stored runs', () => {
     } finally {
       await first.context.close();
     }
-    expect(Object.keys(unzipSync(archive.bytes)).sort()).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz', 'config.json', 'kiln.json']);
+    expect(Object.keys(unzipSync(archive.bytes)).sort()).toEqual([
+      'checkpoint/model-1.mpk.gz',
+      'checkpoint/optim-1.mpk.gz',
+      'checkpoint/scheduler-1.mpk.gz',
+      'config.json',
+      'kiln.json',
+    ]);
 
     const fresh = await openStudio(url, false);
     try {
@@ -105,9 +122,13 @@ describe('stored runs', () => {
       const cases: [string, Record<string, Uint8Array>, RegExp][] = [
         ['escape.zip', { 'kiln.json': manifest(), '../evil.log': strToU8('x') }, /escape\.zip: '\.\.\/evil\.log' is not a path of a run's artifact layout/],
         ['absolute.zip', { 'kiln.json': manifest(), '/etc/passwd': strToU8('x') }, /absolute\.zip: '\/etc\/passwd' is not a path/],
-        ['future.zip', { 'kiln.json': manifest(9), 'config.json': strToU8('{}') }, /future\.zip: archive format version 9; this version of Kiln reads version 1/],
+        [
+          'future.zip',
+          { 'kiln.json': manifest(9), 'config.json': strToU8('{}') },
+          /future\.zip: archive format version 9; this version of Kiln reads version 1/,
+        ],
         ['no-manifest.zip', { 'experiment.log': strToU8('x') }, /no-manifest\.zip: no kiln\.json/],
-        ['not-a-zip.zip', { }, /not a readable zip archive|no kiln\.json/],
+        ['not-a-zip.zip', {}, /not a readable zip archive|no kiln\.json/],
       ];
       for (const [name, files, message] of cases) {
         const bytes = name === 'not-a-zip.zip' ? strToU8('this is not a zip') : zipSync(files);
@@ -123,7 +144,9 @@ describe('stored runs', () => {
       const entries = unzipSync(archive.bytes);
       const config = JSON.parse(strFromU8(entries['config.json']));
       entries['config.json'] = strToU8(JSON.stringify({ ...config, model: { ...config.model, hidden: [64] } }));
-      expect(await importZip(page, 'other-model.zip', zipSync(entries))).toMatch(/other-model\.zip: checkpoint\/model-1\.mpk\.gz: weight 0 'dense1\/kernel': expected shape \[784,64\], record has \[784,128\]/);
+      expect(await importZip(page, 'other-model.zip', zipSync(entries))).toMatch(
+        /other-model\.zip: checkpoint\/model-1\.mpk\.gz: weight 0 'dense1\/kernel': expected shape \[784,64\], record has \[784,128\]/,
+      );
       await page.getByRole('tab', { name: /Runs/ }).click();
       expect(await page.getByRole('tab', { name: 'Runs (1)' }).count()).toBe(1); // nothing was added
     } finally {
@@ -187,9 +210,20 @@ describe('folder mirror', () => {
         return out;
       });
       const paths = files.map(([p]) => p.replace(/^run-[^/]+\//, '')).sort();
-      expect(paths).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz', 'config.json', 'experiment.log',
-        'train/epoch-1/Accuracy.log', 'train/epoch-1/Iteration_Speed.log', 'train/epoch-1/Learning_Rate.log', 'train/epoch-1/Loss.log', 'train/epoch-1/Tensor_Count.log',
-        'valid/epoch-1/Accuracy.log', 'valid/epoch-1/Loss.log']);
+      expect(paths).toEqual([
+        'checkpoint/model-1.mpk.gz',
+        'checkpoint/optim-1.mpk.gz',
+        'checkpoint/scheduler-1.mpk.gz',
+        'config.json',
+        'experiment.log',
+        'train/epoch-1/Accuracy.log',
+        'train/epoch-1/Iteration_Speed.log',
+        'train/epoch-1/Learning_Rate.log',
+        'train/epoch-1/Loss.log',
+        'train/epoch-1/Tensor_Count.log',
+        'valid/epoch-1/Accuracy.log',
+        'valid/epoch-1/Loss.log',
+      ]);
       for (const [, size] of files) expect(size).toBeGreaterThan(0);
     } finally {
       await context.close();

@@ -34,29 +34,40 @@ describe('archives', () => {
 
   it('accepts_only_paths_of_the_artifact_layout', () => {
     for (const p of ['experiment.log', 'config.json', 'checkpoint/optim-12.mpk.gz', 'valid/epoch-3/Top-5_Accuracy.log']) expect(inLayout(p)).toBe(true);
-    for (const p of ['../x', 'checkpoint/model-0.mpk.gz', 'checkpoint/model-1.bin', 'train/epoch-1/a/b.log', 'notes.txt', 'train/Loss.log']) expect(inLayout(p)).toBe(false);
+    for (const p of ['../x', 'checkpoint/model-0.mpk.gz', 'checkpoint/model-1.bin', 'train/epoch-1/a/b.log', 'notes.txt', 'train/Loss.log'])
+      expect(inLayout(p)).toBe(false);
   });
 
   it('refuses_an_entry_over_the_size_limit_naming_it', () => {
     const bytes = zipSync({ 'kiln.json': kilnJson, 'experiment.log': new Uint8Array(2000) });
-    expect(() => readArchive(bytes, 'big.zip', { entryBytes: 1000, totalBytes: 10_000, entries: 10 })).toThrow("big.zip: 'experiment.log' unpacks to 2000 bytes, over the 1000-byte limit per entry");
+    expect(() => readArchive(bytes, 'big.zip', { entryBytes: 1000, totalBytes: 10_000, entries: 10 })).toThrow(
+      "big.zip: 'experiment.log' unpacks to 2000 bytes, over the 1000-byte limit per entry",
+    );
   });
 
   it('refuses_an_archive_whose_total_unpacks_past_the_limit', () => {
     const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`train/epoch-${i + 1}/Loss.log`, new Uint8Array(900)]));
     const bytes = zipSync({ 'kiln.json': kilnJson, ...files });
-    expect(() => readArchive(bytes, 'many.zip', { entryBytes: 1000, totalBytes: 3000, entries: 100 })).toThrow('many.zip: unpacks to more than the 3000-byte limit');
+    expect(() => readArchive(bytes, 'many.zip', { entryBytes: 1000, totalBytes: 3000, entries: 100 })).toThrow(
+      'many.zip: unpacks to more than the 3000-byte limit',
+    );
   });
 
   it('refuses_too_many_entries', () => {
     const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`train/epoch-${i + 1}/Loss.log`, new Uint8Array(1)]));
-    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, ...files }), 'n.zip', { entryBytes: 100, totalBytes: 1000, entries: 3 })).toThrow('n.zip: more than 3 entries');
+    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, ...files }), 'n.zip', { entryBytes: 100, totalBytes: 1000, entries: 3 })).toThrow(
+      'n.zip: more than 3 entries',
+    );
   });
 
   it('refuses_paths_that_leave_the_run_and_unknown_versions', () => {
-    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, '../../etc/x.log': strToU8('x') }), 'a.zip')).toThrow("a.zip: '../../etc/x.log' is not a path of a run's artifact layout");
+    expect(() => readArchive(zipSync({ 'kiln.json': kilnJson, '../../etc/x.log': strToU8('x') }), 'a.zip')).toThrow(
+      "a.zip: '../../etc/x.log' is not a path of a run's artifact layout",
+    );
     const v2 = strToU8(JSON.stringify({ ...manifest, version: 2 }));
-    expect(() => readArchive(zipSync({ 'kiln.json': v2 }), 'b.zip')).toThrow('b.zip: kiln.json: archive format version 2; this version of Kiln reads version 1');
+    expect(() => readArchive(zipSync({ 'kiln.json': v2 }), 'b.zip')).toThrow(
+      'b.zip: kiln.json: archive format version 2; this version of Kiln reads version 1',
+    );
     expect(() => readArchive(strToU8('garbage'), 'c.zip')).toThrow(/c\.zip: not a readable zip archive/);
   });
 
@@ -72,7 +83,9 @@ describe('archives', () => {
     const bytes = zipSync({ 'kiln.json': kilnJson, ...files });
     const first = localData(bytes, 'train/epoch-1/Loss.log');
     bytes.fill(0xff, first, first + 4);
-    expect(() => readArchive(bytes, 'bomb.zip', { entryBytes: 1000, totalBytes: 2000, entries: 100 })).toThrow('bomb.zip: unpacks to more than the 2000-byte limit');
+    expect(() => readArchive(bytes, 'bomb.zip', { entryBytes: 1000, totalBytes: 2000, entries: 100 })).toThrow(
+      'bomb.zip: unpacks to more than the 2000-byte limit',
+    );
   });
 
   it('refuses_an_entry_that_unpacks_past_the_size_its_directory_declares', () => {

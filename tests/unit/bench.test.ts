@@ -15,11 +15,17 @@ describe('bench helpers', () => {
   it('parses_flags_and_rejects_unknown_backends_or_cases_in_one_line', () => {
     expect(parseBenchArgs([])).toMatchObject({ quick: false, json: null, cases: ['mlp', 'mlp-wide', 'cnn'], data: ['csv', 'csv-memory', 'images'] });
     expect(parseBenchArgs(['--quick', '--json', 'out.json', '--backends', 'cpu,chromium-webgl', '--cases', 'cnn', '--data', 'none'])).toEqual({
-      quick: true, json: 'out.json', backends: ['cpu', 'chromium-webgl'], cases: ['cnn'], data: [],
+      quick: true,
+      json: 'out.json',
+      backends: ['cpu', 'chromium-webgl'],
+      cases: ['cnn'],
+      data: [],
     });
     expect(parseBenchArgs(['--data', 'csv']).data).toEqual(['csv']);
     expect(() => parseBenchArgs(['--data', 'parquet'])).toThrow(/^--data: expected a comma list of csv, csv-memory, images/);
-    expect(() => parseBenchArgs(['--backends', 'cpu,cuda'])).toThrow(/^--backends: expected a comma list of cpu, wasm, webgpu, chromium-webgpu, chromium-webgl \(got 'cpu,cuda'\)$/);
+    expect(() => parseBenchArgs(['--backends', 'cpu,cuda'])).toThrow(
+      /^--backends: expected a comma list of cpu, wasm, webgpu, chromium-webgpu, chromium-webgl \(got 'cpu,cuda'\)$/,
+    );
     expect(() => parseBenchArgs(['--bogus'])).toThrow(/^Unknown option '--bogus'/);
   });
 
@@ -43,8 +49,17 @@ describe('bench helpers', () => {
     expect(s.tensorGrowthPerEpoch.learner).toBe(3); // the worst round, not the median
     expect(s.checkpoint).toEqual({ saveMs: 20, bytes: 2048, pctOfEpoch: 2 });
     expect(s.compiled).toBeNull(); // no (d) runner off webgpu
-    const compiled = (n: number, engine = 'compiled (8 steps per submit)') => ({ ...runner(n), checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 }, engine, steadyMsPerStep: 64 / n });
-    const d = summarize([{ ...round(100, 100, 50), compiled: compiled(1000) }, { ...round(100, 100, 50), compiled: compiled(3000) }, { ...round(200, 150, 100), compiled: compiled(2000) }]);
+    const compiled = (n: number, engine = 'compiled (8 steps per submit)') => ({
+      ...runner(n),
+      checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 },
+      engine,
+      steadyMsPerStep: 64 / n,
+    });
+    const d = summarize([
+      { ...round(100, 100, 50), compiled: compiled(1000) },
+      { ...round(100, 100, 50), compiled: compiled(3000) },
+      { ...round(200, 150, 100), compiled: compiled(2000) },
+    ]);
     expect(d.compiled).toMatchObject({ samplesPerSec: 2000, vsLearner: 10 });
     // A model the compiled step cannot run: (d) ran the tfjs step, so it has no compiled number.
     expect(summarize([{ ...round(100, 100, 50), compiled: compiled(100, 'tfjs (not compiled: layer conv1)') }]).compiled).toBeNull();
@@ -54,8 +69,22 @@ describe('bench helpers', () => {
     const skipped = skippedCase('cpu', 'CNN', 256, 'not in --quick');
     expect(skipped).toMatchObject({ backend: 'cpu', model: 'CNN', batch: 256, learner: null, handLoop: null, modelFit: null });
     const report: BenchReport = {
-      date: '2026-01-01T00:00:00.000Z', command: 'npm run bench', machine: '2 cores', fairness: [],
-      cases: [{ ...skippedCase('wasm', 'MLP', 64, ''), skipped: undefined, learner: 1500, handLoop: 1000, modelFit: 800, learnerVsHandLoop: 1.5, learnerVsModelFit: 1.875 }, skipped],
+      date: '2026-01-01T00:00:00.000Z',
+      command: 'npm run bench',
+      machine: '2 cores',
+      fairness: [],
+      cases: [
+        {
+          ...skippedCase('wasm', 'MLP', 64, ''),
+          skipped: undefined,
+          learner: 1500,
+          handLoop: 1000,
+          modelFit: 800,
+          learnerVsHandLoop: 1.5,
+          learnerVsModelFit: 1.875,
+        },
+        skipped,
+      ],
       notRun: [{ backend: 'webgpu (Node)', reason: 'no adapter' }],
     };
     const lines = formatTable(report).split('\n');
@@ -64,6 +93,13 @@ describe('bench helpers', () => {
     expect(lines[2]).toMatch(/^wasm\s+MLP\s+64\s+1500\s+1000\s+800\s+–\s+1\.500\s+1\.875/);
     expect(lines).toContain('cpu CNN (batch 256): skipped: not in --quick');
     expect(lines).toContain('webgpu (Node): not run: no adapter');
-    expect(JSON.parse(JSON.stringify(report)).cases[0]).toMatchObject({ backend: 'wasm', model: 'MLP', batch: 64, learner: 1500, handLoop: 1000, modelFit: 800 });
+    expect(JSON.parse(JSON.stringify(report)).cases[0]).toMatchObject({
+      backend: 'wasm',
+      model: 'MLP',
+      batch: 64,
+      learner: 1500,
+      handLoop: 1000,
+      modelFit: 800,
+    });
   });
 });

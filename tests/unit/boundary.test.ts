@@ -75,7 +75,9 @@ const idbModules = (graph: Map<string, string[]>) =>
   [...graph].flatMap(([file, pkgs]) => (rel(file) === 'src/store/idb.ts' ? [rel(file)] : pkgs.filter((p) => p === 'idb').map((p) => `${rel(file)} -> ${p}`)));
 
 const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [join(dir, d.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [join(dir, d.name)] : [],
+  );
 
 describe('the studio main thread', () => {
   const graph = walk(join(SRC, 'ui/main.tsx'));
@@ -119,7 +121,10 @@ describe('the learner library', () => {
     const bad = files.flatMap((file) =>
       specifiers(file)
         .map((s) => s.spec)
-        .filter((spec) => /^react(-dom)?(\/|$)/.test(spec) || spec.startsWith('node:') || (spec.startsWith('.') && rel(resolve(dirname(file), spec)).startsWith('src/ui')))
+        .filter(
+          (spec) =>
+            /^react(-dom)?(\/|$)/.test(spec) || spec.startsWith('node:') || (spec.startsWith('.') && rel(resolve(dirname(file), spec)).startsWith('src/ui')),
+        )
         .map((spec) => `${rel(file)} -> ${spec}`),
     );
     expect(bad).toEqual([]);
@@ -154,19 +159,27 @@ describe('layers that point one way', () => {
   it('would_see_an_upward_import_where_there_is_one', () => {
     // The same walk from the hosts finds what the checks above forbid, so their empty lists mean something.
     expect(reachedUnder('gpu', ['train'])).toContain('src/train/step/stats.ts');
-    expect(reachedUnder('worker', ['gpu', 'protocol', 'recipe', 'train'])).toEqual(expect.arrayContaining(['src/gpu/factory.ts', 'src/protocol/run-config.ts', 'src/recipe/learner.ts', 'src/train/learner/builder.ts']));
+    expect(reachedUnder('worker', ['gpu', 'protocol', 'recipe', 'train'])).toEqual(
+      expect.arrayContaining(['src/gpu/factory.ts', 'src/protocol/run-config.ts', 'src/recipe/learner.ts', 'src/train/learner/builder.ts']),
+    );
     expect(reachedUnder('cli', ['gpu', 'data'])).toEqual(expect.arrayContaining(['src/gpu/factory.ts', 'src/data/dataloader.ts']));
   });
 
   it('metrics_carry_nothing_for_the_compiled_step', () => {
     // The compiled step maps the metric classes it computes itself (src/gpu/stats.ts).
-    const mentions = (dir: string) => filesUnder(join(SRC, dir)).filter((f) => /\bcompiledStat\b/.test(srcText(f))).map(rel);
+    const mentions = (dir: string) =>
+      filesUnder(join(SRC, dir))
+        .filter((f) => /\bcompiledStat\b/.test(srcText(f)))
+        .map(rel);
     expect(mentions('train')).toEqual([]);
     expect(mentions('gpu')).toContain('src/gpu/stats.ts');
   });
 
   it('the_learner_library_loads_nothing_dynamically', () => {
-    const dynamic = (dir: string) => filesUnder(join(SRC, dir)).filter((f) => /\bimport\s*\(/.test(srcText(f).replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, ''))).map(rel);
+    const dynamic = (dir: string) =>
+      filesUnder(join(SRC, dir))
+        .filter((f) => /\bimport\s*\(/.test(srcText(f).replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')))
+        .map(rel);
     expect(dynamic('train')).toEqual([]);
     expect(dynamic('gpu')).toEqual(['src/gpu/factory.ts']); // the compiled step, loaded once a run reaches WebGPU
   });
@@ -175,6 +188,7 @@ describe('layers that point one way', () => {
     expect(filesUnder(SRC).flatMap((f) => runtimeBuilt(srcText(f)).map((m) => `${rel(f)}: ${m}`))).toEqual([]);
     // What the check catches: the store module's old way to reach node:fs past the bundler.
     expect(runtimeBuilt('const { DirectoryStore } = await import(/* @vite-ignore */ specifier);')).toHaveLength(1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template import, as the check reads it
     expect(runtimeBuilt('await import(`./kernels/${name}`);')).toHaveLength(1);
     expect(runtimeBuilt("await import('./engine'); type T = typeof import('webgpu');")).toEqual([]);
   });

@@ -148,7 +148,11 @@ describe('default strategy: last two plus best valid loss', () => {
       collected++;
       return records(1);
     };
-    for (const [epoch, loss] of [[1, 0.5], [2, 0.9], [3, 0.4]] as const) {
+    for (const [epoch, loss] of [
+      [1, 0.5],
+      [2, 0.9],
+      [3, 0.4],
+    ] as const) {
       h.record('valid', 'Loss', epoch, loss);
       await c.checkpoint(epoch, h, collect);
       if (epoch === 2) expect(collected).toBe(1);

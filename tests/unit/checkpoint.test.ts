@@ -14,7 +14,6 @@ import {
   type CheckpointRecords,
   type Record as KilnRecord,
 } from '../../src/train/checkpoint';
-import { MetricHistory } from '../../src/train/learner/history';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { fromTensorRecord, toTensorRecord, type TensorRecord } from '../../src/train/tensor-record';
@@ -36,10 +35,20 @@ const modelRecord = (id = 'abc'): KilnRecord => ({
 });
 
 function records(seed: number): CheckpointRecords {
-  const w = (name: string, shape: number[]): TensorRecord => ({ name, shape, dtype: 'float32', data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => seed + i / 7) });
+  const w = (name: string, shape: number[]): TensorRecord => ({
+    name,
+    shape,
+    dtype: 'float32',
+    data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => seed + i / 7),
+  });
   return {
     model: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])],
-    optim: { type: 'adam', config: parseOptimizerConfig({ type: 'adam', beta1: 0.85 }), step: 40 + seed, slots: { m: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])], v: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])] } },
+    optim: {
+      type: 'adam',
+      config: parseOptimizerConfig({ type: 'adam', beta1: 0.85 }),
+      step: 40 + seed,
+      slots: { m: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])], v: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])] },
+    },
     scheduler: { config: parseSchedulerConfig({ type: 'cosine', lr: 0.1, steps: 100 }), step: 40 + seed },
     progress: { epoch: seed, globalStep: 40 + seed, dataOrder: { seed: null, shuffle: true }, rng: { s: 0xdeadbeef } },
   };
@@ -70,7 +79,9 @@ describe('record codec', () => {
   });
 
   it('rejects_a_file_that_is_not_gzip_naming_it', () => {
-    expect(() => decodeRecord(new TextEncoder().encode('{"weights": []}'), 'checkpoint/model-1.mpk.gz', 'model')).toThrow(/^checkpoint\/model-1\.mpk\.gz: not a gzip-compressed msgpack record/);
+    expect(() => decodeRecord(new TextEncoder().encode('{"weights": []}'), 'checkpoint/model-1.mpk.gz', 'model')).toThrow(
+      /^checkpoint\/model-1\.mpk\.gz: not a gzip-compressed msgpack record/,
+    );
   });
 
   it('rejects_another_format_naming_the_file', () => {
@@ -81,11 +92,15 @@ describe('record codec', () => {
 
   it('rejects_an_unknown_version_naming_the_file_and_both_versions', () => {
     const bytes = gzipSync(encode({ format: 'kiln.record', version: 2, kind: 'model', checkpoint: {}, payload: {} }));
-    expect(() => decodeRecord(bytes, 'checkpoint/model-4.mpk.gz', 'model')).toThrow('checkpoint/model-4.mpk.gz: record format version 2, this version of Kiln reads version 1');
+    expect(() => decodeRecord(bytes, 'checkpoint/model-4.mpk.gz', 'model')).toThrow(
+      'checkpoint/model-4.mpk.gz: record format version 2, this version of Kiln reads version 1',
+    );
   });
 
   it('rejects_a_record_of_another_kind_naming_the_file', () => {
-    expect(() => decodeRecord(encodeRecord(modelRecord()), 'checkpoint/optim-3.mpk.gz', 'optim')).toThrow('checkpoint/optim-3.mpk.gz: holds a model record, expected optim');
+    expect(() => decodeRecord(encodeRecord(modelRecord()), 'checkpoint/optim-3.mpk.gz', 'optim')).toThrow(
+      'checkpoint/optim-3.mpk.gz: holds a model record, expected optim',
+    );
   });
 
   it('rejects_a_truncated_file_naming_it', () => {
@@ -119,7 +134,10 @@ describe('tensor packing', () => {
     const r: KilnRecord = {
       kind: 'optim',
       checkpoint: { id: 'x', epoch: 1, globalStep: 1 },
-      payload: { f: packTensor({ name: 'f', shape: [3, 4], dtype: 'float32', data: TRICKY }), i: packTensor({ name: 'i', shape: [2, 3], dtype: 'int32', data: ints }) },
+      payload: {
+        f: packTensor({ name: 'f', shape: [3, 4], dtype: 'float32', data: TRICKY }),
+        i: packTensor({ name: 'i', shape: [2, 3], dtype: 'int32', data: ints }),
+      },
     };
     const back = decodeRecord<{ f: ReturnType<typeof packTensor>; i: ReturnType<typeof packTensor> }>(encodeRecord(r), 'o.gz', 'optim').payload;
     const f = unpackTensor(back.f);
@@ -208,7 +226,9 @@ describe('learner checkpointer', () => {
     const store = new MemoryStore();
     const c = new LearnerCheckpointer(store, keepAll);
     const ids = async (epoch: number) =>
-      Promise.all((['model', 'optim', 'scheduler'] as const).map(async (k) => decodeRecord((await store.read(`checkpoint/${k}-${epoch}.mpk.gz`))!, k, k).checkpoint));
+      Promise.all(
+        (['model', 'optim', 'scheduler'] as const).map(async (k) => decodeRecord((await store.read(`checkpoint/${k}-${epoch}.mpk.gz`))!, k, k).checkpoint),
+      );
     await c.save(1, records(1));
     const first = await ids(1);
     expect(new Set(first.map((s) => s.id)).size).toBe(1);

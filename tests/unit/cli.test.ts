@@ -34,7 +34,9 @@ describe('train command', () => {
     expect(a.out).toContain('Learner Summary');
 
     const metrics = (split: string, e: number) =>
-      split === 'train' ? [`train/epoch-${e}/Accuracy.log`, `train/epoch-${e}/Iteration_Speed.log`, `train/epoch-${e}/Learning_Rate.log`, `train/epoch-${e}/Loss.log`] : [`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`];
+      split === 'train'
+        ? [`train/epoch-${e}/Accuracy.log`, `train/epoch-${e}/Iteration_Speed.log`, `train/epoch-${e}/Learning_Rate.log`, `train/epoch-${e}/Loss.log`]
+        : [`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`];
     const ckpt = (e: number) => [`checkpoint/model-${e}.mpk.gz`, `checkpoint/optim-${e}.mpk.gz`, `checkpoint/scheduler-${e}.mpk.gz`];
     const files = tree(straight);
     // Default retention keeps the last two plus the best valid loss, which falls on a late epoch here.
@@ -65,20 +67,31 @@ describe('train command', () => {
       expect(read(out, 'experiment.log')).toContain(`backend ${b}, engine tfjs`);
       return out;
     });
-    const [wasm, cpu] = dirs.map((d) => read(d, 'valid/epoch-1/Loss.log').split('\n').filter(Boolean).map((l) => Number(l.split(',')[0])));
+    const [wasm, cpu] = dirs.map((d) =>
+      read(d, 'valid/epoch-1/Loss.log')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(l.split(',')[0])),
+    );
     wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 3));
   }, 60_000);
 
   it('trains_on_a_csv_file_as_the_studio_prepares_it_and_names_a_missing_column', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-csv-'));
     const csv = join(dir, 'houses.csv');
-    const rows = Array.from({ length: 120 }, (_, i) => `${30 + i},${1 + (i % 5)},${['Lyon', 'Paris'][i % 2]},${(2 * (30 + i) + 10 * (i % 5) + (i % 2) * 50) / 100}`);
+    const rows = Array.from(
+      { length: 120 },
+      (_, i) => `${30 + i},${1 + (i % 5)},${['Lyon', 'Paris'][i % 2]},${(2 * (30 + i) + 10 * (i % 5) + (i % 2) * 50) / 100}`,
+    );
     writeFileSync(csv, `size,rooms,city,price\n${rows.join('\n')}\n`);
     const out = join(dir, 'run');
     const r = train('--dataset', 'csv', '--file', csv, '--epochs', '2', '--batch-size', '16', '--out', out);
     expect(r.code).toBe(0);
     expect(r.out).toContain("houses.csv: 120 rows, 4 features, regression of 'price'"); // size, rooms, one-hot city
-    const mae = read(out, 'valid/epoch-2/MAE.log').trim().split('\n').map((l) => Number(l.split(',')[0]));
+    const mae = read(out, 'valid/epoch-2/MAE.log')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(',')[0]));
     expect(mae.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
     const bad = train('--dataset', 'csv', '--file', csv, '--label', 'nope', '--out', join(dir, 'other'));
     expect(bad.code).toBe(1);
@@ -114,7 +127,9 @@ describe('train command', () => {
 
     const again = train(...small, '--epochs', '1', '--out', out);
     expect(again.code).toBe(2);
-    expect(again.err).toBe(`train: --out: ${out} already holds a run (checkpoints 1, 2); resume it with --checkpoint 2, pick another --out, or pass --overwrite to replace it\n`);
+    expect(again.err).toBe(
+      `train: --out: ${out} already holds a run (checkpoints 1, 2); resume it with --checkpoint 2, pick another --out, or pass --overwrite to replace it\n`,
+    );
     expect(Object.fromEntries(tree(out).map((f) => [f, read(out, f)]))).toEqual(before); // not a byte changed
 
     const missing = train(...small, '--epochs', '3', '--checkpoint', '5', '--out', out);
@@ -123,7 +138,11 @@ describe('train command', () => {
     writeFileSync(join(out, 'notes.txt'), 'mine');
     expect(train(...small, '--epochs', '1', '--overwrite', '--out', out).code).toBe(0);
     const replaced = tree(out);
-    expect(replaced.filter((f) => f.startsWith('checkpoint/'))).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz']);
+    expect(replaced.filter((f) => f.startsWith('checkpoint/'))).toEqual([
+      'checkpoint/model-1.mpk.gz',
+      'checkpoint/optim-1.mpk.gz',
+      'checkpoint/scheduler-1.mpk.gz',
+    ]);
     expect(replaced.some((f) => f.includes('epoch-2'))).toBe(false); // the old run's epoch-2 logs went with it
     expect(read(out, 'experiment.log').match(/ model: /g) ?? []).toHaveLength(1); // one run in the log, not two
     expect(read(out, 'notes.txt')).toBe('mine'); // files that are not the run's stay

@@ -40,7 +40,9 @@ describe('BatchDataLoader', () => {
   it('covers_every_index_exactly_once_per_epoch', () => {
     const loader = new BatchDataLoader(103, new IndexBatcher(), { batchSize: 10, seed: 7 });
     for (const epoch of [1, 2, 3]) {
-      const seen = epochOrder(loader, epoch).flat().sort((a, b) => a - b);
+      const seen = epochOrder(loader, epoch)
+        .flat()
+        .sort((a, b) => a - b);
       expect(seen).toEqual(Array.from({ length: 103 }, (_, i) => i));
     }
   });
@@ -123,7 +125,11 @@ describe('splits', () => {
   it('small_classes_keep_one_valid_and_one_train_row', () => {
     const tiny = Int32Array.from([0, 0, 1, 1, 1, 2]);
     const { train, valid } = stratifiedSplit(tiny, 0.01, 1);
-    expect(Array.from(valid).map((r) => tiny[r]).sort()).toEqual([0, 1]);
+    expect(
+      Array.from(valid)
+        .map((r) => tiny[r])
+        .sort(),
+    ).toEqual([0, 1]);
     expect(train.length).toBe(4);
     expect(stratifiedSplit(tiny, 0.9, 1).train.length).toBe(3);
     expect(stratifiedSplit(tiny, 0, 1).valid.length).toBe(0);
@@ -211,9 +217,20 @@ describe.each(['cpu', 'wasm', 'device'])('TensorBatcher on %s', (backend) => {
 
   it('a_later_batch_never_changes_an_earlier_one_whatever_its_size', () => {
     const batcher = new TensorBatcher(toyData(10));
-    const rows = (b: { x: tf.Tensor }) => Array.from(b.x.dataSync()).filter((_, i) => i % 6 === 0).map((v) => v / 100);
-    const batches = [[1, 2, 3], [4, 5], [6, 7, 8, 9, 0]].map((r) => batcher.batch(Int32Array.from(r)));
-    expect(batches.map(rows)).toEqual([[1, 2, 3], [4, 5], [6, 7, 8, 9, 0]]);
+    const rows = (b: { x: tf.Tensor }) =>
+      Array.from(b.x.dataSync())
+        .filter((_, i) => i % 6 === 0)
+        .map((v) => v / 100);
+    const batches = [
+      [1, 2, 3],
+      [4, 5],
+      [6, 7, 8, 9, 0],
+    ].map((r) => batcher.batch(Int32Array.from(r)));
+    expect(batches.map(rows)).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [6, 7, 8, 9, 0],
+    ]);
     batches.forEach((b) => tf.dispose([b.x, b.y]));
     batcher.dispose();
   });
@@ -239,7 +256,10 @@ describe.each(['cpu', 'wasm', 'device'])('TensorBatcher on %s', (backend) => {
 describe('dataLoaders', () => {
   it('data_loaders_limit_split_and_shuffle_train_only', () => {
     const { train, valid, trainData, validData } = dataLoaders(toyData(100), {
-      batchSize: 16, validFraction: 0.25, seed: 3, limit: 60,
+      batchSize: 16,
+      validFraction: 0.25,
+      seed: 3,
+      limit: 60,
     });
     expect(numItems(trainData) + numItems(validData)).toBe(60);
     expect(numItems(validData)).toBe(15);

@@ -44,8 +44,12 @@ describe('choosing the step engine', () => {
   });
 
   it('warns_when_the_engine_asked_for_refuses_or_a_refusal_asks_for_it', async () => {
-    expect((await engineLine([refusing('compiled', 'not compiled: layer lstm'), tfjsStep()], 'compiled')).line).toMatch(/WARN.*engine tfjs \(not compiled: layer lstm\)$/);
-    expect((await engineLine([refusing('compiled', 'compiling the step failed: boom', true), tfjsStep()])).line).toMatch(/WARN.*engine tfjs \(compiling the step failed: boom\)$/);
+    expect((await engineLine([refusing('compiled', 'not compiled: layer lstm'), tfjsStep()], 'compiled')).line).toMatch(
+      /WARN.*engine tfjs \(not compiled: layer lstm\)$/,
+    );
+    expect((await engineLine([refusing('compiled', 'compiling the step failed: boom', true), tfjsStep()])).line).toMatch(
+      /WARN.*engine tfjs \(compiling the step failed: boom\)$/,
+    );
     expect((await engineLine(null, 'compiled')).line).toMatch(/WARN.*engine tfjs \(no compiled engine is registered\)$/);
   });
 

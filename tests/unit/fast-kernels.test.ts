@@ -25,7 +25,10 @@ const CONVS: Conv[] = [
 
 const random = (shape: number[], seed: number) => {
   const rng = new Rng(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1),
+    shape,
+  );
 };
 
 /** Inputs of one convolution, and dy of its output's shape. */
@@ -121,10 +124,18 @@ describe('fast kernels', () => {
       const grad = tf.tidy(() => Array.from(tf.grad(loss)(x).dataSync()));
       const xs = x.dataSync();
       const eps = 1e-2;
-      const numeric = Array.from(xs, (_, i) => tf.tidy(() => {
-        const at = (d: number) => loss(tf.tensor(xs.map((v, j) => (j === i ? v + d : v)), x.shape)).dataSync()[0];
-        return (at(eps) - at(-eps)) / (2 * eps);
-      }));
+      const numeric = Array.from(xs, (_, i) =>
+        tf.tidy(() => {
+          const at = (d: number) =>
+            loss(
+              tf.tensor(
+                xs.map((v, j) => (j === i ? v + d : v)),
+                x.shape,
+              ),
+            ).dataSync()[0];
+          return (at(eps) - at(-eps)) / (2 * eps);
+        }),
+      );
       const worst = grad.reduce((m, v, i) => Math.max(m, Math.abs(v - numeric[i])), 0);
       expect(worst, backend).toBeLessThan(1e-3);
     }

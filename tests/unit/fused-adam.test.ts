@@ -9,8 +9,14 @@ const BACKENDS = ['cpu', 'wasm', 'device'];
 
 const CONFIGS: [OptimizerConfigInput, Parameters<typeof refAdam>[0]][] = [
   [{ type: 'adam' }, { b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, decoupled: false }],
-  [{ type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.1 }, { b1: 0.8, b2: 0.99, eps: 1e-6, wd: 0.1, decoupled: false }],
-  [{ type: 'adamw', weightDecay: 0.2 }, { b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.2, decoupled: true }],
+  [
+    { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.1 },
+    { b1: 0.8, b2: 0.99, eps: 1e-6, wd: 0.1, decoupled: false },
+  ],
+  [
+    { type: 'adamw', weightDecay: 0.2 },
+    { b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.2, decoupled: true },
+  ],
 ];
 
 /** The param after each of the reference steps, and a clone of the first moment taken before the last step. */

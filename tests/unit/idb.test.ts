@@ -13,8 +13,18 @@ let n = 0;
 /** A fresh run record in the database. */
 async function newRun(patch: Partial<RunRecord> = {}): Promise<RunRecord> {
   const run: RunRecord = {
-    id: `run-${n++}`, name: 'test run', createdAt: Date.now(), updatedAt: Date.now(), status: 'running', dataset: 'mnist',
-    model: 'MLP 16', config: {}, epochs: 4, epochsDone: 0, checkpoints: [], ...patch,
+    id: `run-${n++}`,
+    name: 'test run',
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    status: 'running',
+    dataset: 'mnist',
+    model: 'MLP 16',
+    config: {},
+    epochs: 4,
+    epochsDone: 0,
+    checkpoints: [],
+    ...patch,
   };
   await kiln.putRun(run);
   return run;
@@ -35,7 +45,11 @@ describe('IndexedDB store', () => {
     expect((await kiln.run(run.id))!.checkpoints).toEqual([1, 2]);
     await store.commit({ delete: files(1).map((f) => f.path) });
     expect((await kiln.run(run.id))!.checkpoints).toEqual([2]);
-    expect(await store.list('checkpoint/')).toEqual(files(2).map((f) => f.path).sort());
+    expect(await store.list('checkpoint/')).toEqual(
+      files(2)
+        .map((f) => f.path)
+        .sort(),
+    );
   });
 
   it('appends_in_chunks_and_reads_them_back_in_order', async () => {
@@ -69,7 +83,13 @@ describe('IndexedDB store', () => {
     const patched = [IDBObjectStore.prototype, IDBIndex.prototype].flatMap((proto) =>
       (['get', 'getAll', 'openCursor'] as const).map((m) => {
         const original = proto[m];
-        Object.defineProperty(proto, m, { configurable: true, writable: true, value: () => { throw new Error(`read ${m}`); } });
+        Object.defineProperty(proto, m, {
+          configurable: true,
+          writable: true,
+          value: () => {
+            throw new Error(`read ${m}`);
+          },
+        });
         return () => Object.defineProperty(proto, m, { configurable: true, writable: true, value: original });
       }),
     );
@@ -89,7 +109,12 @@ describe('IndexedDB store', () => {
     const copy = { ...existing, name: 'copy' };
     await expect(kiln.addRun(copy, [{ path: 'experiment.log', data: new Uint8Array([1]) }])).rejects.toThrow(/already exists/);
     expect((await kiln.run(existing.id))!.name).toBe('test run');
-    await expect(kiln.addRun({ ...existing, id: 'bad-path' }, [{ path: 'experiment.log', data: new Uint8Array([1]) }, { path: '../x', data: new Uint8Array([1]) }])).rejects.toThrow(/invalid artifact path/);
+    await expect(
+      kiln.addRun({ ...existing, id: 'bad-path' }, [
+        { path: 'experiment.log', data: new Uint8Array([1]) },
+        { path: '../x', data: new Uint8Array([1]) },
+      ]),
+    ).rejects.toThrow(/invalid artifact path/);
     expect(await kiln.run('bad-path')).toBeUndefined();
     expect(await kiln.store('bad-path').list()).toEqual([]);
   });
@@ -123,9 +148,15 @@ describe('IndexedDB store', () => {
 
   it('resumed_run_in_indexeddb_logs_what_an_uninterrupted_run_logs', async () => {
     const train = async (runId: string, epochs: number, checkpoint?: number) => {
-      const b = new LearnerBuilder(kiln.store(runId)).renderer(quiet()).devices(['cpu']).seed(3)
-        .metricTrainNumeric(new LossMetric()).metricValidNumeric(new LossMetric()).metricValidNumeric(new AccuracyMetric())
-        .withFileCheckpointer().numEpochs(epochs);
+      const b = new LearnerBuilder(kiln.store(runId))
+        .renderer(quiet())
+        .devices(['cpu'])
+        .seed(3)
+        .metricTrainNumeric(new LossMetric())
+        .metricValidNumeric(new LossMetric())
+        .metricValidNumeric(new AccuracyMetric())
+        .withFileCheckpointer()
+        .numEpochs(epochs);
       if (checkpoint) b.checkpoint(checkpoint);
       const model = smallModel(1, 0.2);
       await b.build(model, { type: 'adam' }, 0.02).fit(loader(blobs(60), 10, 4), loader(blobs(20, 2), 10));

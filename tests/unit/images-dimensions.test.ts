@@ -7,11 +7,17 @@ const le16 = (v: number) => [v & 0xff, v >> 8];
 const le32 = (v: number) => [...le16(v & 0xffff), ...le16(v >>> 16)];
 
 /** A RIFF/WEBP file's first 30 bytes, with `chunk` and its payload from byte 20. */
-const webp = (chunk: string, payload: number[]) => new Uint8Array([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WEBP'), ...ascii(chunk), 0, 0, 0, 0, ...payload, ...new Array(10).fill(0)]);
+const webp = (chunk: string, payload: number[]) =>
+  new Uint8Array([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WEBP'), ...ascii(chunk), 0, 0, 0, 0, ...payload, ...new Array(10).fill(0)]);
 
 describe('image sizes from headers', () => {
   it('reads_width_times_height_of_each_format_without_decoding', () => {
-    expect(headerPixels(png(7, 3, () => [0, 0, 0]), 'image/png')).toBe(21);
+    expect(
+      headerPixels(
+        png(7, 3, () => [0, 0, 0]),
+        'image/png',
+      ),
+    ).toBe(21);
     expect(headerPixels(new Uint8Array([...ascii('GIF89a'), ...le16(300), ...le16(200), 0]), 'image/gif')).toBe(60_000);
     const bmp = (height: number) => new Uint8Array([...ascii('BM'), ...new Array(12).fill(0), ...le32(40), ...le32(640), ...le32(height >>> 0)]);
     expect(headerPixels(bmp(480), 'image/bmp')).toBe(640 * 480);

@@ -25,14 +25,21 @@ describe('image folder layout', () => {
   it('strips_every_single_wrapping_folder_but_keeps_the_class_level', () => {
     expect(described(['a/b/cats/1.png', 'a/b/dogs/2.png']).classNames).toEqual(['cats', 'dogs']);
     // One class inside one folder is not stripped down to loose images: it is one class.
-    expect(() => findLayout('pets', ['data/cats/1.png', 'data/cats/2.png'])).toThrow(/^pets: only one class folder holds files \(data\/cats\/\); at least 2 classes are needed; expected one folder per class/);
+    expect(() => findLayout('pets', ['data/cats/1.png', 'data/cats/2.png'])).toThrow(
+      /^pets: only one class folder holds files \(data\/cats\/\); at least 2 classes are needed; expected one folder per class/,
+    );
   });
 
   it('reads_a_given_split_from_train_and_valid_folders', () => {
     const l = described(['d/valid/dogs/v2.png', 'd/train/dogs/t2.png', 'd/train/cats/t1.png', 'd/valid/cats/v1.png', 'd/README.md', 'd/train/LICENSE']);
     expect(l.givenSplit).toBe(true);
     expect(l.classNames).toEqual(['cats', 'dogs']);
-    expect(l.rows).toEqual(['train:cats:d/train/cats/t1.png', 'train:dogs:d/train/dogs/t2.png', 'valid:cats:d/valid/cats/v1.png', 'valid:dogs:d/valid/dogs/v2.png']);
+    expect(l.rows).toEqual([
+      'train:cats:d/train/cats/t1.png',
+      'train:dogs:d/train/dogs/t2.png',
+      'valid:cats:d/valid/cats/v1.png',
+      'valid:dogs:d/valid/dogs/v2.png',
+    ]);
     expect(l.skipped).toEqual([
       { path: 'd/README.md', reason: 'outside d/train/ and d/valid/' },
       { path: 'd/train/LICENSE', reason: 'not in a class folder' },
@@ -59,13 +66,15 @@ describe('image folder layout', () => {
   });
 
   it('refuses_a_split_whose_class_sets_differ_naming_the_classes', () => {
-    expect(() => findLayout('pets.zip', ['train/cats/1.png', 'train/dogs/2.png', 'train/owls/3.png', 'valid/cats/4.png', 'valid/dogs/5.png', 'valid/yaks/6.png'])).toThrow(
-      'pets.zip: train/ and valid/ hold different classes (only in train/: owls; only in valid/: yaks)',
-    );
+    expect(() =>
+      findLayout('pets.zip', ['train/cats/1.png', 'train/dogs/2.png', 'train/owls/3.png', 'valid/cats/4.png', 'valid/dogs/5.png', 'valid/yaks/6.png']),
+    ).toThrow('pets.zip: train/ and valid/ hold different classes (only in train/: owls; only in valid/: yaks)');
   });
 
   it('refuses_two_validation_folders', () => {
-    expect(() => findLayout('pets', ['train/a/1.png', 'train/b/1.png', 'val/a/1.png', 'valid/a/1.png'])).toThrow('pets: val/ and valid/ both hold validation images; keep one');
+    expect(() => findLayout('pets', ['train/a/1.png', 'train/b/1.png', 'val/a/1.png', 'valid/a/1.png'])).toThrow(
+      'pets: val/ and valid/ both hold validation images; keep one',
+    );
   });
 
   it('refuses_images_directly_at_the_top_saying_what_is_expected', () => {
@@ -86,7 +95,9 @@ describe('image folder layout', () => {
   });
 
   it('refuses_when_empty_folders_leave_fewer_than_two_classes_naming_them', () => {
-    expect(() => findLayout('p', ['cats/1.png'], ['cats', 'dogs'])).toThrow(/^p: only one class folder holds files \(cats\/\); at least 2 classes are needed; empty: dogs\//);
+    expect(() => findLayout('p', ['cats/1.png'], ['cats', 'dogs'])).toThrow(
+      /^p: only one class folder holds files \(cats\/\); at least 2 classes are needed; empty: dogs\//,
+    );
   });
 
   it('sees_a_class_folder_holding_only_hidden_files_as_empty', () => {
@@ -111,6 +122,8 @@ describe('image folder layout', () => {
 
   it('refuses_more_images_than_the_limit_saying_the_limit', () => {
     const paths = Array.from({ length: DATA_LIMITS.images + 1 }, (_, i) => `${i % 2 ? 'a' : 'b'}/${i}.png`);
-    expect(() => findLayout('big', paths)).toThrow(`big: ${DATA_LIMITS.images + 1} files in class folders, more than the limit of ${DATA_LIMITS.images} images`);
+    expect(() => findLayout('big', paths)).toThrow(
+      `big: ${DATA_LIMITS.images + 1} files in class folders, more than the limit of ${DATA_LIMITS.images} images`,
+    );
   });
 });

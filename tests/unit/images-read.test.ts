@@ -5,7 +5,8 @@ import { filesSource, readImages, zipSource, type ImageSource, type PixelDecoder
 import { FakePngDecoder, png, solid } from '../fixtures/images/png';
 
 const zipOf = (files: Zippable, name = 'pets.zip') => zipSource(new Blob([zipSync(files)]), name);
-const read = (source: ImageSource, options: Partial<Parameters<typeof readImages>[1]> = {}) => readImages(source, { decoder: new FakePngDecoder(), ...options });
+const read = (source: ImageSource, options: Partial<Parameters<typeof readImages>[1]> = {}) =>
+  readImages(source, { decoder: new FakePngDecoder(), ...options });
 const JPEG_GARBAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 
 describe('reading image folders', () => {
@@ -19,7 +20,19 @@ describe('reading image folders', () => {
     expect(data.x.length).toBe(3 * 28 * 28);
     expect([data.x[0], data.x[784], data.x[2 * 784 + 300]]).toEqual([0, 1, Math.fround(51 / 255)]);
     expect(split).toBeUndefined();
-    expect(card).toMatchObject({ source: 'pets.zip', kind: 'images', task: 'classification', items: 3, inputShape: [28, 28, 1], classes: [{ name: 'cats', count: 2 }, { name: 'dogs', count: 1 }], warnings: [], skipped: [] });
+    expect(card).toMatchObject({
+      source: 'pets.zip',
+      kind: 'images',
+      task: 'classification',
+      items: 3,
+      inputShape: [28, 28, 1],
+      classes: [
+        { name: 'cats', count: 2 },
+        { name: 'dogs', count: 1 },
+      ],
+      warnings: [],
+      skipped: [],
+    });
   });
 
   it('keeps_rgb_as_hwc_at_32_by_default_and_crops_or_pads_to_square', async () => {
@@ -30,16 +43,27 @@ describe('reading image folders', () => {
     expect(cropped.data.itemShape).toEqual([32, 32, 3]);
     const px = (x: Float32Array, row: number, col: number) => Array.from(x.subarray((row * 32 + col) * 3, (row * 32 + col) * 3 + 3));
     // The centre square (columns 10–29): left half red, right half blue, no black.
-    expect([px(cropped.data.x, 0, 0), px(cropped.data.x, 31, 31)]).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect([px(cropped.data.x, 0, 0), px(cropped.data.x, 31, 31)]).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     const padded = await read(source, { shape: { channels: 3, fit: 'pad' } });
     // Letterboxed: 32 × 16 in the middle rows, black above and below.
-    expect([px(padded.data.x, 0, 0), px(padded.data.x, 8, 0), px(padded.data.x, 23, 31), px(padded.data.x, 24, 31)]).toEqual([[0, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 0]]);
+    expect([px(padded.data.x, 0, 0), px(padded.data.x, 8, 0), px(padded.data.x, 23, 31), px(padded.data.x, 24, 31)]).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 0, 0],
+    ]);
   });
 
   it('uses_a_given_split_and_reports_its_counts', async () => {
     const source = await zipOf({
-      'train/cats/1.png': solid(2, 2, 1), 'train/cats/2.png': solid(2, 2, 2), 'train/dogs/3.png': solid(2, 2, 3),
-      'valid/dogs/4.png': solid(2, 2, 4), 'valid/cats/5.png': solid(2, 2, 5),
+      'train/cats/1.png': solid(2, 2, 1),
+      'train/cats/2.png': solid(2, 2, 2),
+      'train/dogs/3.png': solid(2, 2, 3),
+      'valid/dogs/4.png': solid(2, 2, 4),
+      'valid/cats/5.png': solid(2, 2, 5),
       'test/cats/6.png': solid(2, 2, 6),
     });
     const { data, card, split } = await read(source);
@@ -51,8 +75,13 @@ describe('reading image folders', () => {
 
   it('skips_files_that_are_not_images_by_their_bytes_and_lists_why', async () => {
     const source = await zipOf({
-      'cats/1.png': solid(2, 2, 9), 'cats/notes.txt': strToU8('a cat'), 'cats/fake.png': strToU8('not really'),
-      'dogs/2.jpg': solid(2, 2, 8), 'dogs/3.jpg': JPEG_GARBAGE, 'dogs/4.tif': new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), 'dogs/empty.png': new Uint8Array(),
+      'cats/1.png': solid(2, 2, 9),
+      'cats/notes.txt': strToU8('a cat'),
+      'cats/fake.png': strToU8('not really'),
+      'dogs/2.jpg': solid(2, 2, 8),
+      'dogs/3.jpg': JPEG_GARBAGE,
+      'dogs/4.tif': new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]),
+      'dogs/empty.png': new Uint8Array(),
     });
     const { data, card } = await read(source);
     expect(data.y.length).toBe(2); // a PNG named .jpg is read: the bytes decide
@@ -71,7 +100,9 @@ describe('reading image folders', () => {
     expect(data.classNames).toEqual(['a', 'b']);
     expect(card.warnings).toEqual(['class c left out: none of its files is a readable image (not an image (PNG, JPEG, GIF, BMP or WebP))']);
     const two = await zipOf({ 'a/1.png': solid(2, 2, 1), 'b/2.txt': strToU8('x') }, 'two.zip');
-    await expect(read(two)).rejects.toThrow('two.zip: fewer than 2 classes hold readable images; no file of b/ (not an image (PNG, JPEG, GIF, BMP or WebP)) could be read');
+    await expect(read(two)).rejects.toThrow(
+      'two.zip: fewer than 2 classes hold readable images; no file of b/ (not an image (PNG, JPEG, GIF, BMP or WebP)) could be read',
+    );
   });
 
   it('warns_about_imbalance_empty_class_folders_and_duplicates', async () => {
@@ -86,8 +117,15 @@ describe('reading image folders', () => {
   });
 
   it('counts_validation_images_that_repeat_training_images', async () => {
-    const source = await zipOf({ 'train/a/1.png': solid(2, 2, 1), 'train/b/2.png': solid(2, 2, 2), 'valid/a/3.png': solid(2, 2, 1), 'valid/b/4.png': solid(2, 2, 4) });
-    expect((await read(source)).card.warnings).toEqual(['1 image duplicates another at 28×28 (e.g. train/a/1.png and valid/a/3.png); 1 validation image repeats training images, which flatters validation']);
+    const source = await zipOf({
+      'train/a/1.png': solid(2, 2, 1),
+      'train/b/2.png': solid(2, 2, 2),
+      'valid/a/3.png': solid(2, 2, 1),
+      'valid/b/4.png': solid(2, 2, 4),
+    });
+    expect((await read(source)).card.warnings).toEqual([
+      '1 image duplicates another at 28×28 (e.g. train/a/1.png and valid/a/3.png); 1 validation image repeats training images, which flatters validation',
+    ]);
   });
 
   it('previews_a_few_images_per_class_as_the_model_sees_them', async () => {
@@ -137,12 +175,22 @@ describe('reading image folders', () => {
     const n = Math.floor(DATA_LIMITS.decodedBytes / perImage) + 1;
     const decoder: PixelDecoder = { decode: () => Promise.reject(new Error('decoded nothing')) };
     const source = filesSource({ name: 'big', files: Array.from({ length: n }, (_, i) => ({ path: `big/${i % 2}/${i}.png`, file: new Blob() })), folders: [] });
-    await expect(readImages(source, { decoder, shape: { size: 256, channels: 3 } })).rejects.toThrow(`big: ${n} images at 256×256×3 take 1025 MiB as float32, over the 1024 MiB limit; choose a smaller size or gray`);
+    await expect(readImages(source, { decoder, shape: { size: 256, channels: 3 } })).rejects.toThrow(
+      `big: ${n} images at 256×256×3 take 1025 MiB as float32, over the 1024 MiB limit; choose a smaller size or gray`,
+    );
   });
 
   it('skips_a_folder_file_over_the_size_limit_without_reading_it', async () => {
     const big = { size: 65 * 2 ** 20, arrayBuffer: () => Promise.reject(new Error('read')) } as unknown as Blob;
-    const source = filesSource({ name: 'p', files: [{ path: 'p/a/1.png', file: new Blob([solid(2, 2, 1)]) }, { path: 'p/b/2.png', file: new Blob([solid(2, 2, 1)]) }, { path: 'p/b/huge.png', file: big }], folders: [] });
+    const source = filesSource({
+      name: 'p',
+      files: [
+        { path: 'p/a/1.png', file: new Blob([solid(2, 2, 1)]) },
+        { path: 'p/b/2.png', file: new Blob([solid(2, 2, 1)]) },
+        { path: 'p/b/huge.png', file: big },
+      ],
+      folders: [],
+    });
     expect((await read(source)).card.skipped).toEqual([{ path: 'b/huge.png', reason: 'larger than the 64 MiB limit for one image' }]);
   });
 });

@@ -28,7 +28,10 @@ const walk = (entries: unknown[]) => walkEntries(entries as FileSystemEntry[]);
 
 describe('walking a dropped folder', () => {
   it('reads_every_batch_of_a_large_folder', async () => {
-    const cats = folder('cats', Array.from({ length: 250 }, (_, i) => fileEntry(`${i}.png`)));
+    const cats = folder(
+      'cats',
+      Array.from({ length: 250 }, (_, i) => fileEntry(`${i}.png`)),
+    );
     const picked = await walk([folder('pets', [cats, folder('dogs', [fileEntry('d.png')])])]);
     expect(picked.files).toHaveLength(251);
     expect(picked.files.filter((f) => f.path.startsWith('pets/cats/'))).toHaveLength(250);
@@ -38,7 +41,14 @@ describe('walking a dropped folder', () => {
   });
 
   it('lists_folders_so_empty_ones_show_and_skips_hidden_and_clutter', async () => {
-    const picked = await walk([folder('pets', [folder('cats', [fileEntry('1.png'), fileEntry('.DS_Store')]), folder('owls', []), folder('__MACOSX', [fileEntry('x')]), fileEntry('Thumbs.db')])]);
+    const picked = await walk([
+      folder('pets', [
+        folder('cats', [fileEntry('1.png'), fileEntry('.DS_Store')]),
+        folder('owls', []),
+        folder('__MACOSX', [fileEntry('x')]),
+        fileEntry('Thumbs.db'),
+      ]),
+    ]);
     expect(picked.files.map((f) => f.path)).toEqual(['pets/cats/1.png']);
     expect(picked.folders).toEqual(['pets', 'pets/cats', 'pets/owls']);
   });
@@ -51,7 +61,10 @@ describe('walking a dropped folder', () => {
 
   it('gets_entries_from_the_drop_event_items', () => {
     const entry = folder('pets', []);
-    const items = [{ kind: 'file', webkitGetAsEntry: () => entry }, { kind: 'string', webkitGetAsEntry: () => null }];
+    const items = [
+      { kind: 'file', webkitGetAsEntry: () => entry },
+      { kind: 'string', webkitGetAsEntry: () => null },
+    ];
     expect(droppedEntries({ items } as unknown as DataTransfer)).toEqual([entry]);
   });
 

@@ -25,15 +25,22 @@ describe('zip source', () => {
     const zip = zipSync({ 'pets/cats/1.png': [cat, { level: 0 }], 'pets/dogs/2.png': [dog, { level: 9 }], 'pets/owls/': {} });
     const source = await zipSource(blob(zip), 'pets.zip');
     expect(source.name).toBe('pets.zip');
-    expect(source.entries.map((e) => [e.path, e.size])).toEqual([['pets/cats/1.png', cat.length], ['pets/dogs/2.png', dog.length]]);
+    expect(source.entries.map((e) => [e.path, e.size])).toEqual([
+      ['pets/cats/1.png', cat.length],
+      ['pets/dogs/2.png', dog.length],
+    ]);
     expect(source.folders).toEqual(['pets/owls']);
     expect(await source.entries[1].bytes()).toEqual(dog);
     expect(await source.entries[0].bytes()).toEqual(cat);
   });
 
   it('refuses_a_path_outside_the_archive_naming_the_entry', async () => {
-    await expect(zipSource(blob(zipSync({ 'cats/1.png': cat, '../x.png': cat })), 'pets.zip')).rejects.toThrow('pets.zip: entry ../x.png: a path outside the archive');
-    await expect(zipSource(blob(zipSync({ 'cats/../../x.png': cat })), 'pets.zip')).rejects.toThrow('pets.zip: entry cats/../../x.png: a path outside the archive');
+    await expect(zipSource(blob(zipSync({ 'cats/1.png': cat, '../x.png': cat })), 'pets.zip')).rejects.toThrow(
+      'pets.zip: entry ../x.png: a path outside the archive',
+    );
+    await expect(zipSource(blob(zipSync({ 'cats/../../x.png': cat })), 'pets.zip')).rejects.toThrow(
+      'pets.zip: entry cats/../../x.png: a path outside the archive',
+    );
     await expect(zipSource(blob(zipSync({ '/etc/x.png': cat })), 'pets.zip')).rejects.toThrow('pets.zip: entry /etc/x.png: a path outside the archive');
     await expect(zipSource(blob(zipSync({ 'C:\\x.png': cat })), 'pets.zip')).rejects.toBeInstanceOf(DataError);
   });
@@ -46,8 +53,12 @@ describe('zip source', () => {
 
   it('refuses_an_entry_whose_declared_size_is_over_the_limit_before_inflating', async () => {
     const zip = zipSync({ 'cats/1.png': cat, 'cats/big.png': new Uint8Array(5000) });
-    await expect(zipSource(blob(zip), 'pets.zip', { ...IMAGE_LIMITS, fileBytes: 4096 })).rejects.toThrow('pets.zip: entry cats/big.png: unpacks to 4.9 KiB, over the 4 KiB limit for one file');
-    await expect(zipSource(blob(zip), 'pets.zip', { ...IMAGE_LIMITS, unpackedBytes: 5000 })).rejects.toThrow('pets.zip: its files unpack to more than the 4.9 KiB limit');
+    await expect(zipSource(blob(zip), 'pets.zip', { ...IMAGE_LIMITS, fileBytes: 4096 })).rejects.toThrow(
+      'pets.zip: entry cats/big.png: unpacks to 4.9 KiB, over the 4 KiB limit for one file',
+    );
+    await expect(zipSource(blob(zip), 'pets.zip', { ...IMAGE_LIMITS, unpackedBytes: 5000 })).rejects.toThrow(
+      'pets.zip: its files unpack to more than the 4.9 KiB limit',
+    );
     await expect(zipSource(blob(zip), 'pets.zip', { ...IMAGE_LIMITS, zipEntries: 1 })).rejects.toThrow('pets.zip: 2 entries, more than the limit of 1');
   });
 
@@ -69,7 +80,11 @@ describe('zip source', () => {
   });
 
   it('skips_encrypted_entries_and_unknown_compression_with_the_reason', async () => {
-    const zip = storedZip([{ name: 'cats/1.png', data: cat }, { name: 'cats/2.png', data: cat }, { name: 'dogs/3.png', data: dog }]);
+    const zip = storedZip([
+      { name: 'cats/1.png', data: cat },
+      { name: 'cats/2.png', data: cat },
+      { name: 'dogs/3.png', data: dog },
+    ]);
     const [first, second] = centralRecords(zip);
     zip[first + 8] |= 1; // encrypted flag
     zip[second + 10] = 14; // LZMA
@@ -82,7 +97,10 @@ describe('zip source', () => {
   });
 
   it('says_an_encrypted_zip_is_encrypted_instead_of_empty', async () => {
-    const zip = storedZip([{ name: 'cats/1.png', data: cat }, { name: 'dogs/2.png', data: dog }]);
+    const zip = storedZip([
+      { name: 'cats/1.png', data: cat },
+      { name: 'dogs/2.png', data: dog },
+    ]);
     for (const at of centralRecords(zip)) zip[at + 8] |= 1;
     await expect(zipSource(blob(zip), 'locked.zip')).rejects.toThrow('locked.zip: the zip is encrypted (password-protected) and cannot be read');
   });
@@ -119,7 +137,10 @@ describe('zip source', () => {
     const zip = storedZip([{ name: 'pets/' }, { name: 'pets/cats/1.png', data: cat }, { name: 'pets/dogs/2.png', data: dog }], true);
     const source = await zipSource(blob(zip), 'big.zip');
     expect(source.folders).toEqual(['pets']);
-    expect(source.entries.map((e) => [e.path, e.size])).toEqual([['pets/cats/1.png', cat.length], ['pets/dogs/2.png', dog.length]]);
+    expect(source.entries.map((e) => [e.path, e.size])).toEqual([
+      ['pets/cats/1.png', cat.length],
+      ['pets/dogs/2.png', dog.length],
+    ]);
     expect(await source.entries[1].bytes()).toEqual(dog);
   });
 

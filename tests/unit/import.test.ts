@@ -29,7 +29,12 @@ const meta = { version: 1, task: 'classification', inputShape: [4], outputs: 3, 
 /** The files of a good run with checkpoint 2; `patch` edits them before they are zipped. */
 async function runFiles(): Promise<Map<string, Uint8Array>> {
   const store = new MemoryStore();
-  const w = (name: string, s: readonly number[]) => ({ name, shape: [...s], dtype: 'float32' as const, data: new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.1) });
+  const w = (name: string, s: readonly number[]) => ({
+    name,
+    shape: [...s],
+    dtype: 'float32' as const,
+    data: new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.1),
+  });
   const weights = paramShapes(config.model, shape).map((p) => w(p.name, p.shape));
   await new LearnerCheckpointer(store, { keep: () => [2] }).save(2, {
     model: weights,
@@ -84,36 +89,63 @@ describe('importing a run archive', () => {
   });
 
   it('refuses_a_dataset_json_of_another_version', async () => {
-    await refused((f) => f.set('dataset/dataset.json', strToU8(JSON.stringify({ ...meta, version: 2 }))), 'bad.zip: dataset/dataset.json: dataset record version 2; this version of Kiln reads version 1');
+    await refused(
+      (f) => f.set('dataset/dataset.json', strToU8(JSON.stringify({ ...meta, version: 2 }))),
+      'bad.zip: dataset/dataset.json: dataset record version 2; this version of Kiln reads version 1',
+    );
   });
 
   it('refuses_an_input_shape_the_stored_data_does_not_hold_before_building_a_model', async () => {
-    await refused((f) => f.set('dataset/dataset.json', strToU8(JSON.stringify({ ...meta, inputShape: [2_000_000] }))), 'bad.zip: dataset/dataset.json says items are [2000000], dataset/data.mpk.gz holds items of [4]');
+    await refused(
+      (f) => f.set('dataset/dataset.json', strToU8(JSON.stringify({ ...meta, inputShape: [2_000_000] }))),
+      'bad.zip: dataset/dataset.json says items are [2000000], dataset/data.mpk.gz holds items of [4]',
+    );
   });
 
   it('refuses_sgd_state_under_an_adam_config', async () => {
     await refused(
-      (f) => editRecord(f, 'checkpoint/optim-2.mpk.gz', (r) => Object.assign(r.payload, { type: 'sgd', config: parseOptimizerConfig({ type: 'sgd', momentum: 0.9 }), slots: { momentum: (r.payload.slots as { m: unknown }).m } })),
+      (f) =>
+        editRecord(f, 'checkpoint/optim-2.mpk.gz', (r) =>
+          Object.assign(r.payload, {
+            type: 'sgd',
+            config: parseOptimizerConfig({ type: 'sgd', momentum: 0.9 }),
+            slots: { momentum: (r.payload.slots as { m: unknown }).m },
+          }),
+        ),
       "bad.zip: checkpoint/optim-2.mpk.gz: holds 'sgd' optimizer state, the run's config trains with 'adam'",
     );
   });
 
   it('refuses_a_scheduler_record_without_progress', async () => {
-    await refused((f) => editRecord(f, 'checkpoint/scheduler-2.mpk.gz', (r) => delete r.payload.progress), /^bad\.zip: checkpoint\/scheduler-2\.mpk\.gz: invalid scheduler record \(progress/);
+    await refused(
+      (f) => editRecord(f, 'checkpoint/scheduler-2.mpk.gz', (r) => delete r.payload.progress),
+      /^bad\.zip: checkpoint\/scheduler-2\.mpk\.gz: invalid scheduler record \(progress/,
+    );
   });
 
   it('refuses_nan_weights_naming_the_entry_and_tensor', async () => {
     await refused(
-      (f) => editRecord(f, 'checkpoint/model-2.mpk.gz', (r) => ((r.payload.weights as { data: Uint8Array }[])[1].data = new Uint8Array(new Float32Array([0, NaN, 0]).buffer))),
+      (f) =>
+        editRecord(
+          f,
+          'checkpoint/model-2.mpk.gz',
+          (r) => ((r.payload.weights as { data: Uint8Array }[])[1].data = new Uint8Array(new Float32Array([0, NaN, 0]).buffer)),
+        ),
       "bad.zip: checkpoint/model-2.mpk.gz: weights[1] 'output/bias': value 1 is not finite",
     );
   });
 
   it('refuses_an_epoch_folder_past_the_runs_epochs', async () => {
-    await refused((f) => f.set('train/epoch-999999999/Loss.log', strToU8('1,1\n')), "bad.zip: train/epoch-999999999/Loss.log: is of epoch 999999999, past the run's 3 epochs");
+    await refused(
+      (f) => f.set('train/epoch-999999999/Loss.log', strToU8('1,1\n')),
+      "bad.zip: train/epoch-999999999/Loss.log: is of epoch 999999999, past the run's 3 epochs",
+    );
   });
 
   it('refuses_weights_that_do_not_fit_the_model_naming_the_first', async () => {
-    await refused((f) => f.set('config.json', strToU8(JSON.stringify({ ...config, model: { type: 'mlp', hidden: [5] } }))), "bad.zip: checkpoint/model-2.mpk.gz: weight has 2 tensors, the model 4");
+    await refused(
+      (f) => f.set('config.json', strToU8(JSON.stringify({ ...config, model: { type: 'mlp', hidden: [5] } }))),
+      'bad.zip: checkpoint/model-2.mpk.gz: weight has 2 tensors, the model 4',
+    );
   });
 });

@@ -7,8 +7,19 @@ import { MemoryStore } from '../../src/store/memory';
 import { DirectoryStore } from '../../src/store/node-dir';
 import { readText } from '../../src/store/base';
 import {
-  AccuracyMetric, FBetaScoreMetric, IterationSpeedMetric, LearnerBuilder, LearningRateMetric, LossMetric, MetricEarlyStopping,
-  PrecisionMetric, RecallMetric, regression, TensorMemoryMetric, TopKAccuracyMetric, type MetricsRenderer,
+  AccuracyMetric,
+  FBetaScoreMetric,
+  IterationSpeedMetric,
+  LearnerBuilder,
+  LearningRateMetric,
+  LossMetric,
+  MetricEarlyStopping,
+  PrecisionMetric,
+  RecallMetric,
+  regression,
+  TensorMemoryMetric,
+  TopKAccuracyMetric,
+  type MetricsRenderer,
 } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
 
@@ -41,7 +52,17 @@ describe('learner', () => {
     const counts: number[] = [];
     const renderer: MetricsRenderer = { ...quiet(), epochEnd: () => void counts.push(tf.memory().numTensors) };
     const b = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['cpu']).numEpochs(4).withFileCheckpointer().gradsAccumulation(2);
-    for (const m of [new LossMetric(), new AccuracyMetric(), new TopKAccuracyMetric(2), new PrecisionMetric(), new RecallMetric(), new FBetaScoreMetric(1), new LearningRateMetric(), new IterationSpeedMetric(), new TensorMemoryMetric()]) {
+    for (const m of [
+      new LossMetric(),
+      new AccuracyMetric(),
+      new TopKAccuracyMetric(2),
+      new PrecisionMetric(),
+      new RecallMetric(),
+      new FBetaScoreMetric(1),
+      new LearningRateMetric(),
+      new IterationSpeedMetric(),
+      new TensorMemoryMetric(),
+    ]) {
       b.metricTrainNumeric(m);
     }
     b.metricValidNumeric(new LossMetric()).metricValidNumeric(new AccuracyMetric());
@@ -53,7 +74,11 @@ describe('learner', () => {
 
   it('writes_one_line_per_iteration_in_burn_format', async () => {
     const store = new MemoryStore();
-    await builder(store).numEpochs(2).metricTrainNumeric(new AccuracyMetric()).build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(50), 16, 1), loader(blobs(10, 2), 16));
+    await builder(store)
+      .numEpochs(2)
+      .metricTrainNumeric(new AccuracyMetric())
+      .build(smallModel(), { type: 'adam' }, 0.01)
+      .fit(loader(blobs(50), 16, 1), loader(blobs(10, 2), 16));
     const lines = (await readText(store, 'train/epoch-2/Accuracy.log'))!.trim().split('\n');
     expect(lines).toHaveLength(4); // 16 + 16 + 16 + 2
     expect(lines[3]).toMatch(/^\d+(\.\d+)?,2$/);
@@ -118,11 +143,19 @@ describe('learner', () => {
 
   it('a_softmax_output_model_reports_the_same_loss_as_its_logits_twin', async () => {
     const build = (activation: 'linear' | 'softmax') =>
-      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation, name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })] });
+      tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [4], units: 3, activation, name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })],
+      });
     const firstLoss = async (activation: 'linear' | 'softmax') => {
       const store = new MemoryStore();
-      await builder(store).numEpochs(1).build(build(activation), { type: 'sgd' }, 0.1).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
-      return (await readText(store, 'train/epoch-1/Loss.log'))!.split('\n').slice(0, 2).map((l) => Number(l.split(',')[0]));
+      await builder(store)
+        .numEpochs(1)
+        .build(build(activation), { type: 'sgd' }, 0.1)
+        .fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
+      return (await readText(store, 'train/epoch-1/Loss.log'))!
+        .split('\n')
+        .slice(0, 2)
+        .map((l) => Number(l.split(',')[0]));
     };
     const [logits, probs] = [await firstLoss('linear'), await firstLoss('softmax')];
     logits.forEach((v, i) => expect(probs[i]).toBeCloseTo(v, 5));
@@ -130,8 +163,13 @@ describe('learner', () => {
 
   it('a_directory_store_writes_the_artifacts_into_that_directory', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kiln-dir-')), 'run');
-    await new LearnerBuilder(new DirectoryStore(dir)).renderer(quiet()).devices(['cpu']).metricValidNumeric(new LossMetric()).withFileCheckpointer()
-      .build(smallModel(), { type: 'adam' }, 0.01).fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
+    await new LearnerBuilder(new DirectoryStore(dir))
+      .renderer(quiet())
+      .devices(['cpu'])
+      .metricValidNumeric(new LossMetric())
+      .withFileCheckpointer()
+      .build(smallModel(), { type: 'adam' }, 0.01)
+      .fit(loader(blobs(20), 10), loader(blobs(10, 2), 10));
     expect(readFileSync(join(dir, 'valid/epoch-1/Loss.log'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'checkpoint/model-1.mpk.gz'))).toBe(true);
   });
@@ -142,8 +180,13 @@ describe('learner', () => {
     const y = Float32Array.from({ length: 200 }, (_, i) => 2 * data.x[i * 4] - data.x[i * 4 + 1] + 0.5);
     const target = { x: data.x, itemShape: [4], y };
     // Seeded: from some random initial weights one epoch already brings the valid loss under 0.1.
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1, name: 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) })] });
-    const result = await builder().numEpochs(15).build(regression(model), { type: 'adam' }, 0.1).fit(loader(target, 20, 1), loader(target, 50));
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 1, name: 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) })],
+    });
+    const result = await builder()
+      .numEpochs(15)
+      .build(regression(model), { type: 'adam' }, 0.1)
+      .fit(loader(target, 20, 1), loader(target, 50));
     const loss = result.summary.metrics.valid.find((m) => m.name === 'Loss')!;
     expect(loss.entries[0].value).toBeGreaterThan(0.1);
     expect(loss.min.value).toBeLessThan(1e-3);

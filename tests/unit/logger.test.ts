@@ -60,8 +60,18 @@ describe('metric line format', () => {
 
 describe('epoch mean', () => {
   it('is_the_count_weighted_mean_of_the_lines', () => {
-    expect(epochMean([{ value: 1, count: 3 }, { value: 2, count: 1 }])).toBeCloseTo(1.25, 12);
-    expect(epochMean([{ value: 10, count: 1 }, { value: 0, count: 9 }])).toBeCloseTo(1, 12);
+    expect(
+      epochMean([
+        { value: 1, count: 3 },
+        { value: 2, count: 1 },
+      ]),
+    ).toBeCloseTo(1.25, 12);
+    expect(
+      epochMean([
+        { value: 10, count: 1 },
+        { value: 0, count: 9 },
+      ]),
+    ).toBeCloseTo(1, 12);
   });
 
   it('keeps_a_constant_series_exact', () => {
@@ -76,7 +86,12 @@ describe('epoch mean', () => {
   });
 
   it('is_nan_when_any_line_diverged', () => {
-    expect(epochMean([{ value: 1, count: 1 }, { value: NaN, count: 1 }])).toBeNaN();
+    expect(
+      epochMean([
+        { value: 1, count: 1 },
+        { value: NaN, count: 1 },
+      ]),
+    ).toBeNaN();
   });
 });
 
@@ -90,12 +105,7 @@ describe('file metric logger', () => {
     valid.log([entry('Loss', 0.625, 10)], 1);
     train.log([entry('Loss', 0.25, 32)], 2);
     await Promise.all([train.flush(), valid.flush()]);
-    expect(await store.list()).toEqual([
-      'train/epoch-1/Learning_Rate.log',
-      'train/epoch-1/Loss.log',
-      'train/epoch-2/Loss.log',
-      'valid/epoch-1/Loss.log',
-    ]);
+    expect(await store.list()).toEqual(['train/epoch-1/Learning_Rate.log', 'train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-1/Loss.log']);
     expect(await readText(store, 'train/epoch-1/Loss.log')).toBe('0.75,32\n0.5,16\n');
     expect(await readText(store, 'train/epoch-1/Learning_Rate.log')).toBe('0.01,32\n0.01,16\n');
     expect(await readText(store, 'train/epoch-2/Loss.log')).toBe('0.25,32\n');

@@ -100,10 +100,36 @@ describe('mean absolute error', () => {
   it('averages_the_absolute_error_over_every_target_value', () => {
     const m = new MaeMetric();
     // Two items with two targets each: |1-0| + |2-4| + |0-0| + |-1-2| = 6 over 4 values.
-    const e = measure(m, step([[1, 2], [0, -1]], [[0, 4], [0, 2]]));
+    const e = measure(
+      m,
+      step(
+        [
+          [1, 2],
+          [0, -1],
+        ],
+        [
+          [0, 4],
+          [0, 2],
+        ],
+      ),
+    );
     expect(e).toMatchObject({ name: 'MAE', value: 1.5, count: 2, running: 1.5 });
     // Targets trained standardized: the error in the label's units is the standardized one times its std.
-    expect(measure(new MaeMetric(10), step([[1, 2], [0, -1]], [[0, 4], [0, 2]])).value).toBe(15);
+    expect(
+      measure(
+        new MaeMetric(10),
+        step(
+          [
+            [1, 2],
+            [0, -1],
+          ],
+          [
+            [0, 4],
+            [0, 2],
+          ],
+        ),
+      ).value,
+    ).toBe(15);
   });
 });
 
@@ -121,7 +147,9 @@ describe('accuracy', () => {
   });
 
   it('refuses_a_single_unit_output_with_a_message_saying_what_to_do', () => {
-    expect(() => measure(new AccuracyMetric(), step([[0.9], [0.1]], [1, 0]))).toThrow(/one output per class; wrap a single-unit binary model with classification\(model\)/);
+    expect(() => measure(new AccuracyMetric(), step([[0.9], [0.1]], [1, 0]))).toThrow(
+      /one output per class; wrap a single-unit binary model with classification\(model\)/,
+    );
   });
 
   it('weights_the_running_mean_by_batch_size', () => {

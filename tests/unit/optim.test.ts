@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  OptimizerConfigSchema,
-  clipGradients,
-  createOptimizer,
-  gradNorm,
-  type Optimizer,
-  type OptimizerConfigInput,
-  type Param,
-} from '../../src/train/optim';
+import { OptimizerConfigSchema, clipGradients, createOptimizer, gradNorm, type Optimizer, type OptimizerConfigInput, type Param } from '../../src/train/optim';
 import { GRADS, LR, P0, refAdam, refRmsProp, refSgd } from './optim-reference';
 
 beforeAll(async () => {
@@ -65,10 +57,7 @@ describe('optimizer updates', () => {
   });
 
   it('sgd momentum seeds the buffer with the undamped gradient, then dampens', () => {
-    expectClose(
-      runTf({ type: 'sgd', momentum: 0.9, dampening: 0.5, weightDecay: 0.01 }),
-      refSgd({ momentum: 0.9, dampening: 0.5, nesterov: false, wd: 0.01 }),
-    );
+    expectClose(runTf({ type: 'sgd', momentum: 0.9, dampening: 0.5, weightDecay: 0.01 }), refSgd({ momentum: 0.9, dampening: 0.5, nesterov: false, wd: 0.01 }));
   });
 
   it('sgd nesterov matches the reference and differs from classical momentum', () => {
@@ -100,10 +89,7 @@ describe('optimizer updates', () => {
   });
 
   it('adamw matches the reference over 3 steps', () => {
-    expectClose(
-      runTf({ type: 'adamw', weightDecay: 0.2 }),
-      refAdam({ b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.2, decoupled: true }),
-    );
+    expectClose(runTf({ type: 'adamw', weightDecay: 0.2 }), refAdam({ b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.2, decoupled: true }));
   });
 
   it('adamw decays weights directly while adam routes decay through the moments', () => {
@@ -204,17 +190,12 @@ describe('gradient clipping', () => {
 
 /** A two-tensor model whose gradients depend on the weights, so every bit of optimizer state matters. */
 function model(): Param[] {
-  return [
-    param('dense1/kernel', [0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3]),
-    param('dense1/bias', [0.05, -0.05, 0.1]),
-  ];
+  return [param('dense1/kernel', [0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3]), param('dense1/bias', [0.05, -0.05, 0.1])];
 }
 
 // Seeds start at 1: tfjs treats a seed of 0 as "no seed".
 function gradsAt(params: readonly Param[], step: number): tf.Tensor[] {
-  return params.map((p, i) =>
-    tf.tidy(() => tf.add(tf.mul(p.variable, 0.3), tf.randomNormal(p.variable.shape, 0, 1, 'float32', 1 + 1000 * step + i))),
-  );
+  return params.map((p, i) => tf.tidy(() => tf.add(tf.mul(p.variable, 0.3), tf.randomNormal(p.variable.shape, 0, 1, 'float32', 1 + 1000 * step + i))));
 }
 
 function train(o: Optimizer, params: readonly Param[], from: number, to: number): void {
@@ -327,9 +308,7 @@ describe('optimizer state', () => {
     const o = optimizer({ type: 'adam' });
     train(o, params, 0, 2);
     const before = await o.save();
-    expect(() => o.load({ ...before, slots: { m: before.slots.m.slice(0, 1), v: before.slots.v } }, params)).toThrow(
-      'record has 1 params, model has 2',
-    );
+    expect(() => o.load({ ...before, slots: { m: before.slots.m.slice(0, 1), v: before.slots.v } }, params)).toThrow('record has 1 params, model has 2');
     const after = await o.save();
     expect(after.step).toBe(2);
     expect(after.slots.m[0].data).toEqual(before.slots.m[0].data);
@@ -375,9 +354,7 @@ describe('optimizer config', () => {
     expect(() => createOptimizer({ type: 'adam', epsilon: -1 })).toThrow('epsilon must be > 0');
     expect(() => createOptimizer({ type: 'adam', beta1: 1 })).toThrow('beta1 must be in [0, 1)');
     expect(() => createOptimizer({ type: 'sgd', nesterov: true })).toThrow('nesterov needs momentum > 0 and dampening = 0');
-    expect(() => createOptimizer({ type: 'rmsprop', gradClipping: { type: 'norm', maxNorm: 0 } })).toThrow(
-      'gradClipping.maxNorm must be > 0',
-    );
+    expect(() => createOptimizer({ type: 'rmsprop', gradClipping: { type: 'norm', maxNorm: 0 } })).toThrow('gradClipping.maxNorm must be > 0');
   });
 
   it('rejects unknown types and keys', () => {

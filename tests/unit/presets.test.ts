@@ -28,6 +28,8 @@ describe('model presets adapt to the data', () => {
   });
 
   it('refuses_a_cnn_on_rows_of_features_saying_why', () => {
-    expect(() => createModel({ type: 'cnn', filters: [4, 4], dense: 8 }, { inputShape: [5], outputs: 2 })).toThrow(/cnn needs images \[height, width, channels\], the data has items of shape \[5\]/);
+    expect(() => createModel({ type: 'cnn', filters: [4, 4], dense: 8 }, { inputShape: [5], outputs: 2 })).toThrow(
+      /cnn needs images \[height, width, channels\], the data has items of shape \[5\]/,
+    );
   });
 });

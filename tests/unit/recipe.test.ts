@@ -28,8 +28,15 @@ async function run(config: RunConfig, o: Partial<RecipeInput> & { data?: TensorD
   const task = data.numClasses ? 'classification' : 'regression';
   const trainLoader = loader(data, config.batchSize, config.seed);
   const { learner, model } = learnerFromConfig({
-    config, store, shape: { inputShape: data.itemShape, outputs: data.numClasses ?? 1 }, task, targetScale: 1,
-    trainBatches: trainLoader.numBatches, backend: 'cpu', renderer: new NoopRenderer(), ...o,
+    config,
+    store,
+    shape: { inputShape: data.itemShape, outputs: data.numClasses ?? 1 },
+    task,
+    targetScale: 1,
+    trainBatches: trainLoader.numBatches,
+    backend: 'cpu',
+    renderer: new NoopRenderer(),
+    ...o,
   });
   await learner.fit(trainLoader, loader(o.data ? data : valid, config.batchSize));
   model.dispose();
@@ -37,7 +44,12 @@ async function run(config: RunConfig, o: Partial<RecipeInput> & { data?: TensorD
 }
 
 /** A metric log's batch values, in order. */
-const values = async (store: MemoryStore, path: string) => ((await readText(store, path)) ?? '').trim().split('\n').filter(Boolean).map((l) => Number(l.split(',')[0]));
+const values = async (store: MemoryStore, path: string) =>
+  ((await readText(store, path)) ?? '')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.split(',')[0]));
 
 describe('the run recipe', () => {
   it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_on_valid', async () => {
@@ -74,9 +86,29 @@ describe('the run recipe', () => {
   });
 
   it('warms_up_the_cli_run_over_the_first_tenth_as_the_studio_run_with_one_warmup_epoch_of_ten', async () => {
-    const args = parseTrainArgs(['--dataset', 'iris', '--model', 'mlp', '--schedule', 'warmup-cosine', '--epochs', '10', '--lr', '0.01', '--batch-size', '16', '--out', '/unused']);
+    const args = parseTrainArgs([
+      '--dataset',
+      'iris',
+      '--model',
+      'mlp',
+      '--schedule',
+      'warmup-cosine',
+      '--epochs',
+      '10',
+      '--lr',
+      '0.01',
+      '--batch-size',
+      '16',
+      '--out',
+      '/unused',
+    ]);
     const cli = runConfigFromArgs(args, { type: 'iris' });
-    const worker = studio({ ...cli, model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 }, schedule: { type: 'warmup-cosine', warmupEpochs: 1, minLr: 0 }, epochs: 10 });
+    const worker = studio({
+      ...cli,
+      model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 },
+      schedule: { type: 'warmup-cosine', warmupEpochs: 1, minLr: 0 },
+      epochs: 10,
+    });
     const lr = async (config: RunConfig) => {
       const store = await run(config);
       return (await Promise.all(Array.from({ length: 10 }, (_, e) => values(store, `train/epoch-${e + 1}/Learning_Rate.log`)))).flat();
@@ -107,9 +139,33 @@ describe('the CLI flags', () => {
   });
 
   it('become_the_studios_config_for_the_same_run', () => {
-    const args = parseTrainArgs(['--dataset', 'iris', '--model', 'logistic', '--optimizer', 'sgd', '--epochs', '7', '--keep-checkpoints', '3', '--grad-accumulation', '2', '--out', '/unused']);
+    const args = parseTrainArgs([
+      '--dataset',
+      'iris',
+      '--model',
+      'logistic',
+      '--optimizer',
+      'sgd',
+      '--epochs',
+      '7',
+      '--keep-checkpoints',
+      '3',
+      '--grad-accumulation',
+      '2',
+      '--out',
+      '/unused',
+    ]);
     const config = runConfigFromArgs(args, { type: 'iris' });
     expect(RunConfigSchema.parse(config)).toEqual(config);
-    expect(config).toMatchObject({ model: { type: 'logistic' }, optimizer: { type: 'sgd' }, epochs: 7, keepCheckpoints: 3, gradAccumulation: 2, batchSize: 64, seed: 0, backend: 'cpu' });
+    expect(config).toMatchObject({
+      model: { type: 'logistic' },
+      optimizer: { type: 'sgd' },
+      epochs: 7,
+      keepCheckpoints: 3,
+      gradAccumulation: 2,
+      batchSize: 64,
+      seed: 0,
+      backend: 'cpu',
+    });
   });
 });

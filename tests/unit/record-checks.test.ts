@@ -11,10 +11,20 @@ import type { TensorRecord } from '../../src/train/tensor-record';
 const keepAll = { keep: (epoch: number) => Array.from({ length: epoch }, (_, i) => i + 1) };
 
 function records(epoch: number, kernel = new Float32Array(6).fill(0.5)): CheckpointRecords {
-  const w = (name: string, shape: number[], data?: Float32Array): TensorRecord => ({ name, shape, dtype: 'float32', data: data ?? new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.25) });
+  const w = (name: string, shape: number[], data?: Float32Array): TensorRecord => ({
+    name,
+    shape,
+    dtype: 'float32',
+    data: data ?? new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.25),
+  });
   return {
     model: [w('dense1/kernel', [3, 2], kernel), w('dense1/bias', [2])],
-    optim: { type: 'adam', config: parseOptimizerConfig({ type: 'adam' }), step: 10, slots: { m: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])], v: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])] } },
+    optim: {
+      type: 'adam',
+      config: parseOptimizerConfig({ type: 'adam' }),
+      step: 10,
+      slots: { m: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])], v: [w('dense1/kernel', [3, 2]), w('dense1/bias', [2])] },
+    },
     scheduler: { config: parseSchedulerConfig({ type: 'constant', lr: 0.1 }), step: 10 },
     progress: { epoch, globalStep: 10, dataOrder: { seed: 3, shuffle: true }, rng: { s: 12345 } },
   };
@@ -29,9 +39,19 @@ async function rewrite(store: MemoryStore, path: string, edit: (record: { [k: st
 
 describe('record limits', () => {
   it('refuses_a_record_whose_gzip_declares_more_than_the_limit_before_inflating', () => {
-    const bomb = gzipSync(encode({ format: 'kiln.record', version: 1, kind: 'model', checkpoint: { id: 'a', epoch: 1, globalStep: 0 }, payload: { weights: [], pad: new Uint8Array(4_000_000) } }));
+    const bomb = gzipSync(
+      encode({
+        format: 'kiln.record',
+        version: 1,
+        kind: 'model',
+        checkpoint: { id: 'a', epoch: 1, globalStep: 0 },
+        payload: { weights: [], pad: new Uint8Array(4_000_000) },
+      }),
+    );
     expect(bomb.length).toBeLessThan(10_000);
-    expect(() => decodeRecord(bomb, 'checkpoint/model-1.mpk.gz', 'model', 100_000)).toThrow(/^checkpoint\/model-1\.mpk\.gz: .*declares 4000\d{3} bytes unpacked, over the 100000-byte limit/);
+    expect(() => decodeRecord(bomb, 'checkpoint/model-1.mpk.gz', 'model', 100_000)).toThrow(
+      /^checkpoint\/model-1\.mpk\.gz: .*declares 4000\d{3} bytes unpacked, over the 100000-byte limit/,
+    );
   });
 
   it('refuses_a_record_whose_gzip_unpacks_past_the_size_its_trailer_declares', () => {

@@ -107,11 +107,7 @@ describe('console renderer on a terminal', () => {
     at(65_000);
     r.epochEnd(1, { train: { Loss: 0.5, Accuracy: 75 }, valid: { Loss: 0.625 } });
     r.log('saved checkpoint 1');
-    expect(s.out.slice(1)).toEqual([
-      '\n',
-      'epoch 1 ended, 1:05 elapsed | train: Loss 0.5000, Accuracy 75.0000 | valid: Loss 0.6250\n',
-      'saved checkpoint 1\n',
-    ]);
+    expect(s.out.slice(1)).toEqual(['\n', 'epoch 1 ended, 1:05 elapsed | train: Loss 0.5000, Accuracy 75.0000 | valid: Loss 0.6250\n', 'saved checkpoint 1\n']);
   });
 
   it('prints_the_reason_and_the_summary_table_at_the_end', () => {

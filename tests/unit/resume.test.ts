@@ -19,7 +19,9 @@ async function train(store: MemoryStore, epochs: number, checkpoint?: number, mo
     .withFileCheckpointer()
     .numEpochs(epochs);
   if (checkpoint) b.checkpoint(checkpoint);
-  const result = await b.build(model, { type: 'adam' }, { type: 'step', lr: 0.02, stepSize: 5, gamma: 0.5 }).fit(loader(blobs(64), 10, 5), loader(blobs(20, 2), 10));
+  const result = await b
+    .build(model, { type: 'adam' }, { type: 'step', lr: 0.02, stepSize: 5, gamma: 0.5 })
+    .fit(loader(blobs(64), 10, 5), loader(blobs(20, 2), 10));
   return { result, model };
 }
 

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SchedulerConfigSchema,
-  createScheduler,
-  lrAt,
-  parseSchedulerConfig,
-  warmupCosine,
-  type SchedulerConfigInput,
-} from '../../src/train/schedule';
+import { SchedulerConfigSchema, createScheduler, lrAt, parseSchedulerConfig, warmupCosine, type SchedulerConfigInput } from '../../src/train/schedule';
 
 const at = (input: SchedulerConfigInput, step: number) => lrAt(parseSchedulerConfig(input), step);
 
@@ -36,7 +29,7 @@ describe('schedules', () => {
     const c = { type: 'cosine', lr: 1, minLr: 0.1, steps: 100 } as const;
     expect(at(c, 0)).toBe(1);
     expect(at(c, 50)).toBeCloseTo(0.55, 12);
-    expect(at(c, 25)).toBeCloseTo(0.1 + 0.9 * (1 + Math.SQRT1_2) / 2, 12);
+    expect(at(c, 25)).toBeCloseTo(0.1 + (0.9 * (1 + Math.SQRT1_2)) / 2, 12);
     expect(at(c, 100)).toBeCloseTo(0.1, 12);
     expect(at(c, 500)).toBeCloseTo(0.1, 12);
     expect(at({ type: 'cosine', lr: 1, steps: 10 }, 10)).toBeCloseTo(0, 12);

@@ -80,7 +80,15 @@ describe.each(stores)('%s', (_name, make) => {
 
   it('lists_every_file_under_a_prefix_sorted', async () => {
     const s = make();
-    for (const p of ['valid/epoch-1/Loss.log', 'checkpoint/optim-2.mpk.gz', 'train/epoch-10/Loss.log', 'checkpoint/model-10.mpk.gz', 'experiment.log', 'train/epoch-1/Accuracy.log', 'checkpoint/model-2.mpk.gz']) {
+    for (const p of [
+      'valid/epoch-1/Loss.log',
+      'checkpoint/optim-2.mpk.gz',
+      'train/epoch-10/Loss.log',
+      'checkpoint/model-10.mpk.gz',
+      'experiment.log',
+      'train/epoch-1/Accuracy.log',
+      'checkpoint/model-2.mpk.gz',
+    ]) {
       await s.write(p, 'x');
     }
     expect(await s.list()).toEqual([

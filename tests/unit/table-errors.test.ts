@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { read, parseText, thrown } from '../fixtures/table/tables';
 import { DATA_LIMITS } from '../../src/data/errors';
-import { TableParser, describeTable, parseTable, prepareTable, type TableChoices } from '../../src/data/table';
+import { TableParser, describeTable, prepareTable, type TableChoices } from '../../src/data/table';
 
 const choices = (label: string): TableChoices => ({ label, task: 'classification', missing: 'fill', validFraction: 0.2, seed: 1 });
 

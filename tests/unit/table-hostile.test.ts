@@ -41,7 +41,9 @@ describe('hostile tables', () => {
 
   it('refuses_a_file_of_nul_bytes_at_its_first_chunk_not_after_holding_it', () => {
     const { error, pushed } = pushUntilRefused('zeros.csv', MiB, 1000, () => {});
-    expect(error.message).toBe('zeros.csv: the file is binary, not a text table (CSV or TSV): it holds NUL bytes in its first 4,096 bytes, which text never does');
+    expect(error.message).toBe(
+      'zeros.csv: the file is binary, not a text table (CSV or TSV): it holds NUL bytes in its first 4,096 bytes, which text never does',
+    );
     expect(pushed).toBe(0);
   });
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, read, parseText, thrown } from '../fixtures/table/tables';
 import { Rng } from '../../src/util/rng';
-import { TableParser, isNotUtf8, parseTable, type ParsedTable, type TableParseOptions } from '../../src/data/table';
-
+import { TableParser, isNotUtf8, parseTable, type ParsedTable } from '../../src/data/table';
 
 /** Column `name` as a user would read it: numbers, category names, null for missing. */
 function cells(table: ParsedTable, name: string): (number | string | null)[] {
@@ -36,8 +35,22 @@ describe('table parser', () => {
   });
 
   it('parses_numbers_as_Number_does', () => {
-    const spellings = ['0', '-0.5', '+3', '.25', '5.', '1e3', '-2.5E-3', '123456789012345678', '0.1000000000000000055511151231257827',
-      '1.7976931348623157e308', '5e-324', '  42  ', '007', '3.14159265358979323846'];
+    const spellings = [
+      '0',
+      '-0.5',
+      '+3',
+      '.25',
+      '5.',
+      '1e3',
+      '-2.5E-3',
+      '123456789012345678',
+      '0.1000000000000000055511151231257827',
+      '1.7976931348623157e308',
+      '5e-324',
+      '  42  ',
+      '007',
+      '3.14159265358979323846',
+    ];
     const t = parseText(`v,w\n${spellings.map((s) => `${s},x`).join('\n')}\n`);
     expect(t.columns[0].kind).toBe('numeric');
     expect(cells(t, 'v')).toEqual(spellings.map((s) => Number(s)));

@@ -5,7 +5,6 @@ import { irisTable } from '../../src/data/iris';
 import {
   applyPreprocessing,
   describeTable,
-  parseTable,
   prepareTable,
   suggestChoices,
   suggestLabel,
@@ -17,7 +16,12 @@ import {
 import { Rng } from '../../src/util/rng';
 
 const choose = (label: string, more: Partial<TableChoices> = {}): TableChoices => ({
-  label, task: 'classification', missing: 'fill', validFraction: 0.25, seed: 3, ...more,
+  label,
+  task: 'classification',
+  missing: 'fill',
+  validFraction: 0.25,
+  seed: 3,
+  ...more,
 });
 
 /** Feature `k` of every row of row-major x. */
@@ -62,7 +66,14 @@ describe('table preparation', () => {
     expect(valid.y).toHaveLength(0);
     // Rows: red, blue, (missing → most frequent; blue and red tie → blue, first in order), red, (missing), blue.
     const oneHot = Array.from({ length: 6 }, (_, i) => [train.x[i * 4 + 2], train.x[i * 4 + 3]]);
-    expect(oneHot).toEqual([[0, 1], [1, 0], [1, 0], [0, 1], [1, 0], [1, 0]]);
+    expect(oneHot).toEqual([
+      [0, 1],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [1, 0],
+    ]);
     expect(train.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(train.numClasses).toBe(3);
     expect(Array.from(train.y)).toEqual([0, 0, 1, 1, 2, 2]);
@@ -179,7 +190,10 @@ describe('table preparation', () => {
     const table = parseText('v,label\n1,a\n2,a\n3,a\n4,a\n5,a\n6,a\n7,a\n8,a\n9,a\n10,a\n1,b\n1,b\n1,b\n1,a\n', 'cards.csv');
     const card = describeTable(table, choose('label'));
     expect(card).toMatchObject({ source: 'cards.csv', kind: 'table', task: 'classification', items: 14, inputShape: [1], skipped: [] });
-    expect(card.classes).toEqual([{ name: 'a', count: 11 }, { name: 'b', count: 3 }]);
+    expect(card.classes).toEqual([
+      { name: 'a', count: 11 },
+      { name: 'b', count: 3 },
+    ]);
     expect(card.columns).toEqual([
       { name: 'v', type: 'numeric', missing: 0, distinct: 10, min: 1, max: 10, mean: 59 / 14 },
       { name: 'label', type: 'categorical', missing: 0, distinct: 2, categories: ['a', 'b'] },

@@ -48,7 +48,10 @@ function connected(): { client: TrainingClient; worker: FakeWorker; events: Work
 /** Whether a promise has settled, after the microtasks queued so far ran. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false;
-  p.then(() => (done = true), () => (done = true));
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await new Promise((r) => setTimeout(r, 0));
   return done;
 }

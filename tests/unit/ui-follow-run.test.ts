@@ -3,8 +3,18 @@ import type { RunRecord } from '../../src/protocol/index';
 import { followRun } from '../../src/ui/runs/follow';
 
 const shown: RunRecord = {
-  id: 'r', name: 'run', createdAt: 1, updatedAt: 1, status: 'running', dataset: 'mnist', model: 'MLP 128', config: {},
-  epochs: 5, epochsDone: 2, checkpoints: [1, 2], best: { metric: 'Loss', value: 0.5, epoch: 2 },
+  id: 'r',
+  name: 'run',
+  createdAt: 1,
+  updatedAt: 1,
+  status: 'running',
+  dataset: 'mnist',
+  model: 'MLP 128',
+  config: {},
+  epochs: 5,
+  epochsDone: 2,
+  checkpoints: [1, 2],
+  best: { metric: 'Loss', value: 0.5, epoch: 2 },
 };
 
 describe('an opened run following its stored record', () => {

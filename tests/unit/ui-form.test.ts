@@ -15,7 +15,21 @@ describe('formFromConfig', () => {
   it('fills_every_field_from_the_defaults', () => {
     const v = formFromConfig();
     expect(Object.keys(v).sort()).toEqual([...FIELDS].sort());
-    expect(v).toMatchObject({ samples: '10000', validFraction: '0.2', model: 'mlp', hidden: '128', optimizer: 'adam', lr: '0.001', beta1: '0.9', beta2: '0.999', schedule: 'constant', epochs: '5', batchSize: '64', backend: 'auto', clipNorm: '' });
+    expect(v).toMatchObject({
+      samples: '10000',
+      validFraction: '0.2',
+      model: 'mlp',
+      hidden: '128',
+      optimizer: 'adam',
+      lr: '0.001',
+      beta1: '0.9',
+      beta2: '0.999',
+      schedule: 'constant',
+      epochs: '5',
+      batchSize: '64',
+      backend: 'auto',
+      clipNorm: '',
+    });
   });
 
   it('shows_a_saved_runs_choices', () => {
@@ -26,7 +40,20 @@ describe('formFromConfig', () => {
       schedule: { type: 'step', stepEpochs: 3, gamma: 0.25 },
       backend: 'webgl',
     });
-    expect(formFromConfig(saved)).toMatchObject({ model: 'cnn', filters1: '16', filters2: '48', dense: '96', optimizer: 'sgd', momentum: '0.8', nesterov: 'true', clipNorm: '2.5', schedule: 'step', stepEpochs: '3', gamma: '0.25', backend: 'webgl' });
+    expect(formFromConfig(saved)).toMatchObject({
+      model: 'cnn',
+      filters1: '16',
+      filters2: '48',
+      dense: '96',
+      optimizer: 'sgd',
+      momentum: '0.8',
+      nesterov: 'true',
+      clipNorm: '2.5',
+      schedule: 'step',
+      stepEpochs: '3',
+      gamma: '0.25',
+      backend: 'webgl',
+    });
   });
 
   it('round_trips_a_saved_config_through_the_form', () => {
@@ -41,9 +68,16 @@ describe('formFromConfig', () => {
   });
 
   it('round_trips_dropped_table_and_image_datasets', () => {
-    const table = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'fill', encoding: 'latin1' } });
+    const table = RunConfigSchema.parse({
+      ...DEFAULT_RUN_CONFIG,
+      dataset: { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'fill', encoding: 'latin1' },
+    });
     expect(parseForm(formFromConfig(table))).toEqual({ config: table, errors: {} });
-    const images = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'images', source: 'pets.zip', size: 32, channels: 3, fit: 'pad' }, model: { type: 'cnn' } });
+    const images = RunConfigSchema.parse({
+      ...DEFAULT_RUN_CONFIG,
+      dataset: { type: 'images', source: 'pets.zip', size: 32, channels: 3, fit: 'pad' },
+      model: { type: 'cnn' },
+    });
     expect(parseForm(formFromConfig(images))).toEqual({ config: images, errors: {} });
   });
 

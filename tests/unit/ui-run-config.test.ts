@@ -48,7 +48,8 @@ describe('RunConfigSchema', () => {
 });
 
 describe('the rules between fields', () => {
-  const issues = (over: object) => RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, ...over }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
+  const issues = (over: object) =>
+    RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, ...over }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
 
   it('lets_a_cnn_train_on_wasm', () => {
     // Kiln's own convolution-gradient kernels stand in for tfjs-wasm's missing Conv2DBackpropFilter.

@@ -51,7 +51,14 @@ describe('RunStore.apply', () => {
 
   it('tracks_saved_and_deleted_checkpoints_in_order', () => {
     const s = new RunStore();
-    for (const [epoch, action] of [[2, 'saved'], [1, 'saved'], [3, 'saved'], [1, 'deleted'], [2, 'saved']] as const) s.apply({ type: 'checkpoint', epoch, action });
+    for (const [epoch, action] of [
+      [2, 'saved'],
+      [1, 'saved'],
+      [3, 'saved'],
+      [1, 'deleted'],
+      [2, 'saved'],
+    ] as const)
+      s.apply({ type: 'checkpoint', epoch, action });
     expect(s.snapshot.checkpoints).toEqual([2, 3]);
   });
 
@@ -76,7 +83,14 @@ describe('RunStore.apply', () => {
     s.apply({ type: 'state', state: 'failed', message: 'boom' });
     const progress = { split: 'train', epoch: 1, epochTotal: 2, iteration: 3, iterationsTotal: 9, itemsPerSecond: 100, etaSeconds: 4 } as const;
     s.apply({ type: 'progress', progress });
-    expect(s.snapshot).toMatchObject({ probes: [{ name: 'cpu' }], backend: 'webgl', skipped: ['webgpu: no adapter'], state: 'failed', message: 'boom', progress });
+    expect(s.snapshot).toMatchObject({
+      probes: [{ name: 'cpu' }],
+      backend: 'webgl',
+      skipped: ['webgpu: no adapter'],
+      state: 'failed',
+      message: 'boom',
+      progress,
+    });
   });
 
   it('clears_the_run_on_reset_but_keeps_the_probes', () => {
@@ -88,7 +102,14 @@ describe('RunStore.apply', () => {
     s.reset();
     expect(s.series.size).toBe(0);
     expect(s.log).toEqual([]);
-    expect(s.snapshot).toMatchObject({ state: 'loading', epochsDone: 0, checkpoints: [], errors: [], latest: { train: {}, valid: {} }, probes: [{ name: 'cpu' }] });
+    expect(s.snapshot).toMatchObject({
+      state: 'loading',
+      epochsDone: 0,
+      checkpoints: [],
+      errors: [],
+      latest: { train: {}, valid: {} },
+      probes: [{ name: 'cpu' }],
+    });
     expect(s.snapshot.progress).toBeUndefined();
   });
 

@@ -5,7 +5,15 @@ import { linearScale, logScale, nearestIndex, niceTicks } from '../../src/ui/cha
 const mantissa = (step: number) => Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6));
 
 describe('niceTicks', () => {
-  const ranges: [number, number][] = [[0, 1], [-3, 7], [0.1, 0.3], [0.0012, 0.0047], [12, 9876], [-250, -3], [0.97, 1.03]];
+  const ranges: [number, number][] = [
+    [0, 1],
+    [-3, 7],
+    [0.1, 0.3],
+    [0.0012, 0.0047],
+    [12, 9876],
+    [-250, -3],
+    [0.97, 1.03],
+  ];
 
   it('spaces_ticks_by_one_two_or_five_times_a_power_of_ten', () => {
     for (const [lo, hi] of ranges) {

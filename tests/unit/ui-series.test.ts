@@ -43,7 +43,11 @@ describe('smooth', () => {
 describe('downsample', () => {
   it('returns_every_point_when_under_max', () => {
     const out = downsample([0, 1, 2], [5, 6, 7], 3);
-    expect(out).toEqual([{ x: 0, y: 5 }, { x: 1, y: 6 }, { x: 2, y: 7 }]);
+    expect(out).toEqual([
+      { x: 0, y: 5 },
+      { x: 1, y: 6 },
+      { x: 2, y: 7 },
+    ]);
   });
 
   it('never_returns_more_than_max_points', () => {
@@ -55,7 +59,12 @@ describe('downsample', () => {
   it('keeps_each_buckets_min_and_max_in_x_order', () => {
     // Two buckets of four: the max comes before the min in the first, after it in the second.
     const out = downsample(range(8), [3, 9, 1, 5, 2, 2, 8, 0], 4);
-    expect(out).toEqual([{ x: 1, y: 9 }, { x: 2, y: 1 }, { x: 6, y: 8 }, { x: 7, y: 0 }]);
+    expect(out).toEqual([
+      { x: 1, y: 9 },
+      { x: 2, y: 1 },
+      { x: 6, y: 8 },
+      { x: 7, y: 0 },
+    ]);
   });
 
   it('keeps_spikes_when_downsampling', () => {
@@ -76,7 +85,10 @@ describe('downsample', () => {
   });
 
   it('draws_a_flat_bucket_as_one_point', () => {
-    expect(downsample(range(8), [1, 1, 1, 1, 2, 2, 2, 2], 4)).toEqual([{ x: 0, y: 1 }, { x: 4, y: 2 }]);
+    expect(downsample(range(8), [1, 1, 1, 1, 2, 2, 2, 2], 4)).toEqual([
+      { x: 0, y: 1 },
+      { x: 4, y: 2 },
+    ]);
   });
 
   it('keeps_a_buckets_spikes_when_it_starts_with_nan', () => {
@@ -101,7 +113,11 @@ describe('drawSeries', () => {
   });
 
   it('drops_non_finite_points_from_what_is_drawn', () => {
-    expect(drawSeries(series, opts).raw).toEqual([{ x: 0.25, y: 4 }, { x: 0.75, y: -1 }, { x: 1, y: 2 }]);
+    expect(drawSeries(series, opts).raw).toEqual([
+      { x: 0.25, y: 4 },
+      { x: 0.75, y: -1 },
+      { x: 1, y: 2 },
+    ]);
   });
 
   it('draws_no_smoothed_line_without_smoothing', () => {

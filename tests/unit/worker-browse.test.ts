@@ -9,8 +9,18 @@ let n = 0;
 /** A stored run of two epochs: metric logs, a checkpoint, the experiment log. */
 async function storedRun(patch: Partial<RunRecord> = {}): Promise<RunRecord> {
   const run: RunRecord = {
-    id: `browse-${n++}`, name: 'stored', createdAt: n, updatedAt: n, status: 'done', dataset: 'mnist', model: 'MLP 16',
-    config: {}, epochs: 2, epochsDone: 2, checkpoints: [2], ...patch,
+    id: `browse-${n++}`,
+    name: 'stored',
+    createdAt: n,
+    updatedAt: n,
+    status: 'done',
+    dataset: 'mnist',
+    model: 'MLP 16',
+    config: {},
+    epochs: 2,
+    epochsDone: 2,
+    checkpoints: [2],
+    ...patch,
   };
   await kiln.putRun(run);
   const store = kiln.store(run.id);

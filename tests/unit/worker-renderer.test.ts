@@ -10,8 +10,15 @@ const metric = (name: string, value: number, numeric = true): MetricState => ({
 
 /** Iteration `iteration` of 8 in epoch `epoch` of 3, 32 items a batch, 100 ms an iteration. */
 const progress = (epoch: number, iteration: number, split: 'train' | 'valid' = 'train'): TrainingProgress => ({
-  split, epoch, epochTotal: 3, epochStart: 1, iteration, iterationsTotal: 8,
-  itemsProcessed: iteration * 32, itemsTotal: 256, elapsedMs: iteration * 100,
+  split,
+  epoch,
+  epochTotal: 3,
+  epochStart: 1,
+  iteration,
+  iterationsTotal: 8,
+  itemsProcessed: iteration * 32,
+  itemsTotal: 256,
+  elapsedMs: iteration * 100,
 });
 
 function setup() {
@@ -34,7 +41,18 @@ describe('WorkerRenderer', () => {
     const sent = of('metrics');
     expect(sent).toHaveLength(1);
     expect(sent[0].split).toBe('train');
-    expect(sent[0].points.map((p) => `${p.name}=${p.value}`)).toEqual(['Loss=1', 'Accuracy=10', 'Loss=2', 'Accuracy=20', 'Loss=3', 'Accuracy=30', 'Loss=4', 'Accuracy=40', 'Loss=5', 'Accuracy=50']);
+    expect(sent[0].points.map((p) => `${p.name}=${p.value}`)).toEqual([
+      'Loss=1',
+      'Accuracy=10',
+      'Loss=2',
+      'Accuracy=20',
+      'Loss=3',
+      'Accuracy=30',
+      'Loss=4',
+      'Accuracy=40',
+      'Loss=5',
+      'Accuracy=50',
+    ]);
     vi.advanceTimersByTime(1000);
     expect(of('metrics')).toHaveLength(1);
   });
@@ -91,7 +109,10 @@ describe('WorkerRenderer', () => {
     r.update('train', progress(1, 3), [metric('Loss', 1)]);
     r.checkpoint(1, 'saved');
     r.checkpoint(0, 'deleted');
-    expect(of('checkpoint')).toEqual([{ type: 'checkpoint', epoch: 1, action: 'saved' }, { type: 'checkpoint', epoch: 0, action: 'deleted' }]);
+    expect(of('checkpoint')).toEqual([
+      { type: 'checkpoint', epoch: 1, action: 'saved' },
+      { type: 'checkpoint', epoch: 0, action: 'deleted' },
+    ]);
     expect(types().indexOf('metrics')).toBeLessThan(types().indexOf('checkpoint'));
   });
 

@@ -4,15 +4,34 @@ import { MemoryStore } from '../../src/store/memory';
 import type { TensorData } from '../../src/data/dataset';
 import { DATASET_FILES, runData, storedShape, type PreparedDataset } from '../../src/worker/run-data';
 
-const config = RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'drop', encoding: 'utf-8' }, batchSize: 2 });
+const config = RunConfigSchema.parse({
+  ...DEFAULT_RUN_CONFIG,
+  dataset: { type: 'table', file: 'cars.csv', label: 'mpg', task: 'regression', missing: 'drop', encoding: 'utf-8' },
+  batchSize: 2,
+});
 
-const rows = (n: number, offset: number): TensorData => ({ x: Float32Array.from({ length: n * 3 }, (_, i) => i + offset), itemShape: [3], y: Float32Array.from({ length: n }, (_, i) => 10 * i + offset) });
+const rows = (n: number, offset: number): TensorData => ({
+  x: Float32Array.from({ length: n * 3 }, (_, i) => i + offset),
+  itemShape: [3],
+  y: Float32Array.from({ length: n }, (_, i) => 10 * i + offset),
+});
 const prepared: PreparedDataset = {
-  train: rows(5, 0), valid: rows(2, 100), preprocessing: { version: 1, label: { name: 'mpg', task: 'regression', mean: 20, std: 4 } },
-  card: { source: 'cars.csv', kind: 'table', task: 'regression', items: 7, inputShape: [3], preview: { kind: 'rows', header: ['a'], rows: [['1']] }, warnings: [], skipped: [] },
+  train: rows(5, 0),
+  valid: rows(2, 100),
+  preprocessing: { version: 1, label: { name: 'mpg', task: 'regression', mean: 20, std: 4 } },
+  card: {
+    source: 'cars.csv',
+    kind: 'table',
+    task: 'regression',
+    items: 7,
+    inputShape: [3],
+    preview: { kind: 'rows', header: ['a'], rows: [['1']] },
+    warnings: [],
+    skipped: [],
+  },
 };
 
-describe('a run\'s dataset', () => {
+describe("a run's dataset", () => {
   it('is_prepared_once_stored_with_the_run_and_read_back_on_resume', async () => {
     const store = new MemoryStore();
     let prepares = 0;
@@ -27,13 +46,21 @@ describe('a run\'s dataset', () => {
     expect(meta.card.preview).toBeUndefined();
 
     // Resumed: the stored split comes back exactly, without preparing again (the file is gone).
-    const again = await runData(config, store, () => Promise.reject(new Error('cars.csv is not open')), () => {});
+    const again = await runData(
+      config,
+      store,
+      () => Promise.reject(new Error('cars.csv is not open')),
+      () => {},
+    );
     expect(prepares).toBe(1);
     expect(again.targetScale).toBe(4);
     expect(again.trainData.x).toEqual(prepared.train.x);
     expect(again.validData.y).toEqual(prepared.valid.y);
     expect(await storedShape(config, store)).toEqual({ inputShape: [3], outputs: 1 });
-    first.train.dispose(); first.valid.dispose(); again.train.dispose(); again.valid.dispose();
+    first.train.dispose();
+    first.valid.dispose();
+    again.train.dispose();
+    again.valid.dispose();
   });
 
   it('says_what_is_missing_when_a_run_has_no_dataset_files', async () => {

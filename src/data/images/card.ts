@@ -51,7 +51,9 @@ function imbalance(classNames: readonly string[], counts: readonly number[]): st
   const least = counts.reduce((best, n, c) => (n < counts[best] ? c : best), 0);
   if (counts[most] < IMBALANCE * counts[least]) return [];
   const ratio = Math.round((counts[most] / counts[least]) * 10) / 10;
-  return [`class imbalance: ${classNames[most]} has ${counts[most]} images, ${classNames[least]} ${counts[least]} (${ratio}×); accuracy alone will flatter the model`];
+  return [
+    `class imbalance: ${classNames[most]} has ${counts[most]} images, ${classNames[least]} ${counts[least]} (${ratio}×); accuracy alone will flatter the model`,
+  ];
 }
 
 /** Rows identical after resizing (same file twice, or re-encoded), found by hash and confirmed value by value. */

@@ -61,7 +61,9 @@ export function findLayout(source: string, paths: readonly string[], folders: re
   const depth = sharedTopDepth(all);
   const prefix = all[0].parts.slice(0, depth);
   const files = all.map((f) => ({ ...f, parts: f.parts.slice(depth) }));
-  const dirs = knownFolders(paths, folders).filter((d) => d.length > depth && prefix.every((p, i) => d[i] === p)).map((d) => d.slice(depth));
+  const dirs = knownFolders(paths, folders)
+    .filter((d) => d.length > depth && prefix.every((p, i) => d[i] === p))
+    .map((d) => d.slice(depth));
   const named = (...parts: (string | undefined)[]) => `${[...prefix, ...parts.filter((p) => p !== undefined)].join('/')}/`;
   const skipped: Skip[] = [];
   const warnings: string[] = [];
@@ -90,19 +92,31 @@ export function findLayout(source: string, paths: readonly string[], folders: re
     else groups[r].set(parts[0], [f]);
   }
   if (test !== undefined) {
-    const why = roots.length === 2 ? `training uses ${named(roots[0].folder)} and ${named(roots[1].folder)}` : `with no validation folder, part of ${named(roots[0].folder)} is held out`;
+    const why =
+      roots.length === 2
+        ? `training uses ${named(roots[0].folder)} and ${named(roots[1].folder)}`
+        : `with no validation folder, part of ${named(roots[0].folder)} is held out`;
     warnings.push(`${named(test)} left out (${counted(testFiles, 'file')}): ${why}`);
   }
 
   const classSets = groups.map((g) => new Set(g.keys()));
   const empty = roots.flatMap((root, r) => emptyClassFolders(dirs, root.folder, classSets[r]).map((c) => named(root.folder, c)));
   const emptyNote = empty.length > 0 ? `; empty: ${empty.join(', ')}` : '';
-  if (roots.length === 2) checkSameClasses(source, classSets, roots.map((root) => named(root.folder)), emptyNote);
+  if (roots.length === 2)
+    checkSameClasses(
+      source,
+      classSets,
+      roots.map((root) => named(root.folder)),
+      emptyNote,
+    );
   const classNames = [...classSets[0]].sort(byCodePoint);
   if (classNames.length < 2) {
-    const problem = classNames.length === 1
-      ? `only one class folder holds files (${named(roots[0].folder, classNames[0])}); at least 2 classes are needed`
-      : skipped.some((s) => s.reason === 'not in a class folder') ? 'no class folders: the files sit directly at the top' : 'no class folders hold files';
+    const problem =
+      classNames.length === 1
+        ? `only one class folder holds files (${named(roots[0].folder, classNames[0])}); at least 2 classes are needed`
+        : skipped.some((s) => s.reason === 'not in a class folder')
+          ? 'no class folders: the files sit directly at the top'
+          : 'no class folders hold files';
     throw new DataError(source, `${problem}${emptyNote}; ${EXPECTED}`);
   }
   for (const folder of empty) warnings.push(`empty class folder ${folder} left out`);
@@ -113,7 +127,8 @@ export function findLayout(source: string, paths: readonly string[], folders: re
     rows.sort((a, b) => a.label - b.label || byCodePoint(a.path, b.path));
     return rows.map(({ entry, label }): LayoutItem => (root.split ? { entry, label, split: root.split } : { entry, label }));
   });
-  if (items.length > DATA_LIMITS.images) throw new DataError(source, `${items.length} files in class folders, more than the limit of ${DATA_LIMITS.images} images`);
+  if (items.length > DATA_LIMITS.images)
+    throw new DataError(source, `${items.length} files in class folders, more than the limit of ${DATA_LIMITS.images} images`);
   return { classNames, items, givenSplit: roots.length === 2, warnings, skipped };
 }
 
@@ -122,7 +137,12 @@ export function findLayout(source: string, paths: readonly string[], folders: re
  * beside test/ alone: then train/ is the whole dataset); otherwise the top. `test` is the test
  * folder to leave out, when there is a split.
  */
-function findRoots(source: string, files: readonly FileRef[], dirs: readonly string[][], named: (...parts: string[]) => string): { roots: Root[]; test?: string } {
+function findRoots(
+  source: string,
+  files: readonly FileRef[],
+  dirs: readonly string[][],
+  named: (...parts: string[]) => string,
+): { roots: Root[]; test?: string } {
   const tops = new Set([...files.filter((f) => f.parts.length > 1).map((f) => f.parts[0]), ...dirs.map((d) => d[0])]);
   const withName = (names: readonly string[]) => [...tops].filter((t) => names.includes(t.toLowerCase())).sort(byCodePoint);
   const [train] = withName(['train']);
@@ -132,7 +152,13 @@ function findRoots(source: string, files: readonly FileRef[], dirs: readonly str
   if (!split) return { roots: [{}] };
   if (valids.length > 1) throw new DataError(source, `${valids.map((v) => named(v)).join(' and ')} both hold validation images; keep one`);
   if (valids.length === 0) return { roots: [{ folder: train }], test };
-  return { roots: [{ split: 'train', folder: train }, { split: 'valid', folder: valids[0] }], test };
+  return {
+    roots: [
+      { split: 'train', folder: train },
+      { split: 'valid', folder: valids[0] },
+    ],
+    test,
+  };
 }
 
 /**
@@ -165,6 +191,9 @@ function checkSameClasses(source: string, [train, valid]: readonly ReadonlySet<s
   const onlyTrain = [...train].filter((c) => !valid.has(c)).sort(byCodePoint);
   const onlyValid = [...valid].filter((c) => !train.has(c)).sort(byCodePoint);
   if (onlyTrain.length + onlyValid.length === 0) return;
-  const parts = [onlyTrain.length ? `only in ${trainName}: ${onlyTrain.join(', ')}` : '', onlyValid.length ? `only in ${validName}: ${onlyValid.join(', ')}` : ''];
+  const parts = [
+    onlyTrain.length ? `only in ${trainName}: ${onlyTrain.join(', ')}` : '',
+    onlyValid.length ? `only in ${validName}: ${onlyValid.join(', ')}` : '',
+  ];
   throw new DataError(source, `${trainName} and ${validName} hold different classes (${parts.filter(Boolean).join('; ')})${emptyNote}`);
 }

@@ -17,5 +17,8 @@ export function zipEntryPath(zip: string, name: string): string {
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.split('/').includes('..')) {
     throw new DataError(zip, 'a path outside the archive', `entry ${name}`);
   }
-  return path.split('/').filter((part) => part !== '' && part !== '.').join('/');
+  return path
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
 }

@@ -48,12 +48,19 @@ const UNKNOWN_PIXELS = 4 * 2 ** 20;
  */
 export async function readImages(source: ImageSource, options: ReadImagesOptions): Promise<ImageDataset> {
   const shape = imageShape(options.shape);
-  const layout = findLayout(source.name, source.entries.map((e) => e.path), source.folders);
+  const layout = findLayout(
+    source.name,
+    source.entries.map((e) => e.path),
+    source.folders,
+  );
   const { items } = layout;
   const size = shape.size * shape.size * shape.channels;
   const bytes = items.length * size * 4;
   if (bytes > DATA_LIMITS.decodedBytes) {
-    throw new DataError(source.name, `${items.length} images at ${shape.size}×${shape.size}×${shape.channels} take ${formatBytes(bytes)} as float32, over the ${formatBytes(DATA_LIMITS.decodedBytes)} limit; choose a smaller size${shape.channels === 3 ? ' or gray' : ''}`);
+    throw new DataError(
+      source.name,
+      `${items.length} images at ${shape.size}×${shape.size}×${shape.channels} take ${formatBytes(bytes)} as float32, over the ${formatBytes(DATA_LIMITS.decodedBytes)} limit; choose a smaller size${shape.channels === 3 ? ' or gray' : ''}`,
+    );
   }
   const x = new Float32Array(items.length * size);
   const reasons: (string | undefined)[] = new Array(items.length);
@@ -87,14 +94,25 @@ export async function readImages(source: ImageSource, options: ReadImagesOptions
   if (layout.givenSplit) validFrom ??= labels.length;
   const { classNames, y, warnings } = keepReadableClasses(source.name, layout.classNames, labels, reasons, items);
   const rows = y.length;
-  const data = { x: rows === items.length ? x : x.subarray(0, rows * size), itemShape: [shape.size, shape.size, shape.channels], y, numClasses: classNames.length, classNames };
+  const data = {
+    x: rows === items.length ? x : x.subarray(0, rows * size),
+    itemShape: [shape.size, shape.size, shape.channels],
+    y,
+    numClasses: classNames.length,
+    classNames,
+  };
   const card = imageCard({ source: source.name, shape, x: data.x, y, classNames, paths, validFrom, warnings: [...layout.warnings, ...warnings], skipped });
   const split = validFrom === undefined ? undefined : { train: range(0, validFrom), valid: range(validFrom, rows) };
   return { data, card, ...(split ? { split } : {}) };
 }
 
 /** Decodes one entry into x[offset…]; returns why it was skipped, or undefined when it was read. */
-async function decodeInto(entry: ImageEntry, { decoder, budget, shape }: { decoder: PixelDecoder; budget: PixelBudget; shape: ImageShape }, x: Float32Array, offset: number): Promise<string | undefined> {
+async function decodeInto(
+  entry: ImageEntry,
+  { decoder, budget, shape }: { decoder: PixelDecoder; budget: PixelBudget; shape: ImageShape },
+  x: Float32Array,
+  offset: number,
+): Promise<string | undefined> {
   if (entry.size > IMAGE_LIMITS.fileBytes) return `larger than the ${formatBytes(IMAGE_LIMITS.fileBytes)} limit for one image`;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -125,7 +143,13 @@ async function decodeInto(entry: ImageEntry, { decoder, budget, shape }: { decod
  * Classes whose every file was skipped are left out (labels renumbered, order kept); fewer than two
  * left is an error, as it is for empty folders.
  */
-function keepReadableClasses(source: string, names: readonly string[], labels: readonly number[], reasons: readonly (string | undefined)[], items: readonly { label: number }[]) {
+function keepReadableClasses(
+  source: string,
+  names: readonly string[],
+  labels: readonly number[],
+  reasons: readonly (string | undefined)[],
+  items: readonly { label: number }[],
+) {
   const counts = names.map(() => 0);
   for (const l of labels) counts[l]++;
   const lost = names.filter((_, c) => counts[c] === 0);

@@ -57,7 +57,8 @@ export async function zipSource(zip: Blob, name: string, limits = IMAGE_LIMITS):
       skipped.push({ path: r.path, reason: `compressed with method ${r.method}; only stored and deflated entries are read` });
       continue;
     }
-    if (r.size > limits.fileBytes) throw new DataError(name, `unpacks to ${formatBytes(r.size)}, over the ${formatBytes(limits.fileBytes)} limit for one file`, `entry ${r.path}`);
+    if (r.size > limits.fileBytes)
+      throw new DataError(name, `unpacks to ${formatBytes(r.size)}, over the ${formatBytes(limits.fileBytes)} limit for one file`, `entry ${r.path}`);
     total += r.size;
     if (total > limits.unpackedBytes) throw new DataError(name, `its files unpack to more than the ${formatBytes(limits.unpackedBytes)} limit`);
     entries.push({ path: r.path, size: r.size, bytes: () => readEntry(zip, name, r) });
@@ -127,8 +128,7 @@ function zip64Sizes(extra: Uint8Array, sizes: { packed: number; size: number; of
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lossyUtf8 = new TextDecoder('utf-8');
 /** Code page 437's characters for bytes 0x80–0xFF (below 0x80 it is ASCII), the zip format's default name encoding. */
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+const CP437_HIGH = 'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 /**
  * Names are UTF-8 when flagged (a flagged name that is not UTF-8 is a damaged zip). Unflagged names

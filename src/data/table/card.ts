@@ -29,7 +29,8 @@ function baseCard(table: ParsedTable, task: TableChoices['task']): DatasetCard {
     inputShape: [],
     columns: table.columns.map(columnSummary),
     preview: table.preview,
-    warnings: table.duplicateRows > 0 ? [`${countOf(table.duplicateRows, 'row')} ${table.duplicateRows === 1 ? 'repeats' : 'repeat'} an earlier row exactly`] : [],
+    warnings:
+      table.duplicateRows > 0 ? [`${countOf(table.duplicateRows, 'row')} ${table.duplicateRows === 1 ? 'repeats' : 'repeat'} an earlier row exactly`] : [],
     skipped: [],
   };
 }

@@ -92,7 +92,7 @@ function encodeOneHot(x: Float32Array, width: number, offset: number, f: Categor
     const r = rows[i];
     let k: number;
     if (column.kind === 'categorical') k = column.codes[r] < 0 ? fill : byCode![column.codes[r]];
-    else k = column.values[r] !== column.values[r] ? fill : index.get(String(column.values[r])) ?? -1;
+    else k = column.values[r] !== column.values[r] ? fill : (index.get(String(column.values[r])) ?? -1);
     if (k >= 0) x[i * width + offset + k] = 1;
   }
 }
@@ -146,5 +146,5 @@ function classLookup(classNames: readonly string[], column: TableColumn): (row: 
   }
   // Numeric class names are the values' shortest spellings, which Number() reads back exactly.
   const index = new Map(classNames.map((name, i) => [Number(name), i]));
-  return (r) => (column.values[r] !== column.values[r] ? -2 : index.get(column.values[r]) ?? -1);
+  return (r) => (column.values[r] !== column.values[r] ? -2 : (index.get(column.values[r]) ?? -1));
 }

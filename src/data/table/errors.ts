@@ -35,5 +35,7 @@ export const QUOTED_CHARS = 60;
 export function quoted(text: string): string {
   if (text.length <= QUOTED_CHARS) return `"${text}"`;
   // By code points, so a character outside the BMP is never cut in half.
-  return `"${Array.from(text.slice(0, 2 * QUOTED_CHARS)).slice(0, QUOTED_CHARS).join('')}…"`;
+  return `"${Array.from(text.slice(0, 2 * QUOTED_CHARS))
+    .slice(0, QUOTED_CHARS)
+    .join('')}…"`;
 }

@@ -42,9 +42,10 @@ export function planTable(table: ParsedTable, choices: TableChoices): TablePlan 
     const mib = Math.ceil((width * kept.length * 4) / 2 ** 20);
     throw new DataError(table.source, `the features would take ${mib} MiB, over the limit of ${DATA_LIMITS.decodedBytes / 2 ** 20} MiB`);
   }
-  const split = targets instanceof Int32Array
-    ? stratifiedSplit(targets, choices.validFraction, choices.seed)
-    : randomSplit(kept.length, choices.validFraction, choices.seed);
+  const split =
+    targets instanceof Int32Array
+      ? stratifiedSplit(targets, choices.validFraction, choices.seed)
+      : randomSplit(kept.length, choices.validFraction, choices.seed);
   return {
     label,
     features,
@@ -64,7 +65,9 @@ function keepFeature(column: TableColumn, rows: number, warnings: string[]): boo
     return false;
   }
   if (column.kind === 'categorical' && column.distinct > ID_MIN_DISTINCT && column.distinct > ID_MIN_SHARE * rows) {
-    warnings.push(`column ${quoted(column.name)} left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`);
+    warnings.push(
+      `column ${quoted(column.name)} left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`,
+    );
     return false;
   }
   return true;

@@ -97,7 +97,10 @@ export class TextStart {
     try {
       return this.encoder.encode(this.utf16!.decode(chunk, { stream: more }));
     } catch {
-      throw new DataError(this.file, `the file looks like ${this.form === 'utf-16le' ? 'UTF-16 (little-endian)' : 'UTF-16 (big-endian)'} text, but is not valid UTF-16`);
+      throw new DataError(
+        this.file,
+        `the file looks like ${this.form === 'utf-16le' ? 'UTF-16 (little-endian)' : 'UTF-16 (big-endian)'} text, but is not valid UTF-16`,
+      );
     }
   }
 }

@@ -74,7 +74,7 @@ export function declareBinding(index: number, binding: KernelBinding, type = 'ar
 
 /** Declarations for all bindings; `types` overrides the element type of a role (e.g. u32 data). */
 export function declareAll(bindings: readonly KernelBinding[], types: Readonly<Record<string, string>> = {}): string {
-  const uses = bindings.some((b) => b.kind === 'step') ? STEP_STRUCT + '\n' : '';
+  const uses = bindings.some((b) => b.kind === 'step') ? `${STEP_STRUCT}\n` : '';
   return uses + bindings.map((b, i) => declareBinding(i, b, types[b.role])).join('\n');
 }
 

@@ -58,7 +58,6 @@ export interface DropoutRegion {
   readonly offset: number;
 }
 
-
 /**
  * In-place dropout over a region of `x` with the step's seed (bindings: x rw, step). The dense
  * layers fuse their dropout into their GEMMs; this one serves a dropout on the input, whose

@@ -6,8 +6,6 @@ export interface GatherSpec {
   readonly rowWords: number;
 }
 
-const WG = 64;
-
 /**
  * Copies the step's batch from the resident dataset: batch row r is dataset row
  * order[step.row0 + r]. Rows are copied as u32 words, features and labels alike, so integer

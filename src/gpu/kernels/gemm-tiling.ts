@@ -107,7 +107,16 @@ export interface TilingPolicy {
  * weight gradients ran 17–57% faster than split for two waves (conv1's 195 → 84 µs at batch 1024),
  * since a grid of one or two waves leaves SMs idle at its tail.
  */
-export const DEFAULT_TILING_POLICY: TilingPolicy = { targetWorkgroups: 132, minKPerSplit: 128, splitWaves: 8, bigMinKPerSplit: 512, vec4: true, prefetch: true, doubleBuffer: false, bigTk: 8 };
+export const DEFAULT_TILING_POLICY: TilingPolicy = {
+  targetWorkgroups: 132,
+  minKPerSplit: 128,
+  splitWaves: 8,
+  bigMinKPerSplit: 512,
+  vec4: true,
+  prefetch: true,
+  doubleBuffer: false,
+  bigTk: 8,
+};
 
 /** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
 function edge(size: number): number {
@@ -133,7 +142,9 @@ function edge(size: number): number {
 export function chooseTiling(m: number, n: number, k: number, limits: KernelLimits, policy: TilingPolicy = DEFAULT_TILING_POLICY): GemmTiling {
   const variants = (t: Omit<GemmTiling, 'tk' | keyof GemmVariants>, maxTk = 16): GemmTiling | null => {
     const tried = [true, false].flatMap((double) =>
-      [16, 8, 4].filter((tk) => tk <= maxTk).map((tk) => withVariants({ ...t, tk }, { vec4: policy.vec4, prefetch: policy.prefetch, doubleBuffer: policy.doubleBuffer && double })),
+      [16, 8, 4]
+        .filter((tk) => tk <= maxTk)
+        .map((tk) => withVariants({ ...t, tk }, { vec4: policy.vec4, prefetch: policy.prefetch, doubleBuffer: policy.doubleBuffer && double })),
     );
     const fits = (x: GemmTiling) => tileBytes(x) <= limits.maxWorkgroupStorage && tilingThreads(x) <= limits.maxInvocations;
     return tried.find((x) => fits(x) && (x.tk >= 8 || !x.doubleBuffer)) ?? null;
@@ -151,13 +162,19 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
   if (bn >= 32 && (bigTiles >= policy.targetWorkgroups || splitBig)) {
     // bigTk where the tiles are 64 or more wide: 32-wide ones ran 11% slower at tk 8 than 16, the
     // 1024-wide dense GEMMs 5–15% faster.
-    const big = variants({ tm: 128, tn: bn, rm: 8, rn: bn === 128 ? 8 : bn / 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit }, bn >= 64 ? policy.bigTk : 16);
+    const big = variants(
+      { tm: 128, tn: bn, rm: 8, rn: bn === 128 ? 8 : bn / 8, splitK: bigTiles >= policy.targetWorkgroups ? 1 : bigSplit },
+      bn >= 64 ? policy.bigTk : 16,
+    );
     if (big && big.tk >= 8) return big;
   }
   let tm = edge(m);
   let tn = edge(n);
   const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
-  const splitK = tiles() < policy.targetWorkgroups / 2 ? Math.max(1, Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit))) : 1;
+  const splitK =
+    tiles() < policy.targetWorkgroups / 2
+      ? Math.max(1, Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit)))
+      : 1;
   while (tiles() * splitK < policy.targetWorkgroups && (tm > 16 || tn > 16)) {
     if (tm >= tn && tm > 16) tm /= 2;
     else tn /= 2;

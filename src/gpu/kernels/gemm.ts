@@ -47,7 +47,6 @@ export interface GemmKernels {
   readonly partFloats: number;
 }
 
-
 /** K per split, a multiple of tk, and the number of splits that leaves. */
 function splitRange(k: number, t: GemmTiling): { ks: number; splits: number } {
   const ks = Math.max(t.tk, Math.ceil(Math.ceil(k / t.splitK) / t.tk) * t.tk);
@@ -83,7 +82,11 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
   const { ks, splits } = splitRange(s.k, t);
   const epi = epilogueCode(s.epilogue, s.n, s.ldc, s.cOffset);
   const split = splits > 1;
-  const bindings: KernelBinding[] = [{ role: 'a', kind: 'read' }, { role: 'b', kind: 'read' }, ...(split ? [{ role: 'part', kind: 'rw' } as const] : epi.bindings)];
+  const bindings: KernelBinding[] = [
+    { role: 'a', kind: 'read' },
+    { role: 'b', kind: 'read' },
+    ...(split ? [{ role: 'part', kind: 'rw' } as const] : epi.bindings),
+  ];
   const storedRows = s.onesRow ? s.m - 1 : s.m;
   const aIndex = s.transA ? `kk * ${s.lda}u + row` : `row * ${s.lda}u + kk`;
   const bIndex = s.transB ? `col * ${s.ldb}u + kk` : `kk * ${s.ldb}u + col`;
@@ -121,9 +124,13 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
   // so that the next tile's global reads are in flight while this one is multiplied.
   const perThread = (size: number) => Math.ceil(size / threads);
   const each = (size: number, body: (j: number) => string) =>
-    Array.from({ length: perThread(size) }, (_, j) => `{ let i = li + ${j * threads}u; ${size % threads ? `if (i < ${size}u) ` : ''}{ ${body(j)} } }`).join('\n    ');
+    Array.from({ length: perThread(size) }, (_, j) => `{ let i = li + ${j * threads}u; ${size % threads ? `if (i < ${size}u) ` : ''}{ ${body(j)} } }`).join(
+      '\n    ',
+    );
   const fetch = (k0: string) =>
-    [each(aSize, (j) => `${aTile} pa${j} = loadA(m0 + r, ${k0} + kk, kEnd);`), each(bSize, (j) => `${bTile} pb${j} = loadB(${k0} + kk, n0 + c, kEnd);`)].join('\n    ');
+    [each(aSize, (j) => `${aTile} pa${j} = loadA(m0 + r, ${k0} + kk, kEnd);`), each(bSize, (j) => `${bTile} pb${j} = loadB(${k0} + kk, n0 + c, kEnd);`)].join(
+      '\n    ',
+    );
   const stash = [each(aSize, (j) => `${aTile} ${putA(`pa${j}`)}`), each(bSize, (j) => `${bTile} ${putB(`pb${j}`)}`)].join('\n    ');
   const loadTiles = t.prefetch
     ? `${stash}
@@ -141,7 +148,11 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
     }
     workgroupBarrier();`;
   const registers = t.prefetch
-    ? [...Array.from({ length: perThread(aSize) }, (_, j) => `var pa${j} = 0.0;`), ...Array.from({ length: perThread(bSize) }, (_, j) => `var pb${j} = 0.0;`), fetch('kBegin')].join('\n  ')
+    ? [
+        ...Array.from({ length: perThread(aSize) }, (_, j) => `var pa${j} = 0.0;`),
+        ...Array.from({ length: perThread(bSize) }, (_, j) => `var pb${j} = 0.0;`),
+        fetch('kBegin'),
+      ].join('\n  ')
     : '';
   // Bounds are checked only along dimensions that the tiles do not divide.
   const joined = (conditions: (string | false)[], op: string) => conditions.filter((x): x is string => x !== false).join(op);
@@ -206,7 +217,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     bindings,
     workgroups: [Math.ceil(s.n / t.tn), Math.ceil(s.m / t.tm), splits],
   };
-  if (Math.max(...main.workgroups) > maxWorkgroupsPerDim) throw new Error(`GEMM '${s.label}': grid ${main.workgroups} passes the device's ${maxWorkgroupsPerDim} workgroups per dimension`);
+  if (Math.max(...main.workgroups) > maxWorkgroupsPerDim)
+    throw new Error(`GEMM '${s.label}': grid ${main.workgroups} passes the device's ${maxWorkgroupsPerDim} workgroups per dimension`);
   if (!split) return { main, reduce: null, partFloats: 0 };
   return { main, reduce: reduceKernel(s, splits, maxThreads), partFloats: splits * s.m * s.n };
 }

@@ -113,11 +113,15 @@ fn main(@builtin(local_invocation_index) li: u32) {
     acc0 = acc0 + ${loss};
     acc1 = acc1 + select(0.0, 1.0, valid && arg == label);
     ${counts.count}
-    ${spec.backward ? `let live = ${rowGrad};
+    ${
+      spec.backward
+        ? `let live = ${rowGrad};
     for (var c = 0u; c < ${C}u; c = c + 1u) {
       let p = exp(l[c] - mx) / sum;
       grad[r * ${C}u + c] = select(0.0, p - select(0.0, 1.0, c == label), live);
-    }` : ''}
+    }`
+        : ''
+    }
   }
 ${reduceAndWrite(spec.threads, spec.rows, spec.stride)}
   ${counts.copy}

@@ -93,11 +93,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         }
       : null;
   // PyTorch's clip_grad_norm_: scale by min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ of the mean gradient.
-  const clipFactor = clip?.type === 'norm'
-    ? `var sq = 0.0;
+  const clipFactor =
+    clip?.type === 'norm'
+      ? `var sq = 0.0;
   for (var i = 0u; i < ${NORM_GROUPS}u; i = i + 1u) { sq = sq + state[${NORM_AT}u + i]; }
   scale = scale * min(1.0, ${f32(clip.maxNorm)} / (sqrt(sq) * step.gradScale + 1e-6));`
-    : '';
+      : '';
   let factors: string;
   if (c.type === 'sgd') {
     factors = `state[2] = step.lr;\n  state[5] = select(0.0, 1.0, t == 1.0);`;

@@ -17,7 +17,6 @@ export interface PoolSpec {
   readonly dropout?: DropoutSpec;
 }
 
-
 /**
  * The forward pass, one thread per output value: the window's maximum (the first one, as tfjs,
  * whose position in the window goes to `index` for the backward pass) or its average over the
@@ -28,7 +27,10 @@ export function poolForwardKernel(s: PoolSpec, maxThreads: number): KernelSource
   const g = s.geometry;
   const { input: i, output: o } = g;
   const max = s.op === 'max';
-  const bindings: KernelBinding[] = [{ role: 'x', kind: 'read' }, { role: 'dst', kind: 'rw' }];
+  const bindings: KernelBinding[] = [
+    { role: 'x', kind: 'read' },
+    { role: 'dst', kind: 'rw' },
+  ];
   if (max) bindings.push({ role: 'index', kind: 'rw' });
   if (s.dropout) bindings.push({ role: 'step', kind: 'step' });
   const total = s.rows * spatialSize(o);
@@ -80,7 +82,8 @@ export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxThrea
   const g = s.geometry;
   const { input: i, output: o } = g;
   const max = s.op === 'max';
-  if (fromPooled && (!max || epilogue.kind !== 'store')) throw new Error('pool backward: the derivative at the pooled output needs max pooling and a plain store');
+  if (fromPooled && (!max || epilogue.kind !== 'store'))
+    throw new Error('pool backward: the derivative at the pooled output needs max pooling and a plain store');
   const inSize = spatialSize(i);
   const epi = epilogueCode(epilogue, inSize, inSize, 0);
   const bindings: KernelBinding[] = [

@@ -31,7 +31,12 @@ type ModelPayload = { weights: Packed[] };
 type OptimPayload = Omit<OptimizerRecord, 'slots'> & { slots: { [slot: string]: Packed[] } };
 type SchedulerPayload = { scheduler: SchedulerRecord; progress: TrainingProgressState };
 
-const randomId = () => Array.from({ length: 4 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')).join('');
+const randomId = () =>
+  Array.from({ length: 4 }, () =>
+    Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0'),
+  ).join('');
 
 /**
  * Saves model, optimizer and scheduler records together and prunes old ones as the strategy

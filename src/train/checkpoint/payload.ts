@@ -22,7 +22,13 @@ const ProgressSchema = z.object({
   epoch: z.number().int().positive(),
   globalStep: step,
   dataOrder: z.object({ seed: z.number().int().nullable(), shuffle: z.boolean() }),
-  rng: z.object({ s: z.number().int().min(0).max(2 ** 32 - 1) }),
+  rng: z.object({
+    s: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+  }),
 });
 
 const SchedulerPayloadSchema = z.object({

@@ -37,7 +37,15 @@ export function defaultCheckpointingStrategy(): CheckpointingStrategy {
 function defaultRenderer(): MetricsRenderer {
   const stdout = (globalThis as { process?: { stdout?: { write(s: string): void; isTTY?: boolean; columns?: number } } }).process?.stdout;
   if (!stdout) return new NoopRenderer();
-  return new ConsoleRenderer({ write: (s) => stdout.write(s), get isTTY() { return Boolean(stdout.isTTY); }, get columns() { return stdout.columns; } });
+  return new ConsoleRenderer({
+    write: (s) => stdout.write(s),
+    get isTTY() {
+      return Boolean(stdout.isTTY);
+    },
+    get columns() {
+      return stdout.columns;
+    },
+  });
 }
 
 /**

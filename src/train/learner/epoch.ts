@@ -44,7 +44,10 @@ type Schedule = (run: () => void) => void;
  * (Node has MessageChannel too, but an open port would keep the process alive.)
  */
 const schedule: Schedule = (() => {
-  const g = globalThis as { setImmediate?: Schedule; MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(m: null): void } } };
+  const g = globalThis as {
+    setImmediate?: Schedule;
+    MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(m: null): void } };
+  };
   if (g.setImmediate) return (run) => void g.setImmediate!(run);
   if (g.MessageChannel) {
     const channel = new g.MessageChannel();
@@ -100,7 +103,17 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
     disposeBatch(batch);
     const time = now();
     const meta: MetricMetadata = { epoch, epochTotal: ctx.epochTotal, iteration, itemsProcessed, itemsTotal, lr, time, epochStart };
-    const progress = { split, epoch, epochTotal: ctx.epochTotal, epochStart: ctx.epochStart, iteration, iterationsTotal: loader.numBatches, itemsProcessed, itemsTotal, elapsedMs: time - epochStart };
+    const progress = {
+      split,
+      epoch,
+      epochTotal: ctx.epochTotal,
+      epochStart: ctx.epochStart,
+      iteration,
+      iterationsTotal: loader.numBatches,
+      itemsProcessed,
+      itemsTotal,
+      elapsedMs: time - epochStart,
+    };
     await ctx.processor.push(split, stats, meta, progress, size);
     if (time - lastYield > 50) {
       await yieldToEventLoop();

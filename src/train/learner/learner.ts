@@ -87,10 +87,21 @@ export class Learner<B, M> {
       for (const k of useFastKernels(device.backend)) await c.log.info('learner', `kernel speed-up: ${k}`);
       await c.log.info('learner', `model: ${step.describe()}`);
       await c.log.info('learner', `optimizer ${JSON.stringify(optimizer.config)}; lr schedule ${JSON.stringify(scheduler.config)}`);
-      await c.log.info('learner', `epochs ${c.numEpochs}, batch size ${train.batchSize}, train ${train.numItems} items, valid ${valid.numItems} items, gradient accumulation ${c.gradAccumulation}, seed ${c.seed}`);
+      await c.log.info(
+        'learner',
+        `epochs ${c.numEpochs}, batch size ${train.batchSize}, train ${train.numItems} items, valid ${valid.numItems} items, gradient accumulation ${c.gradAccumulation}, seed ${c.seed}`,
+      );
       const ctx: EpochContext<B> = {
-        engine: null!, step, scheduler, processor, rng, interrupter: c.interrupter, gradAccumulation: c.gradAccumulation,
-        epochTotal: c.numEpochs, epochStart: 1, globalStep: 0,
+        engine: null!,
+        step,
+        scheduler,
+        processor,
+        rng,
+        interrupter: c.interrupter,
+        gradAccumulation: c.gradAccumulation,
+        epochTotal: c.numEpochs,
+        epochStart: 1,
+        globalStep: 0,
       };
       if (c.checkpoint !== null) {
         ctx.globalStep = await this.restore(c.checkpoint, rng, train);
@@ -101,7 +112,16 @@ export class Learner<B, M> {
       const note = (line: string) => void c.log.info('learner', line);
       const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
       const statsFn = { train: processor.statsFn('train'), valid: processor.statsFn('valid') };
-      const chosen = await chooseEngine(c.engine, c.engines, { backend: device.backend, step, optimizer, metrics, statsFn, batchSize: train.batchSize, seed: c.seed, note });
+      const chosen = await chooseEngine(c.engine, c.engines, {
+        backend: device.backend,
+        step,
+        optimizer,
+        metrics,
+        statsFn,
+        batchSize: train.batchSize,
+        seed: c.seed,
+        note,
+      });
       if (chosen.stats) processor.useStats(chosen.stats.source, chosen.stats.sizes);
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
@@ -187,7 +207,11 @@ export class Learner<B, M> {
     rng.load(r.progress.rng);
     const order = train.state();
     if (order.seed !== r.progress.dataOrder.seed || order.shuffle !== r.progress.dataOrder.shuffle) {
-      await c.log.write('WARN', 'learner', `data order differs from checkpoint ${n} (${JSON.stringify(r.progress.dataOrder)} vs ${JSON.stringify(order)}): the resumed run will not match an uninterrupted one`);
+      await c.log.write(
+        'WARN',
+        'learner',
+        `data order differs from checkpoint ${n} (${JSON.stringify(r.progress.dataOrder)} vs ${JSON.stringify(order)}): the resumed run will not match an uninterrupted one`,
+      );
     }
     await c.log.info('learner', `resumed from checkpoint ${n} (global step ${r.progress.globalStep})`);
     return r.progress.globalStep;

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Metric, MetricEntry, MetricMetadata, Split, StepOutput } from '../metric/base';
 import type { MetricLogger, NumericValue } from '../logger/base';
 import { epochMean } from '../logger/base';
@@ -122,7 +122,11 @@ export class EventProcessor {
       else this.epochValues[item.split].set(metric.name, [{ value: entry.value, count: entry.count }]);
     });
     this.loggers[item.split].log(entries, meta.epoch);
-    this.renderer.update(item.split, progress, entries.map((entry, i) => ({ entry, numeric: numeric[i] })));
+    this.renderer.update(
+      item.split,
+      progress,
+      entries.map((entry, i) => ({ entry, numeric: numeric[i] })),
+    );
   }
 
   /** Ends an epoch: flushes logs, records epoch means in the history, clears metric state. */

@@ -35,7 +35,14 @@ export function learnerSummary(history: MetricHistory): LearnerSummary {
 /** Burn's summary table. */
 export function formatSummary(summary: LearnerSummary): string {
   const rows = (['train', 'valid'] as const).flatMap((s) =>
-    summary.metrics[s].map((m) => [s === 'train' ? 'Train' : 'Valid', m.name, m.min.value.toFixed(3), String(m.min.epoch), m.max.value.toFixed(3), String(m.max.epoch)]),
+    summary.metrics[s].map((m) => [
+      s === 'train' ? 'Train' : 'Valid',
+      m.name,
+      m.min.value.toFixed(3),
+      String(m.min.epoch),
+      m.max.value.toFixed(3),
+      String(m.max.epoch),
+    ]),
   );
   const header = ['Split', 'Metric', 'Min.', 'Epoch', 'Max.', 'Epoch'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

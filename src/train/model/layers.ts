@@ -24,7 +24,7 @@ function describeModel(model: tf.LayersModel): string {
 /** Seeds every Dropout layer from one per-step seed, so masks differ per step yet reproduce. */
 function reseedDropout(model: tf.LayersModel, seed: number): void {
   model.layers.forEach((l, i) => {
-    if (l.getClassName() === 'Dropout') (l as unknown as { seed: number }).seed = ((seed + i * 7919) >>> 0) || 1; // 0 would mean unseeded
+    if (l.getClassName() === 'Dropout') (l as unknown as { seed: number }).seed = (seed + i * 7919) >>> 0 || 1; // 0 would mean unseeded
   });
 }
 
@@ -72,7 +72,11 @@ class ClassificationStep extends LayersStep {
     if (classes === 1) {
       const labels = targets.reshape(output.shape).toFloat();
       const loss = this.probabilities
-        ? tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(tf.clipByValue(output, 1e-7, 1))), tf.mul(tf.sub(1, labels), tf.log(tf.clipByValue(tf.sub(1, output), 1e-7, 1))))))
+        ? tf.neg(
+            tf.mean(
+              tf.add(tf.mul(labels, tf.log(tf.clipByValue(output, 1e-7, 1))), tf.mul(tf.sub(1, labels), tf.log(tf.clipByValue(tf.sub(1, output), 1e-7, 1)))),
+            ),
+          )
         : tf.losses.sigmoidCrossEntropy(labels, output);
       const columns = this.probabilities ? tf.concat([tf.sub(1, output), output], -1) : tf.concat([tf.neg(output), output], -1);
       return { loss: loss as tf.Scalar, output: columns, targets, batchSize: batch.size };

@@ -13,7 +13,8 @@ export interface ParamShape {
  */
 export function paramShapes(config: ModelConfig, shape: ModelShape): ParamShape[] {
   const out: ParamShape[] = [];
-  const dense = (name: string, inputs: number, units: number) => out.push({ name: `${name}/kernel`, shape: [inputs, units] }, { name: `${name}/bias`, shape: [units] });
+  const dense = (name: string, inputs: number, units: number) =>
+    out.push({ name: `${name}/kernel`, shape: [inputs, units] }, { name: `${name}/bias`, shape: [units] });
   let features = shape.inputShape.reduce((a, b) => a * b, 1);
   if (config.type === 'cnn') {
     if (shape.inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${shape.inputShape}]`);

@@ -28,7 +28,9 @@ export function createModel(config: ModelConfig, shape: ModelShape, seed = 0): t
   if (config.type === 'cnn') {
     if (inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${inputShape}]`);
     const [f1, f2] = config.filters;
-    model.add(tf.layers.conv2d({ inputShape, filters: f1, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', kernelInitializer: init(seed, layer++) }));
+    model.add(
+      tf.layers.conv2d({ inputShape, filters: f1, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', kernelInitializer: init(seed, layer++) }),
+    );
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
     model.add(tf.layers.conv2d({ filters: f2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv2', kernelInitializer: init(seed, layer++) }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));

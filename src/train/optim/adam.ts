@@ -18,12 +18,16 @@ export class Adam extends SlottedOptimizer<AdamConfig> {
     const v = slot('v');
     // PyTorch's lr/bc1 · m / (√v/√bc2 + ε), rearranged (Kingma & Ba, §2) as lr·√bc2/bc1 · m / (√v + ε·√bc2):
     // the bias corrections become host numbers (t is a JS counter), which saves two full-size kernels.
-    const bc1 = 1 - Math.pow(beta1, t);
-    const rootBc2 = Math.sqrt(1 - Math.pow(beta2, t));
+    const bc1 = 1 - beta1 ** t;
+    const rootBc2 = Math.sqrt(1 - beta2 ** t);
     const decoupled = type === 'adamw';
     const attrs = {
-      beta1, beta2, stepSize: (lrValue * rootBc2) / bc1, epsilon: epsilon * rootBc2,
-      l2: decoupled ? 0 : weightDecay, decay: decoupled ? 1 - lrValue * weightDecay : 1,
+      beta1,
+      beta2,
+      stepSize: (lrValue * rootBc2) / bc1,
+      epsilon: epsilon * rootBc2,
+      l2: decoupled ? 0 : weightDecay,
+      decay: decoupled ? 1 - lrValue * weightDecay : 1,
     };
     if (fusedAdamUpdate(param, grad, m, v, attrs)) return;
     const p = attrs.decay === 1 ? param : tf.mul(param, attrs.decay);

@@ -4,8 +4,7 @@ import { parseConfig } from '../config';
 const num = (what: string) => z.number({ error: `${what} must be a finite number` });
 const positive = (what: string) => num(what).positive({ error: `${what} must be > 0` });
 const nonNegative = (what: string) => num(what).nonnegative({ error: `${what} must be >= 0` });
-const fraction = (what: string) =>
-  nonNegative(what).lt(1, { error: `${what} must be in [0, 1)` });
+const fraction = (what: string) => nonNegative(what).lt(1, { error: `${what} must be in [0, 1)` });
 
 /** Gradient clipping applied before the update: by global L2 norm, or elementwise by value. */
 export const GradClippingSchema = z.discriminatedUnion('type', [
@@ -60,12 +59,7 @@ export const RmsPropConfigSchema = z.strictObject({
 });
 
 /** Any optimizer config, told apart by `type`; parsing fills the defaults. */
-export const OptimizerConfigSchema = z.discriminatedUnion('type', [
-  SgdConfigSchema,
-  AdamConfigSchema,
-  AdamWConfigSchema,
-  RmsPropConfigSchema,
-]);
+export const OptimizerConfigSchema = z.discriminatedUnion('type', [SgdConfigSchema, AdamConfigSchema, AdamWConfigSchema, RmsPropConfigSchema]);
 
 /** A validated optimizer config with every default filled in. */
 export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;

@@ -35,9 +35,16 @@ function adamPass(a: FusedAdamAttrs, x: Views, out: Outputs): void {
 }
 
 /** The part of the cpu backend a kernel uses: its arrays, and a tensor made from a new one. */
-type CpuBackend = { data: { get(id: TensorInfo['dataId']): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
+type CpuBackend = {
+  data: { get(id: TensorInfo['dataId']): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+};
 /** The part of the wasm backend a kernel uses: tensor offsets into its heap, and new outputs there. */
-type WasmBackend = { dataIdMap: { get(id: TensorInfo['dataId']): { memoryOffset: number } }; makeOutput(shape: number[], dtype: 'float32'): TensorInfo; wasm: { HEAPF32: Float32Array } };
+type WasmBackend = {
+  dataIdMap: { get(id: TensorInfo['dataId']): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  wasm: { HEAPF32: Float32Array };
+};
 
 type Inputs = { param: TensorInfo; grad: TensorInfo; m: TensorInfo; v: TensorInfo };
 

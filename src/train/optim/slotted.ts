@@ -88,9 +88,7 @@ export abstract class SlottedOptimizer<C extends OptimizerConfig> implements Opt
     const step = this.stepCount;
     const names = this.paramNames ?? [];
     // Clones share storage, so a step applied while the read-back is pending cannot change the snapshot.
-    const snapshot = [...(this.slots ?? new Map<string, tf.Variable[]>())].map(
-      ([slot, vars]) => [slot, vars.map((v) => tf.clone(v))] as const,
-    );
+    const snapshot = [...(this.slots ?? new Map<string, tf.Variable[]>())].map(([slot, vars]) => [slot, vars.map((v) => tf.clone(v))] as const);
     try {
       const slots: Record<string, TensorRecord[]> = {};
       for (const [slot, copies] of snapshot) {
@@ -120,9 +118,7 @@ export abstract class SlottedOptimizer<C extends OptimizerConfig> implements Opt
       }
       for (const name of present) {
         if (!this.slotNames.includes(name)) {
-          throw new Error(
-            `optimizer record has slot '${name}', which '${this.config.type}' with this config does not use`,
-          );
+          throw new Error(`optimizer record has slot '${name}', which '${this.config.type}' with this config does not use`);
         }
       }
     }
@@ -130,9 +126,7 @@ export abstract class SlottedOptimizer<C extends OptimizerConfig> implements Opt
 
     this.disposeSlots();
     if (present.length > 0) {
-      this.slots = new Map(
-        this.slotNames.map((name) => [name, record.slots[name].map((r) => makeSlot(fromTensorRecord(r)))]),
-      );
+      this.slots = new Map(this.slotNames.map((name) => [name, record.slots[name].map((r) => makeSlot(fromTensorRecord(r)))]));
       this.paramNames = params.map((p) => p.name);
     }
     this.stepCount = record.step;
@@ -149,9 +143,7 @@ export abstract class SlottedOptimizer<C extends OptimizerConfig> implements Opt
       checkSameParams(this.paramNames!, params);
       return false;
     }
-    this.slots = new Map(
-      this.slotNames.map((name) => [name, params.map((p) => makeSlot(tf.zerosLike(p.variable)))]),
-    );
+    this.slots = new Map(this.slotNames.map((name) => [name, params.map((p) => makeSlot(tf.zerosLike(p.variable)))]));
     this.paramNames = params.map((p) => p.name);
     return true;
   }

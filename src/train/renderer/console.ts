@@ -64,7 +64,9 @@ export class ConsoleRenderer implements MetricsRenderer {
       Object.entries(m)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join(', ');
-    this.sink.write(`epoch ${epoch} ended, ${formatDuration((Date.now() - this.start) / 1000)} elapsed | train: ${fmt(means.train)} | valid: ${fmt(means.valid)}\n`);
+    this.sink.write(
+      `epoch ${epoch} ended, ${formatDuration((Date.now() - this.start) / 1000)} elapsed | train: ${fmt(means.train)} | valid: ${fmt(means.valid)}\n`,
+    );
   }
 
   log(line: string): void {

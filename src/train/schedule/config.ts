@@ -5,7 +5,9 @@ const num = (what: string) => z.number({ error: `${what} must be a finite number
 const positive = (what: string) => num(what).positive({ error: `${what} must be > 0` });
 const nonNegative = (what: string) => num(what).nonnegative({ error: `${what} must be >= 0` });
 const count = (what: string) =>
-  num(what).int({ error: `${what} must be a whole number` }).min(1, { error: `${what} must be >= 1` });
+  num(what)
+    .int({ error: `${what} must be a whole number` })
+    .min(1, { error: `${what} must be >= 1` });
 
 /** The same learning rate at every step. */
 export const ConstantScheduleSchema = z.strictObject({ type: z.literal('constant'), lr: positive('lr') });
@@ -111,10 +113,7 @@ export function warmupCosine(o: WarmupCosineOptions): SequenceScheduleConfig {
   const decaySteps = o.totalSteps - o.warmupSteps;
   const cosine = { type: 'cosine' as const, lr: o.lr, minLr: o.minLr ?? 0, steps: decaySteps };
   const warmup = { type: 'linear' as const, from: o.warmupFrom ?? 0, to: o.lr, steps: o.warmupSteps };
-  const parts = [
-    ...(o.warmupSteps > 0 ? [{ schedule: warmup, steps: o.warmupSteps }] : []),
-    { schedule: cosine, steps: decaySteps },
-  ];
+  const parts = [...(o.warmupSteps > 0 ? [{ schedule: warmup, steps: o.warmupSteps }] : []), { schedule: cosine, steps: decaySteps }];
   const r = SequenceScheduleSchema.safeParse({ type: 'sequence', parts });
   if (!r.success) throw new Error(`warmupCosine: invalid options:\n${z.prettifyError(r.error)}`);
   return r.data;

@@ -11,16 +11,16 @@ function basicLr(c: BasicScheduleConfig, step: number): number {
     case 'constant':
       return c.lr;
     case 'step':
-      return c.lr * Math.pow(c.gamma, Math.floor(step / c.stepSize));
+      return c.lr * c.gamma ** Math.floor(step / c.stepSize);
     case 'exponential':
-      return c.lr * Math.pow(c.gamma, step);
+      return c.lr * c.gamma ** step;
     case 'cosine':
       return c.minLr + ((c.lr - c.minLr) * (1 + Math.cos((Math.PI * Math.min(step, c.steps)) / c.steps))) / 2;
     case 'linear':
       return c.from + ((c.to - c.from) * Math.min(step, c.steps)) / c.steps;
     case 'noam': {
       const n = step + 1;
-      return c.factor * Math.pow(c.modelSize, -0.5) * Math.min(Math.pow(n, -0.5), n * Math.pow(c.warmupSteps, -1.5));
+      return c.factor * c.modelSize ** -0.5 * Math.min(n ** -0.5, n * c.warmupSteps ** -1.5);
     }
   }
 }

@@ -12,6 +12,7 @@ export function useFastKernels(backend: string): string[] {
   useFastWasmMatMul();
   useExactAvgPoolGradient();
   if (backend === 'cpu') return ['Conv2D gradient: filter gradient as a forward convolution'];
-  if (backend === 'wasm') return ['Conv2D gradient: filter and input gradients as forward convolutions', 'BatchMatMul: transposed operands transposed explicitly, then XNNPACK'];
+  if (backend === 'wasm')
+    return ['Conv2D gradient: filter and input gradients as forward convolutions', 'BatchMatMul: transposed operands transposed explicitly, then XNNPACK'];
   return [];
 }

@@ -10,7 +10,15 @@ interface AvgPoolAttrs {
 
 /** How many input values each output's window covers (padding left out), as [1, outH, outW, 1]. */
 function windowCounts(xShape: readonly number[], kh: number, kw: number, a: AvgPoolAttrs): tf.Tensor4D {
-  return tf.conv2d(tf.ones([1, xShape[1], xShape[2], 1]) as tf.Tensor4D, tf.ones([kh, kw, 1, 1]) as tf.Tensor4D, a.strides, a.pad, 'NHWC', 1, a.dimRoundingMode);
+  return tf.conv2d(
+    tf.ones([1, xShape[1], xShape[2], 1]) as tf.Tensor4D,
+    tf.ones([kh, kw, 1, 1]) as tf.Tensor4D,
+    a.strides,
+    a.pad,
+    'NHWC',
+    1,
+    a.dimRoundingMode,
+  );
 }
 
 let installed = false;

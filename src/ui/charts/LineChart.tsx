@@ -79,7 +79,13 @@ export function LineChart({ lines, logY, formatX, formatY, height = 220 }: Props
   const near = (x: number) =>
     listed.flatMap((l) => {
       if (!l.points.length) return [];
-      const p = l.points[nearestIndex(l.points.map((q) => q.x), x)];
+      const p =
+        l.points[
+          nearestIndex(
+            l.points.map((q) => q.x),
+            x,
+          )
+        ];
       return [{ line: l, p }];
     });
   const onPointer = (e: PointerEvent<SVGSVGElement>) => {
@@ -119,7 +125,14 @@ export function LineChart({ lines, logY, formatX, formatY, height = 220 }: Props
             <line x1={M.left} x2={width - M.right} y1={height - M.bottom} y2={height - M.bottom} className="axis" />
             {lines.map((l) => (
               <g key={l.key}>
-                <path d={path(l.points, scales.x, scales.y)} fill="none" stroke={l.color} strokeWidth={l.width} strokeOpacity={l.opacity ?? 1} strokeDasharray={l.dashed ? '4 3' : undefined} />
+                <path
+                  d={path(l.points, scales.x, scales.y)}
+                  fill="none"
+                  stroke={l.color}
+                  strokeWidth={l.width}
+                  strokeOpacity={l.opacity ?? 1}
+                  strokeDasharray={l.dashed ? '4 3' : undefined}
+                />
                 {l.dots && l.points.map((p, i) => <circle key={i} cx={scales.x(p.x)} cy={scales.y(p.y)} r={3} fill="#fff" stroke={l.color} />)}
               </g>
             ))}

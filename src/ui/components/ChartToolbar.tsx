@@ -25,7 +25,14 @@ export function ChartToolbar({ options, onChange }: Props) {
       </label>
       <label>
         smoothing{' '}
-        <input type="range" min={0} max={0.99} step={0.01} value={options.smoothing} onChange={(e) => onChange({ ...options, smoothing: Number(e.target.value) })} />
+        <input
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={options.smoothing}
+          onChange={(e) => onChange({ ...options, smoothing: Number(e.target.value) })}
+        />
         <span className="value">{options.smoothing.toFixed(2)}</span>
       </label>
     </div>

@@ -20,8 +20,14 @@ const VALID = '#ea580c';
 
 /** One numeric metric: train and valid per iteration (raw faint under smoothed) and epoch means. */
 export const MetricChart = memo(function MetricChart({ series, options, version }: { series: MetricSeries; options: ChartOptions; version: number }) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` changes when the series arrays (mutated in place) grow
   const lines = useMemo((): ChartLine[] => {
-    const o = { xScale: options.xAxis === 'iteration' ? options.iterationsPerEpoch : 1, smoothing: options.smoothing, maxPoints: MAX_POINTS, positiveOnly: options.logY };
+    const o = {
+      xScale: options.xAxis === 'iteration' ? options.iterationsPerEpoch : 1,
+      smoothing: options.smoothing,
+      maxPoints: MAX_POINTS,
+      positiveOnly: options.logY,
+    };
     const train = drawSeries(series.train, o);
     const valid = drawSeries(series.valid, o);
     const smoothed = options.smoothing > 0;
@@ -33,8 +39,7 @@ export const MetricChart = memo(function MetricChart({ series, options, version 
       { key: 'train-epoch', name: 'train epoch mean', color: TRAIN, width: 1, dashed: true, dots: true, points: train.epochs },
       { key: 'valid-epoch', name: 'valid epoch mean', color: VALID, width: 1, dashed: true, dots: true, points: valid.epochs },
     ];
-    // `version` changes when the series arrays (mutated in place) grow.
-  }, [series, options, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [series, options, version]);
   const formatX = (x: number) => (options.xAxis === 'epoch' ? String(Number(x.toFixed(2))) : x.toFixed(0));
   return (
     <figure className="chart" aria-label={`${series.name} chart`} data-train-points={series.train.y.length} data-valid-points={series.valid.y.length}>

@@ -47,4 +47,9 @@ export function FormField({ form, name, label, hint, children }: Props) {
 }
 
 /** `<option>`s for a list of values shown as they are. */
-export const options = (list: readonly (string | number)[]) => list.map((o) => <option key={o} value={o}>{o}</option>);
+export const options = (list: readonly (string | number)[]) =>
+  list.map((o) => (
+    <option key={o} value={o}>
+      {o}
+    </option>
+  ));

@@ -2,11 +2,45 @@ import { DatasetConfigSchema, DEFAULT_RUN_CONFIG, RunConfigSchema, type DatasetC
 
 /** Every input of the run form, as typed (strings), so a half-typed value is never lost. */
 export const FIELDS = [
-  'dataset', 'source', 'sourceKind', 'samples', 'label', 'task', 'missing', 'encoding', 'imageSize', 'channels', 'fit',
-  'validFraction', 'model', 'hidden', 'activation', 'dropout', 'filters1', 'filters2', 'dense',
-  'optimizer', 'lr', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'weightDecay', 'clipNorm',
-  'schedule', 'stepEpochs', 'gamma', 'minLr', 'warmupEpochs',
-  'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend',
+  'dataset',
+  'source',
+  'sourceKind',
+  'samples',
+  'label',
+  'task',
+  'missing',
+  'encoding',
+  'imageSize',
+  'channels',
+  'fit',
+  'validFraction',
+  'model',
+  'hidden',
+  'activation',
+  'dropout',
+  'filters1',
+  'filters2',
+  'dense',
+  'optimizer',
+  'lr',
+  'momentum',
+  'nesterov',
+  'beta1',
+  'beta2',
+  'rho',
+  'weightDecay',
+  'clipNorm',
+  'schedule',
+  'stepEpochs',
+  'gamma',
+  'minLr',
+  'warmupEpochs',
+  'epochs',
+  'batchSize',
+  'gradAccumulation',
+  'keepCheckpoints',
+  'seed',
+  'backend',
 ] as const;
 
 /** A form field's name. */
@@ -67,7 +101,22 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
 
 /** Which fields the current choices show (the rest keep their values but do not apply). */
 export function visibleFields(v: FormValues): Set<Field> {
-  const shown = new Set<Field>(['dataset', 'validFraction', 'model', 'optimizer', 'lr', 'weightDecay', 'clipNorm', 'schedule', 'epochs', 'batchSize', 'gradAccumulation', 'keepCheckpoints', 'seed', 'backend']);
+  const shown = new Set<Field>([
+    'dataset',
+    'validFraction',
+    'model',
+    'optimizer',
+    'lr',
+    'weightDecay',
+    'clipNorm',
+    'schedule',
+    'epochs',
+    'batchSize',
+    'gradAccumulation',
+    'keepCheckpoints',
+    'seed',
+    'backend',
+  ]);
   const add = (...f: Field[]) => f.forEach((x) => shown.add(x));
   if (v.dataset === 'mnist') add('samples');
   if (v.dataset === 'table') add('label', 'task', 'missing');
@@ -113,7 +162,10 @@ export function datasetFromForm(v: FormValues): DatasetConfig | null {
 
 /** Form values that show a dataset choice (the worker's suggestion after a drop). */
 export function formFromDataset(d: DatasetConfig): Partial<FormValues> {
-  const { dataset, source, sourceKind, samples, label, task, missing, encoding, imageSize, channels, fit } = formFromConfig({ ...DEFAULT_RUN_CONFIG, dataset: d });
+  const { dataset, source, sourceKind, samples, label, task, missing, encoding, imageSize, channels, fit } = formFromConfig({
+    ...DEFAULT_RUN_CONFIG,
+    dataset: d,
+  });
   return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, imageSize, channels, fit };
 }
 
@@ -132,31 +184,52 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
     if (shown.has(f) && (text === '' || !Number.isFinite(n))) errors[f] = text === '' ? 'required' : `'${text}' is not a number`;
     return n;
   };
-  const hidden = v.hidden.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const hidden = v.hidden
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (v.model === 'mlp' && hidden.some((h) => !Number.isInteger(h) || h < 1)) errors.hidden = 'layer sizes are whole numbers ≥ 1, separated by commas';
   if (v.model === 'mlp' && !hidden.length) errors.hidden = 'list at least one layer size (or pick Logistic regression)';
   const model =
-    v.model === 'mlp' ? { type: 'mlp', hidden, activation: v.activation, dropout: num('dropout') }
-    : v.model === 'cnn' ? { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') }
-    : { type: 'logistic' };
+    v.model === 'mlp'
+      ? { type: 'mlp', hidden, activation: v.activation, dropout: num('dropout') }
+      : v.model === 'cnn'
+        ? { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') }
+        : { type: 'logistic' };
   const clip = v.clipNorm.trim() === '' ? undefined : { type: 'norm', maxNorm: num('clipNorm') };
   const optimizer =
-    v.optimizer === 'sgd' ? { type: 'sgd', momentum: num('momentum'), nesterov: v.nesterov === 'true', weightDecay: num('weightDecay'), gradClipping: clip }
-    : v.optimizer === 'rmsprop' ? { type: 'rmsprop', rho: num('rho'), momentum: num('momentum'), weightDecay: num('weightDecay'), gradClipping: clip }
-    : { type: v.optimizer, beta1: num('beta1'), beta2: num('beta2'), weightDecay: num('weightDecay'), gradClipping: clip };
+    v.optimizer === 'sgd'
+      ? { type: 'sgd', momentum: num('momentum'), nesterov: v.nesterov === 'true', weightDecay: num('weightDecay'), gradClipping: clip }
+      : v.optimizer === 'rmsprop'
+        ? { type: 'rmsprop', rho: num('rho'), momentum: num('momentum'), weightDecay: num('weightDecay'), gradClipping: clip }
+        : { type: v.optimizer, beta1: num('beta1'), beta2: num('beta2'), weightDecay: num('weightDecay'), gradClipping: clip };
   const schedule =
-    v.schedule === 'step' ? { type: 'step', stepEpochs: num('stepEpochs'), gamma: num('gamma') }
-    : v.schedule === 'exponential' ? { type: 'exponential', gamma: num('gamma') }
-    : v.schedule === 'cosine' ? { type: 'cosine', minLr: num('minLr') }
-    : v.schedule === 'warmup-cosine' ? { type: 'warmup-cosine', warmupEpochs: num('warmupEpochs'), minLr: num('minLr') }
-    : { type: 'constant' };
+    v.schedule === 'step'
+      ? { type: 'step', stepEpochs: num('stepEpochs'), gamma: num('gamma') }
+      : v.schedule === 'exponential'
+        ? { type: 'exponential', gamma: num('gamma') }
+        : v.schedule === 'cosine'
+          ? { type: 'cosine', minLr: num('minLr') }
+          : v.schedule === 'warmup-cosine'
+            ? { type: 'warmup-cosine', warmupEpochs: num('warmupEpochs'), minLr: num('minLr') }
+            : { type: 'constant' };
   const dataset = datasetDraft(v, num);
   if ((v.dataset === 'table' || v.dataset === 'images') && !v.source) errors.dataset = 'drop a file or folder, or pick one';
   if (v.dataset === 'table' && !v.label) errors.label = 'pick the column to predict';
   const draft = {
-    dataset, validFraction: num('validFraction'), model, optimizer, lr: num('lr'), schedule,
-    epochs: num('epochs'), batchSize: num('batchSize'), gradAccumulation: num('gradAccumulation'), keepCheckpoints: num('keepCheckpoints'),
-    seed: num('seed'), backend: v.backend,
+    dataset,
+    validFraction: num('validFraction'),
+    model,
+    optimizer,
+    lr: num('lr'),
+    schedule,
+    epochs: num('epochs'),
+    batchSize: num('batchSize'),
+    gradAccumulation: num('gradAccumulation'),
+    keepCheckpoints: num('keepCheckpoints'),
+    seed: num('seed'),
+    backend: v.backend,
   };
   const parsed = RunConfigSchema.safeParse(draft);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= issue.message;

@@ -12,7 +12,8 @@ interface Props {
   readonly hidden?: boolean;
 }
 
-const num = (x: number | undefined) => (x === undefined ? '–' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(3)));
+const num = (x: number | undefined) =>
+  x === undefined ? '–' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(3));
 
 /** One class per row: its name, a bar as long as its share of the largest class, its count. */
 function ClassBars({ classes }: { classes: NonNullable<DatasetCard['classes']> }) {
@@ -21,7 +22,9 @@ function ClassBars({ classes }: { classes: NonNullable<DatasetCard['classes']> }
     <ul className="class-bars" aria-label="Items per class">
       {classes.map((c) => (
         <li key={c.name}>
-          <span className="class-name" title={c.name}>{c.name}</span>
+          <span className="class-name" title={c.name}>
+            {c.name}
+          </span>
           <span className="bar" style={{ width: `${(70 * c.count) / max}%` }} />
           <span className="count">{n(c.count)}</span>
         </li>
@@ -62,15 +65,38 @@ function Samples({ preview, hidden }: { preview: ImagePreview; hidden?: boolean 
     });
   }, [samples, width, height, perRow, cell, hidden]);
   const classes = [...new Set(samples.map((s) => s.label))];
-  return <canvas ref={canvas} className="samples" width={perRow * cell} height={rows * cell} role="img" aria-label={`${samples.length} sample images of ${classes.join(', ')}`} />;
+  return (
+    <canvas
+      ref={canvas}
+      className="samples"
+      width={perRow * cell}
+      height={rows * cell}
+      role="img"
+      aria-label={`${samples.length} sample images of ${classes.join(', ')}`}
+    />
+  );
 }
 
 function Rows({ preview }: { preview: TablePreview }) {
   return (
     <div className="table-scroll">
       <table className="metrics preview" aria-label="First rows">
-        <thead><tr>{preview.header.map((h, i) => <th key={i}>{h}</th>)}</tr></thead>
-        <tbody>{preview.rows.map((r, i) => <tr key={i}>{r.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+        <thead>
+          <tr>
+            {preview.header.map((h, i) => (
+              <th key={i}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((r, i) => (
+            <tr key={i}>
+              {r.map((v, j) => (
+                <td key={j}>{v}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
       </table>
     </div>
   );
@@ -80,14 +106,28 @@ function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?
   return (
     <div className="table-scroll">
       <table className="metrics" aria-label="Columns">
-        <thead><tr><th>Column</th><th>Type</th><th>Missing</th><th>Values</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Column</th>
+            <th>Type</th>
+            <th>Missing</th>
+            <th>Values</th>
+          </tr>
+        </thead>
         <tbody>
           {columns.map((c) => (
             <tr key={c.name}>
-              <td>{c.name}{c.name === label ? ' (label)' : ''}</td>
+              <td>
+                {c.name}
+                {c.name === label ? ' (label)' : ''}
+              </td>
               <td>{c.type}</td>
               <td>{n(c.missing)}</td>
-              <td>{c.type === 'numeric' ? `${num(c.min)} … ${num(c.max)}, mean ${num(c.mean)}` : `${n(c.distinct)} distinct: ${(c.categories ?? []).slice(0, 5).join(', ')}${c.distinct > 5 ? ', …' : ''}`}</td>
+              <td>
+                {c.type === 'numeric'
+                  ? `${num(c.min)} … ${num(c.max)}, mean ${num(c.mean)}`
+                  : `${n(c.distinct)} distinct: ${(c.categories ?? []).slice(0, 5).join(', ')}${c.distinct > 5 ? ', …' : ''}`}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -98,7 +138,10 @@ function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?
 
 /** The dataset card: what the data is before training on it (memoized: the run view re-renders often while training). */
 export const DatasetCardView = memo(function DatasetCardView({ card, validFraction, seed, label, hidden }: Props) {
-  const shape = card.inputShape.length === 3 ? `${card.inputShape[0]}×${card.inputShape[1]} ${card.inputShape[2] === 1 ? 'gray' : 'RGB'}` : `${n(card.inputShape[0] ?? 0)} features`;
+  const shape =
+    card.inputShape.length === 3
+      ? `${card.inputShape[0]}×${card.inputShape[1]} ${card.inputShape[2] === 1 ? 'gray' : 'RGB'}`
+      : `${n(card.inputShape[0] ?? 0)} features`;
   const valid = Math.round(card.items * validFraction);
   const split = card.givenSplit
     ? `train ${n(card.givenSplit.train)} · valid ${n(card.givenSplit.valid)} (the folders' own split)`
@@ -113,18 +156,32 @@ export const DatasetCardView = memo(function DatasetCardView({ card, validFracti
       <p className="split">{split}</p>
       {card.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
-          {card.warnings.map((w, i) => <li key={i}>{w}</li>)}
+          {card.warnings.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
         </ul>
       )}
       <div className="card-grid">
-        {card.classes && <div><h3>Classes</h3><ClassBars classes={card.classes} /></div>}
+        {card.classes && (
+          <div>
+            <h3>Classes</h3>
+            <ClassBars classes={card.classes} />
+          </div>
+        )}
         {card.target && (
           <div>
             <h3>Target: {card.target.name}</h3>
-            <p>{num(card.target.min)} … {num(card.target.max)}, mean {num(card.target.mean)}</p>
+            <p>
+              {num(card.target.min)} … {num(card.target.max)}, mean {num(card.target.mean)}
+            </p>
           </div>
         )}
-        {card.columns && <div className="wide"><h3>Columns</h3><Columns columns={card.columns} label={label} /></div>}
+        {card.columns && (
+          <div className="wide">
+            <h3>Columns</h3>
+            <Columns columns={card.columns} label={label} />
+          </div>
+        )}
         <div className="wide">
           <h3>{card.preview.kind === 'rows' ? 'First rows' : 'Samples'}</h3>
           {card.preview.kind === 'rows' ? <Rows preview={card.preview} /> : <Samples preview={card.preview} hidden={hidden} />}
@@ -132,8 +189,16 @@ export const DatasetCardView = memo(function DatasetCardView({ card, validFracti
       </div>
       {card.skipped.length > 0 && (
         <details className="skipped">
-          <summary>{n(card.skipped.length)} file{card.skipped.length === 1 ? '' : 's'} skipped</summary>
-          <ul>{card.skipped.slice(0, 200).map((s, i) => <li key={i}><code>{s.path}</code>: {s.reason}</li>)}</ul>
+          <summary>
+            {n(card.skipped.length)} file{card.skipped.length === 1 ? '' : 's'} skipped
+          </summary>
+          <ul>
+            {card.skipped.slice(0, 200).map((s, i) => (
+              <li key={i}>
+                <code>{s.path}</code>: {s.reason}
+              </li>
+            ))}
+          </ul>
           {card.skipped.length > 200 && <p>… and {n(card.skipped.length - 200)} more</p>}
         </details>
       )}

@@ -42,7 +42,11 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
         <option value="mnist">MNIST digits (built in)</option>
         <option value="iris">Iris flowers (built in)</option>
         {own && <option value={own}>{values.source}</option>}
-        {!own && <option value="table" disabled>your data: drop it below</option>}
+        {!own && (
+          <option value="table" disabled>
+            your data: drop it below
+          </option>
+        )}
       </FormField>
       <div
         className={`dropzone${dragging ? ' dragging' : ''}`}
@@ -52,26 +56,46 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
       >
         <p>Drop a CSV or TSV, an image folder (one subfolder per class) or a zip of one.</p>
         <div className="pickers">
-          <button type="button" disabled={form.disabled} onClick={() => fileInput.current?.click()}>Choose a file…</button>
-          <button type="button" disabled={form.disabled} onClick={() => folderInput.current?.click()}>Choose a folder…</button>
+          <button type="button" disabled={form.disabled} onClick={() => fileInput.current?.click()}>
+            Choose a file…
+          </button>
+          <button type="button" disabled={form.disabled} onClick={() => folderInput.current?.click()}>
+            Choose a folder…
+          </button>
         </div>
-        <input ref={fileInput} type="file" hidden accept=".csv,.tsv,.txt,.zip,text/csv,text/tab-separated-values,application/zip" aria-label="Dataset file" onChange={(e) => pick(e.currentTarget)} />
+        <input
+          ref={fileInput}
+          type="file"
+          hidden
+          accept=".csv,.tsv,.txt,.zip,text/csv,text/tab-separated-values,application/zip"
+          aria-label="Dataset file"
+          onChange={(e) => pick(e.currentTarget)}
+        />
         <input ref={folderInput} type="file" hidden multiple aria-label="Dataset folder" {...{ webkitdirectory: '' }} onChange={(e) => pick(e.currentTarget)} />
       </div>
       {progress && (
         <div className="dataset-progress">
-          <label htmlFor="dataset-progress">{progress.phase}{progress.total ? `: ${grouped(progress.done)} of ${grouped(progress.total)}` : '…'}</label>
+          <label htmlFor="dataset-progress">
+            {progress.phase}
+            {progress.total ? `: ${grouped(progress.done)} of ${grouped(progress.total)}` : '…'}
+          </label>
           <progress id="dataset-progress" max={progress.total || undefined} value={progress.total ? progress.done : undefined} />
         </div>
       )}
       {problem && (
         <div role="alert" className="errors dataset-problem">
           <p>{problem.message}</p>
-          {problem.retryLatin1 && <button type="button" onClick={problem.retryLatin1}>Read it as Latin-1</button>}
+          {problem.retryLatin1 && (
+            <button type="button" onClick={problem.retryLatin1}>
+              Read it as Latin-1
+            </button>
+          )}
         </div>
       )}
       <FormField form={form} name="samples" label="Samples" hint="the first N digits (≤ 10,000)" />
-      <FormField form={form} name="label" label="Column to predict">{options(labels)}</FormField>
+      <FormField form={form} name="label" label="Column to predict">
+        {options(labels)}
+      </FormField>
       <FormField form={form} name="task" label="Task">
         <option value="classification">classification</option>
         <option value="regression">regression (MSE)</option>
@@ -80,7 +104,9 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
         <option value="drop">drop those rows</option>
         <option value="fill">fill (mean / most frequent)</option>
       </FormField>
-      <FormField form={form} name="imageSize" label="Image size" hint="square, in pixels">{options(IMAGE_SIZES)}</FormField>
+      <FormField form={form} name="imageSize" label="Image size" hint="square, in pixels">
+        {options(IMAGE_SIZES)}
+      </FormField>
       <FormField form={form} name="channels" label="Colour">
         <option value="1">grayscale</option>
         <option value="3">RGB</option>

@@ -44,7 +44,8 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
   };
   // Every update is a transition: answers may land while a run is drawing its charts, and an
   // urgent render of the whole page then would block it.
-  const onProgress = (id: number) => (phase: string, done: number, total: number) => id === latest.current && startTransition(() => setProgress({ phase, done, total }));
+  const onProgress = (id: number) => (phase: string, done: number, total: number) =>
+    id === latest.current && startTransition(() => setProgress({ phase, done, total }));
   const fail = (id: number, e: unknown, retryLatin1?: () => void) => {
     if (id !== latest.current || (e as Error).name === 'AbortError') return;
     startTransition(() => {
@@ -54,6 +55,7 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     });
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the helpers it calls read only refs and state setters
   const open = useCallback(
     function read(picked: PickedFiles, encoding: 'utf-8' | 'latin1' = 'utf-8') {
       const id = ++latest.current;
@@ -71,28 +73,30 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
         (e: unknown) => fail(id, e, e instanceof RequestError && e.code === 'not-utf8' ? () => read(picked, 'latin1') : undefined),
       );
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, update],
   );
 
   // The card of the current choices: a key of everything that changes it.
   const dataset = datasetFromForm(values);
   const key = JSON.stringify([dataset, values.validFraction, values.seed]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for every choice the card depends on
   useEffect(() => {
     if (!dataset) return;
     const id = ++latest.current;
     const timer = setTimeout(() => {
-      client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id), next()).then((c) => {
-        if (id !== latest.current) return;
-        startTransition(() => {
-          setProgress(null);
-          setProblem(null);
-          setCard(c);
-        });
-      }, (e: unknown) => fail(id, e));
+      client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id), next()).then(
+        (c) => {
+          if (id !== latest.current) return;
+          startTransition(() => {
+            setProgress(null);
+            setProblem(null);
+            setCard(c);
+          });
+        },
+        (e: unknown) => fail(id, e),
+      );
     }, 150);
     return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, key]);
 
   return { card, progress, problem, open };

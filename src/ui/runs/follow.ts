@@ -15,6 +15,11 @@ export function followRun(shown: RunRecord, stored: RunRecord): FollowAction {
   if (shown.status !== stored.status) return 'reload';
   if (!sameList(shown.checkpoints, stored.checkpoints)) return 'files';
   const best = (r: RunRecord) => (r.best ? `${r.best.metric} ${r.best.value} ${r.best.epoch}` : '');
-  const changed = shown.name !== stored.name || shown.message !== stored.message || shown.epochsDone !== stored.epochsDone || shown.epochs !== stored.epochs || best(shown) !== best(stored);
+  const changed =
+    shown.name !== stored.name ||
+    shown.message !== stored.message ||
+    shown.epochsDone !== stored.epochsDone ||
+    shown.epochs !== stored.epochs ||
+    best(shown) !== best(stored);
   return changed ? 'record' : 'same';
 }

@@ -20,7 +20,6 @@ export interface Runs {
   readonly text: (runId: string, path: string) => Promise<string>;
 }
 
-
 /**
  * The runs list, read from the worker at start and whenever it says stored runs changed (a newer
  * read cancels an older one). An opened run is read once; after that it follows the list cheaply
@@ -78,7 +77,10 @@ export function useRuns(client: TrainingClient, onError: (message: string) => vo
       action === 'files'
         ? client.ask({ type: 'run-files', runId: stored.id }, { signal }).then(({ files }) => ({ ...opened, record: stored, files }))
         : client.ask({ type: 'run-open', runId: stored.id }, { signal }).then(({ run }) => run);
-    next.then((run) => show(run, follow), (e: unknown) => signal.aborted || failed.current((e as Error).message));
+    next.then(
+      (run) => show(run, follow),
+      (e: unknown) => signal.aborted || failed.current((e as Error).message),
+    );
   }, [client, list, opened, show]);
 
   const read = useCallback(async (runId: string, untilEpoch?: number) => (await client.ask({ type: 'run-open', runId, untilEpoch })).run, [client]);

@@ -8,6 +8,7 @@ import type { TrainingClient } from '../client';
  */
 export function useStorageUsage(client: TrainingClient, runs: readonly RunRecord[]): StorageUsage | null {
   const [usage, setUsage] = useState<StorageUsage | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new runs list is what asks again
   useEffect(() => {
     const controller = new AbortController();
     client.ask({ type: 'storage-usage' }, { signal: controller.signal }).then(

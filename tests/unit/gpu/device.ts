@@ -63,7 +63,10 @@ export function storage(ctx: GpuContext, data: Words | number): GPUBuffer {
 }
 
 /** A step-record ring of one slot with the given values, bindable as the 'step' role. */
-export function stepRecord(ctx: GpuContext, s: Partial<{ row0: number; slot: number; seed: number; accumulate: number; lr: number; gradScale: number }>): BufferBinding {
+export function stepRecord(
+  ctx: GpuContext,
+  s: Partial<{ row0: number; slot: number; seed: number; accumulate: number; lr: number; gradScale: number }>,
+): BufferBinding {
   const words = new ArrayBuffer(STEP_BYTES);
   const u = new Uint32Array(words);
   const f = new Float32Array(words);

@@ -17,7 +17,9 @@ beforeAll(async () => {
 /** Runs the standalone dropout over a [rows, cols] region (row stride ld) of ones; returns the buffer. */
 async function dropOnes(rows: number, cols: number, ld: number, rate: number, seed: number): Promise<Float32Array> {
   const x = storage(ctx!, new Float32Array(rows * ld).fill(1));
-  await runKernels(ctx!, [[dropoutKernel({ rate, salt: 4 }, { rows, cols, ld, offset: 0 }, ctx!.limits.maxInvocations), { x, step: stepRecord(ctx!, { seed }) }]]);
+  await runKernels(ctx!, [
+    [dropoutKernel({ rate, salt: 4 }, { rows, cols, ld, offset: 0 }, ctx!.limits.maxInvocations), { x, step: stepRecord(ctx!, { seed }) }],
+  ]);
   return readFloats(ctx!, x, rows * ld);
 }
 
@@ -31,8 +33,8 @@ describe.skipIf(!ctx)('dropout', () => {
         const v = got[r * ld + c];
         if (c >= cols) expect(v).toBe(1);
         else {
-          expect(v === 0 ? false : true).toBe(dropoutKeeps(123, 4, r * cols + c, rate));
-          if (v !== 0) (kept++, expect(v).toBe(Math.fround(1 / 0.7)));
+          expect(v !== 0).toBe(dropoutKeeps(123, 4, r * cols + c, rate));
+          if (v !== 0) kept++, expect(v).toBe(Math.fround(1 / 0.7));
         }
       }
     }
@@ -71,7 +73,10 @@ describe.skipIf(!ctx)('dropout', () => {
         const rows = Math.min(batch, items - s * batch);
         const id = t.trainStep(s, { lr });
         ids.push(id);
-        const mask = tf.tensor2d(Array.from({ length: rows * 16 }, (_, i) => (dropoutKeeps(seed + id, salt, i, rate) ? Math.fround(1 / (1 - rate)) : 0)), [rows, 16]);
+        const mask = tf.tensor2d(
+          Array.from({ length: rows * 16 }, (_, i) => (dropoutKeeps(seed + id, salt, i, rate) ? Math.fround(1 / (1 - rate)) : 0)),
+          [rows, 16],
+        );
         const bx = tf.tensor2d(x.subarray(s * batch * 12, (s * batch + rows) * 12), [rows, 12]);
         const labels = tf.oneHot(tf.tensor1d(y.subarray(s * batch, s * batch + rows), 'int32'), 5);
         const { value, grads } = tf.variableGrads(() => {
@@ -83,7 +88,12 @@ describe.skipIf(!ctx)('dropout', () => {
         tf.dispose([mask, bx, labels, value, ...Object.values(grads)]);
       }
       const stats = await t.readStats(ids[0], steps);
-      expect(relError(ids.map((_, i) => stats[i * 4] / stats[i * 4 + 2]), losses)).toBeLessThan(1e-5);
+      expect(
+        relError(
+          ids.map((_, i) => stats[i * 4] / stats[i * 4 + 2]),
+          losses,
+        ),
+      ).toBeLessThan(1e-5);
       const gpu = (await t.readWeights()).flatMap((w) => Array.from(w));
       const want = vars.flatMap((v) => Array.from(v.dataSync()));
       expect(relError(gpu, want)).toBeLessThan(1e-5);
@@ -95,14 +105,16 @@ describe.skipIf(!ctx)('dropout', () => {
   it('masks_convolution_and_pooling_outputs_by_item_and_flat_position_in_both_passes', async () => {
     const [items, batch, rate, seed, lr] = [10, 4, 0.25, 5, 0.3];
     const init = (k: number) => tf.initializers.glorotUniform({ seed: k });
-    const model = tf.sequential({ layers: [
-      tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.dropout({ rate }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.dropout({ rate }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 4, kernelInitializer: init(2) }),
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+        tf.layers.dropout({ rate }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.dropout({ rate }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 4, kernelInitializer: init(2) }),
+      ],
+    });
     const r = planModel(model, 'classification');
     if (!r.ok) throw new Error(r.reason);
     const [convSalt, poolSalt] = [r.plan.layers[0].dropout!.salt, r.plan.layers[1].dropout!.salt];
@@ -114,7 +126,10 @@ describe.skipIf(!ctx)('dropout', () => {
     await t.uploadDataset('train', x, y);
     const vars = initial.map((w, i) => tf.variable(tf.tensor(w, model.trainableWeights[i].shape as number[])));
     const mask = (id: number, salt: number, shape: number[]) =>
-      tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dropoutKeeps(seed + id, salt, i, rate) ? Math.fround(1 / (1 - rate)) : 0)), shape);
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dropoutKeeps(seed + id, salt, i, rate) ? Math.fround(1 / (1 - rate)) : 0)),
+        shape,
+      );
     const ids: number[] = [];
     const losses: number[] = [];
     for (let s = 0; s < Math.ceil(items / batch); s++) {
@@ -134,7 +149,12 @@ describe.skipIf(!ctx)('dropout', () => {
       tf.dispose([m1, m2, bx, labels, value, ...Object.values(grads)]);
     }
     const stats = await t.readStats(ids[0], ids.length);
-    expect(relError(ids.map((_, i) => stats[i * 4] / stats[i * 4 + 2]), losses)).toBeLessThan(1e-5);
+    expect(
+      relError(
+        ids.map((_, i) => stats[i * 4] / stats[i * 4 + 2]),
+        losses,
+      ),
+    ).toBeLessThan(1e-5);
     const gpu = await t.readWeights();
     vars.forEach((v, i) => expect(relError(gpu[i], v.dataSync()), r.plan.weights[i].name).toBeLessThan(1e-5));
     tf.dispose(vars);

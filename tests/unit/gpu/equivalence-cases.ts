@@ -41,71 +41,171 @@ export interface Case {
   readonly shape?: number[];
 }
 
-const conv = (config: Parameters<typeof tf.layers.conv2d>[0]) => tf.layers.conv2d({ kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 6 }), ...config });
-const dense = (units: number, activation?: 'relu' | 'softmax') => tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) });
+const conv = (config: Parameters<typeof tf.layers.conv2d>[0]) =>
+  tf.layers.conv2d({
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 6 }),
+    ...config,
+  });
+const dense = (units: number, activation?: 'relu' | 'softmax') =>
+  tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) });
 
 export const mlp = (hidden: number[], activation: 'relu' | 'tanh' | 'sigmoid', outputs: number) => () =>
   createModel({ type: 'mlp', hidden, activation, dropout: 0 }, { inputShape: ITEM_SHAPE, outputs }, 3);
 
 export const CASES: Case[] = [
-  { name: 'relu_mlp_with_sgd_momentum', model: mlp([16], 'relu', 7), task: 'classification', optimizer: { type: 'sgd', momentum: 0.9 }, lr: 0.1, accumulate: 1 },
-  { name: 'tanh_mlp_with_adam_and_gradient_accumulation', model: mlp([16], 'tanh', 7), task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 2 },
-  { name: 'sigmoid_mlp_with_adamw', model: mlp([16], 'sigmoid', 7), task: 'classification', optimizer: { type: 'adamw', weightDecay: 0.1 }, lr: 0.02, accumulate: 1 },
-  { name: 'two_hidden_layers_with_nesterov_and_clipping_accumulating_three', model: mlp([16, 9], 'relu', 5), task: 'classification', optimizer: { type: 'sgd', momentum: 0.8, nesterov: true, gradClipping: { type: 'norm', maxNorm: 0.5 } }, lr: 0.1, accumulate: 3 },
-  { name: 'regression_with_mse_and_adam_accumulating_two', model: mlp([16], 'tanh', 3), task: 'regression', optimizer: { type: 'adam', weightDecay: 0.01 }, lr: 0.01, accumulate: 2 },
+  {
+    name: 'relu_mlp_with_sgd_momentum',
+    model: mlp([16], 'relu', 7),
+    task: 'classification',
+    optimizer: { type: 'sgd', momentum: 0.9 },
+    lr: 0.1,
+    accumulate: 1,
+  },
+  {
+    name: 'tanh_mlp_with_adam_and_gradient_accumulation',
+    model: mlp([16], 'tanh', 7),
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 2,
+  },
+  {
+    name: 'sigmoid_mlp_with_adamw',
+    model: mlp([16], 'sigmoid', 7),
+    task: 'classification',
+    optimizer: { type: 'adamw', weightDecay: 0.1 },
+    lr: 0.02,
+    accumulate: 1,
+  },
+  {
+    name: 'two_hidden_layers_with_nesterov_and_clipping_accumulating_three',
+    model: mlp([16, 9], 'relu', 5),
+    task: 'classification',
+    optimizer: { type: 'sgd', momentum: 0.8, nesterov: true, gradClipping: { type: 'norm', maxNorm: 0.5 } },
+    lr: 0.1,
+    accumulate: 3,
+  },
+  {
+    name: 'regression_with_mse_and_adam_accumulating_two',
+    model: mlp([16], 'tanh', 3),
+    task: 'regression',
+    optimizer: { type: 'adam', weightDecay: 0.01 },
+    lr: 0.01,
+    accumulate: 2,
+  },
   {
     name: 'softmax_output_layer_with_sgd',
-    model: () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: ITEM_SHAPE }), tf.layers.dense({ units: 10, activation: 'relu' }), tf.layers.dense({ units: 4, activation: 'softmax' })] }),
-    task: 'classification', optimizer: { type: 'sgd' }, lr: 0.2, accumulate: 1,
+    model: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: ITEM_SHAPE }),
+          tf.layers.dense({ units: 10, activation: 'relu' }),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'sgd' },
+    lr: 0.2,
+    accumulate: 1,
   },
   {
     name: 'cnn_preset_same_convolutions_and_max_pooling_with_adam',
     model: () => createModel({ type: 'cnn', filters: [3, 4], dense: 6 }, { inputShape: [6, 6, 2], outputs: 4 }, 3),
-    task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [6, 6, 2],
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 1,
+    shape: [6, 6, 2],
   },
   {
     name: 'strided_valid_tanh_convolution_and_overlapping_average_pooling_with_sgd_momentum',
-    model: () => tf.sequential({ layers: [
-      conv({ inputShape: [7, 7, 2], filters: 3, kernelSize: [3, 2], strides: 2, padding: 'valid', activation: 'tanh' }),
-      tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'valid' }),
-      tf.layers.flatten(), dense(4),
-    ] }),
-    task: 'classification', optimizer: { type: 'sgd', momentum: 0.9 }, lr: 0.1, accumulate: 2, shape: [7, 7, 2],
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [7, 7, 2], filters: 3, kernelSize: [3, 2], strides: 2, padding: 'valid', activation: 'tanh' }),
+          tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'valid' }),
+          tf.layers.flatten(),
+          dense(4),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'sgd', momentum: 0.9 },
+    lr: 0.1,
+    accumulate: 2,
+    shape: [7, 7, 2],
   },
   {
     name: 'strided_same_sigmoid_convolution_overlapping_same_max_pooling_and_a_softmax_output_with_adamw',
-    model: () => tf.sequential({ layers: [
-      conv({ inputShape: [5, 6, 1], filters: 4, kernelSize: 3, strides: [2, 1], padding: 'same', activation: 'sigmoid' }),
-      tf.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
-      conv({ filters: 2, kernelSize: 2, padding: 'valid', activation: 'relu', useBias: false }),
-      tf.layers.flatten(), dense(5, 'relu'), dense(3, 'softmax'),
-    ] }),
-    task: 'classification', optimizer: { type: 'adamw', weightDecay: 0.05 }, lr: 0.02, accumulate: 1, shape: [5, 6, 1],
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [5, 6, 1], filters: 4, kernelSize: 3, strides: [2, 1], padding: 'same', activation: 'sigmoid' }),
+          tf.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
+          conv({ filters: 2, kernelSize: 2, padding: 'valid', activation: 'relu', useBias: false }),
+          tf.layers.flatten(),
+          dense(5, 'relu'),
+          dense(3, 'softmax'),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'adamw', weightDecay: 0.05 },
+    lr: 0.02,
+    accumulate: 1,
+    shape: [5, 6, 1],
   },
   {
     name: 'stride_two_convolutions_after_the_first_layer_backpropagate_through_their_strides',
-    model: () => tf.sequential({ layers: [
-      conv({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      conv({ filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }),
-      conv({ filters: 2, kernelSize: 2, strides: [2, 1], padding: 'valid', activation: 'relu' }),
-      tf.layers.flatten(), dense(3),
-    ] }),
-    task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [7, 6, 2],
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          conv({ filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }),
+          conv({ filters: 2, kernelSize: 2, strides: [2, 1], padding: 'valid', activation: 'relu' }),
+          tf.layers.flatten(),
+          dense(3),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 1,
+    shape: [7, 6, 2],
   },
   {
     name: 'disjoint_max_pooling_that_skips_inputs_over_tanh_then_same_average_pooling',
-    model: () => tf.sequential({ layers: [
-      conv({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }),
-      tf.layers.maxPooling2d({ poolSize: 2, strides: 3, padding: 'valid' }),
-      tf.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
-      tf.layers.flatten(), dense(3),
-    ] }),
-    task: 'classification', optimizer: { type: 'adam' }, lr: 0.01, accumulate: 1, shape: [8, 8, 2],
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+          tf.layers.maxPooling2d({ poolSize: 2, strides: 3, padding: 'valid' }),
+          tf.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
+          tf.layers.flatten(),
+          dense(3),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 1,
+    shape: [8, 8, 2],
   },
   {
     name: 'convolution_regression_with_mse_and_sgd',
-    model: () => tf.sequential({ layers: [conv({ inputShape: [5, 5, 3], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }), tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), tf.layers.flatten(), dense(2)] }),
-    task: 'regression', optimizer: { type: 'sgd' }, lr: 0.05, accumulate: 1, shape: [5, 5, 3],
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [5, 5, 3], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+          tf.layers.flatten(),
+          dense(2),
+        ],
+      }),
+    task: 'regression',
+    optimizer: { type: 'sgd' },
+    lr: 0.05,
+    accumulate: 1,
+    shape: [5, 5, 3],
   },
 ];
 
@@ -120,11 +220,22 @@ export function data(task: Task, outputs: number, features: number): { x: Float3
 function batchOf(x: Float32Array, y: Int32Array | Float32Array, order: Int32Array, from: number, size: number, outputs: number, shape: number[]): Batch {
   const idx = Array.from(order.subarray(from, from + size));
   const features = shape.reduce((a, b) => a * b, 1);
-  const bx = tf.tensor(idx.flatMap((i) => Array.from(x.subarray(i * features, (i + 1) * features))), [size, ...shape]);
-  const by = y instanceof Int32Array ? tf.tensor1d(idx.map((i) => y[i]), 'int32') : tf.tensor2d(idx.flatMap((i) => Array.from(y.subarray(i * outputs, (i + 1) * outputs))), [size, outputs]);
+  const bx = tf.tensor(
+    idx.flatMap((i) => Array.from(x.subarray(i * features, (i + 1) * features))),
+    [size, ...shape],
+  );
+  const by =
+    y instanceof Int32Array
+      ? tf.tensor1d(
+          idx.map((i) => y[i]),
+          'int32',
+        )
+      : tf.tensor2d(
+          idx.flatMap((i) => Array.from(y.subarray(i * outputs, (i + 1) * outputs))),
+          [size, outputs],
+        );
   return { x: bx, y: by, size };
 }
-
 
 /** How far the compiled step landed from the tfjs step (relative errors), and what moved. */
 export interface Agreement {
@@ -154,7 +265,12 @@ export async function compareCase(device: GPUDevice, c: Case): Promise<Agreement
   await trainer.uploadDataset('train', x, y);
   const step = c.task === 'regression' ? regression(model) : classification(model);
   const optimizer = createOptimizer(c.optimizer);
-  const engine = new TfjsStepEngine(step, optimizer, (out) => [tf.reshape(out.loss, [1])], () => []);
+  const engine = new TfjsStepEngine(
+    step,
+    optimizer,
+    (out) => [tf.reshape(out.loss, [1])],
+    () => [],
+  );
   const tfLosses: number[] = [];
   const ids: number[] = [];
   const perEpoch = Math.ceil(ITEMS / BATCH);
@@ -186,7 +302,9 @@ export async function compareCase(device: GPUDevice, c: Case): Promise<Agreement
   const flat = (a: readonly ArrayLike<number>[]) => a.flatMap((v) => Array.from(v));
   const names = [Object.keys(state.slots), Object.keys(record.slots)];
   const slotMismatch = [...names[0].filter((n) => !names[1].includes(n)), ...names[1].filter((n) => !names[0].includes(n))];
-  const slots = names[0].filter((n) => names[1].includes(n)).map((name) => ({ name, error: relError(flat(state.slots[name]), flat(record.slots[name].map((r) => r.data as Float32Array))) }));
+  const slots = names[0]
+    .filter((n) => names[1].includes(n))
+    .map((name) => ({ name, error: relError(flat(state.slots[name]), flat(record.slots[name].map((r) => r.data as Float32Array))) }));
   engine.dispose();
   optimizer.dispose();
   trainer.destroy();

@@ -10,14 +10,29 @@ const ctx = await gpuOrSkip();
 const SMALL: GemmTiling = { tm: 16, tn: 16, tk: 8, rm: 2, rn: 2, splitK: 1 };
 
 /** Runs one GEMM (and its split-K sum) on the GPU; returns the whole output buffer. */
-async function gpuGemm(spec: Omit<GemmSpec, 'label'>, a: Float32Array, b: Float32Array, dst: Float32Array, extra: { src?: Float32Array; accumulate?: number } = {}): Promise<Float32Array> {
+async function gpuGemm(
+  spec: Omit<GemmSpec, 'label'>,
+  a: Float32Array,
+  b: Float32Array,
+  dst: Float32Array,
+  extra: { src?: Float32Array; accumulate?: number } = {},
+): Promise<Float32Array> {
   const c = ctx!;
   const k = gemmKernels({ label: 'gemm', ...spec }, c.limits);
   const dstBuf = storage(c, dst);
-  const roles = { a: storage(c, a), b: storage(c, b), dst: dstBuf, src: storage(c, extra.src ?? new Float32Array(4)), step: stepRecord(c, { accumulate: extra.accumulate ?? 0, seed: 5 }) };
+  const roles = {
+    a: storage(c, a),
+    b: storage(c, b),
+    dst: dstBuf,
+    src: storage(c, extra.src ?? new Float32Array(4)),
+    step: stepRecord(c, { accumulate: extra.accumulate ?? 0, seed: 5 }),
+  };
   if (k.reduce) {
     const part = storage(c, k.partFloats);
-    await runKernels(c, [[k.main, { ...roles, part }], [k.reduce, { ...roles, part }]]);
+    await runKernels(c, [
+      [k.main, { ...roles, part }],
+      [k.reduce, { ...roles, part }],
+    ]);
   } else {
     await runKernels(c, [[k.main, roles]]);
   }
@@ -25,7 +40,15 @@ async function gpuGemm(spec: Omit<GemmSpec, 'label'>, a: Float32Array, b: Float3
 }
 
 /** A plain m × n × k spec with packed operands. */
-function plain(m: number, n: number, k: number, transA: boolean, transB: boolean, tiling: GemmTiling, epilogue: GemmEpilogue = { kind: 'store' }): Omit<GemmSpec, 'label'> {
+function plain(
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  tiling: GemmTiling,
+  epilogue: GemmEpilogue = { kind: 'store' },
+): Omit<GemmSpec, 'label'> {
   return { m, n, k, transA, transB, lda: transA ? m : k, ldb: transB ? k : n, ldc: n, aOffset: 0, bOffset: 0, cOffset: 0, epilogue, tiling };
 }
 
@@ -34,7 +57,12 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     const [m, n, k] = [13, 7, 29];
     const a = randoms(m * k, 1);
     const b = randoms(k * n, 2);
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const got = await gpuGemm(plain(m, n, k, transA, transB, SMALL), a, b, new Float32Array(m * n));
       expect(relError(got, refGemm(a, b, m, n, k, transA, transB)), `transA=${transA} transB=${transB}`).toBeLessThan(1e-6);
     }
@@ -47,14 +75,24 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     // Then the variants the autotuner may pick: K tiles prefetched into registers, vec4 fragments
     // (with tile loads that do and do not divide evenly among the threads, and K groups of 8, 4, 1).
     for (const tiling of [
-      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1 }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }, { tm: 16, tn: 32, tk: 8, rm: 2, rn: 4, splitK: 2 },
-      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1, prefetch: true, vec4: true }, { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 3, prefetch: true },
-      { tm: 32, tn: 16, tk: 4, rm: 4, rn: 4, splitK: 1, vec4: true }, { tm: 24, tn: 16, tk: 5, rm: 2, rn: 4, splitK: 1, prefetch: true },
-      { tm: 32, tn: 64, tk: 12, rm: 4, rn: 8, splitK: 2, vec4: true }, { tm: 64, tn: 32, tk: 8, rm: 4, rn: 4, splitK: 2, vec4: true, prefetch: true, doubleBuffer: true },
+      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1 },
+      { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 },
+      { tm: 16, tn: 32, tk: 8, rm: 2, rn: 4, splitK: 2 },
+      { tm: 64, tn: 32, tk: 8, rm: 8, rn: 4, splitK: 1, prefetch: true, vec4: true },
+      { tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 3, prefetch: true },
+      { tm: 32, tn: 16, tk: 4, rm: 4, rn: 4, splitK: 1, vec4: true },
+      { tm: 24, tn: 16, tk: 5, rm: 2, rn: 4, splitK: 1, prefetch: true },
+      { tm: 32, tn: 64, tk: 12, rm: 4, rn: 8, splitK: 2, vec4: true },
+      { tm: 64, tn: 32, tk: 8, rm: 4, rn: 4, splitK: 2, vec4: true, prefetch: true, doubleBuffer: true },
       { tm: 32, tn: 16, tk: 4, rm: 2, rn: 2, splitK: 1, prefetch: true, doubleBuffer: true },
     ]) {
       checkTiling(tiling, ctx!.limits);
-      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [transA, transB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const got = await gpuGemm(plain(m, n, k, transA, transB, tiling), a, b, new Float32Array(m * n));
         expect(relError(got, refGemm(a, b, m, n, k, transA, transB)), `${JSON.stringify(tiling)} transA=${transA} transB=${transB}`).toBeLessThan(1e-6);
       }
@@ -100,7 +138,9 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     const b = randoms(k * n, 8);
     const params = randoms(20, 9);
     for (const activation of ['linear', 'relu', 'tanh', 'sigmoid'] as Activation[]) {
-      const got = await gpuGemm(plain(m, n, k, false, false, SMALL, { kind: 'bias-act', biasOffset: 4, activation }), a, b, new Float32Array(m * n), { src: params });
+      const got = await gpuGemm(plain(m, n, k, false, false, SMALL, { kind: 'bias-act', biasOffset: 4, activation }), a, b, new Float32Array(m * n), {
+        src: params,
+      });
       const z = refGemm(a, b, m, n, k, false, false);
       const want = z.map((v, i) => refActivate(activation, v + params[4 + (i % n)]));
       expect(relError(got, want), activation).toBeLessThan(1e-6);
@@ -114,7 +154,9 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     const h = randoms(3 + m * ldh, 12).map((x) => x * 0.9);
     for (const activation of ['linear', 'relu', 'tanh', 'sigmoid'] as Activation[]) {
       const saved = activation === 'sigmoid' ? h.map((x) => (x + 1) / 2) : h;
-      const got = await gpuGemm(plain(m, n, k, false, true, SMALL, { kind: 'act-grad', activation, hOffset: 3, ldh }), a, b, new Float32Array(m * n), { src: saved });
+      const got = await gpuGemm(plain(m, n, k, false, true, SMALL, { kind: 'act-grad', activation, hOffset: 3, ldh }), a, b, new Float32Array(m * n), {
+        src: saved,
+      });
       const prod = refGemm(a, b, m, n, k, false, true);
       const want = prod.map((v, i) => v * refDerivative(activation, saved[3 + Math.floor(i / n) * ldh + (i % n)]));
       expect(relError(got, want), activation).toBeLessThan(1e-6);
@@ -129,7 +171,12 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
     const prod = refGemm(a, b, m, n, k, false, false);
     const spec = plain(m, n, k, false, false, SMALL, { kind: 'accumulate' });
     expect(relError(await gpuGemm(spec, a, b, held, { accumulate: 0 }), prod)).toBeLessThan(1e-6);
-    expect(relError(await gpuGemm(spec, a, b, held, { accumulate: 1 }), prod.map((v, i) => v + held[i]))).toBeLessThan(1e-6);
+    expect(
+      relError(
+        await gpuGemm(spec, a, b, held, { accumulate: 1 }),
+        prod.map((v, i) => v + held[i]),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('computes_weight_and_bias_gradients_in_one_pass_with_a_ones_row_and_split_k', async () => {
@@ -149,10 +196,25 @@ describe.skipIf(!ctx)('GEMM kernel', () => {
 });
 
 describe('GEMM tiling choice', () => {
-  const limits = { maxInvocations: 128, maxWorkgroupStorage: 16384, maxWorkgroupsPerDim: 65535, maxStorageBuffers: 8, maxStorageBindingSize: 1 << 27, maxBufferSize: 1 << 28, uniformAlignment: 256 };
+  const limits = {
+    maxInvocations: 128,
+    maxWorkgroupStorage: 16384,
+    maxWorkgroupsPerDim: 65535,
+    maxStorageBuffers: 8,
+    maxStorageBindingSize: 1 << 27,
+    maxBufferSize: 1 << 28,
+    uniformAlignment: 256,
+  };
 
   it('fits_the_lowest_limits_for_every_shape_of_an_mlp_step', () => {
-    for (const [m, n, k] of [[64, 128, 784], [4096, 1024, 1024], [1025, 10, 4096], [7, 3, 5], [785, 128, 64]]) checkTiling(chooseTiling(m, n, k, limits), limits);
+    for (const [m, n, k] of [
+      [64, 128, 784],
+      [4096, 1024, 1024],
+      [1025, 10, 4096],
+      [7, 3, 5],
+      [785, 128, 64],
+    ])
+      checkTiling(chooseTiling(m, n, k, limits), limits);
   });
 
   it('splits_k_for_a_skinny_output_with_a_long_inner_dimension', () => {
@@ -198,6 +260,8 @@ describe('GEMM tiling choice', () => {
 
   it('rejects_a_tiling_with_more_threads_than_the_device_allows', () => {
     expect(() => checkTiling({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }, limits)).toThrow(/256 threads, the device allows 128/);
-    expect(() => checkTiling({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 4, splitK: 1, vec4: true }, limits)).toThrow(/vec4 fragments need rm and rn to be multiples of 4/);
+    expect(() => checkTiling({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 4, splitK: 1, vec4: true }, limits)).toThrow(
+      /vec4 fragments need rm and rn to be multiples of 4/,
+    );
   });
 });

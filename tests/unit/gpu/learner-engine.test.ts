@@ -23,19 +23,39 @@ beforeAll(async () => {
 });
 
 const data = blobs(90, 4);
-const train = selectRows(data, Int32Array.from({ length: 70 }, (_, i) => i));
-const valid = selectRows(data, Int32Array.from({ length: 20 }, (_, i) => 70 + i));
+const train = selectRows(
+  data,
+  Int32Array.from({ length: 70 }, (_, i) => i),
+);
+const valid = selectRows(
+  data,
+  Int32Array.from({ length: 20 }, (_, i) => 70 + i),
+);
 
 /** A metric log's values, per line. */
 async function logged(store: MemoryStore, path: string): Promise<number[]> {
   const text = new TextDecoder().decode((await store.read(path)) ?? new Uint8Array());
-  return text.trim().split('\n').map((l) => Number(l.split(',')[0]));
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split(',')[0]));
 }
 
-const relError = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / Math.max(1e-30, b.reduce((s, v) => s + v * v, 0)));
+const relError = (a: number[], b: number[]) =>
+  Math.sqrt(
+    a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) /
+      Math.max(
+        1e-30,
+        b.reduce((s, v) => s + v * v, 0),
+      ),
+  );
 
 /** Two epochs of Adam on the blobs, batch 16 (the last batch of each epoch is short), gradients over 2 batches. */
-async function fit(backend: string, engine: EngineChoice, o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel } = {}) {
+async function fit(
+  backend: string,
+  engine: EngineChoice,
+  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel } = {},
+) {
   const store = o.store ?? new MemoryStore();
   const builder = new LearnerBuilder(store)
     .metricTrainNumeric(new LossMetric())
@@ -64,7 +84,9 @@ describe('the compiled WebGPU engine in the Learner', () => {
     if (skip) return;
     const gpu = await fit('webgpu', 'auto');
     // On Mesa's llvmpipe (these machines) the log also says that tiles were not autotuned there.
-    expect(gpu.log).toMatch(/backend webgpu, engine compiled \(8 steps per submit, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/);
+    expect(gpu.log).toMatch(
+      /backend webgpu, engine compiled \(8 steps per submit, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/,
+    );
     const cpu = await fit('cpu', 'tfjs');
     expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
     for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
@@ -111,8 +133,16 @@ describe('the compiled WebGPU engine in the Learner', () => {
     const targets: TensorData = { ...train, y: Float32Array.from(train.y, (c, i) => c + train.x[i * 4]), numClasses: undefined };
     const store = new MemoryStore();
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
-    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).metricTrainNumeric(new MaeMetric()).renderer(new NoopRenderer())
-      .numEpochs(3).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).seed(2).build(regression(model), { type: 'sgd', momentum: 0.9 }, 0.05).fit(loader(targets, 16, 1), loader(targets, 16));
+    const result = await new LearnerBuilder(store)
+      .metricTrainNumeric(new LossMetric())
+      .metricTrainNumeric(new MaeMetric())
+      .renderer(new NoopRenderer())
+      .numEpochs(3)
+      .devices(['webgpu'])
+      .engines([compiledWebGpu(), tfjsStep()])
+      .seed(2)
+      .build(regression(model), { type: 'sgd', momentum: 0.9 }, 0.05)
+      .fit(loader(targets, 16, 1), loader(targets, 16));
     const log = new TextDecoder().decode((await store.read('experiment.log'))!);
     expect(log).toContain('engine compiled');
     const mae = await logged(store, 'train/epoch-3/MAE.log');
@@ -145,9 +175,12 @@ describe('the compiled WebGPU engine in the Learner', () => {
     const meanOutput = (): Metric => {
       const state = { sum: 0 };
       return {
-        name: 'Mean Output', higherIsBetter: true,
+        name: 'Mean Output',
+        higherIsBetter: true,
         stats: (out) => tf.mean(out.output).reshape([1]),
-        update: (values) => ((state.sum = values![0]), { name: 'Mean Output', value: state.sum, count: 1, running: state.sum, formatted: state.sum.toFixed(3) }),
+        update: (values) => (
+          (state.sum = values![0]), { name: 'Mean Output', value: state.sum, count: 1, running: state.sum, formatted: state.sum.toFixed(3) }
+        ),
         clear: () => void (state.sum = 0),
       };
     };
@@ -162,8 +195,15 @@ describe('the compiled engine without a validation split', () => {
     if (skip) return;
     const store = new MemoryStore();
     const empty = selectRows(data, new Int32Array(0));
-    const result = await new LearnerBuilder(store).metricTrainNumeric(new LossMetric()).renderer(new NoopRenderer()).numEpochs(1).devices(['webgpu']).engines([compiledWebGpu(), tfjsStep()]).seed(1)
-      .build(smallModel(2), { type: 'adam' }, 0.01).fit(loader(train, 16, 3), loader(empty, 16));
+    const result = await new LearnerBuilder(store)
+      .metricTrainNumeric(new LossMetric())
+      .renderer(new NoopRenderer())
+      .numEpochs(1)
+      .devices(['webgpu'])
+      .engines([compiledWebGpu(), tfjsStep()])
+      .seed(1)
+      .build(smallModel(2), { type: 'adam' }, 0.01)
+      .fit(loader(train, 16, 3), loader(empty, 16));
     expect(new TextDecoder().decode((await store.read('experiment.log'))!)).toContain('engine compiled');
     expect((await logged(store, 'train/epoch-1/Loss.log')).length).toBe(5); // 70 items in batches of 16
     result.model.dispose();
@@ -181,7 +221,15 @@ describe('the compiled engine on a split larger than its GPU buffer', () => {
     const run = async (maxResidentBytes?: number) => {
       const step = classification(smallModel(4));
       const optimizer = createOptimizer({ type: 'adam' });
-      const made = await CompiledStepEngine.create({ device, step, optimizer, metrics: { train: [new LossMetric()], valid: [] }, batchSize: 16, seed: 3, maxResidentBytes });
+      const made = await CompiledStepEngine.create({
+        device,
+        step,
+        optimizer,
+        metrics: { train: [new LossMetric()], valid: [] },
+        batchSize: 16,
+        seed: 3,
+        maxResidentBytes,
+      });
       if ('reason' in made) throw new Error(made.reason);
       const data = loader(train, 16, 5);
       for (const epoch of [1, 2]) {

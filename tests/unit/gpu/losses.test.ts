@@ -29,7 +29,17 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const grad = storage(ctx!, rows * classes);
     const stats = storage(ctx!, 16);
     const threads = lossThreads(ctx!.limits.maxInvocations);
-    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: features + 1, targetColumn: features, backward: true, threads, probabilities: false, classStats: false, stride: 4 });
+    const kernel = softmaxCrossEntropyKernel({
+      rows,
+      width: classes,
+      batchLd: features + 1,
+      targetColumn: features,
+      backward: true,
+      threads,
+      probabilities: false,
+      classStats: false,
+      stride: 4,
+    });
     await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, batch), grad, stats, step: stepRecord(ctx!, { slot: 2 }) }]]);
     const wantGrad: number[] = [];
     let loss = 0;
@@ -56,8 +66,20 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const labels = Array.from({ length: rows }, (_, r) => (r === 7 ? 9 : (r * 7) % classes)); // row 7: out of range
     const stride = statsStride(classes, true);
     const stats = storage(ctx!, 3 * stride);
-    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: 1, targetColumn: 0, backward: false, threads: 8, probabilities: false, classStats: true, stride });
-    await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), stats, step: stepRecord(ctx!, { slot: 2 }) }]]);
+    const kernel = softmaxCrossEntropyKernel({
+      rows,
+      width: classes,
+      batchLd: 1,
+      targetColumn: 0,
+      backward: false,
+      threads: 8,
+      probabilities: false,
+      classStats: true,
+      stride,
+    });
+    await runKernels(ctx!, [
+      [kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), stats, step: stepRecord(ctx!, { slot: 2 }) }],
+    ]);
     const want = new Array<number>(4 * classes).fill(0);
     let correct = 0;
     for (let r = 0; r < rows; r++) {
@@ -66,7 +88,7 @@ describe.skipIf(!ctx)('loss kernels', () => {
       want[classes + arg]++;
       if (labels[r] >= classes) continue;
       want[2 * classes + labels[r]]++;
-      if (arg === labels[r]) (want[labels[r]]++, correct++);
+      if (arg === labels[r]) want[labels[r]]++, correct++;
       want[3 * classes + l.filter((x) => x > l[labels[r]]).length]++;
     }
     const s = await readFloats(ctx!, stats, stride, 2 * stride);
@@ -80,8 +102,20 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const labels = [3, 0, 2];
     const grad = storage(ctx!, rows * classes);
     const stats = storage(ctx!, 4);
-    const kernel = softmaxCrossEntropyKernel({ rows, width: classes, batchLd: 1, targetColumn: 0, backward: true, threads: 4, probabilities: true, classStats: false, stride: 4 });
-    await runKernels(ctx!, [[kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), grad, stats, step: stepRecord(ctx!, {}) }]]);
+    const kernel = softmaxCrossEntropyKernel({
+      rows,
+      width: classes,
+      batchLd: 1,
+      targetColumn: 0,
+      backward: true,
+      threads: 4,
+      probabilities: true,
+      classStats: false,
+      stride: 4,
+    });
+    await runKernels(ctx!, [
+      [kernel, { output: storage(ctx!, logits), batch: storage(ctx!, new Uint32Array(labels)), grad, stats, step: stepRecord(ctx!, {}) }],
+    ]);
     const g = await readFloats(ctx!, grad, rows * classes);
     expect(Array.from(g.subarray(4, 8))).toEqual([0, 0, 0, 0]);
     expect(g[3]).toBeLessThan(0);
@@ -99,14 +133,25 @@ describe.skipIf(!ctx)('loss kernels', () => {
     const stats = storage(ctx!, 8);
     const spec = { rows, width, batchLd: features + width, targetColumn: features, threads: 8, stride: 4 };
     const bound = { output: storage(ctx!, out), batch: storage(ctx!, batch), grad, stats };
-    await runKernels(ctx!, [[mseKernel({ ...spec, backward: true }), { ...bound, step: stepRecord(ctx!, { slot: 0 }) }], [mseKernel({ ...spec, backward: false }), { ...bound, step: stepRecord(ctx!, { slot: 1 }) }]]);
+    await runKernels(ctx!, [
+      [mseKernel({ ...spec, backward: true }), { ...bound, step: stepRecord(ctx!, { slot: 0 }) }],
+      [mseKernel({ ...spec, backward: false }), { ...bound, step: stepRecord(ctx!, { slot: 1 }) }],
+    ]);
     const d = Array.from(out, (y, i) => y - targets[i]);
-    expect(relError(await readFloats(ctx!, grad, rows * width), d.map((x) => (2 * x) / width))).toBeLessThan(1e-6);
+    expect(
+      relError(
+        await readFloats(ctx!, grad, rows * width),
+        d.map((x) => (2 * x) / width),
+      ),
+    ).toBeLessThan(1e-6);
     const s = await readFloats(ctx!, stats, 8);
     const loss = d.reduce((a, x) => a + x * x, 0) / width;
     for (const at of [0, 4]) {
       expect(s[at]).toBeCloseTo(loss, 5);
-      expect(s[at + 1]).toBeCloseTo(d.reduce((a, x) => a + Math.abs(x), 0), 5);
+      expect(s[at + 1]).toBeCloseTo(
+        d.reduce((a, x) => a + Math.abs(x), 0),
+        5,
+      );
       expect(s[at + 2]).toBe(rows);
     }
   });
@@ -118,7 +163,12 @@ describe.skipIf(!ctx)('gather kernel', () => {
     const data = new Uint32Array(n * words).map((_, i) => (i * 2654435761) >>> 0); // includes NaN and denormal patterns
     const order = new Uint32Array([3, 9, 0, 10, 7, 1, 5, 2, 8, 6, 4]);
     const batch = storage(ctx!, rows * words);
-    await runKernels(ctx!, [[gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations), { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0 }) }]]);
+    await runKernels(ctx!, [
+      [
+        gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations),
+        { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0 }) },
+      ],
+    ]);
     const got = new Uint32Array((await readFloats(ctx!, batch, rows * words)).buffer);
     const want = Array.from({ length: rows * words }, (_, i) => data[order[row0 + Math.floor(i / words)] * words + (i % words)]);
     expect(Array.from(got)).toEqual(want);
@@ -130,7 +180,12 @@ describe.skipIf(!ctx)('gather kernel', () => {
     const data = new Uint32Array(n * words).map((_, i) => i);
     const order = Uint32Array.from({ length: n }, (_, i) => (i * 7) % n);
     const batch = storage(ctx!, rows * words);
-    await runKernels(ctx!, [[gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations), { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0: 1 }) }]]);
+    await runKernels(ctx!, [
+      [
+        gatherKernel({ rows, rowWords: words }, ctx!.limits.maxInvocations),
+        { data: storage(ctx!, data), order: storage(ctx!, order), batch, step: stepRecord(ctx!, { row0: 1 }) },
+      ],
+    ]);
     const got = new Uint32Array((await readFloats(ctx!, batch, rows * words)).buffer);
     let wrong = 0;
     for (let i = 0; i < got.length; i++) if (got[i] !== order[1 + Math.floor(i / words)] * words + (i % words)) wrong++;

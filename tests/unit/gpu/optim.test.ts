@@ -39,8 +39,18 @@ describe.skipIf(!ctx)('optimizer kernels', () => {
       for (let t = 1; t <= STEPS; t++) {
         const sum = randoms(P, 40 + t).map((x) => x * ITEMS * (t === 2 ? 3 : 1));
         writeArray(ctx!.device.queue, grads, 0, sum);
-        await runKernels(ctx!, [...(k.norm ? [k.norm] : []), k.prep, k.update].map((kernel) => [kernel, bound] as [typeof kernel, typeof bound]));
-        refOptimStep(config as RefOptimConfig, ref, Array.from(sum, (g) => g / ITEMS), slots, LR, t);
+        await runKernels(
+          ctx!,
+          [...(k.norm ? [k.norm] : []), k.prep, k.update].map((kernel) => [kernel, bound] as [typeof kernel, typeof bound]),
+        );
+        refOptimStep(
+          config as RefOptimConfig,
+          ref,
+          Array.from(sum, (g) => g / ITEMS),
+          slots,
+          LR,
+          t,
+        );
         expect(relError(await readFloats(ctx!, params, P), ref), `params after step ${t}`).toBeLessThan(2e-6);
       }
       const s = await readFloats(ctx!, state, k.stateFloats);

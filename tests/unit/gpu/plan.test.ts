@@ -7,7 +7,15 @@ import { chooseTiling } from '../../../src/gpu/kernels/gemm-tiling';
 import { createModel } from '../../../src/train/model';
 
 const SHAPE = { inputShape: [4, 5], outputs: 7 };
-const LIMITS = { maxInvocations: 128, maxWorkgroupStorage: 16384, maxWorkgroupsPerDim: 65535, maxStorageBuffers: 8, maxStorageBindingSize: 1 << 27, maxBufferSize: 1 << 28, uniformAlignment: 256 };
+const LIMITS = {
+  maxInvocations: 128,
+  maxWorkgroupStorage: 16384,
+  maxWorkgroupsPerDim: 65535,
+  maxStorageBuffers: 8,
+  maxStorageBindingSize: 1 << 27,
+  maxBufferSize: 1 << 28,
+  uniformAlignment: 256,
+};
 
 /** The reason a model is refused (fails the test if it is accepted). */
 function reason(model: tf.LayersModel, task: 'classification' | 'regression' = 'classification'): string {
@@ -33,7 +41,12 @@ describe('model plan', () => {
     ]);
     expect(plan.layers.map((l) => l.dropout?.rate ?? 0)).toEqual([0.25, 0.25, 0]);
     expect(plan.weights.map((w) => [w.name, w.offset, w.size])).toEqual([
-      ['dense1/kernel', 0, 320], ['dense1/bias', 320, 16], ['dense2/kernel', 336, 144], ['dense2/bias', 480, 9], ['output/kernel', 489, 63], ['output/bias', 552, 7],
+      ['dense1/kernel', 0, 320],
+      ['dense1/bias', 320, 16],
+      ['dense2/kernel', 336, 144],
+      ['dense2/bias', 480, 9],
+      ['output/kernel', 489, 63],
+      ['output/bias', 552, 7],
     ]);
     expect(plan.paramCount).toBe(559);
     expect(plan.loss).toBe('softmax-ce');
@@ -52,12 +65,26 @@ describe('model plan', () => {
     if (!r.ok) throw new Error(r.reason);
     const shapes = r.plan.layers.map((l) => [l.kind, l.inputs, l.outputs]);
     // conv 3×3 same: 9×9×2 → 9×9×4; pool 2 valid: → 4×4×4; conv: → 4×4×6; pool: → 2×2×6; dense 8; output 3.
-    expect(shapes).toEqual([['conv', 162, 324], ['pool', 324, 64], ['conv', 64, 96], ['pool', 96, 24], ['dense', 24, 8], ['dense', 8, 3]]);
+    expect(shapes).toEqual([
+      ['conv', 162, 324],
+      ['pool', 324, 64],
+      ['conv', 64, 96],
+      ['pool', 96, 24],
+      ['dense', 24, 8],
+      ['dense', 8, 3],
+    ]);
     const conv1 = r.plan.layers[0];
     if (conv1.kind !== 'conv') throw new Error('conv1 is not a conv');
     expect([conv1.geometry.padTop, conv1.geometry.padLeft, conv1.kernelOffset, conv1.biasOffset]).toEqual([1, 1, 0, 72]);
     expect(r.plan.weights.map((w) => [w.name, w.offset, w.size])).toEqual([
-      ['conv1/kernel', 0, 72], ['conv1/bias', 72, 4], ['conv2/kernel', 76, 216], ['conv2/bias', 292, 6], ['dense1/kernel', 298, 192], ['dense1/bias', 490, 8], ['output/kernel', 498, 24], ['output/bias', 522, 3],
+      ['conv1/kernel', 0, 72],
+      ['conv1/bias', 72, 4],
+      ['conv2/kernel', 76, 216],
+      ['conv2/bias', 292, 6],
+      ['dense1/kernel', 298, 192],
+      ['dense1/bias', 490, 8],
+      ['output/kernel', 498, 24],
+      ['output/bias', 522, 3],
     ]);
   });
 
@@ -70,17 +97,34 @@ describe('model plan', () => {
 
   it('says_which_layer_stops_a_model_from_compiling', () => {
     const lstm = tf.sequential({ layers: [tf.layers.simpleRNN({ inputShape: [3, 4], units: 4 }), tf.layers.dense({ units: 3 })] });
-    expect(reason(lstm)).toBe(`layer ${lstm.layers[0].name}: SimpleRNN is not compiled yet (Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense and Dropout are)`);
-    const dilated = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    expect(reason(lstm)).toBe(
+      `layer ${lstm.layers[0].name}: SimpleRNN is not compiled yet (Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense and Dropout are)`,
+    );
+    const dilated = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })],
+    });
     expect(reason(dilated)).toMatch(/dilated convolutions are not compiled yet/);
-    const flatConv = tf.sequential({ layers: [tf.layers.reshape({ inputShape: [64], targetShape: [8, 8, 1] }), tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    const flatConv = tf.sequential({
+      layers: [
+        tf.layers.reshape({ inputShape: [64], targetShape: [8, 8, 1] }),
+        tf.layers.conv2d({ filters: 2, kernelSize: 3 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3 }),
+      ],
+    });
     expect(reason(flatConv)).toMatch(/Reshape is not compiled yet/);
     const convOut = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 4 }), tf.layers.flatten()] });
     expect(reason(convOut)).toBe('the output layer is not a Dense layer');
-    expect(reason(createModel({ type: 'mlp', hidden: [8], activation: 'elu', dropout: 0 }, SHAPE))).toBe("layer dense1: activation 'elu' is not compiled yet (linear, relu, tanh, sigmoid are)");
-    expect(reason(createModel({ type: 'logistic' }, { inputShape: [4, 5], outputs: 1 }))).toBe('layer output: binary classification with one output unit is not compiled yet');
+    expect(reason(createModel({ type: 'mlp', hidden: [8], activation: 'elu', dropout: 0 }, SHAPE))).toBe(
+      "layer dense1: activation 'elu' is not compiled yet (linear, relu, tanh, sigmoid are)",
+    );
+    expect(reason(createModel({ type: 'logistic' }, { inputShape: [4, 5], outputs: 1 }))).toBe(
+      'layer output: binary classification with one output unit is not compiled yet',
+    );
     const reluOut = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 3, activation: 'relu' })] });
-    expect(reason(reluOut)).toBe("layer dense_Dense1: a classifier's output must be linear (logits) or softmax, not 'relu'".replace('dense_Dense1', reluOut.layers[0].name));
+    expect(reason(reluOut)).toBe(
+      "layer dense_Dense1: a classifier's output must be linear (logits) or softmax, not 'relu'".replace('dense_Dense1', reluOut.layers[0].name),
+    );
     expect(reason(reluOut, 'regression')).toMatch(/a regression output must be linear, not 'relu'/);
     const unflat = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3, 6], units: 3 })] });
     expect(reason(unflat)).toMatch(/Dense on an input of shape \[3,6\] \(no Flatten\) is not compiled yet/);
@@ -92,10 +136,19 @@ describe('step program', () => {
   if (!r.ok) throw new Error(r.reason);
   /** Kernel labels without the split-K sums, which the tiling adds where K is long and tiles few. */
   const labels = (p: { kernels: readonly { kernel: { label: string } }[] }) => p.kernels.map((k) => k.kernel.label).filter((l) => !l.endsWith('(split-K sum)'));
-  const program = (training: boolean, rows: number) => buildProgram(r.plan, { rows, rowWords: rowWords(r.plan), training, limits: LIMITS, classStats: false, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
+  const program = (training: boolean, rows: number) =>
+    buildProgram(r.plan, { rows, rowWords: rowWords(r.plan), training, limits: LIMITS, classStats: false, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
 
   it('records_a_784_128_10_training_step_in_about_ten_dispatches', () => {
-    expect(labels(program(true, 64))).toEqual(['gather batch', 'dense1 forward', 'output forward', 'softmax cross-entropy', 'output weight gradient', 'output input gradient', 'dense1 weight gradient']);
+    expect(labels(program(true, 64))).toEqual([
+      'gather batch',
+      'dense1 forward',
+      'output forward',
+      'softmax cross-entropy',
+      'output weight gradient',
+      'output input gradient',
+      'dense1 weight gradient',
+    ]);
     for (const rows of [64, 1024, 4096]) expect(program(true, rows).kernels.length).toBeLessThanOrEqual(10);
   });
 
@@ -105,16 +158,40 @@ describe('step program', () => {
 
   const cnn = planModel(createModel({ type: 'cnn', filters: [32, 64], dense: 128 }, { inputShape: [28, 28, 1], outputs: 10 }), 'classification');
   if (!cnn.ok) throw new Error(cnn.reason);
-  const cnnProgram = (rows: number) => buildProgram(cnn.plan, { rows, rowWords: rowWords(cnn.plan), training: true, limits: LIMITS, classStats: false, tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS) });
+  const cnnProgram = (rows: number) =>
+    buildProgram(cnn.plan, {
+      rows,
+      rowWords: rowWords(cnn.plan),
+      training: true,
+      limits: LIMITS,
+      classStats: false,
+      tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS),
+    });
 
   it('records_a_cnn_step_with_implicit_gemm_convolutions_and_no_input_gradient_for_the_first_layer', () => {
     expect(labels(cnnProgram(256))).toEqual([
-      'gather batch', 'conv1 forward', 'max pool forward', 'conv2 forward', 'max pool forward', 'dense1 forward', 'output forward', 'softmax cross-entropy',
-      'output weight gradient', 'output input gradient', 'dense1 weight gradient', 'dense1 input gradient', 'max pool backward', 'conv2 weight gradient', 'conv2 input gradient', 'max pool backward', 'conv1 weight gradient',
+      'gather batch',
+      'conv1 forward',
+      'max pool forward',
+      'conv2 forward',
+      'max pool forward',
+      'dense1 forward',
+      'output forward',
+      'softmax cross-entropy',
+      'output weight gradient',
+      'output input gradient',
+      'dense1 weight gradient',
+      'dense1 input gradient',
+      'max pool backward',
+      'conv2 weight gradient',
+      'conv2 input gradient',
+      'max pool backward',
+      'conv1 weight gradient',
     ]);
   });
 
   it('binds_no_kernel_to_more_storage_buffers_than_the_lowest_limit', () => {
-    for (const p of [program(true, 4096), program(true, 5), cnnProgram(256), cnnProgram(3)]) for (const k of p.kernels) expect(k.kernel.bindings.filter((b) => b.kind !== 'step').length, k.kernel.label).toBeLessThanOrEqual(4);
+    for (const p of [program(true, 4096), program(true, 5), cnnProgram(256), cnnProgram(3)])
+      for (const k of p.kernels) expect(k.kernel.bindings.filter((b) => b.kind !== 'step').length, k.kernel.label).toBeLessThanOrEqual(4);
   });
 });

@@ -91,7 +91,9 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     const make = async (autotune: boolean) => {
       // A poor default (8 × 8 blocks) leaves the tuner something to win.
       const t = await CompiledTrainer.create(ctx!.device, plan, {
-        batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), seed: 9,
+        batchSize: BATCH,
+        optimizer: parseOptimizerConfig({ type: 'adam' }),
+        seed: 9,
         tiling: () => ({ tm: 8, tn: 8, tk: 4, rm: 1, rn: 1, splitK: 1 }),
         autotune: autotune && { minFlops: 1500, reps: 2, budgetMs: 60000 }, // the two largest GEMMs
         onTuning: (gemms) => announced.push(gemms),
@@ -131,10 +133,19 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     expect(splitCandidates({ tm: 32, tn: 32, tk: 16, rm: 2, rn: 2, splitK: 1 }, 1000).map((t) => t.splitK)).toEqual([2, 4, 8]);
     // Then prefetch and vec4 fragments around the winner, where its register tile allows vec4s.
     expect(variantCandidates({ tm: 32, tn: 32, tk: 16, rm: 4, rn: 2, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined]]);
-    expect(variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([[true, undefined], [undefined, true], [true, true]]);
+    expect(variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1 }).map((t) => [t.prefetch, t.vec4])).toEqual([
+      [true, undefined],
+      [undefined, true],
+      [true, true],
+    ]);
     // A winner with prefetch also tries the second buffer, and candidates of other sizes keep the default's variants.
     const v = variantCandidates({ tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, splitK: 1, prefetch: true, vec4: true });
-    expect(v.map((t) => [t.prefetch, t.vec4, t.doubleBuffer])).toEqual([[undefined, true, undefined], [true, undefined, undefined], [undefined, undefined, undefined], [true, true, true]]);
+    expect(v.map((t) => [t.prefetch, t.vec4, t.doubleBuffer])).toEqual([
+      [undefined, true, undefined],
+      [true, undefined, undefined],
+      [undefined, undefined, undefined],
+      [true, true, true],
+    ]);
     const kept = candidateTilings({ tm: 128, tn: 128, tk: 16, rm: 8, rn: 8, splitK: 1, prefetch: true, vec4: true }, 4096);
     expect(kept.every((t) => t.prefetch && t.vec4 === (t.rm % 4 === 0 && t.rn % 4 === 0 ? true : undefined))).toBe(true);
     expect(kept.some((t) => t.rm === 2 && !t.vec4)).toBe(true);
@@ -143,7 +154,12 @@ describe.skipIf(!ctx)('compiled trainer', () => {
   it('streams_a_split_larger_than_its_gpu_buffer_in_chunks_with_the_same_results', async () => {
     // 11 words a row, 7 rows a batch: 616 bytes hold two batches, so 30 items come in chunks of 14.
     const make = async (maxResidentBytes?: number) => {
-      const t = await CompiledTrainer.create(ctx!.device, plan, { batchSize: BATCH, optimizer: parseOptimizerConfig({ type: 'adam' }), seed: 9, maxResidentBytes });
+      const t = await CompiledTrainer.create(ctx!.device, plan, {
+        batchSize: BATCH,
+        optimizer: parseOptimizerConfig({ type: 'adam' }),
+        seed: 9,
+        maxResidentBytes,
+      });
       t.writeWeights(initial);
       await t.uploadDataset('train', x, y);
       await t.uploadDataset('valid', x, y);
@@ -154,7 +170,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     const stats: Float32Array[][] = [[], []];
     for (const [k, t] of [whole, chunked].entries()) {
       for (const epoch of [1, 2]) {
-        await t.setEpochOrder(Int32Array.from(randoms(ITEMS, 40 + epoch), (v, i) => i).sort((a, b) => Math.sin(a * epoch) - Math.sin(b * epoch)));
+        await t.setEpochOrder(Int32Array.from(randoms(ITEMS, 40 + epoch), (_v, i) => i).sort((a, b) => Math.sin(a * epoch) - Math.sin(b * epoch)));
         const ids = Array.from({ length: t.stepsPerEpoch('train') }, (_, s) => t.trainStep(s, { lr: 0.01 }));
         stats[k].push(await t.readStats(ids[0], ids.length));
       }
@@ -165,19 +181,48 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     expect(await chunked.readWeights()).toEqual(await whole.readWeights());
     // Recording a step whose chunk is not loaded is refused, naming what to do.
     await chunked.setEpochOrder(Int32Array.from({ length: ITEMS }, (_, i) => i));
-    expect(() => chunked.encodeTrainStep(ctx!.device.createCommandEncoder(), 2, null)).toThrow(/train step 2 reads data chunk 1, which is not loaded: submit the recorded steps, then loadChunk\('train', 1\)/);
+    expect(() => chunked.encodeTrainStep(ctx!.device.createCommandEncoder(), 2, null)).toThrow(
+      /train step 2 reads data chunk 1, which is not loaded: submit the recorded steps, then loadChunk\('train', 1\)/,
+    );
     whole.destroy();
     chunked.destroy();
   });
 
   it('keeps_the_default_tiles_and_remembers_nothing_when_the_device_reports_an_error_while_tuning', async () => {
     const limits = ctx!.limits;
-    const spec = (tiling: GemmTiling) => gemmKernels({ label: 'g', m: 40, n: 24, k: 56, transA: false, transB: false, lda: 56, ldb: 24, ldc: 24, aOffset: 0, bOffset: 0, cOffset: 0, epilogue: { kind: 'store' }, tiling }, limits);
+    const spec = (tiling: GemmTiling) =>
+      gemmKernels(
+        {
+          label: 'g',
+          m: 40,
+          n: 24,
+          k: 56,
+          transA: false,
+          transB: false,
+          lda: 56,
+          ldb: 24,
+          ldc: 24,
+          aOffset: 0,
+          bOffset: 0,
+          cOffset: 0,
+          epilogue: { kind: 'store' },
+          tiling,
+        },
+        limits,
+      );
     const gemm: TunableGemm = {
-      label: 'g', k: 56, flops: 1e9, defaultTiling: chooseTiling(40, 24, 56, limits),
+      label: 'g',
+      k: 56,
+      flops: 1e9,
+      defaultTiling: chooseTiling(40, 24, 56, limits),
       build: (t) => {
         const k = spec(t);
-        return { kernels: [k.main, k.reduce].filter((x) => x !== null).map((kernel) => ({ kernel, roles: { a: 'batch', b: 'params', dst: 'h0', part: 'part', step: 'step' } as const })), partFloats: k.partFloats };
+        return {
+          kernels: [k.main, k.reduce]
+            .filter((x) => x !== null)
+            .map((kernel) => ({ kernel, roles: { a: 'batch', b: 'params', dst: 'h0', part: 'part', step: 'step' } as const })),
+          partFloats: k.partFloats,
+        };
       },
     };
     // Every buffer handed to the candidates is destroyed: each submit is a validation error.
@@ -186,12 +231,24 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     for (const b of Object.values(dead)) b.destroy();
     const step = stepRecord(ctx!, {});
     const options = { minFlops: 0, reps: 1, budgetMs: 1000 };
-    const broken = await tuneGemms(ctx!, [gemm], (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : dead[role]])), new Uint32Array([0]), options);
+    const broken = await tuneGemms(
+      ctx!,
+      [gemm],
+      (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : dead[role]])),
+      new Uint32Array([0]),
+      options,
+    );
     expect(broken.failed).toMatch(/destroyed/);
     expect(broken.best.size).toBe(0);
     // Nothing of the failed search was remembered: a sound run times the GEMM again.
     const live = buffers();
-    const sound = await tuneGemms(ctx!, [gemm], (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : live[role]])), new Uint32Array([0]), options);
+    const sound = await tuneGemms(
+      ctx!,
+      [gemm],
+      (k) => Object.fromEntries(Object.keys(k.roles).map((role) => [role, role === 'step' ? step : live[role]])),
+      new Uint32Array([0]),
+      options,
+    );
     expect([sound.failed, sound.remembered, sound.timed]).toEqual([undefined, 0, 1]);
   });
 });

@@ -36,9 +36,17 @@ describe('compiled statistics', () => {
   });
 
   it('refuses_a_metric_it_does_not_compute_naming_it', () => {
-    const custom: Metric = { name: 'Custom', higherIsBetter: true, stats: () => null, update: () => ({ name: 'Custom', value: 0, count: 1, running: 0, formatted: '0' }), clear: () => {} };
+    const custom: Metric = {
+      name: 'Custom',
+      higherIsBetter: true,
+      stats: () => null,
+      update: () => ({ name: 'Custom', value: 0, count: 1, running: 0, formatted: '0' }),
+      clear: () => {},
+    };
     expect(compiledLayout([new LossMetric(), custom], 10, false)).toEqual({ reason: 'metric Custom is not computed by the compiled step' });
-    expect(compiledLayout([new RecallMetric()], 10, false)).toEqual({ reason: 'metric Recall needs class counts, which the compiled step keeps for classification only' });
+    expect(compiledLayout([new RecallMetric()], 10, false)).toEqual({
+      reason: 'metric Recall needs class counts, which the compiled step keeps for classification only',
+    });
   });
 
   it('lets_the_loop_run_ahead_by_about_fifty_ms_of_gpu_work', async () => {
