@@ -19,6 +19,7 @@ import {
   regression,
   TensorMemoryMetric,
   TopKAccuracyMetric,
+  type LrScheduler,
   type MetricsRenderer,
 } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
@@ -100,6 +101,37 @@ describe('learner', () => {
     // A few iterations may already be in flight when the request lands, never the whole epoch.
     const lines = (await readText(store, 'train/epoch-1/Loss.log'))!.trim().split('\n');
     expect(lines.length).toBeLessThan(20);
+  });
+
+  it('a_loss_that_goes_non_finite_fails_the_fit_naming_where_and_keeps_the_last_good_checkpoint', async () => {
+    const store = new MemoryStore();
+    // A schedule that blows up in epoch 2 (steps 20 and on): SGD at 1e30 overflows the weights.
+    let step = 0;
+    const rate = () => (step >= 20 ? 1e30 : 0.01);
+    const exploding: LrScheduler = {
+      config: { type: 'constant', lr: 0.01 },
+      get step() {
+        return step;
+      },
+      current: rate,
+      next: () => {
+        const lr = rate();
+        step++;
+        return lr;
+      },
+      save: () => ({ config: { type: 'constant', lr: 0.01 }, step }),
+      load: () => {},
+    };
+    const fit = builder(store)
+      .numEpochs(4)
+      .withFileCheckpointer()
+      .build(smallModel(), { type: 'sgd' }, exploding)
+      .fit(loader(blobs(200), 10), loader(blobs(20, 2), 10));
+    await expect(fit).rejects.toThrow(
+      /^the train loss is (NaN|Infinity) at epoch 2, iteration \d+: training stopped \(try a lower learning rate, or check the data\); the checkpoints of epochs up to 1 are kept$/,
+    );
+    expect((await store.list('checkpoint/')).filter((p) => p.startsWith('checkpoint/model-'))).toEqual(['checkpoint/model-1.mpk.gz']);
+    expect(await readText(store, 'experiment.log')).toMatch(/ERROR .*training failed after epoch 1: the train loss is/);
   });
 
   it('early_stopping_ends_training_when_valid_loss_stops_improving', async () => {

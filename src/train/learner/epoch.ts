@@ -115,6 +115,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       elapsedMs: time - epochStart,
     };
     await ctx.processor.push(split, stats, meta, progress, size);
+    if (ctx.processor.diverged) return false;
     if (time - lastYield > 50) {
       await yieldToEventLoop();
       lastYield = now();

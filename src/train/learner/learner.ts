@@ -131,12 +131,18 @@ export class Learner<B, M> {
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
         await processor.beginEpoch(e);
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
-        if (!done) {
+        if (!done && !processor.diverged) {
           reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
           await processor.drain();
           break;
         }
-        await processor.endEpoch(e);
+        await (done ? processor.endEpoch(e) : processor.drain());
+        // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
+        // checkpoints of the epochs before it stay the last good ones.
+        if (processor.diverged) {
+          const kept = epoch >= 1 ? `the checkpoints of epochs up to ${epoch} are kept` : 'no checkpoint was written';
+          throw new Error(`${processor.diverged}: training stopped (try a lower learning rate, or check the data); ${kept}`);
+        }
         epoch = e;
         await this.endEpoch(e, history, ctx, rng, train);
         const stop = c.earlyStopping.map((s) => s.shouldStop(e, history)).find((r) => r !== null);

@@ -6,6 +6,7 @@ import type { MetricsRenderer, TrainingProgress } from '../renderer/base';
 import type { StatsFn } from '../step/base';
 import type { MetricHistory } from './history';
 import { slotLanded, type StatsSlot, type StatsSource } from '../step/stats';
+import { LossMetric } from '../metric/loss';
 import { StatsReader } from './stats-reader';
 
 /** A metric as registered with the builder; numeric ones are plotted. */
@@ -35,6 +36,8 @@ export class EventProcessor {
   private reader: StatsSource<unknown> = new StatsReader() as StatsSource<unknown>;
   /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
   private readonly epochValues: Record<Split, Map<string, NumericValue[]>> = { train: new Map(), valid: new Map() };
+  /** Where the loss first went NaN or infinite (the fit stops there, before anything is checkpointed); null while it is finite. */
+  diverged: string | null = null;
 
   constructor(
     private readonly metrics: Record<Split, readonly RegisteredMetric[]>,
@@ -117,6 +120,9 @@ export class EventProcessor {
       entries.push(entry);
       numeric.push(isNumeric);
       offset += n;
+      if (metric instanceof LossMetric && !Number.isFinite(entry.value)) {
+        this.diverged ??= `the ${item.split} loss is ${entry.value} at epoch ${meta.epoch}, iteration ${meta.iteration}`;
+      }
       const list = this.epochValues[item.split].get(metric.name);
       if (list) list.push({ value: entry.value, count: entry.count });
       else this.epochValues[item.split].set(metric.name, [{ value: entry.value, count: entry.count }]);
