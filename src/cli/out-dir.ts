@@ -1,8 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-
-/** The top-level entries of a run's layout (Burn's, and Kiln's config and dataset): any one marks a folder as holding a run. */
-export const RUN_ENTRIES = ['experiment.log', 'checkpoint', 'train', 'valid', 'config.json', 'dataset'] as const;
+import { RUN_ENTRIES } from '../store/base';
 
 /** What `--out` is asked to do: start a fresh run, replace the run it holds, or continue it from a checkpoint. */
 export interface OutIntent {

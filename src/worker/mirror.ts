@@ -1,4 +1,37 @@
-import type { ArtifactStore } from '../store/base';
+import { type ArtifactStore, RUN_ENTRIES } from '../store/base';
+
+/** Whether a folder holds a run's entries. */
+async function holdsRun(dir: FileSystemDirectoryHandle): Promise<boolean> {
+  for (const name of RUN_ENTRIES) {
+    const file = await dir.getFileHandle(name).then(
+      () => true,
+      () => false,
+    );
+    const folder =
+      file ||
+      (await dir.getDirectoryHandle(name).then(
+        () => true,
+        () => false,
+      ));
+    if (folder) return true;
+  }
+  return false;
+}
+
+/**
+ * The folder a run mirrors into, `root/<runId>`. A fresh run never mirrors into a folder that
+ * already holds a run (its files would be overwritten and its checkpoints deleted): that is refused,
+ * naming the folder. A resumed run continues its own folder.
+ */
+export async function mirrorFolder(root: FileSystemDirectoryHandle, runId: string, fresh: boolean): Promise<FileSystemDirectoryHandle> {
+  const existing = fresh ? await root.getDirectoryHandle(runId).catch(() => null) : null;
+  if (existing && (await holdsRun(existing))) {
+    throw new Error(
+      `the folder ${root.name}/${runId} already holds a run: this run is not mirrored there, nothing in it was changed (pick another folder on the Storage tab)`,
+    );
+  }
+  return root.getDirectoryHandle(runId, { create: true });
+}
 
 /**
  * Tees a run's writes into a real folder (File System Access API) with the same layout, so the

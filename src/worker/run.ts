@@ -11,7 +11,7 @@ import { tfjsStep } from '../train/step/tfjs';
 import { backendOrder, fellBackFrom, watchDeviceLoss } from './backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
-import { mirroredStore } from './mirror';
+import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
 
 /** What a run needs from the worker around it. */
@@ -87,10 +87,12 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     await interrupter.whilePaused();
     return !interrupter.stopRequested;
   });
-  const store = ctx.mirror
-    ? mirroredStore(guarded, await ctx.mirror.getDirectoryHandle(runId, { create: true }), (message) => post({ type: 'error', message }))
-    : guarded;
-  if (ctx.mirror) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror.name}/${runId}`] });
+  // The run trains (in IndexedDB) even when its mirror folder is refused.
+  const folder = ctx.mirror
+    ? await mirrorFolder(ctx.mirror, runId, ctx.resumeFrom === undefined).catch((e: Error) => void post({ type: 'error', message: e.message }))
+    : undefined;
+  const store = folder ? mirroredStore(guarded, folder, (message) => post({ type: 'error', message })) : guarded;
+  if (folder) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror!.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
   post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
   const { train, valid, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
