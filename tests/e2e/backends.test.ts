@@ -31,7 +31,8 @@ describe('studio', () => {
     const { context, page } = await openStudio(url, false);
     try {
       await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
-      const [worker] = page.workers();
+      // Playwright attaches to a worker a moment after it starts, sometimes after Start is enabled.
+      const worker = page.workers()[0] ?? (await page.waitForEvent('worker'));
       await worker.evaluate(
         () =>
           void setTimeout(() => {
@@ -73,7 +74,7 @@ describe('studio', () => {
       const status = page.getByRole('status');
       expect(await status.getAttribute('aria-live')).toBe('polite');
       const said = await status.innerText();
-      expect(said).toMatch(/Training epoch \d+ of 20 on cpu/);
+      expect(said).toMatch(/(Training|Validating) epoch \d+ of 20 on cpu/);
       expect(said).not.toMatch(/iteration|items\/s|ETA/);
       await page.getByRole('button', { name: 'Stop' }).click();
       await status.filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });

@@ -125,7 +125,7 @@ describe('stored runs', () => {
         [
           'future.zip',
           { 'kiln.json': manifest(9), 'config.json': strToU8('{}') },
-          /future\.zip: archive format version 9; this version of Kiln reads version 1/,
+          /future\.zip: kiln\.json: archive format version 9; this version of Kiln reads version 1/,
         ],
         ['no-manifest.zip', { 'experiment.log': strToU8('x') }, /no-manifest\.zip: no kiln\.json/],
         ['not-a-zip.zip', {}, /not a readable zip archive|no kiln\.json/],

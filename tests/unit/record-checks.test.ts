@@ -104,6 +104,15 @@ describe('checkpoint load refuses what training cannot resume from', () => {
     await expect(c.load(1)).rejects.toThrow(/scheduler-1\.mpk\.gz: invalid scheduler record \(scheduler\.step: /);
   });
 
+  it('reads_an_optimizer_config_whose_absent_options_msgpack_wrote_as_nil', async () => {
+    // The studio's form leaves `gradClipping: undefined`, which msgpack writes as nil.
+    const store = new MemoryStore();
+    const c = new LearnerCheckpointer(store, keepAll);
+    const r = records(1);
+    await c.save(1, { ...r, optim: { ...r.optim, config: { ...r.optim.config, gradClipping: undefined } } });
+    expect((await c.load(1)).optim.config.type).toBe('adam');
+  });
+
   it('refuses_an_optimizer_record_whose_type_and_config_disagree', async () => {
     const store = new MemoryStore();
     const c = new LearnerCheckpointer(store, keepAll);

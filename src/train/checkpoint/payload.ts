@@ -59,7 +59,9 @@ export function checkModelPayload(payload: unknown, file: string): ModelPayload 
 /** Checks an optimizer record's payload: a known type, its config, a whole step count, finite slots. */
 export function checkOptimPayload(payload: unknown, file: string): OptimPayload {
   const p = (payload ?? {}) as { [k: string]: unknown };
-  const config = OptimizerConfigSchema.safeParse(p.config);
+  // msgpack writes an absent option (`gradClipping: undefined`) as nil: read nil as absent.
+  const written = p.config !== null && typeof p.config === 'object' ? Object.fromEntries(Object.entries(p.config).filter(([, v]) => v !== null)) : p.config;
+  const config = OptimizerConfigSchema.safeParse(written);
   if (!config.success) throw new Error(`${file}: the optimizer config is invalid (${firstIssue(config.error)})`);
   if (p.type !== config.data.type) throw new Error(`${file}: optimizer type '${String(p.type)}' differs from its config's '${config.data.type}'`);
   if (!step.safeParse(p.step).success) throw new Error(`${file}: the optimizer's step ${String(p.step)} is not a whole number >= 0`);
