@@ -113,6 +113,11 @@ function checkCheckpoint(
     const path = `checkpoint/${kind}-${n}.mpk.gz`;
     const bytes = byPath.get(path);
     if (!bytes) throw fail(path, 'is missing: a checkpoint needs its model, optim and scheduler records');
+    // gzip's trailer states the unpacked size: a model record larger than the config's model can be is another model's.
+    const size = kind === 'model' && bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+    if (maxBytes !== undefined && size > maxBytes) {
+      throw fail(path, `unpacks to ${size} bytes, more than the ${maxBytes} that the weights of the config's model can take: it is a record of another model`);
+    }
     return { path, record: wrap(() => decodeRecord(bytes, path, kind, maxBytes)) };
   };
   const wrap = <T>(check: () => T): T => asArchiveError(archive, '', check);

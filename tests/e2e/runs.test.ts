@@ -145,7 +145,7 @@ describe('stored runs', () => {
       const config = JSON.parse(strFromU8(entries['config.json']));
       entries['config.json'] = strToU8(JSON.stringify({ ...config, model: { ...config.model, hidden: [64] } }));
       expect(await importZip(page, 'other-model.zip', zipSync(entries))).toMatch(
-        /other-model\.zip: checkpoint\/model-1\.mpk\.gz: weight 0 'dense1\/kernel': expected shape \[784,64\], record has \[784,128\]/,
+        /other-model\.zip: checkpoint\/model-1\.mpk\.gz: unpacks to \d+ bytes, more than the \d+ that the weights of the config's model can take: it is a record of another model/,
       );
       await page.getByRole('tab', { name: /Runs/ }).click();
       expect(await page.getByRole('tab', { name: 'Runs (1)' }).count()).toBe(1); // nothing was added
