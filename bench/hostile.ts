@@ -11,25 +11,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import { Gzip, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import { DEFAULT_RUN_CONFIG } from '../src/protocol/run-config';
 
 const MiB = 2 ** 20;
 const manifest = strToU8(JSON.stringify({ format: 'kiln.archive', version: 1, kind: 'run', name: 'hostile', createdAt: '2026-01-01T00:00:00Z' }));
-const config = strToU8(
-  JSON.stringify({
-    dataset: { type: 'mnist', samples: 1000 },
-    validFraction: 0.2,
-    model: { type: 'logistic' },
-    optimizer: { type: 'adam' },
-    lr: 0.001,
-    schedule: { type: 'constant' },
-    epochs: 5,
-    batchSize: 64,
-    gradAccumulation: 1,
-    keepCheckpoints: 2,
-    seed: 0,
-    backend: 'auto',
-  }),
-);
+const config = strToU8(JSON.stringify({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'mnist', samples: 1000 }, model: { type: 'logistic' } }));
 
 /** Streams `mib` MiB of zeros into a push function, one MiB at a time (the generator never holds them). */
 function zeros(mib: number, push: (chunk: Uint8Array, final: boolean) => void): void {
