@@ -84,6 +84,9 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     if (!dataset) return;
     const id = ++latest.current;
     const timer = setTimeout(() => {
+      // A newer request (a file the user picked meanwhile) supersedes this one: it must not start,
+      // or it would cancel the newer one in flight.
+      if (id !== latest.current) return;
       client.datasetCard(dataset, Number(values.validFraction) || 0.2, Number(values.seed) || 0, onProgress(id), next()).then(
         (c) => {
           if (id !== latest.current) return;
