@@ -36,6 +36,11 @@ describe('compiled step in chromium', () => {
         expect(w.moved, `${name}: ${w.name} moved`).toBeGreaterThan(1e-4);
         expect(w.error, `${name}: ${w.name}`).toBeLessThan(1e-4);
       }
+      for (const w of r.state) {
+        expect(w.moved, `${name}: ${w.name} moved`).toBeGreaterThan(1e-4);
+        expect(w.error, `${name}: ${w.name}`).toBeLessThan(1e-4);
+      }
+      expect(r.validLoss, `${name}: validation loss`).toBeLessThan(1e-4);
       expect(r.optimizerStep.gpu, name).toBe(r.optimizerStep.tfjs);
       expect(r.slotMismatch, name).toEqual([]);
       for (const s of r.slots) expect(s.error, `${name}: slot ${s.name}`).toBeLessThan(1e-4);
