@@ -12,21 +12,25 @@ import { parseArgs } from 'node:util';
 import { encodeDispatches, type Dispatch, type KernelLimits } from '../src/gpu/device';
 import { DEFAULT_TUNE } from '../src/gpu/autotune';
 import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-tiling';
-import { planModel, readModelWeights } from '../src/gpu/plan';
+import { planModel, readModelState, readModelWeights } from '../src/gpu/plan';
 import { CompiledTrainer } from '../src/gpu/runtime';
 import { createModel } from '../src/train/model/presets';
 import { parseOptimizerConfig } from '../src/train/optim/config';
 import type { ModelConfig } from '../src/train/model/config';
+import { smallResNet } from './resnet';
 
 const mlp = (hidden: number[]): ModelConfig => ({ type: 'mlp', hidden, activation: 'relu', dropout: 0 });
 const cnn: ModelConfig = { type: 'cnn', filters: [32, 64], dense: 128 };
-const CASES: readonly { id: string; name: string; model: ModelConfig; shape: number[]; batch: number }[] = [
+const resnet = 'small-resnet';
+const CASES: readonly { id: string; name: string; model: ModelConfig | typeof resnet; shape: number[]; batch: number }[] = [
   { id: 'mlp-64', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 64 },
   { id: 'mlp-1024', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 1024 },
   { id: 'wide-512', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 512 },
   { id: 'wide-4096', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 4096 },
   { id: 'cnn-256', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 256 },
   { id: 'cnn-1024', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 1024 },
+  { id: 'resnet-128', name: 'ResNet 16-32-64 (32×32×3)', model: resnet, shape: [32, 32, 3], batch: 128 },
+  { id: 'resnet-512', name: 'ResNet 16-32-64 (32×32×3)', model: resnet, shape: [32, 32, 3], batch: 512 },
 ];
 
 const { values } = parseArgs({
@@ -148,12 +152,13 @@ async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[
 
 /** Times one case: returns its row for the report. */
 async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)[number]) {
-  const model = createModel(c.model, { inputShape: c.shape, outputs: 10 }, 1);
+  const model = c.model === resnet ? smallResNet(1, c.shape) : createModel(c.model, { inputShape: c.shape, outputs: 10 }, 1);
   const planned = planModel(model, 'classification');
   if (!planned.ok) throw new Error(planned.reason);
-  const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * 785 * 4)))); // ≤ 64 MiB of data
+  const features = planned.plan.inputSize;
+  const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * (features + 1) * 4)))); // ≤ 64 MiB of data
   const items = c.batch * epochSteps;
-  const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const x = Float32Array.from({ length: items * features }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
   // --variant picks the tiling policy's kernel variants (default: the library's policy).
   const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
@@ -182,6 +187,7 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
     tiling,
   });
   trainer.writeWeights(readModelWeights(model));
+  trainer.writeState(readModelState(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);
   const program = await trainer.program('train', c.batch);
