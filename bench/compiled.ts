@@ -56,7 +56,7 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const perSubmit = Number(values['per-submit']);
-const reps = Number(values.reps);
+const repsWanted = Number(values.reps);
 const picked = values.cases.split(',').map((id) => {
   const c = CASES.find((k) => k.id === id);
   if (!c) throw new Error(`--cases: unknown case '${id}' (known: ${CASES.map((k) => k.id).join(', ')})`);
@@ -105,6 +105,8 @@ async function openDevice(): Promise<{ device: GPUDevice; adapter: string; times
 
 /** GPU microseconds per run of each dispatch, from timestamp queries around `reps` single-dispatch passes. */
 async function kernelTimesGpu(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  // A query set holds at most 4096 timestamps: fewer repetitions for steps of many kernels.
+  const reps = Math.max(1, Math.min(repsWanted, Math.floor(4096 / (2 * dispatches.length))));
   const count = dispatches.length * reps * 2;
   const querySet = device.createQuerySet({ type: 'timestamp', count });
   const resolve = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
@@ -134,6 +136,7 @@ async function kernelTimesGpu(device: GPUDevice, dispatches: readonly Dispatch[]
 
 /** Host microseconds per single-dispatch submit of each dispatch, waited on (includes submit overhead). */
 async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  const reps = repsWanted;
   const out: number[] = [];
   for (const d of dispatches) {
     const t0 = performance.now();
