@@ -1,4 +1,4 @@
-import { filterByTap, outputGradientTaps, unfoldedInput } from '../kernels/conv';
+import { filterByTap, inputGradientPhases, outputGradientTaps, unfoldedInput } from '../kernels/conv';
 import type { ConvPlan, DensePlan } from '../plan';
 import type { LayerSteps, StepBuilder } from './base';
 
@@ -121,25 +121,47 @@ export const conv: LayerSteps<ConvPlan> = {
     );
     const to = b.gradientTo(layer.sources[0], l, g.input.c);
     if (!to) return;
+    const common = {
+      n: g.input.c,
+      transA: false,
+      transB: true,
+      lda: 0,
+      ldb: 0,
+      ldc: g.input.c,
+      aOffset: 0,
+      bOffset: 0,
+      cOffset: 0,
+      epilogue: to.epilogue,
+    } as const;
+    const roles = { a: grad, b: 'params', dst: to.dst, src: to.src } as const;
+    // Strided: one dense GEMM per phase of the input pixels (each reached by a quarter of the taps at stride 2).
+    const phases = g.sy > 1 || g.sx > 1 ? inputGradientPhases(g, layer.kernelOffset, 'row', 'kk', 'col') : null;
+    if (phases) {
+      for (const p of phases)
+        b.gemm(
+          {
+            ...common,
+            label: `${layer.name} input gradient (${p.label})`,
+            m: rows * p.rowsPerItem,
+            k: p.taps,
+            aLoad: p.aLoad,
+            bLoad: p.bLoad,
+            rowMap: p.rowMap,
+          },
+          roles,
+        );
+      return;
+    }
     b.gemm(
       {
+        ...common,
         label: `${layer.name} input gradient`,
         m: rows * g.input.h * g.input.w,
-        n: g.input.c,
         k: taps * g.output.c,
-        transA: false,
-        transB: true,
-        lda: 0,
-        ldb: 0,
-        ldc: g.input.c,
-        aOffset: 0,
-        bOffset: 0,
-        cOffset: 0,
         aLoad: outputGradientTaps(g, 'row', 'kk'),
         bLoad: filterByTap(g, layer.kernelOffset, 'kk', 'col'),
-        epilogue: to.epilogue,
       },
-      { a: grad, b: 'params', dst: to.dst, src: to.src },
+      roles,
     );
   },
 };
