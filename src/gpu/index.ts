@@ -1,6 +1,7 @@
 export { CompiledTrainer } from './runtime';
 export type { OptimizerState, Split, TrainerOptions } from './runtime';
-export { MODEL_INPUT, planModel, readModelState, readModelWeights, writeModelState, writeModelWeights } from './plan';
+export { MODEL_INPUT, planModel } from './plan';
+export { readModelState, readModelWeights, writeModelState, writeModelWeights } from './weights';
 export type {
   AddPlan,
   BatchNormPlan,

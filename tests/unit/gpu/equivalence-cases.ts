@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../../src/data/batcher';
-import { planModel, readModelState, readModelWeights, type Task } from '../../../src/gpu/plan';
+import { planModel, type Task } from '../../../src/gpu/plan';
+import { readModelState, readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { classification, createModel, regression } from '../../../src/train/model';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfigInput } from '../../../src/train/optim';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planModel, readModelWeights } from '../../../src/gpu/plan';
+import { planModel } from '../../../src/gpu/plan';
+import { readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { parseOptimizerConfig } from '../../../src/train/optim';
 import { gpuOrSkip } from './device';
