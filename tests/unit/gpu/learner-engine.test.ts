@@ -169,6 +169,41 @@ describe('the compiled WebGPU engine in the Learner', () => {
     cpu.model.dispose();
   });
 
+  it('trains_batch_normalization_like_the_tfjs_step_and_hands_back_its_moving_statistics', async () => {
+    if (skip) return;
+    const bnModel = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [4], units: 8, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
+          tf.layers.batchNormalization({ momentum: 0.8 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }),
+        ],
+      });
+    const gpu = await fit('webgpu', 'compiled', { model: bnModel() });
+    const cpu = await fit('cpu', 'tfjs', { model: bnModel() });
+    expect(gpu.log).toContain('engine compiled');
+    // Validation normalizes with the moving statistics, which the compiled step moves on the GPU.
+    for (const path of ['train/epoch-2/Loss.log', 'valid/epoch-1/Loss.log', 'valid/epoch-2/Loss.log']) {
+      expect(relError(await logged(gpu.store, path), await logged(cpu.store, path)), path).toBeLessThan(1e-4);
+    }
+    // getWeights: kernel, gamma, beta, moving mean, moving variance, kernel, bias; the moving ones are back in the model.
+    expect(relError(gpu.weights.flat(), cpu.weights.flat())).toBeLessThan(1e-4);
+    expect(Math.max(...gpu.weights[3].map(Math.abs))).toBeGreaterThan(1e-3);
+    gpu.model.dispose();
+    cpu.model.dispose();
+  });
+
+  it('falls_back_to_the_tfjs_step_naming_the_layer_it_cannot_compile', async () => {
+    if (skip) return;
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 8 }), tf.layers.layerNormalization({ name: 'norm' }), tf.layers.dense({ units: 3 })],
+    });
+    const run = await fit('webgpu', 'compiled', { model });
+    expect(run.log).toMatch(/WARN.*engine tfjs \(not compiled: layer norm: LayerNormalization is not compiled yet/);
+    run.model.dispose();
+  });
+
   it('falls_back_to_the_tfjs_step_and_says_why', async () => {
     if (skip) return;
     /** A metric of the model's raw outputs, which the compiled step does not keep. */
