@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { compiledWebGpu } from '../gpu/factory';
 import { learnerFromConfig } from '../recipe/learner';
+import { CONFIG_FILE, DATASET_FILES, writeDatasetFiles } from '../recipe/run-files';
 import { DirectoryStore } from '../store/node-dir';
 import { selectBackend, TrainingInterrupter, tfjsStep } from '../train/index';
 import { cliData } from './data';
@@ -15,15 +16,21 @@ export async function train(args: TrainArgs): Promise<void> {
   const started = Date.now();
   // Pick the backend before building anything, so the weights are created where they train.
   await selectBackend([args.backend]);
-  const { train, valid, shape, task, describe, targetScale, dataset } = cliData(args);
+  const { train, valid, trainData, shape, task, describe, targetScale, dataset, prepared } = cliData(args);
   console.log(describe);
+  const store = new DirectoryStore(args.out);
+  const config = runConfigFromArgs(args, dataset);
+  // The run keeps its settings and (tables) its prepared data, as a studio run does: predict and evaluate read them.
+  await store.write(CONFIG_FILE, JSON.stringify(config, null, 2));
+  if (prepared && !(await store.read(DATASET_FILES.data))) await writeDatasetFiles(store, prepared);
   const interrupter = new TrainingInterrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
   const { learner, model } = learnerFromConfig({
-    config: runConfigFromArgs(args, dataset),
-    store: new DirectoryStore(args.out),
+    config,
+    store,
     shape,
     task,
+    classNames: trainData.classNames,
     targetScale,
     trainBatches: train.numBatches,
     backend: args.backend,

@@ -1,0 +1,5 @@
+export * from './load';
+export * from './predict';
+export * from './evaluate';
+export * from './inputs';
+export * from './csv';
