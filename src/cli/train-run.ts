@@ -9,8 +9,11 @@ import { runConfigFromArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
 import { registerNodeWebGpu } from './webgpu-node';
 
-/** Trains the run the flags describe (a preset on MNIST, Iris or a CSV/TSV file) into the artifact directory `--out`. */
-export async function train(args: TrainArgs): Promise<void> {
+/**
+ * Trains the run the flags describe (a preset on MNIST, Iris or a CSV/TSV file) into the artifact
+ * directory `--out`; resolves to the trained model (the caller disposes it).
+ */
+export async function train(args: TrainArgs): Promise<tf.LayersModel> {
   registerNodeBackends();
   if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
   const started = Date.now();
@@ -41,10 +44,13 @@ export async function train(args: TrainArgs): Promise<void> {
   });
   try {
     await learner.fit(train, valid);
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
     train.dispose();
     valid.dispose();
-    model.dispose();
   }
   console.log(`artifacts in ${args.out} (backend ${tf.getBackend()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return model;
 }
