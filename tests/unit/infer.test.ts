@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainArgs } from '../../src/cli/args';
 import { train } from '../../src/cli/train-run';
+import { loadMnist } from '../../src/data/mnist-node';
 import { decodeDataset } from '../../src/data/stored';
 import { parseTable } from '../../src/data/table/index';
 import { planTable } from '../../src/data/table/plan';
@@ -15,6 +16,7 @@ import { evaluate, loadModel, predict, runSplit, tableInputs } from '../../src/i
 import { DirectoryStore } from '../../src/store/node-dir';
 import { countConfusion, parseConfusionFile } from '../../src/train/metric/confusion-matrix';
 import { Rng } from '../../src/util/rng';
+import { png } from '../fixtures/images/png';
 
 // A trained table classifier and regressor, each with a numeric column that has gaps (filled from
 // the training split), a categorical one and a class name with a comma (quoted in CSV output).
@@ -269,4 +271,45 @@ describe('predict and evaluate commands', () => {
     expect(r.code).toBe(1);
     expect(r.err.trim()).toBe('predict: bad.csv: row 3: column "size" holds numbers, but this row has the text "big" (mark missing values as empty or NA)');
   }, 60_000);
+});
+
+describe('predict on images', () => {
+  it('predicts_a_png_digit_and_a_folder_of_them_as_the_run_predicts_its_mnist_rows', async () => {
+    const run = join(dir, 'mnist');
+    const model = await train(parseTrainArgs(['--dataset', 'mnist', '--limit', '300', '--epochs', '1', '--batch-size', '50', '--out', run]));
+    model.dispose();
+    const store = new DirectoryStore(run);
+    const loaded = await loadModel(store);
+    try {
+      const { valid } = await runSplit(loaded.source, store, async () => loadMnist());
+      const digits = join(dir, 'digits');
+      mkdirSync(join(digits, 'more'), { recursive: true });
+      const byte = (i: number, x: number, y: number) => Math.round(valid.x[i * 784 + y * 28 + x] * 255);
+      writeFileSync(
+        join(digits, 'a.png'),
+        png(28, 28, (x, y) => [byte(0, x, y), byte(0, x, y), byte(0, x, y)]),
+      );
+      writeFileSync(
+        join(digits, 'more', 'b.png'),
+        png(56, 56, (x, y) => Array(3).fill(byte(1, x >> 1, y >> 1)) as [number, number, number]),
+      );
+      writeFileSync(join(digits, 'notes.txt'), 'not an image');
+      const out = join(dir, 'digits.csv');
+      const r = cli('predict', '--run', run, '--input', digits, '--out', out);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const written = parseTable(readFileSync(out), { fileName: 'digits.csv' });
+      expect(written.columns.map((c) => c.name)).toEqual(['row', 'prediction', ...Array.from({ length: 10 }, (_, d) => `p_${d}`)]);
+      const rows = written.columns[0];
+      expect(rows.kind === 'categorical' && Array.from(rows.codes, (c) => rows.categories[c])).toEqual(['a.png', 'more/b.png']);
+      const expected = await predict(loaded, valid.x.subarray(0, 2 * 784), 2);
+      if (expected.task !== 'classification') throw new Error('a classifier');
+      // The PNG holds k/255 where the package held k/255 rounded to three decimals: nearly the same inputs.
+      written.columns
+        .slice(2)
+        .forEach((c, k) => [0, 1].forEach((i) => expect(c.kind === 'numeric' && c.values[i]).toBeCloseTo(expected.probabilities[i * 10 + k], 2)));
+    } finally {
+      loaded.model.dispose();
+    }
+  }, 120_000);
 });
