@@ -3,3 +3,4 @@ export * from './predict';
 export * from './evaluate';
 export * from './inputs';
 export * from './csv';
+export * from './table-rows';

@@ -9,14 +9,18 @@ import { exportArtifacts, importArchive } from './artifacts';
 import { probeBackends, registerBackends } from './backends';
 import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
+import { InferenceHost } from './inference';
 import { runTraining } from './run';
 import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: WorkerEvent, transfer: Transferable[] = []) => {
-  // A changed run's size is counted again when the storage panel next asks.
-  if (event.type === 'runs-changed') storage.forget(event.runId);
+  // A changed run's size is counted again when the storage panel next asks, and its model loaded again.
+  if (event.type === 'runs-changed') {
+    storage.forget(event.runId);
+    inference.forget(event.runId);
+  }
   scope.postMessage(event, transfer);
 };
 
@@ -39,6 +43,7 @@ let current: TrainingInterrupter | null = null;
 let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
+const inference = new InferenceHost(kiln);
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -150,6 +155,25 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         const run = await importArchive(await kiln, command.fileName, new Uint8Array(command.bytes));
         post({ type: 'runs-changed', runId: run.id });
         return { type: 'imported', requestId: command.requestId, runId: run.id, name: run.name };
+      });
+      return;
+    case 'model-info':
+      void request(command.requestId, async () => {
+        await ready;
+        return { type: 'model-info', requestId: command.requestId, info: await inference.info(command.runId, command.epoch) };
+      });
+      return;
+    case 'predict':
+      void request(command.requestId, async (signal) => {
+        await ready;
+        const predictions = await inference.predict(command.runId, command.epoch, command.input, signal);
+        return { type: 'predictions', requestId: command.requestId, predictions };
+      });
+      return;
+    case 'evaluate':
+      void request(command.requestId, async () => {
+        await ready;
+        return { type: 'evaluation', requestId: command.requestId, evaluation: await inference.evaluate(command.runId, command.epoch) };
       });
       return;
     default:

@@ -54,6 +54,7 @@ describe('stored runs', () => {
         ...[1, 2].flatMap((e) => [
           ...metrics('train', e, ['Accuracy', 'Iteration_Speed', 'Learning_Rate', 'Loss', 'Tensor_Count']),
           ...metrics('valid', e, ['Accuracy', 'Loss']),
+          `valid/epoch-${e}/ConfusionMatrix.json`,
         ]),
       ].sort();
       expect(files).toEqual(expected);
