@@ -14,9 +14,9 @@ export function Bars({ predictions, row, top = 5, label }: Props) {
   const { classNames, probabilities, values } = predictions;
   if (!classNames || !probabilities) {
     return (
-      <p className="prediction-value" aria-label={`Prediction ${row + 1}`}>
+      <div className="prediction-value" role="group" aria-label={`Prediction ${row + 1}`}>
         {label ?? 'Prediction'}: <strong>{Number(values![row].toPrecision(6))}</strong>
-      </p>
+      </div>
     );
   }
   const classes = classNames.length;

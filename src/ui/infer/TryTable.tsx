@@ -36,13 +36,19 @@ export function TryTable({ info, predictor }: Props) {
   return (
     <div className="try-table">
       <form className="row-form" aria-label="Input columns" onSubmit={(e) => e.preventDefault()}>
-        {columns.map((c) => (
-          <label key={c.name}>
+        {columns.map((c, i) => (
+          <label key={c.name} htmlFor={`try-column-${i}`}>
             <span>{c.name}</span>
             {c.kind === 'numeric' ? (
-              <input type="number" step="any" value={values[c.name]} onChange={(e) => setValues((v) => ({ ...v, [c.name]: e.target.value }))} />
+              <input
+                id={`try-column-${i}`}
+                type="number"
+                step="any"
+                value={values[c.name]}
+                onChange={(e) => setValues((v) => ({ ...v, [c.name]: e.target.value }))}
+              />
             ) : (
-              <select value={values[c.name]} onChange={(e) => setValues((v) => ({ ...v, [c.name]: e.target.value }))}>
+              <select id={`try-column-${i}`} value={values[c.name]} onChange={(e) => setValues((v) => ({ ...v, [c.name]: e.target.value }))}>
                 {c.categories.map((k) => (
                   <option key={k}>{k}</option>
                 ))}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { PredictInput, PredictionsView } from '../../protocol/index';
 import type { TrainingClient } from '../client';
 
@@ -18,8 +18,9 @@ export interface Predictor {
  * drawing pad that asks every frame gets answers as fast as the model gives them, never a backlog.
  */
 export function usePredictor(client: TrainingClient, runId: string, epoch: number): Predictor {
-  const [result, setResult] = useState<PredictionsView | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const key = `${runId}@${epoch}`;
+  // Answers are kept with the checkpoint they came from: another checkpoint shows none of them.
+  const [answer, setAnswer] = useState<{ key: string; result: PredictionsView | null; error: string | null }>({ key, result: null, error: null });
   const flight = useRef<{ busy: boolean; next: PredictInput | null }>({ busy: false, next: null });
   const once = useCallback((input: PredictInput) => client.ask({ type: 'predict', runId, epoch, input }).then((e) => e.predictions), [client, runId, epoch]);
   const send = useCallback(
@@ -32,11 +33,8 @@ export function usePredictor(client: TrainingClient, runId: string, epoch: numbe
       f.busy = true;
       once(input)
         .then(
-          (p) => {
-            setResult(p);
-            setError(null);
-          },
-          (e: Error) => setError(e.message),
+          (p) => setAnswer({ key, result: p, error: null }),
+          (e: Error) => setAnswer({ key, result: null, error: e.message }),
         )
         .finally(() => {
           f.busy = false;
@@ -45,11 +43,8 @@ export function usePredictor(client: TrainingClient, runId: string, epoch: numbe
           if (next) send(next);
         });
     },
-    [once],
+    [once, key],
   );
-  useEffect(() => {
-    setResult(null);
-    setError(null);
-  }, [runId, epoch]);
-  return { result, error, send, once };
+  const current = answer.key === key ? answer : { result: null, error: null };
+  return { result: current.result, error: current.error, send, once };
 }
