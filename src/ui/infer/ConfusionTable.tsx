@@ -39,7 +39,11 @@ export function ConfusionTable({ report, normalised, selected, onSelect }: Props
               const shade = normalised ? share : n / max;
               const isSelected = selected?.truth === t && selected.predicted === p;
               return (
-                <td key={classNames[p]} className={t === p ? 'diagonal' : undefined} style={{ '--shade': shade.toFixed(3) } as React.CSSProperties}>
+                <td
+                  key={classNames[p]}
+                  className={t === p ? 'diagonal' : n === 0 ? 'zero' : undefined}
+                  style={{ '--shade': shade.toFixed(3) } as React.CSSProperties}
+                >
                   <button
                     type="button"
                     aria-pressed={isSelected}

@@ -59,7 +59,7 @@ export function ErrorsView({ client, info }: Props) {
     return () => controller.abort();
   }, [client, info.runId, info.epoch]);
   if (error) return <p role="alert">{error}</p>;
-  if (!view) return <p className="hint">Predicting the validation split with checkpoint {info.epoch}…</p>;
+  if (!view) return <p className="muted">Predicting the validation split with checkpoint {info.epoch}…</p>;
   const { report } = view;
   if (report.task === 'regression') {
     return (

@@ -34,7 +34,7 @@ export function TryImages({ info, predictor }: Props) {
     <div className="try-images">
       {pad && (
         <section aria-label="Draw a digit">
-          <p className="hint">Draw a digit, large and centred; the prediction follows as you draw.</p>
+          <p className="muted">Draw a digit, large and centred; the prediction follows as you draw.</p>
           <DrawPad
             size={info.input.size}
             onDraw={(rgba) => {

@@ -46,7 +46,7 @@ export function UsePanel({ client, run }: { readonly client: TrainingClient; rea
       </h2>
       {error && <p role="alert">{error}</p>}
       <Tabs tabs={VIEWS} selected={tab} onSelect={setTab} label="Use the model">
-        {!current && !error && <p className="hint">Loading checkpoint {stored}…</p>}
+        {!current && !error && <p className="muted">Loading checkpoint {stored}…</p>}
         {current && tab === 'Try it' && current.input.kind === 'image' && <TryImages info={{ ...current, input: current.input }} predictor={predictor} />}
         {current && tab === 'Try it' && current.input.kind === 'table' && (
           <TryTable key={`${runId}@${stored}`} info={{ ...current, input: current.input }} predictor={predictor} />
