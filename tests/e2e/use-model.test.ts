@@ -31,6 +31,18 @@ async function shownMatrix(page: Page, classes: number): Promise<number[][]> {
   return matrix;
 }
 
+/** Three classes that two numbers tell apart, with a text column to one-hot encode. */
+function flowersCsv(rows: number): string {
+  const lines = ['length,width,colour,species'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    lines.push(
+      `${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Opens the newest stored run from the Runs tab. */
 async function openNewestRun(page: Page): Promise<void> {
   await page.getByRole('tab', { name: /^Runs/ }).click();
@@ -102,4 +114,55 @@ describe('use a trained model', () => {
       await context.close();
     }
   }, 400_000);
+
+  it('a_table_runs_form_predicts_as_values_change_and_a_dropped_csv_downloads_with_the_cli_columns', async () => {
+    const { context, page, errors } = await openStudio(url, false);
+    try {
+      await page.locator('.dropzone').evaluate((zone, text) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], 'flowers.csv'));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }, flowersCsv(120));
+      await page.getByRole('region', { name: 'Dataset card' }).getByText('120 rows').waitFor({ timeout: 60_000 });
+      await page.getByLabel('Epochs').fill('8');
+      await page.getByLabel('Batch size').fill('16');
+      await page.getByLabel('Learning rate').fill('0.02');
+      await page.getByLabel('Backend').selectOption('cpu');
+      const start = page.getByRole('button', { name: 'Start training' });
+      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+      await start.click();
+      await statusMatches(page, /Done/);
+      await openNewestRun(page);
+
+      const form = page.getByRole('form', { name: 'Input columns' });
+      await form.waitFor({ timeout: 60_000 });
+      expect(await form.getByLabel('colour').evaluate((s: HTMLSelectElement) => [...s.options].map((o) => o.value))).toEqual(['blue', 'red']);
+      const top = async () => (await page.getByRole('list', { name: 'Prediction 1' }).getByRole('listitem').first().innerText()).split('\n')[0];
+      // The form starts at the training medians; a small flower is a setosa, a large one a virginica.
+      await form.getByLabel('length').fill('1');
+      await form.getByLabel('width').fill('0.5');
+      await expect.poll(top, { timeout: 30_000 }).toBe('setosa');
+      await form.getByLabel('length').fill('5.2');
+      await form.getByLabel('width').fill('2.7');
+      await expect.poll(top, { timeout: 30_000 }).toBe('virginica');
+      if (SHOTS) await page.getByLabel('Use the model').first().screenshot({ path: `${SHOTS}/try-table.png` });
+
+      const rows = 'length,width,colour\n1.1,0.6,red\n3.1,1.6,blue\n5.1,2.6,red\n';
+      const { name, bytes } = await downloadOf(page, () =>
+        page.getByLabel('Predict a CSV file').setInputFiles({ name: 'new.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) }),
+      );
+      expect(name).toBe('new-predictions.csv');
+      const lines = strFromU8(bytes).trim().split('\n');
+      expect(lines[0]).toBe('row,prediction,p_setosa,p_versicolor,p_virginica');
+      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,setosa', '2,versicolor', '3,virginica']);
+      for (const l of lines.slice(1)) expect(l.split(',').slice(2).map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+
+      await page.getByRole('tab', { name: 'Errors' }).click();
+      await page.getByLabel('Per-class scores').waitFor({ timeout: 60_000 });
+      if (SHOTS) await page.getByLabel('Use the model').first().screenshot({ path: `${SHOTS}/errors-table.png` });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
 });
