@@ -145,7 +145,11 @@ describe('use a trained model', () => {
       await form.getByLabel('length').fill('5.2');
       await form.getByLabel('width').fill('2.7');
       await expect.poll(top, { timeout: 30_000 }).toBe('virginica');
-      if (SHOTS) await page.getByLabel('Use the model').first().screenshot({ path: `${SHOTS}/try-table.png` });
+      if (SHOTS)
+        await page
+          .getByLabel('Use the model')
+          .first()
+          .screenshot({ path: `${SHOTS}/try-table.png` });
 
       const rows = 'length,width,colour\n1.1,0.6,red\n3.1,1.6,blue\n5.1,2.6,red\n';
       const { name, bytes } = await downloadOf(page, () =>
@@ -155,11 +159,22 @@ describe('use a trained model', () => {
       const lines = strFromU8(bytes).trim().split('\n');
       expect(lines[0]).toBe('row,prediction,p_setosa,p_versicolor,p_virginica');
       expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,setosa', '2,versicolor', '3,virginica']);
-      for (const l of lines.slice(1)) expect(l.split(',').slice(2).map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      for (const l of lines.slice(1))
+        expect(
+          l
+            .split(',')
+            .slice(2)
+            .map(Number)
+            .reduce((a, b) => a + b, 0),
+        ).toBeCloseTo(1, 5);
 
       await page.getByRole('tab', { name: 'Errors' }).click();
       await page.getByLabel('Per-class scores').waitFor({ timeout: 60_000 });
-      if (SHOTS) await page.getByLabel('Use the model').first().screenshot({ path: `${SHOTS}/errors-table.png` });
+      if (SHOTS)
+        await page
+          .getByLabel('Use the model')
+          .first()
+          .screenshot({ path: `${SHOTS}/errors-table.png` });
       expect(errors).toEqual([]);
     } finally {
       await context.close();
