@@ -223,6 +223,7 @@ describe('folder mirror', () => {
         'train/epoch-1/Loss.log',
         'train/epoch-1/Tensor_Count.log',
         'valid/epoch-1/Accuracy.log',
+        'valid/epoch-1/ConfusionMatrix.json',
         'valid/epoch-1/Loss.log',
       ]);
       for (const [, size] of files) expect(size).toBeGreaterThan(0);
