@@ -7,7 +7,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -135,6 +135,8 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }
   | { type: 'checkpoint'; epoch: number; action: 'saved' | 'deleted' }
   | { type: 'log'; lines: string[] }
+  /** Something the user should see while the run goes on: a loss that went NaN or infinite in an epoch (the run's choice was to warn). */
+  | { type: 'warning'; message: string }
   /** Stored runs changed (a run started, ended an epoch, ended, was imported, renamed or deleted): the runs list should reload. */
   | { type: 'runs-changed'; runId: string }
   | { type: 'runs'; requestId: string; runs: RunRecord[] }

@@ -76,6 +76,18 @@ describe('RunStore.apply', () => {
     expect(s.snapshot.errors).toEqual(['device lost', 'out of memory']);
   });
 
+  it('collects_warnings_and_clears_them_for_a_new_or_resumed_run', () => {
+    const s = new RunStore();
+    s.apply({ type: 'warning', message: 'the train loss was NaN or infinite in 3 of 8 iterations of epoch 1' });
+    s.apply({ type: 'warning', message: 'the train loss was NaN or infinite in 8 of 8 iterations of epoch 2' });
+    expect(s.snapshot.warnings).toHaveLength(2);
+    s.continueRun();
+    expect(s.snapshot.warnings).toEqual([]);
+    s.apply({ type: 'warning', message: 'w' });
+    s.reset();
+    expect(s.snapshot.warnings).toEqual([]);
+  });
+
   it('shows_state_backend_progress_and_probes', () => {
     const s = new RunStore();
     s.apply({ type: 'ready', protocol: 1, backends: [{ name: 'cpu', available: true }] });
