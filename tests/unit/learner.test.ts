@@ -180,6 +180,7 @@ describe('learner', () => {
       ),
     ).toEqual(['train 2', 'valid 2', 'train 3', 'valid 3']);
     expect(log).toContain(`The loss was NaN or infinite in ${counts.train} train iterations and ${counts.valid} valid iterations`);
+    expect(log).toMatch(/INFO kiln::learner: epoch 3\/3 train \{"Loss":"(NaN|Infinity)"/);
     expect(log).toContain('training ended after epoch 3: completed');
   });
 

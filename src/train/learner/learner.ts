@@ -189,7 +189,9 @@ export class Learner<B, M> {
       }
     }
     c.renderer.epochEnd(epoch, means);
-    await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${JSON.stringify(means.train)} valid ${JSON.stringify(means.valid)}`);
+    // JSON would write a NaN or infinite mean as null: it is written as the number it is.
+    const json = (m: Record<string, number>) => JSON.stringify(m, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+    await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${json(means.train)} valid ${json(means.valid)}`);
     if (!c.checkpointer) return;
     const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
     const { engine } = ctx;
