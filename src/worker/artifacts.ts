@@ -12,7 +12,7 @@ import { loadParams } from '../train/learner/learner';
 import { layersParams } from '../train/model/layers';
 import { createModel } from '../train/model/presets';
 import { checkImport } from './import-check';
-import { storedShape } from './run-data';
+import { storedShape } from './dataset-meta';
 
 /** A download: its name and the archive's parts. */
 export interface Download {

@@ -7,7 +7,7 @@ import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
 import type { OptimizerConfig } from '../train/optim/config';
 import { paramShapes, type ParamShape } from '../train/model/params';
 import type { ModelShape } from '../train/model/presets';
-import { DATASET_FILES, parseDatasetMeta } from './run-data';
+import { DATASET_FILES, parseDatasetMeta } from './dataset-meta';
 
 /** What an archive's files amount to, once every one of them checked out. */
 export interface CheckedImport {
