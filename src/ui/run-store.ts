@@ -30,6 +30,11 @@ export interface RunView {
 
 const emptySeries = (): SplitSeries => ({ x: [], y: [], epochX: [], epochY: [] });
 
+/** Appends in a loop: a long log spread into push() would overflow the stack. */
+function append(to: string[], lines: readonly string[]): void {
+  for (const line of lines) to.push(line);
+}
+
 /**
  * The run as the UI sees it, built from worker events. Series and log grow in place (a long
  * run has hundreds of thousands of points); listeners are told at most every `notifyMs`, so a
@@ -121,7 +126,7 @@ export class RunStore {
     for (const s of ordered) this.series.set(s.name, { name: s.name, train: { ...s.train }, valid: { ...s.valid } });
     const firstEpoch = ordered[0]?.train.x.filter((x) => x <= 1).length;
     this.log.length = 0;
-    this.log.push(...run.log);
+    append(this.log, run.log);
     this.set(
       {
         runId: run.runId,
@@ -197,7 +202,7 @@ export class RunStore {
         return this.set({ checkpoints: [...kept].sort((a, b) => a - b) });
       }
       case 'log':
-        this.log.push(...event.lines);
+        append(this.log, event.lines);
         return this.set({});
       case 'error':
         return this.set({ errors: [...this.view.errors, event.message] }, true);

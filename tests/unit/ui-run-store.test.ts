@@ -69,6 +69,16 @@ describe('RunStore.apply', () => {
     expect(s.log).toEqual(['a', 'b', 'c']);
   });
 
+  it('takes_logs_of_hundreds_of_thousands_of_lines', () => {
+    // A stored or imported run's experiment.log, and a burst of lines: spread into push(), they overflowed the stack.
+    const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i}`);
+    const s = new RunStore();
+    s.load({ runId: 'r', runName: 'r', series: [], log: lines, epochsDone: 0, checkpoints: [], state: 'done' });
+    s.apply({ type: 'log', lines });
+    expect(s.log).toHaveLength(400_000);
+    expect(s.log[399_999]).toBe('line 199999');
+  });
+
   it('collects_every_error', () => {
     const s = new RunStore();
     s.apply({ type: 'error', message: 'device lost' });
