@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
+import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
@@ -37,6 +38,8 @@ export const TrainArgsSchema = z
     /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
     engine: z.enum(['compiled', 'tfjs']).optional(),
     'keep-checkpoints': int(1).default(2),
+    /** A loss that goes NaN or infinite: stop the run (default), or warn once per epoch and train on. */
+    'on-non-finite': z.enum(ON_NON_FINITE).default('stop'),
     /** Replace the run that `--out` holds (a fresh run refuses a folder that holds one). */
     overwrite: z.boolean().default(false),
   })
@@ -149,5 +152,6 @@ export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig): RunC
     keepCheckpoints: args['keep-checkpoints'],
     seed: args.seed,
     backend: args.backend,
+    onNonFinite: args['on-non-finite'],
   };
 }

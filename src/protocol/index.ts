@@ -216,6 +216,8 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }
   | { type: 'checkpoint'; epoch: number; action: 'saved' | 'deleted' }
   | { type: 'log'; lines: string[] }
+  /** Something the user should see while the run goes on: a loss that went NaN or infinite in an epoch (the run's choice was to warn). */
+  | { type: 'warning'; message: string }
   /** Stored runs changed (a run started, ended an epoch, ended, was imported, renamed or deleted): the runs list should reload. */
   | { type: 'runs-changed'; runId: string }
   | { type: 'runs'; requestId: string; runs: RunRecord[] }

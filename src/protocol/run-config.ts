@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelConfigSchema } from '../train/model/config';
+import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
 /** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm, cpu (CNNs train on wasm through Kiln's convolution-gradient kernels). */
@@ -73,6 +74,8 @@ const RunConfigObject = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1),
   backend: z.enum(BACKENDS),
+  /** A loss that goes NaN or infinite stops the run (its earlier checkpoints kept) or is warned about once per epoch; configs written before the choice read as 'stop'. */
+  onNonFinite: z.enum(ON_NON_FINITE).default('stop'),
 });
 
 /**
@@ -154,4 +157,5 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   keepCheckpoints: 2,
   seed: 0,
   backend: 'auto',
+  onNonFinite: 'stop',
 };

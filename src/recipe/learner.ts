@@ -65,7 +65,7 @@ function taskMetrics(input: RecipeInput): Metric[] {
  * Loss with Accuracy (classification) or MAE (regression) on both splits, the learning rate and
  * the iteration speed on train, the valid confusion matrix per epoch (classification), checkpoints after every epoch keeping the last `keepCheckpoints`
  * and the best valid loss, the schedule over optimizer steps (`scheduleFor`), gradient
- * accumulation, epochs, seed and the summary.
+ * accumulation, epochs, seed, what a non-finite loss does, and the summary.
  */
 export function learnerFromConfig(input: RecipeInput): Recipe {
   const { config } = input;
@@ -85,6 +85,7 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
     .devices([input.backend])
     .engine(input.engine ?? 'auto')
     .seed(config.seed)
+    .onNonFinite(config.onNonFinite)
     .summary();
   if (input.engines) builder.engines(input.engines);
   if (input.renderer) builder.renderer(input.renderer);

@@ -1,7 +1,7 @@
 import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
 import { checkPath } from './base';
-import { unzipChecked, type ZipLimits } from './zip-read';
+import { bytesZip, openZip, ZipError, type ZipLimits } from '../util/zip-read';
 
 /** The archive format this code writes and reads (docs/FORMATS.md). */
 export const ARCHIVE_VERSION = 1;
@@ -87,17 +87,31 @@ const ManifestSchema = z.object({
 
 /**
  * Reads and checks an archive: a manifest of a known version, only layout paths (no `..`, no
- * absolute paths, no name twice), every entry and the total under the limits as the zip's
- * directory declares them (before anything is inflated), and each entry unpacking to exactly its
- * declared size and CRC-32.
+ * absolute paths, no name twice), no encrypted or unknown-method entry, every entry and the total
+ * under the limits as the zip's directory declares them (before anything is inflated), and each
+ * entry unpacking to exactly its declared size and CRC-32 (src/util/zip-read.ts).
  */
-export function readArchive(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): { manifest: ArchiveManifest; files: ArchiveFile[] } {
-  const refuse = (entry: string | null, problem: string) => new ArchiveError(archive, entry === null ? problem : `'${entry}' ${problem}`);
+export async function readArchive(
+  bytes: Uint8Array,
+  archive: string,
+  limits: ZipLimits = ARCHIVE_LIMITS,
+): Promise<{ manifest: ArchiveManifest; files: ArchiveFile[] }> {
   const accept = (name: string) => {
-    if (name !== 'kiln.json' && !safe(name)) throw refuse(name, "is not a path of a run's artifact layout");
+    if (name !== 'kiln.json' && !safe(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
     return true;
   };
-  const unzipped = unzipChecked(bytes, limits, accept, refuse);
+  let unzipped: { name: string; data: Uint8Array }[];
+  try {
+    const entries = (await openZip(bytesZip(bytes), limits, accept)).filter((e) => !e.folder);
+    const unreadable = entries.find((e) => e.unreadable);
+    if (unreadable?.unreadable === 'encrypted') throw new ArchiveError(archive, `'${unreadable.name}' is encrypted; Kiln cannot read password-protected zips`);
+    if (unreadable) throw new ArchiveError(archive, `'${unreadable.name}' is ${unreadable.unreadable}`);
+    unzipped = [];
+    for (const e of entries) unzipped.push({ name: e.name, data: await e.read() });
+  } catch (e) {
+    if (e instanceof ZipError) throw new ArchiveError(archive, e.message);
+    throw e;
+  }
   const raw = unzipped.find((f) => f.name === 'kiln.json');
   if (!raw) throw new ArchiveError(archive, 'no kiln.json: not an archive exported by Kiln');
   let json: unknown;

@@ -232,6 +232,17 @@ export function App() {
             ))}
           </div>
         )}
+        {view.warnings.length > 0 && (
+          // Once per epoch at most; the last few are shown, the rest are in the experiment log.
+          <div role="log" aria-label="Warnings" className="warnings">
+            {view.warnings.length > 3 && (
+              <p>{view.warnings.length === 4 ? 'An earlier warning is' : `${view.warnings.length - 3} earlier warnings are`} in the experiment log.</p>
+            )}
+            {view.warnings.slice(-3).map((w, i, shown) => (
+              <p key={view.warnings.length - shown.length + i}>{w}</p>
+            ))}
+          </div>
+        )}
         {dataset.card && (
           // Hidden, not unmounted, while a run trains: no canvases to redraw when it starts or ends.
           <DatasetCardView

@@ -77,7 +77,7 @@ function plainZip(files: readonly ArchiveFile[]): ArrayBuffer {
  * records against the model the config builds (checkImport). Then one transaction stores it all.
  */
 export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
-  const { manifest, files } = readArchive(bytes, fileName);
+  const { manifest, files } = await readArchive(bytes, fileName);
   const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);
   const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
   const now = Date.now();

@@ -28,6 +28,7 @@ import { TrainingInterrupter } from './interrupter';
 import { Learner } from './learner';
 import type { EngineChoice } from './engine';
 import type { RegisteredMetric } from './processor';
+import type { OnNonFinite } from './non-finite';
 
 /** Burn's default: keep the last two checkpoints and the one with the best valid loss. */
 export function defaultCheckpointingStrategy(): CheckpointingStrategy {
@@ -70,6 +71,7 @@ export class LearnerBuilder {
   private withSummary = false;
   private seedValue = 0;
   private confusion: ConfusionRecording | null = null;
+  private nonFiniteChoice: OnNonFinite = 'stop';
 
   readonly store: ArtifactStore;
 
@@ -204,6 +206,17 @@ export class LearnerBuilder {
     return this.interrupterValue;
   }
 
+  /**
+   * What a loss that goes NaN or infinite does: 'stop' (default) fails the fit naming the split,
+   * epoch and iteration, before that epoch is checkpointed; 'warn' logs a warning once per epoch
+   * and split with how many iterations it hit, tells the renderer, and trains on (the summary
+   * counts them).
+   */
+  onNonFinite(choice: OnNonFinite): this {
+    this.nonFiniteChoice = choice;
+    return this;
+  }
+
   /** Writes Burn's learner summary (per metric min/max and their epochs) at the end. */
   summary(): this {
     this.withSummary = true;
@@ -245,6 +258,7 @@ export class LearnerBuilder {
         checkpoint: this.resumeFrom,
         earlyStopping: [...this.stopping],
         interrupter: this.interrupterValue,
+        onNonFinite: this.nonFiniteChoice,
         summary: this.withSummary,
         seed: this.seedValue,
         confusion: this.confusion,
