@@ -9,7 +9,8 @@ const decimal = z
   .string()
   .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, 'expected a decimal number')
   .transform(Number);
-const int = (min: number) => decimal.pipe(z.number().int().min(min));
+/** A flag's whole number, at least `min`. */
+export const int = (min: number) => decimal.pipe(z.number().int().min(min));
 
 /** The train command's flags, validated once. */
 export const TrainArgsSchema = z
@@ -53,24 +54,34 @@ export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 const SWITCHES = new Set(['overwrite']);
 
 /** `--epochs -1` as `--epochs=-1`: a negative number after a flag is its value, not another flag. */
-function joinNegativeValues(argv: readonly string[]): string[] {
+function joinNegativeValues(argv: readonly string[], switches: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = /^--([\w-]+)$/.exec(argv[i])?.[1];
-    if (flag && !SWITCHES.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    if (flag && !switches.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
     else out.push(argv[i]);
   }
   return out;
 }
 
-/** Parses argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
+/** Parses `npm run train`'s argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const options = Object.fromEntries(
-    Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]),
-  );
+  return parseFlags(TrainArgsSchema, argv, SWITCHES);
+}
+
+/**
+ * Parses argv by a schema of its flags (each key a `--flag`; `switches` take no value); any bad,
+ * repeated or missing flag or value throws an Error whose message is one line naming it.
+ */
+export function parseFlags<S extends z.ZodType & { shape: { [flag: string]: unknown } }>(
+  schema: S,
+  argv: string[],
+  switches: ReadonlySet<string> = new Set(),
+): z.infer<S> {
+  const options = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: switches.has(k) ? ('boolean' as const) : ('string' as const) }]));
   let values: Record<string, unknown>;
   try {
-    const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
+    const parsed = parseArgs({ args: joinNegativeValues(argv, switches), options, strict: true, allowPositionals: false, tokens: true });
     const seen = new Map<string, string[]>();
     for (const t of parsed.tokens) if (t.kind === 'option') seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value ?? '')]);
     for (const [name, given] of seen)
@@ -79,7 +90,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0]);
   }
-  const parsed = TrainArgsSchema.safeParse(values);
+  const parsed = schema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = issue.path.length ? `--${String(issue.path[0])}` : 'arguments';

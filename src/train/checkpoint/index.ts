@@ -6,4 +6,4 @@ export * from './strategy/index';
 export * from './payload';
 export * from './burn/layout';
 export { paramIdOf } from './burn/param-id';
-export { BURN_METADATA } from './burn/record';
+export { BURN_METADATA, burnModelRecord } from './burn/record';

@@ -1,3 +1,5 @@
+import { encode } from '@msgpack/msgpack';
+import { gzipStored } from '../../../util/gzip';
 import type { OptimizerConfig } from '../../optim/config';
 import type { CheckpointStamp, PackedTensor, RecordKind } from '../record';
 import { type BurnLayout, type BurnParam, paramsByName } from './layout';
@@ -95,4 +97,9 @@ export function readBurnRecord(kiln: { [key: string]: unknown }, item: unknown, 
     return { type, config: kiln.config, step: kiln.step, slots: readOptimItem(item, type, readParams(kiln.params, file), file) };
   }
   return { scheduler: kiln.scheduler, progress: kiln.progress };
+}
+
+/** A model record as Burn writes one, without Kiln's state: the weights a Burn user loads into the exported model. */
+export function burnModelRecord(layout: BurnLayout, weights: readonly PackedTensor[]): Uint8Array {
+  return gzipStored(encode({ metadata: BURN_METADATA, item: modelItem(layout, weights), _b: [] }));
 }
