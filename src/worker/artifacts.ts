@@ -4,14 +4,15 @@ import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
-import { readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { readRunZip } from '../store/run-zip';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
 import { layersParams } from '../train/model/layers';
 import { createModel } from '../train/model/presets';
-import { checkImport } from './import-check';
+import { checkBurnRun, checkImport } from './import-check';
 import { storedShape } from './run-data';
 
 /** A download: its name and the archive's parts. */
@@ -115,15 +116,20 @@ function plainZip(files: ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
 }
 
+const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+
 /**
- * Restores a dropped archive as a new run. Everything is checked before anything is stored:
- * layout, sizes and format versions (readArchive), then every file against its format and the
- * records against the model the config builds (checkImport). Then one transaction stores it all.
+ * Restores a dropped archive as a new run: a Kiln archive, or a zipped burn-train artifact folder.
+ * Everything is checked before anything is stored: layout, sizes and format versions
+ * (readRunZip), then every file against its format and, for Kiln, the records against the model
+ * the config builds (checkImport). Then one transaction stores it all.
  */
 export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
-  const { manifest, files } = readArchive(bytes, fileName);
+  const read = readRunZip(bytes, fileName);
+  if (read.kind === 'burn') return importBurnRun(kiln, fileName, read.files, read.skipped);
+  const { manifest, files } = read;
   const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);
-  const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const id = newRunId();
   const now = Date.now();
   const run: RunRecord = {
     id,
@@ -138,6 +144,34 @@ export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8
     epochsDone,
     checkpoints,
     message: `imported from ${fileName}`,
+  };
+  await kiln.addRun(run, files);
+  return run;
+}
+
+/**
+ * Stores a burn-train run for its charts, summary and files: its metric logs, experiment.log and
+ * checkpoints, under the zip's name. It has no Kiln config, so it cannot be resumed or exported here.
+ */
+async function importBurnRun(kiln: KilnDb, fileName: string, files: ArchiveFile[], skipped: readonly string[]): Promise<RunRecord> {
+  const { epochs } = checkBurnRun(fileName, files);
+  const now = Date.now();
+  const left = skipped.length
+    ? `; left out ${skipped.length} other file${skipped.length > 1 ? 's' : ''} (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})`
+    : '';
+  const run: RunRecord = {
+    id: newRunId(),
+    name: `${fileName.replace(/\.zip$/i, '')} (Burn run)`,
+    createdAt: now,
+    updatedAt: now,
+    status: 'done',
+    dataset: 'Burn run',
+    model: 'burn-train',
+    config: null,
+    epochs,
+    epochsDone: epochs,
+    checkpoints: [],
+    message: `imported from ${fileName}: a Burn run, to look at (it has no Kiln config to resume or export)${left}`,
   };
   await kiln.addRun(run, files);
   return run;

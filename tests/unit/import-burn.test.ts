@@ -1,0 +1,43 @@
+import 'fake-indexeddb/auto';
+import { strToU8, zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { KilnDb } from '../../src/store/idb';
+import { importArchive } from '../../src/worker/artifacts';
+import { openRun } from '../../src/worker/browse';
+import { burnRunZip } from '../fixtures/burn-run';
+
+const kiln = await KilnDb.open();
+
+describe('importing a burn-train run', () => {
+  it('opens_with_its_charts_burns_metric_names_and_final_epoch_values', async () => {
+    const run = await importArchive(kiln, 'mnist-burn.zip', burnRunZip());
+    expect(run).toMatchObject({ name: 'mnist-burn (Burn run)', epochs: 2, epochsDone: 2, checkpoints: [], status: 'done' });
+    expect(run.message).toContain('left out 2 other files (config.json, model.mpk)');
+    const opened = await openRun(kiln, run.id);
+    expect(opened.config).toBeNull();
+    const series = Object.fromEntries(opened.series.map((s) => [s.name, s]));
+    expect(Object.keys(series).sort()).toEqual(['Learning Rate', 'Loss', 'Precision @ TopK(1) [Macro]', 'Top-K Accuracy @ TopK(5)']);
+    // The epoch point is Burn's `final` value; the iterations are the other lines.
+    expect(series.Loss.train.epochY).toEqual([2, 1]);
+    expect(series.Loss.train.y).toEqual([2.25, 1.75, 1.5, 0.5]);
+    expect(series.Loss.valid.epochY).toEqual([1.8, 1.2]);
+    expect(series['Precision @ TopK(1) [Macro]'].valid.y).toEqual([70.5, 71.5]);
+    expect(series['Learning Rate'].train.epochY).toEqual([0.001]);
+    expect(opened.log).toHaveLength(1);
+    expect(opened.files.map((f) => f.path)).toContain('checkpoint/model-2.mpk');
+  });
+
+  it('refuses_a_zip_that_is_neither_naming_what_is_missing_and_stores_nothing', async () => {
+    const before = (await kiln.runs()).length;
+    const zip = zipSync({ 'photos/cat.png': strToU8('png'), 'notes.txt': strToU8('hi') });
+    await expect(importArchive(kiln, 'holiday.zip', zip)).rejects.toThrow(
+      "holiday.zip: neither a Kiln run nor a Burn run: it has no kiln.json (a Kiln export's manifest) and no metric logs train/epoch-N/<Metric>.log or valid/epoch-N/<Metric>.log",
+    );
+    expect((await kiln.runs()).length).toBe(before);
+  });
+
+  it('refuses_a_burn_log_with_a_bad_line_naming_the_entry_and_line', async () => {
+    const zip = zipSync({ 'train/epoch-1/Loss.log': strToU8('0.5,64\nzero,64\n') });
+    await expect(importArchive(kiln, 'bad.zip', zip)).rejects.toThrow("bad.zip: train/epoch-1/Loss.log:2: not a metric line: 'zero,64'");
+  });
+});
