@@ -7,7 +7,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -75,6 +75,8 @@ export type Command =
   | { type: 'mirror'; folder: FileSystemDirectoryHandle | null }
   /** An archive the user dropped; `bytes` is transferred, not copied. */
   | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer }
+  /** Imports a dropped folder (a Kiln export unzipped, or a burn-train artifact folder); Files travel by reference. */
+  | { type: 'import-folder'; requestId: string; picked: PickedFiles }
   /**
    * Reads a dropped or picked CSV/TSV, zip or folder (Files travel by reference); answered by
    * `dataset-card` with suggested choices, or an error. A new open cancels one in progress.
@@ -164,6 +166,7 @@ export type WorkerEvent =
 export const REPLIES = {
   export: 'file',
   import: 'imported',
+  'import-folder': 'imported',
   'dataset-open': 'dataset-card',
   'dataset-card': 'dataset-card',
   'runs-list': 'runs',

@@ -1,7 +1,7 @@
 import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
 import { checkPath } from './base';
-import { unzipChecked, type ZipLimits } from './zip-read';
+import { unzipChecked, type ZipEntry, type ZipLimits } from './zip-read';
 
 /** The archive format this code writes and reads (docs/FORMATS.md). */
 export const ARCHIVE_VERSION = 1;
@@ -92,11 +92,21 @@ const ManifestSchema = z.object({
  */
 export function readArchive(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): { manifest: ArchiveManifest; files: ArchiveFile[] } {
   const refuse = (entry: string | null, problem: string) => new ArchiveError(archive, entry === null ? problem : `'${entry}' ${problem}`);
-  const accept = (name: string) => {
-    if (name !== 'kiln.json' && !safe(name)) throw refuse(name, "is not a path of a run's artifact layout");
-    return true;
-  };
-  const unzipped = unzipChecked(bytes, limits, accept, refuse);
+  return archiveOf(
+    unzipChecked(bytes, limits, (name) => vetArchiveName(name, archive), refuse),
+    archive,
+  );
+}
+
+/** Passes a name of an archive's layout (or its manifest), else refuses the archive naming the entry. */
+export function vetArchiveName(name: string, archive: string): true {
+  if (name !== 'kiln.json' && !safe(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
+  return true;
+}
+
+/** An archive's manifest and files, from its entries however they came (a zip, or a dropped folder of one); see `readArchive`. */
+export function archiveOf(unzipped: readonly ZipEntry[], archive: string): { manifest: ArchiveManifest; files: ArchiveFile[] } {
+  for (const f of unzipped) vetArchiveName(f.name, archive);
   const raw = unzipped.find((f) => f.name === 'kiln.json');
   if (!raw) throw new ArchiveError(archive, 'no kiln.json: not an archive exported by Kiln');
   let json: unknown;

@@ -5,7 +5,7 @@ import { describeDataset, describeModel } from '../protocol/describe';
 import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
 import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
-import { readRunZip } from '../store/run-zip';
+import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
@@ -73,6 +73,8 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   const createdAt = new Date().toISOString();
   if (what === 'run') {
     const files = await readAll(store, await store.list(), signal);
+    // A Burn run (imported, no Kiln config) goes back out as the artifact folder it came as.
+    if (run.config === null) return { fileName: `${base}.zip`, parts: [plainZip(files)] };
     return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt }, files);
   }
   const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
@@ -111,21 +113,31 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   }
 }
 
-/** A zip of files without a manifest (the model export is not a Kiln archive). */
+/** A zip of files without a manifest (the model export and a Burn run are not Kiln archives). */
 function plainZip(files: ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
 }
 
 const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
 
+/** Restores a dropped zip as a new run (see `importDropped`). */
+export function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
+  return importDropped(kiln, fileName, zipSource(bytes, fileName));
+}
+
+/** Restores a dropped folder (its files, paths from the folder's name on) as a new run (see `importDropped`). */
+export function importFolder(kiln: KilnDb, name: string, files: readonly { path: string; file: Blob }[]): Promise<RunRecord> {
+  return importDropped(kiln, name, filesSource(files, name));
+}
+
 /**
- * Restores a dropped archive as a new run: a Kiln archive, or a zipped burn-train artifact folder.
+ * Restores a dropped zip or folder as a new run: a Kiln archive, or a burn-train artifact folder.
  * Everything is checked before anything is stored: layout, sizes and format versions
- * (readRunZip), then every file against its format and, for Kiln, the records against the model
- * the config builds (checkImport). Then one transaction stores it all.
+ * (readDroppedRun), then every file against its format and, for Kiln, the records against the
+ * model the config builds (checkImport). Then one transaction stores it all.
  */
-export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
-  const read = readRunZip(bytes, fileName);
+async function importDropped(kiln: KilnDb, fileName: string, source: DroppedSource): Promise<RunRecord> {
+  const read = await readDroppedRun(source, fileName);
   if (read.kind === 'burn') return importBurnRun(kiln, fileName, read.files, read.skipped);
   const { manifest, files } = read;
   const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);

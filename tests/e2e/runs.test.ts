@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync, zipSync, strToU8 } from 'fflate';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { burnRunZip } from '../fixtures/burn-run';
@@ -167,6 +169,14 @@ describe('stored runs', () => {
       const details = await page.getByLabel('Run artifacts').innerText();
       expect(details).toMatch(/Train\s+Top-K Accuracy @ TopK\(5\)\s+85\.00\s+1\s+96\.00\s+2/); // Burn's final values per epoch
       expect(details).toContain('Files (12)');
+      // The same run as a folder, through the folder picker.
+      const dir = join(mkdtempSync(join(tmpdir(), 'kiln-burn-')), 'mnist-burn');
+      for (const [path, data] of Object.entries(unzipSync(burnRunZip()))) {
+        mkdirSync(dirname(join(dirname(dir), path)), { recursive: true });
+        writeFileSync(join(dirname(dir), path), data);
+      }
+      await page.getByLabel("Import a run folder (Burn's artifact folder)").setInputFiles(dir);
+      await page.locator('.notice', { hasText: /^Imported mnist-burn as/ }).waitFor({ timeout: 60_000 });
       const holiday = zipSync({ 'photos/cat.png': strToU8('png') });
       expect(await importZip(page, 'holiday.zip', holiday)).toMatch(
         /holiday\.zip: neither a Kiln run nor a Burn run: it has no kiln\.json .* and no metric logs train\/epoch-N\/<Metric>\.log/,

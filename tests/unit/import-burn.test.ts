@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KilnDb } from '../../src/store/idb';
-import { importArchive } from '../../src/worker/artifacts';
+import { exportArtifacts, importArchive, importFolder } from '../../src/worker/artifacts';
 import { openRun } from '../../src/worker/browse';
 import { burnRunZip } from '../fixtures/burn-run';
 
@@ -39,5 +39,29 @@ describe('importing a burn-train run', () => {
   it('refuses_a_burn_log_with_a_bad_line_naming_the_entry_and_line', async () => {
     const zip = zipSync({ 'train/epoch-1/Loss.log': strToU8('0.5,64\nzero,64\n') });
     await expect(importArchive(kiln, 'bad.zip', zip)).rejects.toThrow("bad.zip: train/epoch-1/Loss.log:2: not a metric line: 'zero,64'");
+  });
+});
+
+describe('importing a dropped folder', () => {
+  /** The files of a zip as a dropped folder gives them: paths from the folder's name on, as Blobs. */
+  const folder = (name: string, zip: Uint8Array) =>
+    Object.entries(unzipSync(zip)).map(([path, data]) => ({ path: path.startsWith(`${name}/`) ? path : `${name}/${path}`, file: new Blob([data]) }));
+
+  it('imports_a_burn_artifact_folder', async () => {
+    const run = await importFolder(kiln, 'mnist-burn', folder('mnist-burn', burnRunZip()));
+    expect(run).toMatchObject({ name: 'mnist-burn (Burn run)', epochs: 2 });
+    expect((await openRun(kiln, run.id)).series.map((s) => s.name)).toContain('Top-K Accuracy @ TopK(5)');
+  });
+
+  it('a_burn_runs_export_is_its_artifact_folder_again_and_a_folder_that_is_neither_is_refused', async () => {
+    const run = await importArchive(kiln, 'mnist-burn.zip', burnRunZip());
+    const exported = await exportArtifacts(kiln, run.id, 'run');
+    const zip = new Uint8Array(await new Blob(exported.parts).arrayBuffer());
+    expect(Object.keys(unzipSync(zip))).not.toContain('kiln.json');
+    const again = await importFolder(kiln, 'export', folder('export', zip));
+    expect(again).toMatchObject({ name: 'export (Burn run)', epochs: 2 });
+    await expect(importFolder(kiln, 'photos', [{ path: 'photos/cat.png', file: new Blob(['png']) }])).rejects.toThrow(
+      'photos: neither a Kiln run nor a Burn run',
+    );
   });
 });

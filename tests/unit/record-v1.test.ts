@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import * as tf from '@tensorflow/tfjs';
-import { gunzipSync, strFromU8 } from 'fflate';
+import { gunzipSync, strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitLoaders } from '../../src/data/dataloader';
 import { decodeDataset } from '../../src/data/stored';
@@ -16,7 +16,7 @@ import { MemoryStore } from '../../src/store/memory';
 import { LearnerCheckpointer, type MetricsRenderer } from '../../src/train/index';
 import { burnLayoutOf } from '../../src/train/model/burn-layout';
 import { createModel } from '../../src/train/model/presets';
-import { importArchive } from '../../src/worker/artifacts';
+import { importArchive, importFolder } from '../../src/worker/artifacts';
 import { burnRecord, linear, struct } from './burn-serde';
 import { weights } from './fixtures';
 
@@ -114,5 +114,8 @@ describe('checkpoints of record format version 1', () => {
     const run = await importArchive(kiln, 'iris-v1.zip', zip);
     expect(run.checkpoints).toEqual([2]);
     expect((await new LearnerCheckpointer(kiln.store(run.id), { keep: () => [] }).load(2)).optim.step).toBe(8);
+    // The same archive unzipped and dropped as a folder.
+    const folder = Object.entries(unzipSync(zip)).map(([path, data]) => ({ path: `iris v1/${path}`, file: new Blob([data]) }));
+    expect((await importFolder(kiln, 'iris v1', folder)).checkpoints).toEqual([2]);
   });
 });
