@@ -10,7 +10,8 @@ const decimal = z
   .string()
   .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, 'expected a decimal number')
   .transform(Number);
-const int = (min: number) => decimal.pipe(z.number().int().min(min));
+/** A flag's whole number, at least `min`. */
+export const int = (min: number) => decimal.pipe(z.number().int().min(min));
 
 /** The train command's flags, validated once. */
 export const TrainArgsSchema = z
@@ -56,11 +57,11 @@ export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 const SWITCHES = new Set(['overwrite']);
 
 /** `--epochs -1` as `--epochs=-1`: a negative number after a flag is its value, not another flag. */
-function joinNegativeValues(argv: readonly string[]): string[] {
+function joinNegativeValues(argv: readonly string[], switches: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = /^--([\w-]+)$/.exec(argv[i])?.[1];
-    if (flag && !SWITCHES.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    if (flag && !switches.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
     else out.push(argv[i]);
   }
   return out;
@@ -75,7 +76,7 @@ export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly stri
   const options = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]));
   let values: Record<string, unknown>;
   try {
-    const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
+    const parsed = parseArgs({ args: joinNegativeValues(argv, SWITCHES), options, strict: true, allowPositionals: false, tokens: true });
     const seen = new Map<string, string[]>();
     for (const t of parsed.tokens) if (t.kind === 'option') seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value ?? '')]);
     for (const [name, given] of seen)

@@ -150,6 +150,8 @@ export type Command =
   | { type: 'mirror'; folder: FileSystemDirectoryHandle | null }
   /** An archive the user dropped; `bytes` is transferred, not copied. */
   | { type: 'import'; requestId: string; fileName: string; bytes: ArrayBuffer }
+  /** Imports a dropped folder (a Kiln export unzipped, or a burn-train artifact folder); Files travel by reference. */
+  | { type: 'import-folder'; requestId: string; picked: PickedFiles }
   /**
    * Reads a dropped or picked CSV/TSV, zip or folder (Files travel by reference); answered by
    * `dataset-card` with suggested choices, or an error. A new open cancels one in progress.
@@ -250,6 +252,7 @@ export type WorkerEvent =
 export const REPLIES = {
   export: 'file',
   import: 'imported',
+  'import-folder': 'imported',
   'dataset-open': 'dataset-card',
   'dataset-card': 'dataset-card',
   'runs-list': 'runs',

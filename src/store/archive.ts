@@ -96,22 +96,43 @@ export async function readArchive(
   archive: string,
   limits: ZipLimits = ARCHIVE_LIMITS,
 ): Promise<{ manifest: ArchiveManifest; files: ArchiveFile[] }> {
-  const accept = (name: string) => {
-    if (name !== 'kiln.json' && !safe(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
-    return true;
-  };
-  let unzipped: { name: string; data: Uint8Array }[];
+  return archiveOf(await unzipArchive(bytes, archive, limits, (name) => vetArchiveName(name, archive)), archive);
+}
+
+/** A file of a dropped archive, unpacked. */
+export interface UnzippedFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The files of a zip that `keep` passes (it may refuse by throwing), unpacked and checked
+ * (src/util/zip-read.ts); a refused zip or entry is an ArchiveError naming the archive.
+ */
+export async function unzipArchive(bytes: Uint8Array, archive: string, limits: ZipLimits, keep: (name: string) => boolean): Promise<UnzippedFile[]> {
   try {
-    const entries = (await openZip(bytesZip(bytes), limits, accept)).filter((e) => !e.folder);
+    const entries = (await openZip(bytesZip(bytes), limits, keep)).filter((e) => !e.folder);
     const unreadable = entries.find((e) => e.unreadable);
     if (unreadable?.unreadable === 'encrypted') throw new ArchiveError(archive, `'${unreadable.name}' is encrypted; Kiln cannot read password-protected zips`);
     if (unreadable) throw new ArchiveError(archive, `'${unreadable.name}' is ${unreadable.unreadable}`);
-    unzipped = [];
-    for (const e of entries) unzipped.push({ name: e.name, data: await e.read() });
+    const files: UnzippedFile[] = [];
+    for (const e of entries) files.push({ name: e.name, data: await e.read() });
+    return files;
   } catch (e) {
     if (e instanceof ZipError) throw new ArchiveError(archive, e.message);
     throw e;
   }
+}
+
+/** Passes a name of an archive's layout (or its manifest), else refuses the archive naming the entry. */
+export function vetArchiveName(name: string, archive: string): true {
+  if (name !== 'kiln.json' && !safe(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
+  return true;
+}
+
+/** An archive's manifest and files, from its entries however they came (a zip, or a dropped folder of one); see `readArchive`. */
+export function archiveOf(unzipped: readonly UnzippedFile[], archive: string): { manifest: ArchiveManifest; files: ArchiveFile[] } {
+  for (const f of unzipped) vetArchiveName(f.name, archive);
   const raw = unzipped.find((f) => f.name === 'kiln.json');
   if (!raw) throw new ArchiveError(archive, 'no kiln.json: not an archive exported by Kiln');
   let json: unknown;

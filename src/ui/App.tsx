@@ -16,6 +16,7 @@ import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
 import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
 import type { DatasetCard } from '../data/card';
+import type { PickedFiles } from '../data/images/picked';
 import { DatasetCardView } from './dataset/DatasetCardView';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { droppedFiles } from './dataset/drop';
@@ -137,11 +138,11 @@ export function App() {
       setExporting(null);
     }
   };
-  const importFile = async (file: File) => {
-    setNotice(`Importing ${file.name}…`);
+  const importRun = async (dropped: File | PickedFiles) => {
+    setNotice(`Importing ${dropped.name}…`);
     try {
-      const { name } = await client.importArchive(file);
-      setNotice(`Imported ${file.name} as “${name}”.`);
+      const { name } = dropped instanceof File ? await client.importArchive(dropped) : await client.importFolder(dropped);
+      setNotice(`Imported ${dropped.name} as “${name}”.`);
       setTab('Runs');
     } catch (e) {
       setNotice(null);
@@ -197,7 +198,7 @@ export function App() {
               onOpen={open}
               onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
               onDelete={remove}
-              onImport={importFile}
+              onImport={importRun}
             />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}

@@ -169,10 +169,15 @@ export class TrainingClient {
     return { fileName: e.fileName, blob: new Blob(e.parts, { type: 'application/zip' }) };
   }
 
-  /** Imports an exported run or checkpoint archive as a new run. */
+  /** Imports an exported run or checkpoint archive, or a zipped burn-train run, as a new run. */
   async importArchive(file: File): Promise<{ runId: string; name: string }> {
     const bytes = await file.arrayBuffer();
     return this.ask({ type: 'import', fileName: file.name, bytes }, { transfer: [bytes] });
+  }
+
+  /** Imports a dropped or picked folder (a burn-train artifact folder, or an unzipped Kiln export) as a new run. */
+  importFolder(picked: PickedFiles): Promise<{ runId: string; name: string }> {
+    return this.ask({ type: 'import-folder', picked });
   }
 
   /** Reads a dropped table, zip or folder in the worker; resolves with its card and the suggested choices. */

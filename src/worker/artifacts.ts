@@ -4,9 +4,10 @@ import { loadModel } from '../infer/load';
 import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { ArtifactStore } from '../store/base';
-import { readArchive, zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
-import { checkImport } from './import-check';
+import { checkBurnRun, checkImport } from './import-check';
 
 /** A download: its name and the archive's parts. */
 export interface Download {
@@ -46,6 +47,8 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   const createdAt = new Date().toISOString();
   if (what === 'run') {
     const files = await readAll(store, await store.list(), signal);
+    // A Burn run (imported, no Kiln config) goes back out as the artifact folder it came as.
+    if (run.config === null) return { fileName: `${base}.zip`, parts: [plainZip(files)] };
     return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt }, files);
   }
   const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
@@ -66,20 +69,35 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   }
 }
 
-/** A zip of files without a manifest (the model export is not a Kiln archive). */
+/** A zip of files without a manifest (the model export and a Burn run are not Kiln archives). */
 function plainZip(files: readonly ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
 }
 
-/**
- * Restores a dropped archive as a new run. Everything is checked before anything is stored:
- * layout, sizes and format versions (readArchive), then every file against its format and the
- * records against the model the config builds (checkImport). Then one transaction stores it all.
- */
+const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+
+/** Restores a dropped zip as a new run (see `importDropped`). */
 export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
-  const { manifest, files } = await readArchive(bytes, fileName);
+  return importDropped(kiln, fileName, await zipSource(bytes, fileName));
+}
+
+/** Restores a dropped folder (its files, paths from the folder's name on) as a new run (see `importDropped`). */
+export function importFolder(kiln: KilnDb, name: string, files: readonly { path: string; file: Blob }[]): Promise<RunRecord> {
+  return importDropped(kiln, name, filesSource(files, name));
+}
+
+/**
+ * Restores a dropped zip or folder as a new run: a Kiln archive, or a burn-train artifact folder.
+ * Everything is checked before anything is stored: layout, sizes and format versions
+ * (readDroppedRun), then every file against its format and, for Kiln, the records against the
+ * model the config builds (checkImport). Then one transaction stores it all.
+ */
+async function importDropped(kiln: KilnDb, fileName: string, source: DroppedSource): Promise<RunRecord> {
+  const read = await readDroppedRun(source, fileName);
+  if (read.kind === 'burn') return importBurnRun(kiln, fileName, read.files, read.skipped);
+  const { manifest, files } = read;
   const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);
-  const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const id = newRunId();
   const now = Date.now();
   const run: RunRecord = {
     id,
@@ -94,6 +112,34 @@ export async function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8
     epochsDone,
     checkpoints,
     message: `imported from ${fileName}`,
+  };
+  await kiln.addRun(run, files);
+  return run;
+}
+
+/**
+ * Stores a burn-train run for its charts, summary and files: its metric logs, experiment.log and
+ * checkpoints, under the zip's name. It has no Kiln config, so it cannot be resumed or exported here.
+ */
+async function importBurnRun(kiln: KilnDb, fileName: string, files: ArchiveFile[], skipped: readonly string[]): Promise<RunRecord> {
+  const { epochs } = checkBurnRun(fileName, files);
+  const now = Date.now();
+  const left = skipped.length
+    ? `; left out ${skipped.length} other file${skipped.length > 1 ? 's' : ''} (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})`
+    : '';
+  const run: RunRecord = {
+    id: newRunId(),
+    name: `${fileName.replace(/\.zip$/i, '')} (Burn run)`,
+    createdAt: now,
+    updatedAt: now,
+    status: 'done',
+    dataset: 'Burn run',
+    model: 'burn-train',
+    config: null,
+    epochs,
+    epochsDone: epochs,
+    checkpoints: [],
+    message: `imported from ${fileName}: a Burn run, to look at (it has no Kiln config to resume or export)${left}`,
   };
   await kiln.addRun(run, files);
   return run;

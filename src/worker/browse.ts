@@ -4,7 +4,7 @@ import { RunConfigSchema } from '../protocol/run-config';
 import { readText } from '../store/base';
 import type { KilnDb } from '../store/idb';
 import { epochMean } from '../train/logger/base';
-import { parseLines } from '../train/logger/format';
+import { parseMetricLog } from '../train/logger/format';
 
 const METRIC_LOG = /^(train|valid)\/epoch-(\d+)\/(.+)\.log$/;
 
@@ -25,7 +25,8 @@ export async function markInterrupted(kiln: KilnDb): Promise<void> {
 
 /**
  * Reads a stored run back (as Burn's summary reads its log files): every metric log becomes the
- * per-iteration series of that epoch (x = epoch − 1 + i / n) and its mean the epoch point.
+ * per-iteration series of that epoch (x = epoch − 1 + i / n) and its `final` value, else its mean,
+ * the epoch point.
  * `untilEpoch` keeps the epochs a resume continues from. Sizes come from the chunk index:
  * checkpoints are never read.
  */
@@ -44,8 +45,8 @@ export async function openRun(kiln: KilnDb, runId: string, untilEpoch = Infinity
     const [, split, epochText, file] = m!;
     const name = file.replace(/_/g, ' ');
     if (TEXT_METRICS.includes(name)) continue;
-    const values = parseLines((await readText(store, path)) ?? '', path);
-    if (!values.length) continue;
+    const { values, final } = parseMetricLog((await readText(store, path)) ?? '', path);
+    if (!values.length && final === undefined) continue;
     let s = series.get(name);
     if (!s) series.set(name, (s = { name, train: { x: [], y: [], epochX: [], epochY: [] }, valid: { x: [], y: [], epochX: [], epochY: [] } }));
     const side = s[split as 'train' | 'valid'];
@@ -55,7 +56,8 @@ export async function openRun(kiln: KilnDb, runId: string, untilEpoch = Infinity
       side.y.push(v.value);
     });
     side.epochX.push(epoch);
-    side.epochY.push(epochMean(values)!);
+    // Burn 0.22 states the epoch's value on a `final` line; otherwise it is the count-weighted mean.
+    side.epochY.push(final ?? epochMean(values)!);
   }
   const configBytes = await store.read('config.json');
   const parsed = configBytes ? RunConfigSchema.safeParse(JSON.parse(strFromU8(configBytes))) : null;

@@ -4,6 +4,7 @@ import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import { ArchiveError, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from '../train/checkpoint/payload';
 import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
+import { parseMetricLog } from '../train/logger/format';
 import { parseConfusionFile } from '../train/metric/confusion-matrix';
 import type { OptimizerConfig } from '../train/optim/config';
 import { paramShapes, type ParamShape } from '../train/model/params';
@@ -144,4 +145,24 @@ function checkCheckpoint(
   if (new Set([model.record.checkpoint.id, optim.record.checkpoint.id, scheduler.record.checkpoint.id]).size !== 1) {
     throw fail(`checkpoint ${n}`, 'is incomplete: its model, optim and scheduler records come from different saves');
   }
+}
+
+/** What a Burn run's files amount to, once every one of them checked out. */
+export interface CheckedBurnRun {
+  /** The last epoch any metric log is of. */
+  readonly epochs: number;
+}
+
+/**
+ * Checks a Burn run's files before anything is stored: experiment.log is UTF-8 text and every
+ * metric log reads as Burn (0.19–0.22) writes them. Errors name the archive, the entry and the line.
+ */
+export function checkBurnRun(archive: string, files: readonly ArchiveFile[]): CheckedBurnRun {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const text = (f: ArchiveFile) => asArchiveError(archive, `${f.path}: `, () => utf8.decode(f.data));
+  for (const f of files) {
+    if (f.path === 'experiment.log') text(f);
+    else if (f.path.endsWith('.log')) asArchiveError(archive, '', () => parseMetricLog(text(f), f.path));
+  }
+  return { epochs: files.reduce((most, f) => Math.max(most, epochOf(f.path)), 0) };
 }

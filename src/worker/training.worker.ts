@@ -192,6 +192,14 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         return { type: 'evaluation', requestId: command.requestId, evaluation: await (await inference()).evaluate(command.runId, command.epoch) };
       });
       return;
+    case 'import-folder':
+      void request(command.requestId, async () => {
+        const { importFolder } = await trainer();
+        const run = await importFolder(await kiln, command.picked.name, command.picked.files);
+        post({ type: 'runs-changed', runId: run.id });
+        return { type: 'imported', requestId: command.requestId, runId: run.id, name: run.name };
+      });
+      return;
     default:
       void request(command.requestId, (signal) => browse(command, signal));
   }

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync, zipSync, strToU8 } from 'fflate';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import { burnRunZip } from '../fixtures/burn-run';
 import { openStudio, startRun, statusMatches } from './browser';
 
 const url = inject('studioUrl');
@@ -128,7 +131,7 @@ describe('stored runs', () => {
           { 'kiln.json': manifest(9), 'config.json': strToU8('{}') },
           /future\.zip: kiln\.json: archive format version 9; this version of Kiln reads version 1/,
         ],
-        ['no-manifest.zip', { 'experiment.log': strToU8('x') }, /no-manifest\.zip: no kiln\.json/],
+        ['no-manifest.zip', { 'experiment.log': strToU8('x') }, /no-manifest\.zip: neither a Kiln run nor a Burn run: it has no kiln\.json/],
         ['not-a-zip.zip', {}, /not a readable zip archive|no kiln\.json/],
       ];
       for (const [name, files, message] of cases) {
@@ -154,6 +157,35 @@ describe('stored runs', () => {
       await context.close();
     }
   }, 240_000);
+
+  it('a_zipped_burn_run_opens_with_its_charts_and_an_unrelated_zip_names_what_is_missing', async () => {
+    const { context, page } = await openStudio(url, false);
+    try {
+      expect(await importZip(page, 'mnist-burn.zip', burnRunZip())).toMatch(/Imported mnist-burn\.zip/);
+      await page.getByRole('button', { name: /^Open mnist-burn \(Burn run\)/ }).click();
+      await page.getByLabel('Run artifacts').waitFor();
+      expect(await chartPoints(page, 'train')).toBe(4);
+      expect(await chartPoints(page, 'valid')).toBe(2);
+      await page.getByLabel('Top-K Accuracy @ TopK(5) chart').waitFor();
+      const details = await page.getByLabel('Run artifacts').innerText();
+      expect(details).toMatch(/Train\s+Top-K Accuracy @ TopK\(5\)\s+85\.00\s+1\s+96\.00\s+2/); // Burn's final values per epoch
+      expect(details).toContain('Files (12)');
+      // The same run as a folder, through the folder picker.
+      const dir = join(mkdtempSync(join(tmpdir(), 'kiln-burn-')), 'mnist-burn');
+      for (const [path, data] of Object.entries(unzipSync(burnRunZip()))) {
+        mkdirSync(dirname(join(dirname(dir), path)), { recursive: true });
+        writeFileSync(join(dirname(dir), path), data);
+      }
+      await page.getByLabel("Import a run folder (Burn's artifact folder)").setInputFiles(dir);
+      await page.locator('.notice', { hasText: /^Imported mnist-burn as/ }).waitFor({ timeout: 60_000 });
+      const holiday = zipSync({ 'photos/cat.png': strToU8('png') });
+      expect(await importZip(page, 'holiday.zip', holiday)).toMatch(
+        /holiday\.zip: neither a Kiln run nor a Burn run: it has no kiln\.json .* and no metric logs train\/epoch-N\/<Metric>\.log/,
+      );
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 
   it('a_tab_killed_mid_epoch_leaves_an_interrupted_run_that_resumes', async () => {
     const { context, page } = await openStudio(url, false);

@@ -4,7 +4,9 @@ import { gunzipSync, gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
 import {
+  BURN_METADATA,
   FileCheckpointer,
+  genericLayout,
   LearnerCheckpointer,
   RECORD_VERSION,
   decodeRecord,
@@ -27,6 +29,9 @@ const TRICKY = new Float32Array([0, -0, 1e-45, -1.17549435e-38, 3.4028235e38, -I
 
 const sameBits = (a: Float32Array | Int32Array, b: Float32Array | Int32Array) =>
   expect(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).toEqual(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+
+/** Where the test records' weights go: a module per name prefix. */
+const placement = (names = ['dense1/kernel']) => ({ layout: genericLayout(names), weights: names.map((name) => ({ name, shape: [3, 4] })) });
 
 const modelRecord = (id = 'abc'): KilnRecord => ({
   kind: 'model',
@@ -56,23 +61,22 @@ function records(seed: number): CheckpointRecords {
 
 describe('record codec', () => {
   it('writes_gzip_of_msgpack_with_the_documented_fields', () => {
-    const bytes = encodeRecord(modelRecord());
+    const bytes = encodeRecord(modelRecord(), placement());
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     const raw = decode(gunzipSync(bytes)) as { [k: string]: unknown };
-    expect(raw.format).toBe('kiln.record');
-    expect(raw.version).toBe(1);
-    expect(RECORD_VERSION).toBe(1);
-    expect(raw.kind).toBe('model');
-    expect(raw.checkpoint).toEqual({ id: 'abc', epoch: 3, globalStep: 120 });
-    const [t] = (raw.payload as { weights: { name: string; shape: number[]; dtype: string; data: Uint8Array }[] }).weights;
-    expect(t).toMatchObject({ name: 'dense1/kernel', shape: [3, 4], dtype: 'float32' });
-    expect(t.data).toBeInstanceOf(Uint8Array);
-    expect(t.data.length).toBe(4 * 12);
+    expect(Object.keys(raw)).toEqual(['metadata', 'item', '_b', 'kiln']);
+    expect(raw.metadata).toEqual(BURN_METADATA);
+    expect(raw._b).toEqual([]);
+    expect(RECORD_VERSION).toBe(2);
+    expect(raw.kiln).toMatchObject({ format: 'kiln.record', version: 2, kind: 'model', checkpoint: { id: 'abc', epoch: 3, globalStep: 120 } });
+    const { param } = (raw.item as { dense1: { kernel: { id: string; param: { bytes: Uint8Array; shape: number[]; dtype: string } } } }).dense1.kernel;
+    expect(param).toMatchObject({ shape: [3, 4], dtype: 'F32' });
+    expect(param.bytes.length).toBe(4 * 12);
   });
 
   it('decodes_what_it_encodes', () => {
     const r = modelRecord();
-    const back = decodeRecord<{ weights: ReturnType<typeof packTensor>[] }>(encodeRecord(r), 'm.gz', 'model');
+    const back = decodeRecord<{ weights: ReturnType<typeof packTensor>[] }>(encodeRecord(r, placement()), 'm.gz', 'model');
     expect(back.kind).toBe('model');
     expect(back.checkpoint).toEqual(r.checkpoint);
     sameBits(TRICKY, unpackTensor(back.payload.weights[0]).data);
@@ -90,28 +94,47 @@ describe('record codec', () => {
     expect(() => decodeRecord(gzipSync(encode([1, 2, 3])), 'x.gz', 'model')).toThrow('x.gz: not a Kiln record');
   });
 
-  it('rejects_an_unknown_version_naming_the_file_and_both_versions', () => {
-    const bytes = gzipSync(encode({ format: 'kiln.record', version: 2, kind: 'model', checkpoint: {}, payload: {} }));
-    expect(() => decodeRecord(bytes, 'checkpoint/model-4.mpk.gz', 'model')).toThrow(
-      'checkpoint/model-4.mpk.gz: record format version 2, this version of Kiln reads version 1',
+  it('rejects_an_unknown_version_naming_the_file_and_the_versions', () => {
+    const old = gzipSync(encode({ format: 'kiln.record', version: 0, kind: 'model', checkpoint: {}, payload: {} }));
+    expect(() => decodeRecord(old, 'checkpoint/model-4.mpk.gz', 'model')).toThrow(
+      'checkpoint/model-4.mpk.gz: record format version 0, this version of Kiln reads versions 1 and 2',
+    );
+    const next = gzipSync(encode({ metadata: BURN_METADATA, item: {}, _b: [], kiln: { format: 'kiln.record', version: 3, kind: 'model' } }));
+    expect(() => decodeRecord(next, 'checkpoint/model-4.mpk.gz', 'model')).toThrow(
+      'checkpoint/model-4.mpk.gz: record format version 3, this version of Kiln reads versions 1 and 2',
     );
   });
 
+  it('rejects_a_burn_record_without_kilns_state_naming_the_file', () => {
+    const bytes = gzipSync(encode({ metadata: BURN_METADATA, item: {}, _b: [] }));
+    expect(() => decodeRecord(bytes, 'checkpoint/model-4.mpk.gz', 'model')).toThrow("checkpoint/model-4.mpk.gz: a Burn record without Kiln's training state");
+  });
+
+  it('names_the_field_of_a_burn_item_that_does_not_hold_its_weight', () => {
+    const raw = decode(gunzipSync(encodeRecord(modelRecord(), placement()))) as { item: { dense1: { kernel: { param: { dtype: string } } } } };
+    raw.item.dense1.kernel.param.dtype = 'F16';
+    expect(() => decodeRecord(gzipSync(encode(raw)), 'checkpoint/model-4.mpk.gz', 'model')).toThrow(
+      'checkpoint/model-4.mpk.gz: item.dense1.kernel.param: dtype "F16", Kiln reads F32 and I32 tensors',
+    );
+    delete (raw.item.dense1 as { kernel?: unknown }).kernel;
+    expect(() => decodeRecord(gzipSync(encode(raw)), 'checkpoint/model-4.mpk.gz', 'model')).toThrow('checkpoint/model-4.mpk.gz: item.dense1.kernel is missing');
+  });
+
   it('rejects_a_record_of_another_kind_naming_the_file', () => {
-    expect(() => decodeRecord(encodeRecord(modelRecord()), 'checkpoint/optim-3.mpk.gz', 'optim')).toThrow(
+    expect(() => decodeRecord(encodeRecord(modelRecord(), placement()), 'checkpoint/optim-3.mpk.gz', 'optim')).toThrow(
       'checkpoint/optim-3.mpk.gz: holds a model record, expected optim',
     );
   });
 
   it('rejects_a_truncated_file_naming_it', () => {
-    const bytes = encodeRecord(modelRecord());
+    const bytes = encodeRecord(modelRecord(), placement());
     for (const keep of [0, 5, 10, Math.floor(bytes.length / 2), bytes.length - 9, bytes.length - 1]) {
       expect(() => decodeRecord(bytes.subarray(0, keep), 'checkpoint/model-3.mpk.gz', 'model')).toThrow(/^checkpoint\/model-3\.mpk\.gz: /);
     }
   });
 
   it('rejects_a_file_whose_gzip_checksum_does_not_match', () => {
-    const bytes = encodeRecord(modelRecord());
+    const bytes = encodeRecord(modelRecord(), placement());
     bytes[bytes.length - 8] ^= 0x01; // first byte of the CRC-32 trailer
     expect(() => decodeRecord(bytes, 'checkpoint/model-3.mpk.gz', 'model')).toThrow(/checkpoint\/model-3\.mpk\.gz/);
   });
@@ -132,16 +155,18 @@ describe('tensor packing', () => {
   it('round_trips_float32_and_int32_bit_exactly_through_a_record', () => {
     const ints = new Int32Array([0, -1, 2147483647, -2147483648, 42, 7]);
     const r: KilnRecord = {
-      kind: 'optim',
+      kind: 'model',
       checkpoint: { id: 'x', epoch: 1, globalStep: 1 },
       payload: {
-        f: packTensor({ name: 'f', shape: [3, 4], dtype: 'float32', data: TRICKY }),
-        i: packTensor({ name: 'i', shape: [2, 3], dtype: 'int32', data: ints }),
+        weights: [
+          packTensor({ name: 'a/f', shape: [3, 4], dtype: 'float32', data: TRICKY }),
+          packTensor({ name: 'a/i', shape: [2, 3], dtype: 'int32', data: ints }),
+        ],
       },
     };
-    const back = decodeRecord<{ f: ReturnType<typeof packTensor>; i: ReturnType<typeof packTensor> }>(encodeRecord(r), 'o.gz', 'optim').payload;
-    const f = unpackTensor(back.f);
-    const i = unpackTensor(back.i);
+    const back = decodeRecord<{ weights: ReturnType<typeof packTensor>[] }>(encodeRecord(r, placement(['a/f', 'a/i'])), 'o.gz', 'model').payload;
+    const f = unpackTensor(back.weights[0]);
+    const i = unpackTensor(back.weights[1]);
     expect(f.data).toBeInstanceOf(Float32Array);
     expect(i.data).toBeInstanceOf(Int32Array);
     expect(f.shape).toEqual([3, 4]);
@@ -173,7 +198,7 @@ describe('file checkpointer', () => {
     const store = new MemoryStore();
     const c = new FileCheckpointer(store, 'model');
     expect(c.path(7)).toBe('checkpoint/model-7.mpk.gz');
-    await c.save(7, modelRecord());
+    await c.save(7, modelRecord(), placement());
     expect(await store.list()).toEqual(['checkpoint/model-7.mpk.gz']);
     expect((await c.restore(7)).checkpoint).toEqual({ id: 'abc', epoch: 3, globalStep: 120 });
   });
@@ -181,7 +206,7 @@ describe('file checkpointer', () => {
   it('lists_its_own_epochs_in_numeric_order', async () => {
     const store = new MemoryStore();
     const c = new FileCheckpointer(store, 'model');
-    for (const e of [10, 2, 1]) await c.save(e, modelRecord());
+    for (const e of [10, 2, 1]) await c.save(e, modelRecord(), placement());
     await store.write('checkpoint/optim-5.mpk.gz', 'x');
     await store.write('checkpoint/model-x.mpk.gz', 'x');
     expect(await c.epochs()).toEqual([1, 2, 10]);
@@ -195,7 +220,7 @@ describe('file checkpointer', () => {
     await expect(c.restore(3)).rejects.toThrow('checkpoint/model-3.mpk.gz: no such checkpoint record');
     await store.write('checkpoint/model-3.mpk.gz', new Uint8Array([1, 2, 3, 4, 5]));
     await expect(c.restore(3)).rejects.toThrow(/^checkpoint\/model-3\.mpk\.gz: not a gzip-compressed msgpack record/);
-    const good = encodeRecord(modelRecord());
+    const good = encodeRecord(modelRecord(), placement());
     await store.write('checkpoint/model-3.mpk.gz', good.subarray(0, good.length - 20));
     await expect(c.restore(3)).rejects.toThrow(/^checkpoint\/model-3\.mpk\.gz: /);
   });

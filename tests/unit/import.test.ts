@@ -60,9 +60,12 @@ async function archive(files: Map<string, Uint8Array>): Promise<Uint8Array> {
   return out;
 }
 
+/** A record as msgpack decodes it: Burn's item and Kiln's state. */
+type RawRecord = { item: { [k: string]: { [k: string]: { param: { bytes: Uint8Array } } } }; kiln: { [k: string]: unknown } };
+
 /** Rewrites a record's msgpack through `edit`. */
-function editRecord(files: Map<string, Uint8Array>, path: string, edit: (r: { payload: { [k: string]: unknown } }) => void): void {
-  const r = decode(gunzipSync(files.get(path)!)) as { payload: { [k: string]: unknown } };
+function editRecord(files: Map<string, Uint8Array>, path: string, edit: (r: RawRecord) => void): void {
+  const r = decode(gunzipSync(files.get(path)!)) as RawRecord;
   edit(r);
   files.set(path, gzipSync(encode(r)));
 }
@@ -105,32 +108,21 @@ describe('importing a run archive', () => {
   it('refuses_sgd_state_under_an_adam_config', async () => {
     await refused(
       (f) =>
-        editRecord(f, 'checkpoint/optim-2.mpk.gz', (r) =>
-          Object.assign(r.payload, {
-            type: 'sgd',
-            config: parseOptimizerConfig({ type: 'sgd', momentum: 0.9 }),
-            slots: { momentum: (r.payload.slots as { m: unknown }).m },
-          }),
-        ),
+        editRecord(f, 'checkpoint/optim-2.mpk.gz', (r) => Object.assign(r.kiln, { type: 'sgd', config: parseOptimizerConfig({ type: 'sgd', momentum: 0.9 }) })),
       "bad.zip: checkpoint/optim-2.mpk.gz: holds 'sgd' optimizer state, the run's config trains with 'adam'",
     );
   });
 
   it('refuses_a_scheduler_record_without_progress', async () => {
     await refused(
-      (f) => editRecord(f, 'checkpoint/scheduler-2.mpk.gz', (r) => delete r.payload.progress),
+      (f) => editRecord(f, 'checkpoint/scheduler-2.mpk.gz', (r) => delete r.kiln.progress),
       /^bad\.zip: checkpoint\/scheduler-2\.mpk\.gz: invalid scheduler record \(progress/,
     );
   });
 
   it('refuses_nan_weights_naming_the_entry_and_tensor', async () => {
     await refused(
-      (f) =>
-        editRecord(
-          f,
-          'checkpoint/model-2.mpk.gz',
-          (r) => ((r.payload.weights as { data: Uint8Array }[])[1].data = new Uint8Array(new Float32Array([0, NaN, 0]).buffer)),
-        ),
+      (f) => editRecord(f, 'checkpoint/model-2.mpk.gz', (r) => (r.item.output.bias.param.bytes = new Uint8Array(new Float32Array([0, NaN, 0]).buffer))),
       "bad.zip: checkpoint/model-2.mpk.gz: weights[1] 'output/bias': value 1 is not finite",
     );
   });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
 import { DirectoryStore } from '../../src/store/node-dir';
 import { readText } from '../../src/store/base';
-import { FileMetricLogger, InMemoryMetricLogger, epochMean, formatLine, parseLines } from '../../src/train/logger';
+import { FileMetricLogger, InMemoryMetricLogger, epochMean, formatLine, parseLines, parseMetricLog } from '../../src/train/logger';
 import type { MetricEntry } from '../../src/train/metric/base';
 
 const entry = (name: string, value: number, count: number): MetricEntry => ({ name, value, count, running: value, formatted: '' });
@@ -45,11 +45,25 @@ describe('metric line format', () => {
   });
 
   it('names_file_and_line_of_a_bad_line', () => {
-    expect(() => parseLines('1,2\n0.4\n', 'train/epoch-1/Loss.log')).toThrow("train/epoch-1/Loss.log:2: not a metric line: '0.4'");
+    expect(() => parseLines('1,2\n0.4x\n', 'train/epoch-1/Loss.log')).toThrow("train/epoch-1/Loss.log:2: not a metric line: '0.4x'");
     expect(() => parseLines('1,2\n3,4\nabc,5\n', 'x.log')).toThrow(/^x\.log:3: /);
     expect(() => parseLines('1,2,3\n', 'x.log')).toThrow(/x\.log:1/);
     expect(() => parseLines('1,2.5\n', 'x.log')).toThrow(/x\.log:1/);
-    expect(() => parseLines('nan,2\n', 'x.log')).toThrow(/x\.log:1/);
+    expect(() => parseLines('nana,2\n', 'x.log')).toThrow(/x\.log:1/);
+    expect(() => parseLines('0.5,final,2\n', 'x.log')).toThrow(/x\.log:1/);
+  });
+
+  it('reads_burn_0_22_lines_bare_values_final_values_and_rust_infinities', () => {
+    const log = parseMetricLog('0.5,4\n0.25\ninf,2\n-inf,1\nNaN,1\n0.4375,final\n', 'valid/epoch-1/Loss.log');
+    expect(log.values).toEqual([
+      { value: 0.5, count: 4 },
+      { value: 0.25, count: 1 },
+      { value: Infinity, count: 2 },
+      { value: -Infinity, count: 1 },
+      { value: Number.NaN, count: 1 },
+    ]);
+    expect(log.final).toBe(0.4375);
+    expect(parseMetricLog('1,2\n', 'x.log').final).toBeUndefined();
   });
 
   it('rejects_a_line_with_an_empty_value_or_count', () => {

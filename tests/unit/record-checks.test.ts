@@ -2,12 +2,13 @@ import { decode, encode } from '@msgpack/msgpack';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
-import { LearnerCheckpointer, decodeRecord, encodeRecord, type CheckpointRecords } from '../../src/train/checkpoint';
+import { LearnerCheckpointer, decodeRecord, encodeRecord, genericLayout, type CheckpointRecords } from '../../src/train/checkpoint';
 import { gunzipBounded } from '../../src/util/gzip';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import type { TensorRecord } from '../../src/train/tensor-record';
 
+const placement = { layout: genericLayout([]), weights: [] };
 const keepAll = { keep: (epoch: number) => Array.from({ length: epoch }, (_, i) => i + 1) };
 
 function records(epoch: number, kernel = new Float32Array(6).fill(0.5)): CheckpointRecords {
@@ -30,10 +31,10 @@ function records(epoch: number, kernel = new Float32Array(6).fill(0.5)): Checkpo
   };
 }
 
-/** Rewrites one record of a saved checkpoint through `edit` (its stamp kept, so the three still match). */
+/** Rewrites one record of a saved checkpoint through `edit`, given Kiln's state of the record (its stamp kept, so the three still match). */
 async function rewrite(store: MemoryStore, path: string, edit: (record: { [k: string]: unknown }) => void): Promise<void> {
-  const raw = decode(gunzipBounded((await store.read(path))!, 2 ** 20)) as { [k: string]: unknown };
-  edit(raw);
+  const raw = decode(gunzipBounded((await store.read(path))!, 2 ** 20)) as { kiln: { [k: string]: unknown } };
+  edit(raw.kiln);
   await store.write(path, gzipSync(encode(raw)));
 }
 
@@ -61,8 +62,9 @@ describe('record limits', () => {
   });
 
   it('reads_a_record_kiln_wrote_under_its_default_limit', () => {
-    const bytes = encodeRecord({ kind: 'scheduler', checkpoint: { id: 'x', epoch: 1, globalStep: 2 }, payload: { a: 1 } });
-    expect(decodeRecord(bytes, 's.gz', 'scheduler').payload).toEqual({ a: 1 });
+    const { scheduler, progress } = records(1);
+    const bytes = encodeRecord({ kind: 'scheduler', checkpoint: { id: 'x', epoch: 1, globalStep: 2 }, payload: { scheduler, progress } }, placement);
+    expect(decodeRecord(bytes, 's.gz', 'scheduler').payload).toEqual({ scheduler, progress });
   });
 });
 
@@ -87,7 +89,7 @@ describe('checkpoint load refuses what training cannot resume from', () => {
     const store = new MemoryStore();
     const c = new LearnerCheckpointer(store, keepAll);
     await c.save(1, records(1));
-    await rewrite(store, 'checkpoint/scheduler-1.mpk.gz', (r) => delete (r.payload as { progress?: unknown }).progress);
+    await rewrite(store, 'checkpoint/scheduler-1.mpk.gz', (r) => delete r.progress);
     await expect(c.load(1)).rejects.toThrow(/^checkpoint\/scheduler-1\.mpk\.gz: invalid scheduler record \(progress: /);
   });
 
@@ -97,10 +99,10 @@ describe('checkpoint load refuses what training cannot resume from', () => {
     await c.save(1, records(1));
     const path = 'checkpoint/scheduler-1.mpk.gz';
     const good = (await store.read(path))!;
-    await rewrite(store, path, (r) => ((r.payload as { progress: { rng: unknown } }).progress.rng = { s: 'garbage' }));
+    await rewrite(store, path, (r) => ((r.progress as { rng: unknown }).rng = { s: 'garbage' }));
     await expect(c.load(1)).rejects.toThrow(/scheduler-1\.mpk\.gz: invalid scheduler record \(progress\.rng\.s: /);
     await store.write(path, good);
-    await rewrite(store, path, (r) => ((r.payload as { scheduler: { step: number } }).scheduler.step = Number.NaN));
+    await rewrite(store, path, (r) => ((r.scheduler as { step: number }).step = Number.NaN));
     await expect(c.load(1)).rejects.toThrow(/scheduler-1\.mpk\.gz: invalid scheduler record \(scheduler\.step: /);
   });
 
@@ -117,7 +119,7 @@ describe('checkpoint load refuses what training cannot resume from', () => {
     const store = new MemoryStore();
     const c = new LearnerCheckpointer(store, keepAll);
     await c.save(1, records(1));
-    await rewrite(store, 'checkpoint/optim-1.mpk.gz', (r) => ((r.payload as { type: string }).type = 'sgd'));
+    await rewrite(store, 'checkpoint/optim-1.mpk.gz', (r) => (r.type = 'sgd'));
     await expect(c.load(1)).rejects.toThrow("checkpoint/optim-1.mpk.gz: optimizer type 'sgd' differs from its config's 'adam'");
   });
 
@@ -125,7 +127,7 @@ describe('checkpoint load refuses what training cannot resume from', () => {
     const store = new MemoryStore();
     const c = new LearnerCheckpointer(store, keepAll);
     await c.save(1, records(1));
-    await rewrite(store, 'checkpoint/optim-1.mpk.gz', (r) => ((r.payload as { pad?: Uint8Array }).pad = new Uint8Array(1_000_000)));
+    await rewrite(store, 'checkpoint/optim-1.mpk.gz', (r) => (r.pad = new Uint8Array(1_000_000)));
     await expect(c.load(1)).rejects.toThrow(/^checkpoint\/optim-1\.mpk\.gz: .*over the \d+-byte limit/);
   });
 });

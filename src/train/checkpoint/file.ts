@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '../../store/base';
 import type { Checkpointer } from './base';
+import type { BurnPlacement } from './burn/record';
 import { decodeRecord, encodeRecord, type Record, type RecordKind } from './record';
 
 const pattern = (kind: string) => new RegExp(`^checkpoint/${kind}-(\\d+)\\.mpk\\.gz$`);
@@ -16,13 +17,13 @@ export class FileCheckpointer<P> implements Checkpointer<P> {
     return `checkpoint/${this.kind}-${epoch}.mpk.gz`;
   }
 
-  async save(epoch: number, record: Record<P>): Promise<void> {
-    await this.store.write(this.path(epoch), encodeRecord(record));
+  async save(epoch: number, record: Record<P>, placement: BurnPlacement): Promise<void> {
+    await this.store.write(this.path(epoch), encodeRecord(record, placement));
   }
 
   /** The file a save would write, for saving several records in one commit. */
-  encode(epoch: number, record: Record<P>): { path: string; data: Uint8Array } {
-    return { path: this.path(epoch), data: encodeRecord(record) };
+  encode(epoch: number, record: Record<P>, placement: BurnPlacement): { path: string; data: Uint8Array } {
+    return { path: this.path(epoch), data: encodeRecord(record, placement) };
   }
 
   /** The record of `epoch`, unpacked to at most `maxBytes` (by default the kind's RECORD_LIMITS). */

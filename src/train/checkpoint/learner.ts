@@ -3,6 +3,8 @@ import type { MetricHistory } from '../learner/history';
 import type { OptimizerRecord } from '../optim/base';
 import type { SchedulerRecord } from '../schedule/base';
 import type { TensorRecord } from '../tensor-record';
+import { type BurnLayout, genericLayout } from './burn/layout';
+import type { BurnPlacement } from './burn/record';
 import { FileCheckpointer } from './file';
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from './payload';
 import { packTensor, unpackTensor, type CheckpointStamp } from './record';
@@ -24,6 +26,8 @@ export interface CheckpointRecords {
   readonly optim: OptimizerRecord;
   readonly scheduler: SchedulerRecord;
   readonly progress: TrainingProgressState;
+  /** Where the weights go in Burn's module tree (the model's layers); without it, a module per weight-name prefix. */
+  readonly layout?: BurnLayout;
 }
 
 type Packed = ReturnType<typeof packTensor>;
@@ -74,11 +78,12 @@ export class LearnerCheckpointer {
   async save(epoch: number, r: CheckpointRecords): Promise<void> {
     const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
     const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
+    const placement: BurnPlacement = { layout: r.layout ?? genericLayout(r.model.map((w) => w.name)), weights: r.model };
     await this.store.commit({
       write: [
-        this.model.encode(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } }),
-        this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }),
-        this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }),
+        this.model.encode(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } }, placement),
+        this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement),
+        this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }, placement),
       ],
     });
   }

@@ -1,9 +1,13 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { gunzipBounded, gzipStored } from '../../util/gzip';
 import type { TensorRecord } from '../tensor-record';
+import { type BurnPlacement, burnRecord, KILN_KEY, readBurnRecord } from './burn/record';
 
-/** The record format version this code writes and reads (docs/FORMATS.md). */
-export const RECORD_VERSION = 1;
+/**
+ * The record format version this code writes (docs/FORMATS.md): 2, Burn's records with Kiln's
+ * state beside the item. It reads version 1 too, Kiln's own map from before.
+ */
+export const RECORD_VERSION = 2;
 const FORMAT = 'kiln.record';
 
 /** Which of a checkpoint's three files a record is. */
@@ -81,9 +85,36 @@ function firstNonFinite(b: Uint8Array): number {
   return -1;
 }
 
-/** gzip(msgpack(record)), in stored deflate blocks (see gzip.ts). */
-export function encodeRecord(record: Record): Uint8Array {
-  return gzipStored(encode({ format: FORMAT, version: RECORD_VERSION, ...record }));
+/**
+ * gzip(msgpack(record)), in stored deflate blocks (see gzip.ts): Burn's BurnRecord as
+ * `NamedMpkGzFileRecorder` writes it, its item laid out by `placement`, Kiln's state beside it.
+ */
+export function encodeRecord(record: Record, placement: BurnPlacement): Uint8Array {
+  const burn = burnRecord(record.kind, record.checkpoint, record.payload, placement, RECORD_VERSION);
+  // 64-bit integers as bigint: Burn's cosine scheduler counts from usize::MAX.
+  return gzipStored(encode(burn, { useBigInt64: true, ignoreUndefined: true }));
+}
+
+/** The header and payload of a record of version 1 or 2 (Kiln's map, or Burn's record with Kiln's key). */
+function header(decoded: unknown, file: string, kind: RecordKind): { [key: string]: unknown } {
+  const obj = decoded !== null && typeof decoded === 'object' && !Array.isArray(decoded) ? (decoded as { [key: string]: unknown }) : null;
+  const kiln = obj?.[KILN_KEY];
+  if (kiln && typeof kiln === 'object') {
+    const h = kiln as { [key: string]: unknown };
+    if (h.format !== FORMAT) throw new Error(`${file}: not a Kiln record`);
+    if (h.version !== RECORD_VERSION)
+      throw new Error(`${file}: record format version ${String(h.version)}, this version of Kiln reads versions 1 and ${RECORD_VERSION}`);
+    return h.kind === kind ? { ...h, payload: readBurnRecord(h, obj!.item, kind, file) } : h;
+  }
+  if (obj?.format === FORMAT) {
+    // Version 1 (Kiln before Burn's layout): the map is the header, its payload as it is.
+    if (obj.version !== 1)
+      throw new Error(`${file}: record format version ${String(obj.version)}, this version of Kiln reads versions 1 and ${RECORD_VERSION}`);
+    return obj;
+  }
+  if (obj && 'metadata' in obj && 'item' in obj)
+    throw new Error(`${file}: a Burn record without Kiln's training state: Kiln resumes only from the records it wrote`);
+  throw new Error(`${file}: not a Kiln record`);
 }
 
 /**
@@ -91,17 +122,14 @@ export function encodeRecord(record: Record): Uint8Array {
  * to at most `maxBytes` (checked against its declared size first, then as it inflates).
  */
 export function decodeRecord<P>(bytes: Uint8Array, file: string, kind: RecordKind, maxBytes = RECORD_LIMITS[kind]): Record<P> {
-  let obj: { format?: unknown; version?: unknown; kind?: unknown; checkpoint?: CheckpointStamp; payload?: P };
+  let decoded: unknown;
   try {
     // gunzipBounded checks the trailer's CRC-32 and size: a flipped bit must not load as other weights.
-    obj = decode(gunzipBounded(bytes, maxBytes, 'the gzip')) as typeof obj;
+    decoded = decode(gunzipBounded(bytes, maxBytes, 'the gzip'));
   } catch (e) {
     throw new Error(`${file}: not a gzip-compressed msgpack record (${(e as Error).message})`);
   }
-  if (obj?.format !== FORMAT) throw new Error(`${file}: not a Kiln record`);
-  if (obj.version !== RECORD_VERSION) {
-    throw new Error(`${file}: record format version ${String(obj.version)}, this version of Kiln reads version ${RECORD_VERSION}`);
-  }
+  const obj = header(decoded, file, kind) as { kind?: unknown; checkpoint?: CheckpointStamp; payload?: P };
   if (obj.kind !== kind) throw new Error(`${file}: holds a ${String(obj.kind)} record, expected ${kind}`);
   const stamp = obj.checkpoint;
   if (typeof stamp?.id !== 'string' || !Number.isSafeInteger(stamp.epoch) || !Number.isSafeInteger(stamp.globalStep) || obj.payload === undefined) {

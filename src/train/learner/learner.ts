@@ -205,7 +205,7 @@ export class Learner<B, M> {
         model: await Promise.all(this.step.params.map((p) => toTensorRecord(p.name, p.variable))),
         optim: await this.optimizer.save(),
       };
-      return { ...state, scheduler: this.scheduler.save(), progress };
+      return { ...state, scheduler: this.scheduler.save(), progress, layout: this.step.burnLayout };
     });
     for (const a of actions) {
       const action = a.type === 'save' ? 'saved' : 'deleted';

@@ -1,3 +1,4 @@
+import type { BurnLayout } from '../checkpoint/burn/layout';
 import type { StepOutput } from '../metric/base';
 import type { Param } from '../optim/base';
 
@@ -19,4 +20,6 @@ export interface TrainStep<B, M = unknown> {
   readonly task?: 'classification' | 'regression';
   /** A description for the experiment log (layers, parameter count). */
   describe(): string;
+  /** Where the weights go in Burn's module tree, for checkpoints (custom steps leave it out: a module per weight-name prefix). */
+  readonly burnLayout?: BurnLayout;
 }

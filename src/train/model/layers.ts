@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/batcher';
 import type { StepOutput } from '../metric/base';
 import type { Param } from '../optim/base';
+import type { BurnLayout } from '../checkpoint/burn/layout';
 import type { TrainStep } from './base';
+import { burnLayoutOf } from './burn-layout';
 
 /** The model's trainable weights as params, named by their tfjs names. */
 export function layersParams(model: tf.LayersModel): Param[] {
@@ -30,9 +32,11 @@ function reseedDropout(model: tf.LayersModel, seed: number): void {
 
 abstract class LayersStep implements TrainStep<Batch, tf.LayersModel> {
   readonly params: readonly Param[];
+  readonly burnLayout: BurnLayout;
 
   constructor(readonly model: tf.LayersModel) {
     this.params = layersParams(model);
+    this.burnLayout = burnLayoutOf(model);
   }
 
   abstract forward(batch: Batch, training: boolean): StepOutput;

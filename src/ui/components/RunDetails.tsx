@@ -27,9 +27,11 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
         <button type="button" onClick={() => onExport('run')}>
           Export run
         </button>
-        <label>
-          Train until epoch <input value={until} onChange={(e) => setUntil(e.target.value)} inputMode="numeric" size={4} />
-        </label>
+        {run.config && (
+          <label>
+            Train until epoch <input value={until} onChange={(e) => setUntil(e.target.value)} inputMode="numeric" size={4} />
+          </label>
+        )}
       </div>
       <SummaryTable series={run.series} />
       <table className="checkpoints" aria-label="Checkpoints">
@@ -52,7 +54,11 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
           ))}
           {run.record.checkpoints.length === 0 && (
             <tr>
-              <td>No checkpoint yet: one is saved at the end of each epoch.</td>
+              <td>
+                {run.config
+                  ? 'No checkpoint yet: one is saved at the end of each epoch.'
+                  : 'A run without a Kiln config (a Burn run): it is here to look at, its checkpoints are among its files.'}
+              </td>
             </tr>
           )}
         </tbody>
@@ -62,7 +68,7 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
         <ul className="tree">
           {run.files.map((f) => (
             <li key={f.path}>
-              {f.path.endsWith('.gz') ? (
+              {/\.(gz|mpk|bin)$/.test(f.path) ? (
                 <span>{f.path}</span>
               ) : (
                 <button type="button" className="link" onClick={async () => setViewing({ path: f.path, text: await onView(f.path) })}>

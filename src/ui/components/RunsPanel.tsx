@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { type PickedFiles, pickedFromInput } from '../../data/images/picked';
 import type { RunRecord } from '../../protocol/index';
+import { droppedFiles } from '../dataset/drop';
 import { metricValue } from './format';
 
 interface Props {
@@ -9,12 +11,16 @@ interface Props {
   readonly onOpen: (run: RunRecord) => void;
   readonly onRename: (run: RunRecord, name: string) => void;
   readonly onDelete: (run: RunRecord) => void;
-  readonly onImport: (file: File) => void;
+  /** A zip (a Kiln archive or a zipped Burn run), or a folder's files. */
+  readonly onImport: (dropped: File | PickedFiles) => void;
 }
 
 const date = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** Every stored run: open, rename, delete; import an exported run or checkpoint (picker or drop). */
+/** Whether a drop holds a folder (its entries must be walked on the page, within the drop handler). */
+const holdsFolder = (transfer: DataTransfer) => [...transfer.items].some((item) => item.webkitGetAsEntry()?.isDirectory);
+
+/** Every stored run: open, rename, delete; import an exported run or checkpoint, or a Burn run (zip or folder; picker or drop). */
 export function RunsPanel({ runs, openId, busy, onOpen, onRename, onDelete, onImport }: Props) {
   const [renaming, setRenaming] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -30,6 +36,10 @@ export function RunsPanel({ runs, openId, busy, onOpen, onRename, onDelete, onIm
       onDrop={(e) => {
         e.preventDefault();
         setDragging(false);
+        if (holdsFolder(e.dataTransfer)) {
+          void droppedFiles(e.dataTransfer).then(onImport);
+          return;
+        }
         const file = e.dataTransfer.files[0];
         if (file) onImport(file);
       }}
@@ -38,7 +48,11 @@ export function RunsPanel({ runs, openId, busy, onOpen, onRename, onDelete, onIm
         Import run or checkpoint (.zip)
         <input type="file" accept=".zip,application/zip" onChange={(e) => e.target.files?.[0] && onImport(e.target.files[0])} />
       </label>
-      {runs.length === 0 && <p className="empty">No runs yet. Start one, or drop an exported .zip here.</p>}
+      <label className="import">
+        Import a run folder (Burn's artifact folder)
+        <input type="file" multiple {...{ webkitdirectory: '' }} onChange={(e) => e.target.files?.length && onImport(pickedFromInput(e.target.files))} />
+      </label>
+      {runs.length === 0 && <p className="empty">No runs yet. Start one, or drop an exported .zip, or a Burn run's folder or zip, here.</p>}
       <ul>
         {runs.map((r) => (
           <li key={r.id} className={r.id === openId ? 'open' : undefined} data-status={r.status}>
