@@ -38,6 +38,7 @@ const LAYOUT = [
   /^dataset\/(data\.mpk\.gz|dataset\.json)$/,
   /^checkpoint\/(model|optim|scheduler)-[1-9]\d*\.mpk\.gz$/,
   /^(train|valid)\/epoch-[1-9]\d*\/[^/]+\.log$/,
+  /^valid\/epoch-[1-9]\d*\/ConfusionMatrix\.json$/,
 ];
 
 /** Whether a path belongs in a run's artifact tree. */

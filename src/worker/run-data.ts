@@ -1,19 +1,11 @@
 import { strFromU8 } from 'fflate';
-import type { DatasetCard } from '../data/card';
 import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader';
-import { isClassification, targetSize, type TensorData } from '../data/dataset';
-import { decodeDataset, encodeDataset, type StoredSplit } from '../data/stored';
+import { decodeDataset, type StoredSplit } from '../data/stored';
 import type { RunConfig } from '../protocol/run-config';
+import { DATASET_FILES, MNIST_SHAPE, shapeOf, writeDatasetFiles, type DatasetMeta, type PreparedDataset } from '../recipe/run-files';
 import type { ArtifactStore } from '../store/base';
 import type { ModelShape } from '../train/model/presets';
-import { DATASET_FILES, type DatasetMeta, MNIST_SHAPE } from './dataset-meta';
 import { loadMnist } from './mnist';
-
-/** A dataset made ready to train on: its split, its card and (tables) its preprocessing. */
-export interface PreparedDataset extends StoredSplit {
-  readonly card: DatasetCard;
-  readonly preprocessing?: unknown;
-}
 
 /** Prepares the run's dataset from what the user opened (or a built-in table). */
 export type Prepare = (progress: (phase: string, done: number, total: number) => void) => Promise<PreparedDataset>;
@@ -30,12 +22,6 @@ export interface RunData extends DataLoaders {
 function scaleOf(preprocessing: unknown): number {
   const label = (preprocessing as { label?: { task?: string; std?: number } } | undefined)?.label;
   return label?.task === 'regression' && label.std ? label.std : 1;
-}
-
-/** The model's shape and the task of a split. */
-function shapeOf(data: TensorData): { shape: ModelShape; task: RunData['task'] } {
-  const task = isClassification(data) ? 'classification' : 'regression';
-  return { task, shape: { inputShape: data.itemShape, outputs: task === 'classification' ? data.numClasses! : targetSize(data) } };
 }
 
 /**
@@ -63,19 +49,7 @@ export async function runData(config: RunConfig, store: ArtifactStore, prepare: 
     );
     split = prepared;
     preprocessing = prepared.preprocessing;
-    const { shape, task } = shapeOf(prepared.train);
-    const { preview: _, ...card } = prepared.card;
-    const meta: DatasetMeta = {
-      version: 1,
-      task,
-      inputShape: shape.inputShape,
-      outputs: shape.outputs,
-      classNames: prepared.train.classNames,
-      card,
-      preprocessing: prepared.preprocessing,
-    };
-    await store.write(DATASET_FILES.meta, JSON.stringify(meta, null, 2));
-    await store.write(DATASET_FILES.data, encodeDataset(prepared));
+    await writeDatasetFiles(store, prepared);
   }
   return { ...splitLoaders(split.train, split.valid, opts), ...shapeOf(split.train), targetScale: scaleOf(preprocessing) };
 }
