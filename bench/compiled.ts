@@ -14,7 +14,7 @@ import { DEFAULT_TUNE } from '../src/gpu/autotune';
 import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-tiling';
 import { planModel, readModelWeights } from '../src/gpu/plan';
 import { CompiledTrainer } from '../src/gpu/runtime';
-import { createModel } from '../src/train/model/presets';
+import { createModel } from '../src/train/model/build';
 import { parseOptimizerConfig } from '../src/train/optim/config';
 import type { ModelConfig } from '../src/train/model/config';
 

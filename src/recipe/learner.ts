@@ -16,7 +16,8 @@ import { LearningRateMetric } from '../train/metric/learning-rate';
 import { LossMetric } from '../train/metric/loss';
 import { MaeMetric } from '../train/metric/mae';
 import { regression } from '../train/model/layers';
-import { createModel, type ModelShape } from '../train/model/presets';
+import { createModel } from '../train/model/build';
+import type { ModelShape } from '../train/model/infer';
 import type { MetricsRenderer } from '../train/renderer/base';
 import type { StepEngineFactory } from '../train/step/factory';
 import { scheduleFor } from './schedule';
@@ -87,7 +88,7 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
   if (input.renderer) builder.renderer(input.renderer);
   if (input.interrupter) builder.withInterrupter(input.interrupter);
   if (input.resumeFrom !== undefined) builder.checkpoint(input.resumeFrom);
-  const model = createModel(config.model, input.shape, config.seed);
+  const model = createModel(config.model, input.shape, config.seed, input.task);
   const stepsPerEpoch = Math.ceil(input.trainBatches / config.gradAccumulation);
   const step = input.task === 'classification' ? model : regression(model);
   return { learner: builder.build(step, config.optimizer, scheduleFor(config, stepsPerEpoch)), model };

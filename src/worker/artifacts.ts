@@ -9,8 +9,8 @@ import type { KilnDb, RunRecord } from '../store/idb';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
-import { layersParams } from '../train/model/layers';
-import { createModel } from '../train/model/presets';
+import { layersParams, layersState } from '../train/model/layers';
+import { createModel } from '../train/model/build';
 import { checkImport } from './import-check';
 import { storedShape } from './run-data';
 
@@ -52,6 +52,7 @@ async function modelAt(kiln: KilnDb, runId: string, epoch: number): Promise<tf.L
   const model = createModel(config.model, await storedShape(config, kiln.store(runId)), config.seed);
   try {
     loadParams(layersParams(model), records.model, `checkpoint/model-${epoch}.mpk.gz`);
+    loadParams(layersState(model), records.state ?? [], `checkpoint/model-${epoch}.mpk.gz: state`);
   } catch (e) {
     model.dispose();
     throw e;

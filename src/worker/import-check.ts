@@ -5,8 +5,9 @@ import { ArchiveError, type ArchiveFile, type ArchiveManifest } from '../store/a
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from '../train/checkpoint/payload';
 import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
 import type { OptimizerConfig } from '../train/optim/config';
-import { paramShapes, type ParamShape } from '../train/model/params';
-import type { ModelShape } from '../train/model/presets';
+import type { WeightShape } from '../train/model/infer';
+import { paramShapes } from '../train/model/params';
+import type { ModelShape } from '../train/model/infer';
 import { DATASET_FILES, parseDatasetMeta } from './run-data';
 
 /** What an archive's files amount to, once every one of them checked out. */
@@ -59,16 +60,17 @@ export function checkImport(archive: string, manifest: ArchiveManifest, files: r
   if (manifest.kind === 'checkpoint' && (checkpoints.length !== 1 || (manifest.epoch !== undefined && manifest.epoch !== checkpoints[0]))) {
     throw new ArchiveError(archive, `a checkpoint archive must hold exactly the one checkpoint its kiln.json names`);
   }
-  const params = paramShapes(config.model, modelShape(archive, config, byPath));
-  const ceilings = recordCeilings(params);
+  const { shape, task } = modelShape(archive, config, byPath);
+  const params = asArchiveError(archive, "config.json: the model does not fit the run's dataset: ", () => paramShapes(config.model, shape, task));
+  const ceilings = recordCeilings([...params.trainable, ...params.state]);
   for (const n of checkpoints) checkCheckpoint(archive, n, config, params, ceilings, byPath);
   const epochsDone = files.reduce((most, f) => Math.max(most, epochOf(f.path)), 0);
   return { config, checkpoints, epochsDone };
 }
 
-/** The model's shape: MNIST's, or the stored dataset's, once `dataset.json` and `data.mpk.gz` agree. */
-function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint8Array>): ModelShape {
-  if (config.dataset.type === 'mnist') return MNIST_SHAPE;
+/** The model's shape and task: MNIST's, or the stored dataset's, once `dataset.json` and `data.mpk.gz` agree. */
+function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint8Array>): { shape: ModelShape; task: 'classification' | 'regression' } {
+  if (config.dataset.type === 'mnist') return { shape: MNIST_SHAPE, task: 'classification' };
   const metaBytes = byPath.get(DATASET_FILES.meta);
   const data = byPath.get(DATASET_FILES.data);
   if (!metaBytes || !data)
@@ -87,7 +89,7 @@ function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint
       throw new ArchiveError(archive, `${DATASET_FILES.meta} (${meta.task}, ${meta.outputs} outputs) does not describe ${DATASET_FILES.data}`);
     }
   }
-  return { inputShape: meta.inputShape, outputs: meta.outputs };
+  return { shape: { inputShape: meta.inputShape, outputs: meta.outputs }, task: meta.task };
 }
 
 /** Runs `check`, turning its error into the archive's (the message prefixed with `entry`). */
@@ -104,7 +106,7 @@ function checkCheckpoint(
   archive: string,
   n: number,
   config: RunConfig,
-  params: readonly ParamShape[],
+  params: { readonly trainable: readonly WeightShape[]; readonly state: readonly WeightShape[] },
   ceilings: { model: number; optim: number },
   byPath: Map<string, Uint8Array>,
 ): void {
@@ -121,16 +123,18 @@ function checkCheckpoint(
     return { path, record: wrap(() => decodeRecord(bytes, path, kind, maxBytes)) };
   };
   const wrap = <T>(check: () => T): T => asArchiveError(archive, '', check);
-  const fits = (path: string, what: string, tensors: readonly PackedTensor[]) => {
-    if (tensors.length !== params.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${params.length}`);
+  const fits = (path: string, what: string, tensors: readonly PackedTensor[], shapes = params.trainable) => {
+    if (tensors.length !== shapes.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${shapes.length}`);
     tensors.forEach((t, i) => {
-      const p = params[i];
+      const p = shapes[i]!;
       if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
         throw fail(path, `${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
     });
   };
   const model = read('model', ceilings.model);
-  fits(model.path, 'weight', wrap(() => checkModelPayload(model.record.payload, model.path)).weights);
+  const payload = wrap(() => checkModelPayload(model.record.payload, model.path));
+  fits(model.path, 'weight', payload.weights);
+  fits(model.path, 'state', payload.state, params.state);
   const optim = read('optim', ceilings.optim);
   const state = wrap(() => checkOptimPayload(optim.record.payload, optim.path));
   if (state.type !== config.optimizer.type)

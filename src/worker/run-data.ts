@@ -6,7 +6,7 @@ import { isClassification, targetSize, type TensorData } from '../data/dataset';
 import { decodeDataset, encodeDataset, type StoredSplit } from '../data/stored';
 import type { RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
-import type { ModelShape } from '../train/model/presets';
+import type { ModelShape } from '../train/model/infer';
 import { loadMnist } from './mnist';
 
 /** The run's files that hold its data (docs/FORMATS.md): the prepared split, and what it is. */

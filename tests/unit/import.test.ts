@@ -35,7 +35,7 @@ async function runFiles(): Promise<Map<string, Uint8Array>> {
     dtype: 'float32' as const,
     data: new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.1),
   });
-  const weights = paramShapes(config.model, shape).map((p) => w(p.name, p.shape));
+  const weights = paramShapes(config.model, shape).trainable.map((p) => w(p.name, p.shape));
   await new LearnerCheckpointer(store, { keep: () => [2] }).save(2, {
     model: weights,
     optim: { type: 'adam', config: parseOptimizerConfig(config.optimizer), step: 8, slots: { m: weights, v: weights } },
