@@ -19,7 +19,7 @@ export async function train(args: TrainArgs): Promise<void> {
   console.log(describe);
   const interrupter = new TrainingInterrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
-  const { learner, model } = learnerFromConfig({
+  const { learner, model } = await learnerFromConfig({
     config: runConfigFromArgs(args, dataset),
     store: new DirectoryStore(args.out),
     shape,

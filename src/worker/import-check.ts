@@ -4,6 +4,7 @@ import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import { ArchiveError, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from '../train/checkpoint/payload';
 import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
+import { INITIAL_MODEL } from '../train/model/initial';
 import type { OptimizerConfig } from '../train/optim/config';
 import type { WeightShape } from '../train/model/infer';
 import { paramShapes } from '../train/model/params';
@@ -64,6 +65,12 @@ export function checkImport(archive: string, manifest: ArchiveManifest, files: r
   const params = asArchiveError(archive, "config.json: the model does not fit the run's dataset: ", () => paramShapes(config.model, shape, task));
   const ceilings = recordCeilings([...params.trainable, ...params.state]);
   for (const n of checkpoints) checkCheckpoint(archive, n, config, params, ceilings, byPath);
+  const initial = byPath.get(INITIAL_MODEL);
+  if (initial) {
+    const record = asArchiveError(archive, '', () => decodeRecord(initial, INITIAL_MODEL, 'model', ceilings.model));
+    const payload = asArchiveError(archive, '', () => checkModelPayload(record.payload, INITIAL_MODEL));
+    fitsModel(archive, INITIAL_MODEL, payload, params);
+  }
   const epochsDone = files.reduce((most, f) => Math.max(most, epochOf(f.path)), 0);
   return { config, checkpoints, epochsDone };
 }
@@ -101,12 +108,30 @@ function asArchiveError<T>(archive: string, entry: string, check: () => T): T {
   }
 }
 
+/** Checks that tensors are as many as the model's weights, each of its shape. */
+function fits(archive: string, path: string, what: string, tensors: readonly PackedTensor[], shapes: readonly WeightShape[]): void {
+  if (tensors.length !== shapes.length) throw new ArchiveError(archive, `${path}: ${what} has ${tensors.length} tensors, the model ${shapes.length}`);
+  tensors.forEach((t, i) => {
+    const p = shapes[i]!;
+    if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
+      throw new ArchiveError(archive, `${path}: ${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
+  });
+}
+
+type ModelParams = { readonly trainable: readonly WeightShape[]; readonly state: readonly WeightShape[] };
+
+/** Checks a model record's weights and state against the model's. */
+function fitsModel(archive: string, path: string, payload: { weights: readonly PackedTensor[]; state: readonly PackedTensor[] }, params: ModelParams): void {
+  fits(archive, path, 'weight', payload.weights, params.trainable);
+  fits(archive, path, 'state', payload.state, params.state);
+}
+
 /** Checks one checkpoint's three records, each unpacked to at most what the model can hold. */
 function checkCheckpoint(
   archive: string,
   n: number,
   config: RunConfig,
-  params: { readonly trainable: readonly WeightShape[]; readonly state: readonly WeightShape[] },
+  params: ModelParams,
   ceilings: { model: number; optim: number },
   byPath: Map<string, Uint8Array>,
 ): void {
@@ -123,18 +148,13 @@ function checkCheckpoint(
     return { path, record: wrap(() => decodeRecord(bytes, path, kind, maxBytes)) };
   };
   const wrap = <T>(check: () => T): T => asArchiveError(archive, '', check);
-  const fits = (path: string, what: string, tensors: readonly PackedTensor[], shapes = params.trainable) => {
-    if (tensors.length !== shapes.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${shapes.length}`);
-    tensors.forEach((t, i) => {
-      const p = shapes[i]!;
-      if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
-        throw fail(path, `${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
-    });
-  };
   const model = read('model', ceilings.model);
-  const payload = wrap(() => checkModelPayload(model.record.payload, model.path));
-  fits(model.path, 'weight', payload.weights);
-  fits(model.path, 'state', payload.state, params.state);
+  fitsModel(
+    archive,
+    model.path,
+    wrap(() => checkModelPayload(model.record.payload, model.path)),
+    params,
+  );
   const optim = read('optim', ceilings.optim);
   const state = wrap(() => checkOptimPayload(optim.record.payload, optim.path));
   if (state.type !== config.optimizer.type)
@@ -142,7 +162,7 @@ function checkCheckpoint(
   const wanted = state.step > 0 || Object.keys(state.slots).length ? slotNames(config.optimizer) : [];
   const held = Object.keys(state.slots).sort();
   if (held.join() !== [...wanted].sort().join()) throw fail(optim.path, `holds slots [${held}], the run's optimizer keeps [${wanted}]`);
-  for (const name of held) fits(optim.path, `slot '${name}' tensor`, state.slots[name]);
+  for (const name of held) fits(archive, optim.path, `slot '${name}' tensor`, state.slots[name], params.trainable);
   const scheduler = read('scheduler');
   wrap(() => checkSchedulerPayload(scheduler.record.payload, scheduler.path, n));
   if (new Set([model.record.checkpoint.id, optim.record.checkpoint.id, scheduler.record.checkpoint.id]).size !== 1) {

@@ -103,7 +103,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     best = better(best, event.epoch, event.means.valid);
     void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
   });
-  const { learner, model } = learnerFromConfig({
+  const { learner, model } = await learnerFromConfig({
     config,
     store,
     shape,

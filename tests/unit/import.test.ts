@@ -84,6 +84,17 @@ describe('importing a run archive', () => {
     expect(await kiln.store(run.id).list('dataset/')).toEqual(['dataset/data.mpk.gz', 'dataset/dataset.json']);
   });
 
+  it('imports_a_runs_initial_model_and_refuses_one_of_another_model_naming_the_weight', async () => {
+    const files = await runFiles();
+    files.set('init/model.mpk.gz', files.get('checkpoint/model-2.mpk.gz')!);
+    const run = await importArchive(kiln, 'init.zip', await archive(files));
+    expect(await kiln.store(run.id).list('init/')).toEqual(['init/model.mpk.gz']);
+    await refused((f) => {
+      f.set('init/model.mpk.gz', f.get('checkpoint/model-2.mpk.gz')!);
+      editRecord(f, 'init/model.mpk.gz', (r) => (r.payload.weights as { shape: number[] }[]).reverse());
+    }, "bad.zip: init/model.mpk.gz: weight 0 'output/bias' has shape [3], the model's 'output/kernel' is [4,3]");
+  });
+
   it('refuses_a_stored_dataset_that_is_not_gzip_naming_the_entry', async () => {
     await refused((f) => f.set('dataset/data.mpk.gz', strToU8('not gzip at all, sorry')), /^bad\.zip: dataset\/data\.mpk\.gz: .*not gzip data/);
   });
