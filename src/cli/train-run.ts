@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { compiledWebGpu } from '../gpu/factory';
+import { CROSS_FIELD_RULES } from '../protocol/run-config';
 import { learnerFromConfig } from '../recipe/learner';
 import { DirectoryStore } from '../store/node-dir';
 import { selectBackend, TrainingInterrupter, tfjsStep } from '../train/index';
 import { cliData } from './data';
+import { readModelFile } from './model-file';
 import { runConfigFromArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
 import { registerNodeWebGpu } from './webgpu-node';
 
-/** Trains the run the flags describe (a preset on MNIST, Iris or a CSV/TSV file) into the artifact directory `--out`. */
+/** Trains the run the flags describe (a preset or a model file on MNIST, Iris or a CSV/TSV file) into the artifact directory `--out`. */
 export async function train(args: TrainArgs): Promise<void> {
   registerNodeBackends();
   if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
@@ -17,10 +19,15 @@ export async function train(args: TrainArgs): Promise<void> {
   await selectBackend([args.backend]);
   const { train, valid, shape, task, describe, targetScale, dataset } = cliData(args);
   console.log(describe);
+  const file = args['model-file'] ? readModelFile(args['model-file'], shape, task) : undefined;
+  if (file) console.log(file.describe);
+  const config = runConfigFromArgs(args, dataset, file?.config);
+  const broken = CROSS_FIELD_RULES.find((r) => r.broken(config));
+  if (broken) throw new Error(`--model-file: ${broken.message}`);
   const interrupter = new TrainingInterrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
   const { learner, model } = await learnerFromConfig({
-    config: runConfigFromArgs(args, dataset),
+    config,
     store: new DirectoryStore(args.out),
     shape,
     task,
@@ -31,6 +38,7 @@ export async function train(args: TrainArgs): Promise<void> {
     engines: [compiledWebGpu(), tfjsStep()],
     engine: args.engine ?? 'auto',
     interrupter,
+    imported: file?.weights ?? undefined,
   });
   try {
     await learner.fit(train, valid);
