@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DirectoryStore } from '../../src/store/node-dir';
 import { LearnerCheckpointer } from '../../src/train/checkpoint/learner';
@@ -99,7 +100,6 @@ describe('train command', () => {
   }, 60_000);
 
   it('trains_a_model_file_on_cpu_from_its_weights_from_its_topology_alone_or_as_a_layer_list', async () => {
-    const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
     const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-model-'));
     // A small residual network for MNIST, saved as model.save writes it.
