@@ -1,13 +1,15 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
 import type { FileSize, RunRecord } from '../store/idb';
+import type { ModelShape } from '../train/model/infer';
+import type { LayerList } from '../train/model/layer-spec';
 import type { DatasetConfig, RunConfig } from './run-config';
 
 /**
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -62,6 +64,15 @@ export interface StorageUsage {
   readonly quota?: number;
 }
 
+/** What a model is trained for. */
+export type Task = 'classification' | 'regression';
+
+/** A file the user gave with a model: model.json, or a weights file its manifest names. */
+export interface ModelFilePick {
+  readonly name: string;
+  readonly file: Blob;
+}
+
 /** Commands the studio sends to the worker. */
 export type Command =
   | { type: 'hello'; protocol: number }
@@ -94,6 +105,14 @@ export type Command =
   /** Deletes a run and all its files. */
   | { type: 'run-delete'; requestId: string; runId: string }
   | { type: 'storage-usage'; requestId: string }
+  /**
+   * Reads a TensorFlow.js model.json and the weights files given with it (Files travel by
+   * reference) for data of `shape`; answered by `model-opened`. The worker keeps the weights for a
+   * run that starts from them.
+   */
+  | { type: 'model-open'; requestId: string; files: ModelFilePick[]; shape: ModelShape; task: Task }
+  /** Which step engine would train `config` on data of `shape`, and why; answered by `engine-check`. */
+  | { type: 'engine-check'; requestId: string; config: RunConfig; shape: ModelShape; task: Task }
   /** The page no longer waits for request `requestId`: the worker stops its work where it can. */
   | { type: 'cancel'; requestId: string };
 
@@ -149,6 +168,10 @@ export type WorkerEvent =
   | { type: 'imported'; requestId: string; runId: string; name: string }
   /** Reading or decoding a dataset: `done` of `total` bytes or images. */
   | { type: 'dataset-progress'; requestId: string; phase: string; done: number; total: number }
+  /** An opened model.json as a layer list (`initial` set when weights came with it), and the names and shapes of those weights. */
+  | { type: 'model-opened'; requestId: string; config: LayerList; weights: { name: string; shape: number[] }[] | null }
+  /** The engine a run would train on (`compiled`, `tfjs`) on `backend`, and why (for tfjs: why not compiled). */
+  | { type: 'engine-check'; requestId: string; engine: string; why: string; backend: string }
   /** A dataset's card; after `dataset-open`, with the choices the studio suggests. */
   | { type: 'dataset-card'; requestId: string; card: DatasetCard; suggested?: DatasetConfig }
   /**
@@ -173,6 +196,8 @@ export const REPLIES = {
   'run-rename': 'done',
   'run-delete': 'done',
   'storage-usage': 'storage',
+  'model-open': 'model-opened',
+  'engine-check': 'engine-check',
 } as const satisfies Record<Request['type'], WorkerEvent['type']>;
 
 /** The event that answers request type `T`. */

@@ -1,18 +1,18 @@
 import type { BackendProbe, WorkerEvent } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { RunConfig } from '../protocol/run-config';
-import { compiledWebGpu } from '../gpu/factory';
+import type { TensorRecord } from '../train/tensor-record';
 import { learnerFromConfig } from '../recipe/learner';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
 import { TensorMemoryMetric } from '../train/metric/memory';
-import { tfjsStep } from '../train/step/tfjs';
 import { backendOrder, fellBackFrom, watchDeviceLoss } from './backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
+import { workerEngines } from './models';
 
 /** What a run needs from the worker around it. */
 export interface RunContext {
@@ -29,6 +29,8 @@ export interface RunContext {
   readonly post: (event: WorkerEvent) => void;
   /** Prepares a dropped or built-in (non-MNIST) dataset when the run starts. */
   readonly prepare: Prepare;
+  /** The weights of the model.json the run's layer list was imported from, when the worker holds them. */
+  readonly imported?: readonly TensorRecord[];
 }
 
 /** How a run ended, and the learner's words for why. */
@@ -112,10 +114,11 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     trainBatches: train.numBatches,
     backend: device.backend,
     resumeFrom: ctx.resumeFrom,
-    engines: [compiledWebGpu(), tfjsStep()],
+    engines: workerEngines(),
     extraTrainMetrics: [new TensorMemoryMetric('tensors')],
     renderer,
     interrupter,
+    imported: ctx.imported,
   });
   try {
     const result = await learner.fit(train, valid);

@@ -10,6 +10,7 @@ import { probeBackends, registerBackends } from './backends';
 import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
 import { runTraining } from './run';
+import { engineCheck, ModelHost } from './models';
 import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
@@ -39,6 +40,7 @@ let current: TrainingInterrupter | null = null;
 let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
+const models = new ModelHost();
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -56,7 +58,9 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
       if (dataset.type === 'mnist') throw new Error('MNIST is not prepared: it ships with the studio');
       return datasets.prepared(dataset, config.validFraction, config.seed, progress);
     };
-    const run = () => runTraining({ runId, name: command.name, config, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post, prepare });
+    const imported = models.weightsFor(config);
+    const run = () =>
+      runTraining({ runId, name: command.name, config, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post, prepare, imported });
     const end = await navigator.locks.request(runLock(runId), run);
     post({ type: 'state', state: end.state, message: end.reason });
   } catch (e) {
@@ -142,6 +146,19 @@ scope.onmessage = (e: MessageEvent<Command>) => {
       void request(command.requestId, async () => {
         const card = await datasets.card(command.dataset, command.validFraction, command.seed, progressOf(command.requestId));
         return { type: 'dataset-card', requestId: command.requestId, card };
+      });
+      return;
+    case 'model-open':
+      void request(command.requestId, async () => {
+        const opened = await models.open(command.files, command.shape, command.task);
+        return { type: 'model-opened', requestId: command.requestId, ...opened };
+      });
+      return;
+    case 'engine-check':
+      void request(command.requestId, async () => {
+        const parsed = RunConfigSchema.parse(command.config);
+        const planned = await engineCheck(parsed, command.shape, command.task, await ready);
+        return { type: 'engine-check', requestId: command.requestId, ...planned };
       });
       return;
     case 'import':
