@@ -1,4 +1,4 @@
-import type { KeyboardEvent, Ref } from 'react';
+import type { KeyboardEvent, ReactNode, Ref } from 'react';
 import type { LayerInfo } from '../../train/model/infer';
 import { grouped } from '../components/format';
 import { CHOICES, type DraftLayer, SETTINGS } from './drafts';
@@ -60,21 +60,14 @@ export function LayerRow({ index, draft, info, errors, weights, first, last, bra
         </button>
       </div>
       <div className="layer-settings">
-        <label htmlFor={id('name')} className={errors.name ? 'invalid' : undefined}>
-          Name
+        <Setting id={id('name')} label="Name" error={errors.name}>
           <input id={id('name')} value={draft.name} disabled={disabled} onChange={(e) => onChange({ ...draft, name: e.target.value })} />
-        </label>
+        </Setting>
         {SETTINGS[draft.type].map((s) => {
-          const common = {
-            id: id(s.key),
-            disabled,
-            value: draft.values[s.key] ?? '',
-            'aria-invalid': Boolean(errors[s.key]),
-          };
+          const common = { id: id(s.key), disabled, value: draft.values[s.key] ?? '', 'aria-invalid': Boolean(errors[s.key]) };
           const choices = CHOICES[s.kind];
           return (
-            <label key={s.key} htmlFor={id(s.key)} className={errors[s.key] ? 'invalid' : undefined}>
-              {s.label}
+            <Setting key={s.key} id={id(s.key)} label={s.label} error={errors[s.key]}>
               {choices ? (
                 <select {...common} onChange={(e) => set(s.key, e.target.value)}>
                   {choices.map((c) => (
@@ -92,12 +85,11 @@ export function LayerRow({ index, draft, info, errors, weights, first, last, bra
                   onChange={(e) => set(s.key, e.target.value)}
                 />
               )}
-            </label>
+            </Setting>
           );
         })}
         {branches && (
-          <label htmlFor={id('inputs')} className={errors.inputs ? 'invalid' : undefined}>
-            Reads
+          <Setting id={id('inputs')} label="Reads" error={errors.inputs}>
             <input
               id={id('inputs')}
               disabled={disabled}
@@ -105,7 +97,7 @@ export function LayerRow({ index, draft, info, errors, weights, first, last, bra
               placeholder={draft.type === 'Add' ? 'a, b' : 'previous'}
               onChange={(e) => onChange({ ...draft, inputs: e.target.value })}
             />
-          </label>
+          </Setting>
         )}
       </div>
       <p className="layer-out">
@@ -124,5 +116,15 @@ export function LayerRow({ index, draft, info, errors, weights, first, last, bra
       </p>
       {problem && <p className="layer-error">{problem}</p>}
     </li>
+  );
+}
+
+/** A setting's label above its input (not around it: the label alone names the input). */
+function Setting({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
+  return (
+    <div className={error ? 'setting invalid' : 'setting'}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
   );
 }
