@@ -1,7 +1,7 @@
 import type { KeyboardEvent, ReactNode, Ref } from 'react';
 import type { LayerInfo } from '../../train/model/infer';
 import { grouped } from '../components/format';
-import { CHOICES, type DraftLayer, SETTINGS } from './drafts';
+import { CHOICES, type DraftLayer, settingsOf } from './drafts';
 
 interface Props {
   readonly index: number;
@@ -63,7 +63,7 @@ export function LayerRow({ index, draft, info, errors, weights, first, last, bra
         <Setting id={id('name')} label="Name" error={errors.name}>
           <input id={id('name')} value={draft.name} disabled={disabled} onChange={(e) => onChange({ ...draft, name: e.target.value })} />
         </Setting>
-        {SETTINGS[draft.type].map((s) => {
+        {settingsOf(draft).map((s) => {
           const common = { id: id(s.key), disabled, value: draft.values[s.key] ?? '', 'aria-invalid': Boolean(errors[s.key]) };
           const choices = CHOICES[s.kind];
           return (

@@ -9,6 +9,8 @@ export interface Setting {
   readonly label: string;
   readonly kind: Kind;
   readonly optional?: boolean;
+  /** Shown (and read) only when this holds of the layer's values. */
+  readonly when?: (values: Readonly<Record<string, string>>) => boolean;
 }
 
 const conv: Setting[] = [
@@ -47,10 +49,13 @@ export const SETTINGS: Readonly<Record<LayerType, readonly Setting[]>> = {
   Flatten: [],
   Activation: [
     { key: 'activation', label: 'Activation', kind: 'activation' },
-    { key: 'alpha', label: 'Slope < 0', kind: 'number', optional: true },
+    { key: 'alpha', label: 'Slope < 0', kind: 'number', optional: true, when: (v) => v.activation === 'leakyRelu' },
   ],
   Add: [],
 };
+
+/** The settings a draft shows, as its values stand. */
+export const settingsOf = (d: DraftLayer): readonly Setting[] => SETTINGS[d.type].filter((s) => !s.when || s.when(d.values));
 
 /** The choices of a select-typed setting. */
 export const CHOICES: Partial<Record<Kind, readonly string[]>> = { bool: ['true', 'false'], padding: ['same', 'valid'], activation: ACTIVATIONS };
@@ -127,7 +132,7 @@ export function specOf(d: DraftLayer): { spec: LayerSpec } | { errors: Record<st
     .map((s) => s.trim())
     .filter(Boolean);
   if (inputs.length) raw.inputs = inputs;
-  for (const s of SETTINGS[d.type]) {
+  for (const s of settingsOf(d)) {
     const v = parsed(s, d.values[s.key] ?? '');
     if (v && typeof v === 'object' && 'problem' in v) errors[s.key] = String(v.problem);
     else if (v !== undefined) raw[s.key] = v;
