@@ -202,7 +202,7 @@ describe('layer lists', () => {
     expect(() => buildModel(list({ type: 'Dense', units: 4 }), MNIST)).toThrow(/^dense1: Dense needs flat items/);
   });
 
-  it('accepts_one_sigmoid_output_for_two_classes_only_when_told_it_classifies', () => {
+  it('accepts_one_sigmoid_output_for_two_classes_but_not_for_two_regression_targets', () => {
     const layers = list({ type: 'Dense', units: 1, activation: 'sigmoid' });
     expect(inferLayers(layers, { inputShape: [3], outputs: 2 }, 'classification').error).toBeNull();
     expect(inferLayers(layers, { inputShape: [3], outputs: 2 }, 'regression').error).toBe(

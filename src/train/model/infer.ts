@@ -168,9 +168,9 @@ function functionalOrder(reads: readonly (readonly number[])[], extra: readonly 
     .map((n) => n / 2);
 }
 
-/** The output shape a dataset needs, and whether `shape` is it (a binary classifier may have one output). */
+/** The output shape a dataset needs, and whether `shape` is it (a binary classifier may have one output: any task but regression). */
 function outputProblem(shape: readonly number[], data: ModelShape, task?: 'classification' | 'regression'): string | null {
-  const binary = task === 'classification' && data.outputs === 2 && show(shape) === '[1]';
+  const binary = task !== 'regression' && data.outputs === 2 && show(shape) === '[1]';
   if (binary || show(shape) === show([data.outputs])) return null;
   const needs = task === 'regression' ? `${data.outputs} target${data.outputs === 1 ? '' : 's'}` : `${data.outputs} classes`;
   const last = shape.length === 1 ? `make the last Dense ${data.outputs} units` : 'end with a Dense layer';
