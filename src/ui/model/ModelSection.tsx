@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { presetLayers } from '../../train/model/presets';
 import { type FormErrors, type FormValues, type ModelData, presetFromForm } from '../config/form';
 import { type DraftLayer, draftsOf, readDrafts } from './drafts';
@@ -26,8 +27,12 @@ function presetDrafts(values: FormValues, data?: ModelData): DraftLayer[] {
   }
 }
 
-/** The model's layers in the editor: the user's own, or the chosen preset's (editing those makes them the user's). */
-export function ModelSection({ values, errors, data, disabled, model, update }: Props) {
+/**
+ * The model's layers in the editor: the user's own, or the chosen preset's (editing those makes
+ * them the user's). Memoized: a training run re-renders the page several times a second, and the
+ * form does not change meanwhile.
+ */
+export const ModelSection = memo(function ModelSection({ values, errors, data, disabled, model, update }: Props) {
   const own = values.model === 'layers';
   const drafts = own ? readDrafts(values.layers) : presetDrafts(values, data);
   const imported = own && values.modelSource && model.imported?.source === values.modelSource ? model.imported : null;
@@ -46,4 +51,4 @@ export function ModelSection({ values, errors, data, disabled, model, update }: 
       onImport={model.importFiles}
     />
   );
-}
+});

@@ -1,4 +1,4 @@
-import { startTransition, useCallback, useEffect, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunConfig } from '../../protocol/run-config';
 import type { TrainingClient } from '../client';
 import type { FormValues, ModelData } from '../config/form';
@@ -78,5 +78,6 @@ export function useModel(client: TrainingClient, config: RunConfig | null, data:
     };
   }, [client, key]);
 
-  return { imported, importing, importProblem, engine, importFiles };
+  // One object while nothing changed: the model section re-renders only when it has something new to show.
+  return useMemo(() => ({ imported, importing, importProblem, engine, importFiles }), [imported, importing, importProblem, engine, importFiles]);
 }
