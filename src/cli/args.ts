@@ -67,11 +67,13 @@ function joinNegativeValues(argv: readonly string[]): string[] {
   return out;
 }
 
-/** Parses argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
-export function parseTrainArgs(argv: string[]): TrainArgs {
-  const options = Object.fromEntries(
-    Object.keys(TrainArgsSchema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]),
-  );
+/**
+ * Parses argv against a command's flag schema (a zod object; `overwrite` is a switch, every other
+ * flag takes a value); any bad, repeated or missing flag or value throws an Error whose message is
+ * one line naming it.
+ */
+export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly string[]): z.infer<S> {
+  const options = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]));
   let values: Record<string, unknown>;
   try {
     const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
@@ -83,7 +85,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0]);
   }
-  const parsed = TrainArgsSchema.safeParse(values);
+  const parsed = schema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = issue.path.length ? `--${String(issue.path[0])}` : 'arguments';
@@ -91,6 +93,38 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     throw new Error(`${flag}: ${issue.message}${given !== undefined ? ` (got '${String(given)}')` : ''}`);
   }
   return parsed.data;
+}
+
+/** Parses `npm run train`'s argv (see parseFlags). */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  return parseFlags(TrainArgsSchema, argv);
+}
+
+/** `npm run predict`'s flags: the run, its checkpoint (default: the last stored), the input and the output CSV. */
+export const PredictArgsSchema = z.strictObject({
+  run: z.string().min(1),
+  checkpoint: int(1).optional(),
+  input: z.string().min(1),
+  out: z.string().min(1),
+});
+
+/** `npm run evaluate`'s flags: the run and its checkpoint (default: the last stored). */
+export const EvaluateArgsSchema = PredictArgsSchema.pick({ run: true, checkpoint: true });
+
+/** Validated flags of `npm run predict`. */
+export type PredictArgs = z.infer<typeof PredictArgsSchema>;
+
+/** Validated flags of `npm run evaluate`. */
+export type EvaluateArgs = z.infer<typeof EvaluateArgsSchema>;
+
+/** Parses `npm run predict`'s argv (see parseFlags). */
+export function parsePredictArgs(argv: string[]): PredictArgs {
+  return parseFlags(PredictArgsSchema, argv);
+}
+
+/** Parses `npm run evaluate`'s argv (see parseFlags). */
+export function parseEvaluateArgs(argv: string[]): EvaluateArgs {
+  return parseFlags(EvaluateArgsSchema, argv);
 }
 
 /** The schedule a flag names: warm-up + cosine warms up over the first tenth of the run. */

@@ -133,6 +133,23 @@ export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject.su
 /** A validated run config. */
 export type RunConfig = z.infer<typeof RunConfigObject>;
 
+/**
+ * What using a stored run (predict, evaluate, export) reads of its config: the data, the model and
+ * how the data was split and batched. Only these are checked, and the split and batch more loosely
+ * than the form does: the CLI's flags allow wider ranges (`--valid-fraction 0.8`, `--epochs 2000`).
+ */
+export const ModelSourceSchema = z.preprocess(
+  migrateRunConfig,
+  z.object({
+    ...RunConfigObject.pick({ dataset: true, model: true, seed: true }).shape,
+    validFraction: z.number().gt(0).lt(1),
+    batchSize: z.number().int().positive(),
+  }),
+);
+
+/** The fields of a stored run's config that using its model needs. */
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
 /** What the studio starts with: a small MLP on all of MNIST, which trains in a minute on a GPU. */
 export const DEFAULT_RUN_CONFIG: RunConfig = {
   dataset: { type: 'mnist', samples: 10_000 },

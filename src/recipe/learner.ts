@@ -33,6 +33,8 @@ export interface RecipeInput {
   /** The items' shape and the number of outputs (classes, or regression targets). */
   readonly shape: ModelShape;
   readonly task: 'classification' | 'regression';
+  /** Class names in index order (classification): the recorded confusion matrices carry them. */
+  readonly classNames?: readonly string[];
   /** Regression on standardized targets: one target unit in the label's units (MAE reports in those). */
   readonly targetScale: number;
   /** Batches in an epoch of the training split: the schedule counts optimizer steps. */
@@ -93,7 +95,7 @@ function taskMetrics(input: RecipeInput): Metric[] {
 /**
  * The one way a run becomes a learner, for the studio's worker and the CLI alike: the preset model,
  * Loss with Accuracy (classification) or MAE (regression) on both splits, the learning rate and
- * the iteration speed on train, checkpoints after every epoch keeping the last `keepCheckpoints`
+ * the iteration speed on train, the valid confusion matrix per epoch (classification), checkpoints after every epoch keeping the last `keepCheckpoints`
  * and the best valid loss, the schedule over optimizer steps (`scheduleFor`), gradient
  * accumulation, epochs, seed and the summary. A layer list imported with weights starts from them
  * (`startingWeights`).
@@ -105,6 +107,7 @@ export async function learnerFromConfig(input: RecipeInput): Promise<Recipe> {
   builder.metricTrain(new IterationSpeedMetric());
   for (const m of input.extraTrainMetrics ?? []) builder.metricTrain(m);
   for (const m of taskMetrics(input)) builder.metricValidNumeric(m);
+  if (input.task === 'classification') builder.validConfusion(input.classNames);
   builder
     .withFileCheckpointer()
     .checkpointingStrategy(

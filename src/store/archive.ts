@@ -39,6 +39,7 @@ const LAYOUT = [
   /^init\/model\.mpk\.gz$/,
   /^checkpoint\/(model|optim|scheduler)-[1-9]\d*\.mpk\.gz$/,
   /^(train|valid)\/epoch-[1-9]\d*\/[^/]+\.log$/,
+  /^valid\/epoch-[1-9]\d*\/ConfusionMatrix\.json$/,
 ];
 
 /** Whether a path belongs in a run's artifact tree. */

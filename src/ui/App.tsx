@@ -21,6 +21,8 @@ import type { DatasetCard } from '../data/card';
 import { DatasetCardView } from './dataset/DatasetCardView';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { droppedFiles } from './dataset/drop';
+import { download } from './download';
+import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
 import { useRuns } from './runs/use-runs';
@@ -48,14 +50,6 @@ function initialForm(): FormValues {
   } catch {
     return defaults;
   }
-}
-
-/** Hands a Blob to the browser as a download. */
-function download(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The studio: configure a run, start it, watch it train, browse and export stored runs. */
@@ -265,6 +259,7 @@ export function App() {
           <MetricsTable view={view} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
+        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
         {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
       </main>
     </div>

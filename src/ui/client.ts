@@ -37,7 +37,37 @@ interface Waiting {
 export type WorkerLike = Pick<Worker, 'postMessage' | 'terminate' | 'onmessage' | 'onerror' | 'onmessageerror'>;
 
 /** The studio's training worker, a bundle of its own. */
-const trainingWorker = (): WorkerLike => new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'kiln-training' });
+const newTrainingWorker = (): Worker => new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'kiln-training' });
+
+/** A worker started before the studio's code arrived, for the first client to take, and the errors it raised meanwhile. */
+let early: { worker: Worker; errors: ErrorEvent[] } | null = null;
+
+/**
+ * Starts the training worker at once, so that it loads TensorFlow.js and the built-in digits
+ * while the page loads the studio. It posts nothing before the client's hello; an error it raises
+ * before a client takes it (a failed module load) is kept and reported by the client.
+ */
+export function startWorkerEarly(): void {
+  if (early) return;
+  const worker = newTrainingWorker();
+  const errors: ErrorEvent[] = [];
+  worker.onerror = (e) => {
+    e.preventDefault();
+    errors.push(e);
+  };
+  early = { worker, errors };
+}
+
+/** The early worker, with its kept errors raised again on the client's handler, or a new one. */
+const trainingWorker = (): WorkerLike => {
+  if (!early) return newTrainingWorker();
+  const { worker, errors } = early;
+  early = null;
+  queueMicrotask(() => {
+    for (const e of errors) worker.onerror?.(e);
+  });
+  return worker;
+};
 
 /** The error a cancelled request rejects with. */
 const aborted = () => new DOMException('the request was cancelled', 'AbortError');

@@ -1,6 +1,9 @@
 import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
+import { startWorkerEarly } from './client';
 import './styles.css';
+
+startWorkerEarly();
 
 /** Resolves in a later task, so that what follows does not add to the current one. */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -1,8 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+// What the worker can tell about its backends without TensorFlow.js: the probes answer the page's
+// hello before the library has loaded.
 import type { BackendProbe } from '../protocol/index';
 import { CROSS_FIELD_RULES, type RunConfig } from '../protocol/run-config';
 
@@ -18,17 +15,7 @@ interface GpuAdapter {
 }
 type Gpu = { requestAdapter(options?: object): Promise<GpuAdapter | null> };
 
-const gpu = (): Gpu | undefined => (navigator as unknown as { gpu?: Gpu }).gpu;
-
-/**
- * Registers every backend the worker can use. The WebGPU backend registers itself only when
- * `navigator.gpu` exists at import time, so it is imported here, after that check.
- */
-export async function registerBackends(): Promise<void> {
-  // The .wasm files are bundled assets; tfjs would otherwise look for them beside the script.
-  setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
-  if (gpu()) await import('@tensorflow/tfjs-backend-webgpu');
-}
+export const gpu = (): Gpu | undefined => (navigator as unknown as { gpu?: Gpu }).gpu;
 
 /** What each backend can do here, and why not when it cannot. */
 export async function probeBackends(): Promise<BackendProbe[]> {
@@ -88,13 +75,4 @@ export function fellBackFrom(skipped: readonly string[], probes: readonly Backen
     )
     .map((p) => `${p.name}:`);
   return skipped.filter((s) => before.some((prefix) => s.startsWith(prefix)));
-}
-
-/** Calls `onLost` if the WebGPU device behind the active backend is lost. */
-export function watchDeviceLoss(onLost: (message: string) => void): void {
-  if (tf.getBackend() !== 'webgpu') return;
-  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
-  void device?.lost?.then((info) => {
-    if (info.reason !== 'destroyed') onLost(`the WebGPU device was lost (${info.reason ?? 'unknown'}): ${info.message ?? ''}`.trim());
-  });
 }

@@ -29,17 +29,29 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
 }
 
 let cached: Promise<TensorData> | undefined;
+/** Who waits for the load: each gets its progress. */
+const waiting = new Set<(done: number, total: number) => void>();
 
 /**
  * The built-in MNIST (10,000 digits of the `mnist` package, shipped packed and gzipped: 1.6 MB),
- * fetched and decoded once; reports bytes received.
+ * fetched and decoded once; reports bytes received to every caller while it loads.
  */
 export function loadMnist(onProgress: (done: number, total: number) => void): Promise<TensorData> {
+  waiting.add(onProgress);
   cached ??= (async () => {
     const response = await fetch(digitsUrl);
     if (!response.ok) throw new Error(`could not load the built-in MNIST: ${response.status} ${response.statusText}`);
-    return unpackMnist(await gunzip(await readAll(response, onProgress)));
+    const bytes = await readAll(response, (done, total) => {
+      for (const report of waiting) report(done, total);
+    });
+    return unpackMnist(await gunzip(bytes));
   })();
   cached.catch(() => (cached = undefined)); // a failed load may be retried
+  void cached.finally(() => waiting.delete(onProgress)).catch(() => {});
   return cached;
+}
+
+/** Starts loading the digits now: the built-in dataset is the studio's first card. */
+export function prefetchMnist(): void {
+  loadMnist(() => {}).catch(() => {}); // a failure is reported to whoever asks for the card
 }

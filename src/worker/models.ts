@@ -1,18 +1,9 @@
-import { compiledWebGpu } from '../gpu/factory';
-import type { BackendProbe, ModelFilePick, Task } from '../protocol/index';
+import type { ModelFilePick, Task } from '../protocol/index';
 import type { RunConfig } from '../protocol/run-config';
-import { plannedEngine } from '../train/learner/engine';
-import { createModel } from '../train/model/build';
 import { importModelJson } from '../train/model/import';
 import type { ModelShape } from '../train/model/infer';
 import type { LayerList } from '../train/model/layer-spec';
-import { classification, regression } from '../train/model/layers';
-import { tfjsStep } from '../train/step/tfjs';
 import type { TensorRecord } from '../train/tensor-record';
-import { backendOrder } from './backends';
-
-/** The step engines the worker registers, in order of preference. */
-export const workerEngines = () => [compiledWebGpu(), tfjsStep()];
 
 /** What the studio learns of an opened model.json: its layer list, and its weights' names and shapes (the data stays here). */
 export interface OpenedModel {
@@ -50,27 +41,5 @@ export class ModelHost {
   weightsFor(config: RunConfig): TensorRecord[] | undefined {
     const source = config.model.type === 'layers' ? config.model.initial?.source : undefined;
     return source !== undefined && this.opened?.source === source ? this.opened.weights : undefined;
-  }
-}
-
-/**
- * The step engine a run of `config` would train on, asked before it starts: the backend it would
- * get (the first of its order that the worker found), the model built on whatever backend the
- * worker holds (only its layers are read), and the engines the worker registers asked in order.
- */
-export async function engineCheck(
-  config: RunConfig,
-  shape: ModelShape,
-  task: Task,
-  probes: readonly BackendProbe[],
-): Promise<{ engine: string; why: string; backend: string }> {
-  const [backend] = backendOrder(config, probes).order;
-  if (!backend) throw new Error('no backend can train this run here');
-  const model = createModel(config.model, shape, config.seed, task);
-  try {
-    const step = task === 'classification' ? classification(model) : regression(model);
-    return { ...(await plannedEngine('auto', workerEngines(), { backend, step, optimizer: config.optimizer })), backend };
-  } finally {
-    model.dispose();
   }
 }

@@ -7,12 +7,13 @@ import type { KilnDb, RunRecord } from '../store/idb';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
 import { TensorMemoryMetric } from '../train/metric/memory';
-import { backendOrder, fellBackFrom, watchDeviceLoss } from './backends';
+import { backendOrder, fellBackFrom } from './backends';
+import { watchDeviceLoss } from './tfjs-backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
-import { workerEngines } from './models';
+import { workerEngines } from './engine-check';
 
 /** What a run needs from the worker around it. */
 export interface RunContext {
@@ -97,7 +98,9 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   if (folder) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror!.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
   post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
-  const { train, valid, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
+  const { train, valid, trainData, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) =>
+    post({ type: 'state', state: 'loading', message }),
+  );
   let best = stored?.best;
   const renderer = new WorkerRenderer((event) => {
     post(event);
@@ -110,6 +113,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     store,
     shape,
     task,
+    classNames: trainData.classNames,
     targetScale,
     trainBatches: train.numBatches,
     backend: device.backend,

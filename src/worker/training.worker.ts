@@ -1,32 +1,40 @@
 /// <reference lib="webworker" />
-import * as tf from '@tensorflow/tfjs';
 import { PROTOCOL_VERSION, runLock, type BackendProbe, type Command, type WorkerEvent } from '../protocol/index';
 import { RunConfigSchema } from '../protocol/run-config';
 import { readText } from '../store/base';
 import { KilnDb } from '../store/idb';
 import { TrainingInterrupter } from '../train/learner/interrupter';
-import { exportArtifacts, importArchive } from './artifacts';
-import { probeBackends, registerBackends } from './backends';
+import { probeBackends } from './backends';
 import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
-import { runTraining } from './run';
-import { engineCheck, ModelHost } from './models';
+import { ModelHost } from './models';
+import type { InferenceHost } from './inference';
+import { prefetchMnist } from './mnist';
 import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: WorkerEvent, transfer: Transferable[] = []) => {
-  // A changed run's size is counted again when the storage panel next asks.
-  if (event.type === 'runs-changed') storage.forget(event.runId);
+  // A changed run's size is counted again when the storage panel next asks, and its model loaded again.
+  if (event.type === 'runs-changed') {
+    storage.forget(event.runId);
+    inferenceHost?.forget(event.runId);
+  }
   scope.postMessage(event, transfer);
 };
 
-tf.env().set('PROD', true); // skip tfjs's per-op debug checks
-// cpu until a run picks its backend, so archive work (import checks, model export) has one too.
-const ready: Promise<BackendProbe[]> = registerBackends().then(async () => {
-  await tf.setBackend('cpu');
-  return probeBackends();
-});
+prefetchMnist();
+// The backends are probed without TensorFlow.js, so the page's hello is answered at once.
+const ready: Promise<BackendProbe[]> = probeBackends();
+/** TensorFlow.js and what needs it, loaded once: after the hello is answered, or by the first request that needs it. */
+let trainerModule: Promise<typeof import('./trainer')> | null = null;
+let trainerLoaded = false;
+const trainer = () =>
+  (trainerModule ??= import('./trainer').then(async (m) => {
+    await m.startTfjs();
+    trainerLoaded = true;
+    return m;
+  }));
 // Runs a killed tab left "running" are marked before anyone lists or starts a run.
 const kiln = KilnDb.open().then(async (db) => {
   await markInterrupted(db);
@@ -41,6 +49,13 @@ let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
 const models = new ModelHost();
+let inferenceHost: InferenceHost | null = null;
+/** The studio's inference (it needs TensorFlow.js), made on the first request for it. */
+const inference = async () => {
+  const { InferenceHost } = await trainer();
+  inferenceHost ??= new InferenceHost(kiln);
+  return inferenceHost;
+};
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -51,7 +66,8 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
   const { runId } = command;
   training = runId;
   try {
-    const [probes, db] = await Promise.all([ready, kiln]);
+    if (!trainerLoaded) post({ type: 'state', state: 'loading', message: 'Loading TensorFlow.js' });
+    const [probes, db, { runTraining }] = await Promise.all([ready, kiln, trainer()]);
     const config = parsed.data;
     const { dataset } = config;
     const prepare = (progress: (phase: string, done: number, total: number) => void) => {
@@ -95,6 +111,14 @@ async function request(requestId: string, work: (signal: AbortSignal) => Promise
   }
 }
 
+/**
+ * Loads TensorFlow.js once the first dataset card is out, while the user looks at the form (a run,
+ * an export or an import that comes first loads it itself and waits for it).
+ */
+function loadTrainerSoon(): void {
+  setTimeout(() => void trainer().catch((e: Error) => post({ type: 'error', message: `TensorFlow.js failed to load: ${e.message}` })), 0);
+}
+
 /** Reports a dataset request's progress. */
 const progressOf = (requestId: string) => (phase: string, done: number, total: number) => post({ type: 'dataset-progress', requestId, phase, done, total });
 
@@ -131,7 +155,7 @@ scope.onmessage = (e: MessageEvent<Command>) => {
       return;
     case 'export':
       void request(command.requestId, async (signal) => {
-        await ready;
+        const { exportArtifacts } = await trainer();
         const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch, signal);
         return [{ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts];
       });
@@ -146,7 +170,7 @@ scope.onmessage = (e: MessageEvent<Command>) => {
       void request(command.requestId, async () => {
         const card = await datasets.card(command.dataset, command.validFraction, command.seed, progressOf(command.requestId));
         return { type: 'dataset-card', requestId: command.requestId, card };
-      });
+      }).then(loadTrainerSoon);
       return;
     case 'model-open':
       void request(command.requestId, async () => {
@@ -157,16 +181,33 @@ scope.onmessage = (e: MessageEvent<Command>) => {
     case 'engine-check':
       void request(command.requestId, async () => {
         const parsed = RunConfigSchema.parse(command.config);
+        const { engineCheck } = await trainer();
         const planned = await engineCheck(parsed, command.shape, command.task, await ready);
         return { type: 'engine-check', requestId: command.requestId, ...planned };
       });
       return;
     case 'import':
       void request(command.requestId, async () => {
-        await ready;
+        const { importArchive } = await trainer();
         const run = await importArchive(await kiln, command.fileName, new Uint8Array(command.bytes));
         post({ type: 'runs-changed', runId: run.id });
         return { type: 'imported', requestId: command.requestId, runId: run.id, name: run.name };
+      });
+      return;
+    case 'model-info':
+      void request(command.requestId, async () => {
+        return { type: 'model-info', requestId: command.requestId, info: await (await inference()).info(command.runId, command.epoch) };
+      });
+      return;
+    case 'predict':
+      void request(command.requestId, async (signal) => {
+        const predictions = await (await inference()).predict(command.runId, command.epoch, command.input, signal);
+        return { type: 'predictions', requestId: command.requestId, predictions };
+      });
+      return;
+    case 'evaluate':
+      void request(command.requestId, async () => {
+        return { type: 'evaluation', requestId: command.requestId, evaluation: await (await inference()).evaluate(command.runId, command.epoch) };
       });
       return;
     default:

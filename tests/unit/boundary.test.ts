@@ -9,6 +9,8 @@ const SRC = join(ROOT, 'src');
 interface Spec {
   readonly spec: string;
   readonly typeOnly: boolean;
+  /** `import(x)`: loaded when the code asks for it, not with the module. */
+  readonly dynamic?: boolean;
 }
 
 // `import x from 'y'`, `import type x from 'y'`, `export { x } from 'y'`, `import 'y'`, `import('y')`.
@@ -20,7 +22,7 @@ function specifiers(file: string): Spec[] {
   const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
   const out: Spec[] = [];
   for (const m of text.matchAll(STATIC)) out.push({ spec: m[3], typeOnly: Boolean(m[2]) });
-  for (const m of text.matchAll(DYNAMIC)) out.push({ spec: m[1], typeOnly: false });
+  for (const m of text.matchAll(DYNAMIC)) out.push({ spec: m[1], typeOnly: false, dynamic: true });
   return out;
 }
 
@@ -47,7 +49,7 @@ const statSafe = (p: string) => {
  * type-only imports too: a layer must not name an upper one's types either), and each one's
  * package imports.
  */
-function walk(entries: string | readonly string[], types = false): Map<string, string[]> {
+function walk(entries: string | readonly string[], types = false, dynamic = true): Map<string, string[]> {
   const seen = new Map<string, string[]>();
   const queue = typeof entries === 'string' ? [entries] : [...entries];
   while (queue.length) {
@@ -55,9 +57,9 @@ function walk(entries: string | readonly string[], types = false): Map<string, s
     if (seen.has(file)) continue;
     const packages: string[] = [];
     seen.set(file, packages);
-    for (const { spec, typeOnly } of specifiers(file)) {
+    for (const { spec, typeOnly, dynamic: later } of specifiers(file)) {
       // Type-only imports are erased: they put nothing on the main thread.
-      if (typeOnly && !types) continue;
+      if ((typeOnly && !types) || (later && !dynamic)) continue;
       const next = resolveRelative(file, spec);
       if (next) queue.push(next);
       else if (!spec.startsWith('.')) packages.push(spec);
@@ -107,6 +109,22 @@ describe('the studio main thread', () => {
 
   it('would_see_the_indexeddb_module_where_it_is_imported', () => {
     expect(idbModules(walk(join(SRC, 'worker/training.worker.ts')))).toEqual(['src/store/idb.ts']);
+  });
+});
+
+describe('the training worker', () => {
+  const entry = join(SRC, 'worker/training.worker.ts');
+
+  it('answers_its_first_requests_before_tensorflow_loads', () => {
+    // The hello, the backend probes and the built-in dataset's card come from modules that do
+    // not load TensorFlow.js; training, export and import load it with import().
+    const first = walk(entry, false, false);
+    expect([...first.keys()].map(rel)).toEqual(expect.arrayContaining(['src/worker/backends.ts', 'src/worker/datasets.ts', 'src/worker/mnist.ts']));
+    expect(tfjsImports(first)).toEqual([]);
+  });
+
+  it('would_see_tensorflow_behind_its_import', () => {
+    expect(tfjsImports(walk(entry))).toEqual(expect.arrayContaining(['src/worker/tfjs-backends.ts -> @tensorflow/tfjs']));
   });
 });
 

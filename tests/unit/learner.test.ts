@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseConfusionFile } from '../../src/train/metric/confusion-matrix';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,13 @@ describe('learner', () => {
   it('tensor_count_after_last_epoch_equals_count_after_first', async () => {
     const counts: number[] = [];
     const renderer: MetricsRenderer = { ...quiet(), epochEnd: () => void counts.push(tf.memory().numTensors) };
-    const b = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['cpu']).numEpochs(4).withFileCheckpointer().gradsAccumulation(2);
+    const b = new LearnerBuilder(new MemoryStore())
+      .renderer(renderer)
+      .devices(['cpu'])
+      .numEpochs(4)
+      .withFileCheckpointer()
+      .gradsAccumulation(2)
+      .validConfusion();
     for (const m of [
       new LossMetric(),
       new AccuracyMetric(),
@@ -71,6 +78,29 @@ describe('learner', () => {
     await b.build(smallModel(1, 0.2), { type: 'adamw' }, { type: 'cosine', lr: 0.01, steps: 20 }).fit(train, loader(blobs(20, 2), 16));
     expect(counts).toHaveLength(4);
     expect(new Set(counts).size).toBe(1);
+  });
+
+  it('records_the_valid_confusion_matrix_whose_diagonal_is_the_logged_valid_accuracy', async () => {
+    const store = new MemoryStore();
+    await builder(store)
+      .numEpochs(2)
+      .metricValidNumeric(new AccuracyMetric())
+      .validConfusion(['a', 'b', 'c'])
+      .build(smallModel(), { type: 'adam' }, 0.05)
+      .fit(loader(blobs(60), 16, 1), loader(blobs(30, 2), 16));
+    for (const epoch of [1, 2]) {
+      const path = `valid/epoch-${epoch}/ConfusionMatrix.json`;
+      const file = parseConfusionFile(new TextDecoder().decode((await store.read(path))!), path);
+      expect(file).toMatchObject({ epoch, split: 'valid', classNames: ['a', 'b', 'c'] });
+      const items = file.matrix.flat().reduce((a, b) => a + b, 0);
+      expect(items).toBe(30);
+      const lines = new TextDecoder()
+        .decode((await store.read(`valid/epoch-${epoch}/Accuracy.log`))!)
+        .trim()
+        .split('\n');
+      const logged = lines.map((l) => l.split(',').map(Number)).reduce((s, [v, c]) => s + v * c, 0) / items;
+      expect((100 * file.matrix.reduce((n, row, c) => n + row[c], 0)) / items).toBeCloseTo(logged, 9);
+    }
   });
 
   it('writes_one_line_per_iteration_in_burn_format', async () => {

@@ -52,12 +52,16 @@ const values = async (store: MemoryStore, path: string) =>
     .map((l) => Number(l.split(',')[0]));
 
 describe('the run recipe', () => {
-  it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_on_valid', async () => {
+  it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_and_the_confusion_matrix_on_valid', async () => {
     const store = await run(studio(), { extraTrainMetrics: [new TensorMemoryMetric('tensors')] });
     const files = await store.list();
     for (let e = 1; e <= 3; e++) {
       for (const m of ['Loss', 'Accuracy', 'Learning_Rate', 'Iteration_Speed', 'Tensor_Count']) expect(files).toContain(`train/epoch-${e}/${m}.log`);
-      expect(files.filter((f) => f.startsWith(`valid/epoch-${e}/`)).sort()).toEqual([`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`]);
+      expect(files.filter((f) => f.startsWith(`valid/epoch-${e}/`)).sort()).toEqual([
+        `valid/epoch-${e}/Accuracy.log`,
+        `valid/epoch-${e}/ConfusionMatrix.json`,
+        `valid/epoch-${e}/Loss.log`,
+      ]);
     }
     expect(await values(store, 'train/epoch-1/Loss.log')).toHaveLength(4); // 64 items in batches of 16
     expect(await readText(store, 'experiment.log')).toContain('Learner Summary');

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Command, WorkerEvent } from '../../src/protocol/index';
-import { RequestError, TrainingClient, type WorkerLike } from '../../src/ui/client';
+import { RequestError, startWorkerEarly, TrainingClient, type WorkerLike } from '../../src/ui/client';
 
 /** A Worker that records what the page posts and answers when the test says so. */
 class FakeWorker implements WorkerLike {
@@ -146,5 +146,38 @@ describe('the training client', () => {
     worker.answer({ type: 'runs-changed', runId: 'a' });
     worker.answer({ type: 'error', message: 'the run failed' });
     expect(events.map((e) => e.type)).toEqual(['runs-changed', 'error']);
+  });
+});
+
+describe('the worker started before the studio loads', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is_the_one_the_first_client_takes_and_its_early_crash_is_reported', async () => {
+    const made: FakeWorker[] = [];
+    vi.stubGlobal(
+      'Worker',
+      class extends FakeWorker {
+        constructor() {
+          super();
+          made.push(this);
+        }
+      },
+    );
+    startWorkerEarly();
+    startWorkerEarly(); // once
+    expect(made).toHaveLength(1);
+    made[0].crash('Failed to fetch a module'); // before any client listens
+
+    const client = new TrainingClient();
+    const events: WorkerEvent[] = [];
+    client.subscribe((e) => events.push(e));
+    client.connect();
+    expect(made).toHaveLength(1); // no second worker
+    expect(made[0].posted[0]).toEqual({ type: 'hello', protocol: expect.any(Number) });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events).toContainEqual({ type: 'error', message: 'the training worker crashed: Failed to fetch a module' });
+
+    new TrainingClient().connect(); // a later client starts its own
+    expect(made).toHaveLength(2);
   });
 });

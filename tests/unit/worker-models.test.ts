@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendProbe } from '../../src/protocol/index';
 import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
-import { engineCheck, ModelHost } from '../../src/worker/models';
+import { engineCheck } from '../../src/worker/engine-check';
+import { ModelHost } from '../../src/worker/models';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

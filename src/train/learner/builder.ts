@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/batcher';
 import type { ArtifactStore } from '../../store/base';
+import type { ConfusionRecording } from './confusion';
 import { LearnerCheckpointer } from '../checkpoint/learner';
 import { ComposedCheckpointingStrategy } from '../checkpoint/strategy/composed';
 import type { CheckpointingStrategy } from '../checkpoint/strategy/base';
@@ -68,6 +69,7 @@ export class LearnerBuilder {
   private interrupterValue = new TrainingInterrupter();
   private withSummary = false;
   private seedValue = 0;
+  private confusion: ConfusionRecording | null = null;
 
   readonly store: ArtifactStore;
 
@@ -145,6 +147,15 @@ export class LearnerBuilder {
   /** Saves model, optimizer and scheduler records under checkpoint/ after epochs, as the strategy decides. */
   withFileCheckpointer(): this {
     this.useCheckpointer = true;
+    return this;
+  }
+
+  /**
+   * Records the valid split's confusion matrix after every epoch (`valid/epoch-N/ConfusionMatrix.json`,
+   * classification only), from a forward pass with the epoch's final weights; `classNames` go into the file.
+   */
+  validConfusion(classNames?: readonly string[]): this {
+    this.confusion = { store: this.store, ...(classNames ? { classNames } : {}) };
     return this;
   }
 
@@ -236,6 +247,7 @@ export class LearnerBuilder {
         interrupter: this.interrupterValue,
         summary: this.withSummary,
         seed: this.seedValue,
+        confusion: this.confusion,
         ownsOptimizer,
       },
       step,

@@ -10,6 +10,7 @@ import type { LrScheduler } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
 import type { StepEngine } from '../step/base';
 import type { StepEngineFactory } from '../step/factory';
+import { recordConfusion, type ConfusionRecording } from './confusion';
 import { chooseEngine, type EngineChoice } from './engine';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
@@ -40,6 +41,8 @@ export interface LearnerConfig {
   readonly interrupter: TrainingInterrupter;
   readonly summary: boolean;
   readonly seed: number;
+  /** Record the valid confusion matrix after every epoch (classification steps). */
+  readonly confusion: ConfusionRecording | null;
   /** The builder made the optimizer from a config, so fit frees its state when it ends. */
   readonly ownsOptimizer: boolean;
 }
@@ -144,6 +147,7 @@ export class Learner<B, M> {
           throw new Error(`${processor.diverged}: training stopped (try a lower learning rate, or check the data); ${kept}`);
         }
         epoch = e;
+        if (c.confusion && step.task !== 'regression') await recordConfusion(c.confusion, step, ctx.engine, valid, e);
         await this.endEpoch(e, history, ctx, rng, train);
         const stop = c.earlyStopping.map((s) => s.shouldStop(e, history)).find((r) => r !== null);
         if (stop) {

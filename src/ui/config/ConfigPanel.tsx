@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
-import { BACKENDS } from '../../protocol/run-config';
+import { BACKENDS, type RunConfig } from '../../protocol/run-config';
 import type { Field, FormErrors, FormValues } from './form';
 import { visibleFields } from './form';
-import { FormField, options, type FormState } from './FormField';
+import { FormField, labelledOptions, options, type FormState } from './FormField';
 
 interface Props {
   readonly values: FormValues;
@@ -49,14 +49,7 @@ export function ConfigPanel({ values, errors, disabled, onChange, data, layers }
         {input({
           name: 'optimizer',
           label: 'Optimizer',
-          children: (
-            <>
-              <option value="adam">Adam</option>
-              <option value="adamw">AdamW</option>
-              <option value="sgd">SGD</option>
-              <option value="rmsprop">RMSProp</option>
-            </>
-          ),
+          children: labelledOptions<RunConfig['optimizer']['type']>({ adam: 'Adam', adamw: 'AdamW', sgd: 'SGD', rmsprop: 'RMSProp' }),
         })}
         {input({ name: 'lr', label: 'Learning rate' })}
         {input({ name: 'momentum', label: 'Momentum' })}
@@ -81,15 +74,13 @@ export function ConfigPanel({ values, errors, disabled, onChange, data, layers }
         {input({
           name: 'schedule',
           label: 'Schedule',
-          children: (
-            <>
-              <option value="constant">Constant</option>
-              <option value="step">Step</option>
-              <option value="exponential">Exponential</option>
-              <option value="cosine">Cosine</option>
-              <option value="warmup-cosine">Warm-up + cosine</option>
-            </>
-          ),
+          children: labelledOptions<RunConfig['schedule']['type']>({
+            constant: 'Constant',
+            step: 'Step',
+            exponential: 'Exponential',
+            cosine: 'Cosine',
+            'warmup-cosine': 'Warm-up + cosine',
+          }),
         })}
         {input({ name: 'stepEpochs', label: 'Step every (epochs)' })}
         {input({ name: 'gamma', label: 'γ (factor per step/epoch)' })}

@@ -53,3 +53,14 @@ export const options = (list: readonly (string | number)[]) =>
       {o}
     </option>
   ));
+
+/**
+ * `<option>`s for every value of a config's union, each with its label: typed by the schema's
+ * type, so a value added to the schema does not type-check until the form can offer it.
+ */
+export const labelledOptions = <T extends string>(labels: Record<T, string>) =>
+  (Object.entries(labels) as [T, string][]).map(([value, label]) => (
+    <option key={value} value={value}>
+      {label}
+    </option>
+  ));
