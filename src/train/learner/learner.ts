@@ -193,7 +193,10 @@ export class Learner<B, M> {
     const actions = await c.checkpointer.checkpoint(epoch, history, async () => {
       // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
       const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
-      const held = (await engine.checkpointState?.()) ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
+      const direct = await engine.checkpointState?.();
+      // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
+      if (direct && !direct.state && this.step.state?.length) await engine.sync();
+      const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
       return { ...held, state: held.state ?? (await records(this.step.state ?? [])), scheduler: this.scheduler.save(), progress };
     });
     for (const a of actions) {
