@@ -15,7 +15,7 @@ import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-til
 import { planModel } from '../src/gpu/plan';
 import { readModelState, readModelWeights } from '../src/gpu/weights';
 import { CompiledTrainer } from '../src/gpu/runtime';
-import { createModel } from '../src/train/model/presets';
+import { createModel } from '../src/train/model/build';
 import { parseOptimizerConfig } from '../src/train/optim/config';
 import type { ModelConfig } from '../src/train/model/config';
 import { smallResNet } from './resnet';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TensorData } from '../../src/data/dataset';
-import { createModel } from '../../src/train/model/presets';
+import { createModel } from '../../src/train/model/build';
 import { Rng } from '../../src/util/rng';
 import type { BenchCase } from '../cases';
 import { smallResNet } from '../resnet';

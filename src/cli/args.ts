@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
 import { ON_NON_FINITE } from '../train/learner/non-finite';
-import { ModelConfigSchema } from '../train/model/config';
+import { type ModelConfig, ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
 /** A flag's number, written in decimal (`0x10`, `1_0` and empty values are refused, not read as 16, 10 and 0). */
@@ -23,7 +23,10 @@ export const TrainArgsSchema = z
     task: z.enum(['classification', 'regression']).optional(),
     missing: z.enum(['drop', 'fill']).optional(),
     encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
-    model: z.enum(['mlp', 'cnn', 'logistic']).default('mlp'),
+    /** A preset (default mlp); or --model-file. */
+    model: z.enum(['mlp', 'cnn', 'logistic']).optional(),
+    /** A TensorFlow.js layers model.json (its weights files beside it, or none) or a layer list. */
+    'model-file': z.string().min(1).optional(),
     epochs: int(1).default(2),
     'batch-size': int(1).default(64),
     lr: decimal.pipe(z.number().positive()).default(1e-3),
@@ -46,6 +49,7 @@ export const TrainArgsSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
+    if (a.model && a['model-file']) ctx.addIssue({ code: 'custom', path: ['model-file'], message: 'give a preset (--model) or a model file, not both' });
     // The studio's rules between fields, on the flags that carry those fields.
     checkCrossFieldRules({ model: { type: a.model }, dataset: { type: a.dataset === 'csv' ? 'table' : a.dataset } }, ctx);
   });
@@ -137,13 +141,14 @@ function scheduleChoice(args: TrainArgs): RunConfig['schedule'] {
 /**
  * The run the flags describe, as the studio's RunConfig; `dataset` is what the CLI loaded (a CSV's
  * label, task and missing values may have been suggested). The flags' own ranges apply (they are
- * wider than the studio's form: a headless run may hold out 80% or train 2,000 epochs).
+ * wider than the studio's form: a headless run may hold out 80% or train 2,000 epochs). `model`
+ * is what `--model-file` holds; absent, the preset `--model` names (default mlp).
  */
-export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig): RunConfig {
+export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig, model?: ModelConfig): RunConfig {
   return {
     dataset,
     validFraction: args['valid-fraction'],
-    model: ModelConfigSchema.parse({ type: args.model }),
+    model: model ?? ModelConfigSchema.parse({ type: args.model ?? 'mlp' }),
     optimizer: OptimizerConfigSchema.parse({ type: args.optimizer }),
     lr: args.lr,
     schedule: scheduleChoice(args),

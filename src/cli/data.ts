@@ -7,7 +7,7 @@ import { loadMnist } from '../data/mnist-node';
 import { prepareTable, suggestChoices, suggestTask, TableParser, targetScale as tableTargetScale, type ParsedTable } from '../data/table/index';
 import type { DatasetConfig } from '../protocol/run-config';
 import type { PreparedDataset } from '../recipe/run-files';
-import type { ModelShape } from '../train/model/presets';
+import type { ModelShape } from '../train/model/infer';
 import type { TrainArgs } from './args';
 
 /** What the CLI trains on: its loaders, the model's shape, the task, and a line for the console. */

@@ -5,7 +5,8 @@ import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
 import { layersParams } from '../train/model/layers';
-import { createModel, type ModelShape } from '../train/model/presets';
+import { createModel } from '../train/model/build';
+import type { ModelShape } from '../train/model/infer';
 
 /** A stored run's model at one checkpoint. */
 export interface RunModel {

@@ -5,7 +5,8 @@ import type { TrainStep } from '../train/model/base';
 import type { Optimizer, OptimizerRecord } from '../train/optim/base';
 import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
-import { planModel } from './plan';
+import { planModel, type PlanResult } from './plan';
+import type { OptimizerConfig } from '../train/optim/config';
 import { writeModelState, writeModelWeights } from './weights';
 import { CompiledTrainer } from './runtime';
 import type { TuneResult } from './autotune';
@@ -41,6 +42,17 @@ export type CompiledEngineResult =
       readonly tuning: string;
     }
   | { readonly reason: string };
+
+/** The compiled plan of a step's model and optimizer, or why there is none (before any GPU work). */
+export function planStep(step: TrainStep<unknown>, optimizer: OptimizerConfig): PlanResult {
+  const model = step.model as tf.LayersModel;
+  if (!(model instanceof tf.LayersModel) || !step.task)
+    return { ok: false, reason: 'the model is not a tf.LayersModel trained by classification() or regression()' };
+  const planned = planModel(model, step.task);
+  if (!planned.ok) return planned;
+  if (optimizer.type === 'rmsprop') return { ok: false, reason: 'RMSProp is not compiled yet (SGD, Adam and AdamW are)' };
+  return planned;
+}
 
 /** What the experiment log says of the autotuner ('' when there was nothing to tune). */
 function tuningNote(software: string | null, tuned: TuneResult | null): string {
@@ -84,12 +96,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
 
   /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
   static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
-    const { step, optimizer } = input;
-    const model = step.model as tf.LayersModel;
-    if (!(model instanceof tf.LayersModel) || !step.task) return { reason: 'the model is not a tf.LayersModel trained by classification() or regression()' };
-    const planned = planModel(model, step.task);
+    const { optimizer } = input;
+    const planned = planStep(input.step, optimizer.config);
     if (!planned.ok) return { reason: planned.reason };
-    if (optimizer.config.type === 'rmsprop') return { reason: 'RMSProp is not compiled yet (SGD, Adam and AdamW are)' };
     const plan = planned.plan;
     const classStats = plan.loss !== 'mse' && (needsClassStats(input.metrics.train) || needsClassStats(input.metrics.valid));
     // The loss kernel counts in workgroup memory, beside its sums.

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { EngineContext, StepEngineFactory } from '../train/step/factory';
+import type { EngineContext, EngineQuery, StepEngineFactory } from '../train/step/factory';
+
+const offWebGpu = (backend: string) => `the compiled step runs on webgpu; this run is on ${backend}`;
 
 /**
  * The compiled WebGPU step as a step-engine factory; hosts with WebGPU register it before the tfjs
@@ -11,7 +13,7 @@ export function compiledWebGpu(): StepEngineFactory {
   return {
     name: 'compiled',
     async create<B>(c: EngineContext<B>) {
-      if (c.backend !== 'webgpu') return { reason: `the compiled step runs on webgpu; this run is on ${c.backend}` };
+      if (c.backend !== 'webgpu') return { reason: offWebGpu(c.backend) };
       const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
       if (!device) return { reason: 'the webgpu backend exposes no device' };
       // Loaded only here: runs that never reach WebGPU never load the compiled step.
@@ -33,6 +35,12 @@ export function compiledWebGpu(): StepEngineFactory {
       if ('reason' in result) return { reason: `not compiled: ${result.reason}` };
       const why = [`${STEPS_PER_SUBMIT} steps per submit, data resident on the GPU`, result.tuning].filter(Boolean).join('; ');
       return { engine: result.engine, why, stats: { source: result.stats, sizes: result.sizes } };
+    },
+    async refusal(q: EngineQuery) {
+      if (q.backend !== 'webgpu') return offWebGpu(q.backend);
+      const { planStep } = await import('./engine');
+      const planned = planStep(q.step, q.optimizer);
+      return planned.ok ? null : `not compiled: ${planned.reason}`;
     },
   };
 }

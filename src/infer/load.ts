@@ -11,8 +11,8 @@ import type { ArtifactStore } from '../store/base';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { loadParams } from '../train/learner/learner';
-import { layersParams } from '../train/model/layers';
-import { createModel } from '../train/model/presets';
+import { createModel } from '../train/model/build';
+import { layersParams, layersState } from '../train/model/layers';
 
 /** What the model takes: table rows through the run's preprocessing, or images fitted to its shape. */
 export type ModelInput = { readonly kind: 'table'; readonly preprocessing: TablePreprocessing } | { readonly kind: 'image'; readonly image: ImageShape };
@@ -67,9 +67,10 @@ export async function loadModel(store: ArtifactStore, epoch?: number): Promise<L
   const meta = await readDatasetMeta(source, store);
   const shape = await storedShape(source, store);
   const records = await new LearnerCheckpointer(store, new KeepLastNCheckpoints(1)).load(n);
-  const model = createModel(source.model, shape, source.seed);
+  const model = createModel(source.model, shape, source.seed, meta?.task);
   try {
     loadParams(layersParams(model), records.model, `checkpoint/model-${n}.mpk.gz`);
+    loadParams(layersState(model), records.state ?? [], `checkpoint/model-${n}.mpk.gz: state`);
   } catch (e) {
     model.dispose();
     throw e;

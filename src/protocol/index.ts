@@ -1,6 +1,8 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
 import type { FileSize, RunRecord } from '../store/idb';
+import type { ModelShape } from '../train/model/infer';
+import type { LayerList } from '../train/model/layer-spec';
 import type { ClassificationReport, RegressionReport } from '../infer/evaluate';
 import type { DatasetConfig, RunConfig } from './run-config';
 
@@ -61,6 +63,15 @@ export interface StorageUsage {
   readonly runs: Readonly<Record<string, number>>;
   readonly usage?: number;
   readonly quota?: number;
+}
+
+/** What a model is trained for. */
+export type Task = 'classification' | 'regression';
+
+/** A file the user gave with a model: model.json, or a weights file its manifest names. */
+export interface ModelFilePick {
+  readonly name: string;
+  readonly file: Blob;
 }
 
 /** One input column of a table model, as the "Try it" form offers it, with its default from the training split. */
@@ -171,6 +182,14 @@ export type Command =
   /** Deletes a run and all its files. */
   | { type: 'run-delete'; requestId: string; runId: string }
   | { type: 'storage-usage'; requestId: string }
+  /**
+   * Reads a TensorFlow.js model.json and the weights files given with it (Files travel by
+   * reference) for data of `shape`; answered by `model-opened`. The worker keeps the weights for a
+   * run that starts from them.
+   */
+  | { type: 'model-open'; requestId: string; files: ModelFilePick[]; shape: ModelShape; task: Task }
+  /** Which step engine would train `config` on data of `shape`, and why; answered by `engine-check`. */
+  | { type: 'engine-check'; requestId: string; config: RunConfig; shape: ModelShape; task: Task }
   /** What a run's model takes and says at checkpoint `epoch` (default: the last stored). */
   | { type: 'model-info'; requestId: string; runId: string; epoch?: number }
   /** Predicts inputs with a run's checkpoint (in the worker, on the backend it has). */
@@ -237,6 +256,10 @@ export type WorkerEvent =
   | { type: 'imported'; requestId: string; runId: string; name: string }
   /** Reading or decoding a dataset: `done` of `total` bytes or images. */
   | { type: 'dataset-progress'; requestId: string; phase: string; done: number; total: number }
+  /** An opened model.json as a layer list (`initial` set when weights came with it), and the names and shapes of those weights. */
+  | { type: 'model-opened'; requestId: string; config: LayerList; weights: { name: string; shape: number[] }[] | null }
+  /** The engine a run would train on (`compiled`, `tfjs`) on `backend`, and why (for tfjs: why not compiled). */
+  | { type: 'engine-check'; requestId: string; engine: string; why: string; backend: string }
   /** A dataset's card; after `dataset-open`, with the choices the studio suggests. */
   | { type: 'dataset-card'; requestId: string; card: DatasetCard; suggested?: DatasetConfig }
   /**
@@ -262,6 +285,8 @@ export const REPLIES = {
   'run-rename': 'done',
   'run-delete': 'done',
   'storage-usage': 'storage',
+  'model-open': 'model-opened',
+  'engine-check': 'engine-check',
   'model-info': 'model-info',
   predict: 'predictions',
   evaluate: 'evaluation',

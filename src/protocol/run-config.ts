@@ -90,9 +90,14 @@ export function migrateRunConfig(raw: unknown): unknown {
 
 /** What the cross-field rules read, loosely typed: they also run on a draft whose other fields are invalid. */
 export interface RuleFields {
-  readonly model?: { readonly type?: unknown };
+  readonly model?: { readonly type?: unknown; readonly layers?: unknown };
   readonly dataset?: { readonly type?: unknown };
+  readonly backend?: unknown;
 }
+
+/** Whether a (draft) model config has a depthwise convolution, which tfjs-wasm cannot train. */
+const hasDepthwise = (model: RuleFields['model']) =>
+  Array.isArray(model?.layers) && model.layers.some((l: { type?: unknown }) => l?.type === 'DepthwiseConv2D' || l?.type === 'SeparableConv2D');
 
 /** A rule that spans fields: the field its message belongs to, the message, and when it is broken. */
 export interface CrossFieldRule {
@@ -107,6 +112,11 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     field: 'model',
     message: 'the small CNN needs images; this dataset is a table (pick MLP or logistic regression)',
     broken: (c) => c.model?.type === 'cnn' && c.dataset?.type !== undefined && c.dataset.type !== 'mnist' && c.dataset.type !== 'images',
+  },
+  {
+    field: 'model',
+    message: 'DepthwiseConv2D and SeparableConv2D do not train on wasm (tfjs-wasm has no depthwise-convolution gradient): pick another backend',
+    broken: (c) => c.backend === 'wasm' && hasDepthwise(c.model),
   },
 ];
 

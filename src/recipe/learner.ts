@@ -1,4 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
+import { ExperimentLog } from '../train/learner/experiment-log';
+import { inferLayers } from '../train/model/infer';
+import { INITIAL_MODEL, loadImportedWeights, loadInitialModel, saveInitialModel } from '../train/model/initial';
+import type { TensorRecord } from '../train/tensor-record';
 import type { Batch } from '../data/batcher';
 import type { RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
@@ -16,7 +20,8 @@ import { LearningRateMetric } from '../train/metric/learning-rate';
 import { LossMetric } from '../train/metric/loss';
 import { MaeMetric } from '../train/metric/mae';
 import { regression } from '../train/model/layers';
-import { createModel, type ModelShape } from '../train/model/presets';
+import { createModel } from '../train/model/build';
+import type { ModelShape } from '../train/model/infer';
 import type { MetricsRenderer } from '../train/renderer/base';
 import type { StepEngineFactory } from '../train/step/factory';
 import { scheduleFor } from './schedule';
@@ -47,12 +52,39 @@ export interface RecipeInput {
   readonly renderer?: MetricsRenderer;
   /** A handle made before the learner (a worker's Stop, the CLI's Ctrl-C). */
   readonly interrupter?: TrainingInterrupter;
+  /**
+   * The weights of the model.json the config's layer list came from (`initial`), named
+   * `layer/weight`: a fresh run loads them by name and stores what it starts from as
+   * `init/model.mpk.gz`. Not needed once the run stored it (a resume, a restart).
+   */
+  readonly imported?: readonly TensorRecord[];
 }
 
 /** The learner of a run, and its model (the caller disposes it when the run ends, however it ends). */
 export interface Recipe {
   readonly learner: Learner<Batch, tf.LayersModel>;
   readonly model: tf.LayersModel;
+}
+
+/**
+ * A fresh run of a layer list imported with weights starts from the run's stored initial model,
+ * or (the first time) from the imported weights, loaded by name and then stored; the experiment
+ * log says which layers took them.
+ */
+async function startingWeights(input: RecipeInput, model: tf.LayersModel): Promise<void> {
+  const { model: config } = input.config;
+  if (config.type !== 'layers' || !config.initial) return;
+  if (await loadInitialModel(input.store, model)) return;
+  const source = config.initial.source;
+  if (!input.imported) throw new Error(`the run starts from the weights of ${source}, which it has not stored (${INITIAL_MODEL}): import ${source} again`);
+  const match = loadImportedWeights(model, inferLayers(config.layers, input.shape, input.task), input.imported);
+  await saveInitialModel(input.store, model);
+  const fresh = match.fresh.map((f) => `${f.layer} (${f.reason})`);
+  const log = new ExperimentLog(input.store, (line) => input.renderer?.log(line));
+  await log.info(
+    'model',
+    `initial weights from ${source}: ${match.loaded.length} layer${match.loaded.length === 1 ? '' : 's'} loaded (${match.loaded.join(', ') || 'none'})${fresh.length ? `; fresh: ${fresh.join('; ')}` : ''}`,
+  );
 }
 
 /** Loss and, per task, Accuracy or MAE in the label's units. */
@@ -65,9 +97,10 @@ function taskMetrics(input: RecipeInput): Metric[] {
  * Loss with Accuracy (classification) or MAE (regression) on both splits, the learning rate and
  * the iteration speed on train, the valid confusion matrix per epoch (classification), checkpoints after every epoch keeping the last `keepCheckpoints`
  * and the best valid loss, the schedule over optimizer steps (`scheduleFor`), gradient
- * accumulation, epochs, seed, what a non-finite loss does, and the summary.
+ * accumulation, epochs, seed, what a non-finite loss does, and the summary. A layer list imported
+ * with weights starts from them (`startingWeights`).
  */
-export function learnerFromConfig(input: RecipeInput): Recipe {
+export async function learnerFromConfig(input: RecipeInput): Promise<Recipe> {
   const { config } = input;
   const builder = new LearnerBuilder(input.store);
   for (const m of [...taskMetrics(input), new LearningRateMetric()]) builder.metricTrainNumeric(m);
@@ -91,7 +124,15 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
   if (input.renderer) builder.renderer(input.renderer);
   if (input.interrupter) builder.withInterrupter(input.interrupter);
   if (input.resumeFrom !== undefined) builder.checkpoint(input.resumeFrom);
-  const model = createModel(config.model, input.shape, config.seed);
+  const model = createModel(config.model, input.shape, config.seed, input.task);
+  if (input.resumeFrom === undefined) {
+    try {
+      await startingWeights(input, model);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   const stepsPerEpoch = Math.ceil(input.trainBatches / config.gradAccumulation);
   const step = input.task === 'classification' ? model : regression(model);
   return { learner: builder.build(step, config.optimizer, scheduleFor(config, stepsPerEpoch)), model };

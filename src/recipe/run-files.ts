@@ -5,7 +5,7 @@ import { isClassification, targetSize, type TensorData } from '../data/dataset';
 import { encodeDataset, type StoredSplit } from '../data/stored';
 import { ModelSourceSchema, type ModelSource } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
-import type { ModelShape } from '../train/model/presets';
+import type { ModelShape } from '../train/model/infer';
 
 /** The run's settings, at the root of the run (docs/FORMATS.md, `config.json`). */
 export const CONFIG_FILE = 'config.json';

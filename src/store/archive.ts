@@ -31,11 +31,12 @@ export interface ArchiveFile {
   readonly data: Uint8Array;
 }
 
-/** Paths of Burn's artifact layout, plus the studio's config, the run's stored dataset and the manifest. */
+/** Paths of Burn's artifact layout, plus the studio's config, the run's stored dataset and initial model, and the manifest. */
 const LAYOUT = [
   /^experiment\.log$/,
   /^config\.json$/,
   /^dataset\/(data\.mpk\.gz|dataset\.json)$/,
+  /^init\/model\.mpk\.gz$/,
   /^checkpoint\/(model|optim|scheduler)-[1-9]\d*\.mpk\.gz$/,
   /^(train|valid)\/epoch-[1-9]\d*\/[^/]+\.log$/,
   /^valid\/epoch-[1-9]\d*\/ConfusionMatrix\.json$/,

@@ -49,5 +49,5 @@ export function checkPath(path: string): string {
   return path;
 }
 
-/** The top-level entries of a run's layout (Burn's, and Kiln's config and dataset): a folder holding any of them holds a run. */
-export const RUN_ENTRIES = ['experiment.log', 'checkpoint', 'train', 'valid', 'config.json', 'dataset'] as const;
+/** The top-level entries of a run's layout (Burn's, and Kiln's config, dataset and initial model): a folder holding any of them holds a run. */
+export const RUN_ENTRIES = ['experiment.log', 'checkpoint', 'train', 'valid', 'config.json', 'dataset', 'init'] as const;

@@ -14,7 +14,9 @@ import { StatusBar } from './components/StatusBar';
 import { StoragePanel } from './components/StoragePanel';
 import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
-import { formFromConfig, parseForm, type Field, type FormValues } from './config/form';
+import { formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
+import { ModelSection } from './model/ModelSection';
+import { useModel } from './model/use-model';
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
 import { DatasetCardView } from './dataset/DatasetCardView';
@@ -44,7 +46,8 @@ function initialForm(): FormValues {
   const defaults = formFromConfig();
   try {
     const saved = JSON.parse(localStorage.getItem(FORM_KEY) ?? 'null') as Partial<FormValues> | null;
-    return { ...defaults, ...saved };
+    // Imported weights live in the worker, which a reload ends: the layers stay, their weights start fresh.
+    return { ...defaults, ...saved, modelSource: '' };
   } catch {
     return defaults;
   }
@@ -72,9 +75,11 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
-  const { config, errors } = useMemo(() => parseForm(form), [form]);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
+  const modelData = useMemo(() => modelDataOf(dataset.card), [dataset.card]);
+  const { config, errors } = useMemo(() => parseForm(form, modelData), [form, modelData]);
+  const model = useModel(client, config, modelData, updateForm);
   // The card a run started with is not shown again after it: its charts are what matter then.
   const [startedWith, setStartedWith] = useState<DatasetCard | null>(null);
   const running = ['loading', 'training', 'validating', 'paused', 'stopping'].includes(view.state);
@@ -188,6 +193,7 @@ export function App() {
               disabled={running}
               onChange={onChange}
               data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />}
+              layers={<ModelSection values={form} errors={errors} data={modelData} disabled={running} model={model} update={updateForm} />}
             />
           )}
           {tab === 'Runs' && (

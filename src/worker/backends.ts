@@ -1,7 +1,7 @@
 // What the worker can tell about its backends without TensorFlow.js: the probes answer the page's
 // hello before the library has loaded.
 import type { BackendProbe } from '../protocol/index';
-import type { RunConfig } from '../protocol/run-config';
+import { CROSS_FIELD_RULES, type RunConfig } from '../protocol/run-config';
 
 interface GpuAdapterInfo {
   vendor?: string;
@@ -43,15 +43,18 @@ function probeWebGl(): BackendProbe {
 }
 
 /**
- * Backends to try for a run, in order, with the reasons some were left out. A backend the user
- * picked is the only one tried.
+ * Backends to try for a run, in order, with the reasons some were left out (unavailable, or one the
+ * run's model cannot train on: a rule between fields breaks there). A backend the user picked is
+ * the only one tried.
  */
 export function backendOrder(config: RunConfig, probes: readonly BackendProbe[]): { order: string[]; skipped: string[] } {
   if (config.backend !== 'auto') return { order: [config.backend], skipped: [] };
   const skipped: string[] = [];
   const order: string[] = [];
   for (const p of probes) {
+    const rule = CROSS_FIELD_RULES.find((r) => r.broken({ ...config, backend: p.name }));
     if (!p.available) skipped.push(`${p.name}: ${p.note}`);
+    else if (rule) skipped.push(`${p.name}: ${rule.message}`);
     else order.push(p.name);
   }
   return { order, skipped };

@@ -5,10 +5,11 @@ import { ArchiveError, type ArchiveFile, type ArchiveManifest } from '../store/a
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from '../train/checkpoint/payload';
 import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
 import { parseMetricLog } from '../train/logger/format';
+import { INITIAL_MODEL } from '../train/model/initial';
 import { parseConfusionFile } from '../train/metric/confusion-matrix';
 import type { OptimizerConfig } from '../train/optim/config';
-import { paramShapes, type ParamShape } from '../train/model/params';
-import type { ModelShape } from '../train/model/presets';
+import type { ModelShape, WeightShape } from '../train/model/infer';
+import { paramShapes } from '../train/model/params';
 import { DATASET_FILES, MNIST_SHAPE, parseDatasetMeta } from '../recipe/run-files';
 
 /** What an archive's files amount to, once every one of them checked out. */
@@ -60,16 +61,23 @@ export function checkImport(archive: string, manifest: ArchiveManifest, files: r
   if (manifest.kind === 'checkpoint' && (checkpoints.length !== 1 || (manifest.epoch !== undefined && manifest.epoch !== checkpoints[0]))) {
     throw new ArchiveError(archive, `a checkpoint archive must hold exactly the one checkpoint its kiln.json names`);
   }
-  const params = paramShapes(config.model, modelShape(archive, config, byPath));
-  const ceilings = recordCeilings(params);
+  const { shape, task } = modelShape(archive, config, byPath);
+  const params = asArchiveError(archive, "config.json: the model does not fit the run's dataset: ", () => paramShapes(config.model, shape, task));
+  const ceilings = recordCeilings([...params.trainable, ...params.state]);
   for (const n of checkpoints) checkCheckpoint(archive, n, config, params, ceilings, byPath);
+  const initial = byPath.get(INITIAL_MODEL);
+  if (initial) {
+    const record = asArchiveError(archive, '', () => decodeRecord(initial, INITIAL_MODEL, 'model', ceilings.model));
+    const payload = asArchiveError(archive, '', () => checkModelPayload(record.payload, INITIAL_MODEL));
+    fitsModel(archive, INITIAL_MODEL, payload, params);
+  }
   const epochsDone = files.reduce((most, f) => Math.max(most, epochOf(f.path)), 0);
   return { config, checkpoints, epochsDone };
 }
 
-/** The model's shape: MNIST's, or the stored dataset's, once `dataset.json` and `data.mpk.gz` agree. */
-function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint8Array>): ModelShape {
-  if (config.dataset.type === 'mnist') return MNIST_SHAPE;
+/** The model's shape and task: MNIST's, or the stored dataset's, once `dataset.json` and `data.mpk.gz` agree. */
+function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint8Array>): { shape: ModelShape; task: 'classification' | 'regression' } {
+  if (config.dataset.type === 'mnist') return { shape: MNIST_SHAPE, task: 'classification' };
   const metaBytes = byPath.get(DATASET_FILES.meta);
   const data = byPath.get(DATASET_FILES.data);
   if (!metaBytes || !data)
@@ -88,7 +96,7 @@ function modelShape(archive: string, config: RunConfig, byPath: Map<string, Uint
       throw new ArchiveError(archive, `${DATASET_FILES.meta} (${meta.task}, ${meta.outputs} outputs) does not describe ${DATASET_FILES.data}`);
     }
   }
-  return { inputShape: meta.inputShape, outputs: meta.outputs };
+  return { shape: { inputShape: meta.inputShape, outputs: meta.outputs }, task: meta.task };
 }
 
 /** Runs `check`, turning its error into the archive's (the message prefixed with `entry`). */
@@ -100,12 +108,30 @@ function asArchiveError<T>(archive: string, entry: string, check: () => T): T {
   }
 }
 
+/** Checks that tensors are as many as the model's weights, each of its shape. */
+function fits(archive: string, path: string, what: string, tensors: readonly PackedTensor[], shapes: readonly WeightShape[]): void {
+  if (tensors.length !== shapes.length) throw new ArchiveError(archive, `${path}: ${what} has ${tensors.length} tensors, the model ${shapes.length}`);
+  tensors.forEach((t, i) => {
+    const p = shapes[i]!;
+    if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
+      throw new ArchiveError(archive, `${path}: ${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
+  });
+}
+
+type ModelParams = { readonly trainable: readonly WeightShape[]; readonly state: readonly WeightShape[] };
+
+/** Checks a model record's weights and state against the model's. */
+function fitsModel(archive: string, path: string, payload: { weights: readonly PackedTensor[]; state: readonly PackedTensor[] }, params: ModelParams): void {
+  fits(archive, path, 'weight', payload.weights, params.trainable);
+  fits(archive, path, 'state', payload.state, params.state);
+}
+
 /** Checks one checkpoint's three records, each unpacked to at most what the model can hold. */
 function checkCheckpoint(
   archive: string,
   n: number,
   config: RunConfig,
-  params: readonly ParamShape[],
+  params: ModelParams,
   ceilings: { model: number; optim: number },
   byPath: Map<string, Uint8Array>,
 ): void {
@@ -122,16 +148,13 @@ function checkCheckpoint(
     return { path, record: wrap(() => decodeRecord(bytes, path, kind, maxBytes)) };
   };
   const wrap = <T>(check: () => T): T => asArchiveError(archive, '', check);
-  const fits = (path: string, what: string, tensors: readonly PackedTensor[]) => {
-    if (tensors.length !== params.length) throw fail(path, `${what} has ${tensors.length} tensors, the model ${params.length}`);
-    tensors.forEach((t, i) => {
-      const p = params[i];
-      if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))
-        throw fail(path, `${what} ${i} '${t.name}' has shape [${t.shape}], the model's '${p.name}' is [${p.shape}]`);
-    });
-  };
   const model = read('model', ceilings.model);
-  fits(model.path, 'weight', wrap(() => checkModelPayload(model.record.payload, model.path)).weights);
+  fitsModel(
+    archive,
+    model.path,
+    wrap(() => checkModelPayload(model.record.payload, model.path)),
+    params,
+  );
   const optim = read('optim', ceilings.optim);
   const state = wrap(() => checkOptimPayload(optim.record.payload, optim.path));
   if (state.type !== config.optimizer.type)
@@ -139,7 +162,7 @@ function checkCheckpoint(
   const wanted = state.step > 0 || Object.keys(state.slots).length ? slotNames(config.optimizer) : [];
   const held = Object.keys(state.slots).sort();
   if (held.join() !== [...wanted].sort().join()) throw fail(optim.path, `holds slots [${held}], the run's optimizer keeps [${wanted}]`);
-  for (const name of held) fits(optim.path, `slot '${name}' tensor`, state.slots[name]);
+  for (const name of held) fits(archive, optim.path, `slot '${name}' tensor`, state.slots[name], params.trainable);
   const scheduler = read('scheduler');
   wrap(() => checkSchedulerPayload(scheduler.record.payload, scheduler.path, n));
   if (new Set([model.record.checkpoint.id, optim.record.checkpoint.id, scheduler.record.checkpoint.id]).size !== 1) {

@@ -4,7 +4,7 @@ import { decodeDataset, type StoredSplit } from '../data/stored';
 import type { RunConfig } from '../protocol/run-config';
 import { DATASET_FILES, MNIST_SHAPE, shapeOf, writeDatasetFiles, type DatasetMeta, type PreparedDataset } from '../recipe/run-files';
 import type { ArtifactStore } from '../store/base';
-import type { ModelShape } from '../train/model/presets';
+import type { ModelShape } from '../train/model/infer';
 import { loadMnist } from './mnist';
 
 /** Prepares the run's dataset from what the user opened (or a built-in table). */

@@ -1,19 +1,19 @@
 import type { BackendProbe, WorkerEvent } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { RunConfig } from '../protocol/run-config';
-import { compiledWebGpu } from '../gpu/factory';
+import type { TensorRecord } from '../train/tensor-record';
 import { learnerFromConfig } from '../recipe/learner';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
 import { TensorMemoryMetric } from '../train/metric/memory';
-import { tfjsStep } from '../train/step/tfjs';
 import { backendOrder, fellBackFrom } from './backends';
 import { watchDeviceLoss } from './tfjs-backends';
 import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
+import { workerEngines } from './engine-check';
 
 /** What a run needs from the worker around it. */
 export interface RunContext {
@@ -30,6 +30,8 @@ export interface RunContext {
   readonly post: (event: WorkerEvent) => void;
   /** Prepares a dropped or built-in (non-MNIST) dataset when the run starts. */
   readonly prepare: Prepare;
+  /** The weights of the model.json the run's layer list was imported from, when the worker holds them. */
+  readonly imported?: readonly TensorRecord[];
 }
 
 /** How a run ended, and the learner's words for why. */
@@ -106,7 +108,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     best = better(best, event.epoch, event.means.valid);
     void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
   });
-  const { learner, model } = learnerFromConfig({
+  const { learner, model } = await learnerFromConfig({
     config,
     store,
     shape,
@@ -116,10 +118,11 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     trainBatches: train.numBatches,
     backend: device.backend,
     resumeFrom: ctx.resumeFrom,
-    engines: [compiledWebGpu(), tfjsStep()],
+    engines: workerEngines(),
     extraTrainMetrics: [new TensorMemoryMetric('tensors')],
     renderer,
     interrupter,
+    imported: ctx.imported,
   });
   try {
     const result = await learner.fit(train, valid);

@@ -7,6 +7,7 @@ import { TrainingInterrupter } from '../train/learner/interrupter';
 import { probeBackends } from './backends';
 import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
+import { ModelHost } from './models';
 import type { InferenceHost } from './inference';
 import { prefetchMnist } from './mnist';
 import { isNotUtf8 } from '../data/table/errors';
@@ -47,6 +48,7 @@ let current: TrainingInterrupter | null = null;
 let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
+const models = new ModelHost();
 let inferenceHost: InferenceHost | null = null;
 /** The studio's inference (it needs TensorFlow.js), made on the first request for it. */
 const inference = async () => {
@@ -72,7 +74,9 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
       if (dataset.type === 'mnist') throw new Error('MNIST is not prepared: it ships with the studio');
       return datasets.prepared(dataset, config.validFraction, config.seed, progress);
     };
-    const run = () => runTraining({ runId, name: command.name, config, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post, prepare });
+    const imported = models.weightsFor(config);
+    const run = () =>
+      runTraining({ runId, name: command.name, config, resumeFrom: command.resumeFrom, kiln: db, mirror, probes, interrupter, post, prepare, imported });
     const end = await navigator.locks.request(runLock(runId), run);
     post({ type: 'state', state: end.state, message: end.reason });
   } catch (e) {
@@ -167,6 +171,20 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         const card = await datasets.card(command.dataset, command.validFraction, command.seed, progressOf(command.requestId));
         return { type: 'dataset-card', requestId: command.requestId, card };
       }).then(loadTrainerSoon);
+      return;
+    case 'model-open':
+      void request(command.requestId, async () => {
+        const opened = await models.open(command.files, command.shape, command.task);
+        return { type: 'model-opened', requestId: command.requestId, ...opened };
+      });
+      return;
+    case 'engine-check':
+      void request(command.requestId, async () => {
+        const parsed = RunConfigSchema.parse(command.config);
+        const { engineCheck } = await trainer();
+        const planned = await engineCheck(parsed, command.shape, command.task, await ready);
+        return { type: 'engine-check', requestId: command.requestId, ...planned };
+      });
       return;
     case 'import':
       void request(command.requestId, async () => {

@@ -8,7 +8,7 @@ import { burnLayoutOf } from '../../src/train/model/burn-layout';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { toTensorRecord } from '../../src/train/tensor-record';
-import { createModel } from '../../src/train/model/presets';
+import { createModel } from '../../src/train/model/build';
 import type { OptimizerConfigInput } from '../../src/train/optim/config';
 import type { SchedulerConfigInput } from '../../src/train/schedule/config';
 import { Rng } from '../../src/util/rng';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DirectoryStore } from '../../src/store/node-dir';
 import { LearnerCheckpointer } from '../../src/train/checkpoint/learner';
@@ -98,6 +99,59 @@ describe('train command', () => {
     expect(bad.err).toBe('train: houses.csv: there is no column named "nope"\n');
   }, 60_000);
 
+  it('trains_a_model_file_on_cpu_from_its_weights_from_its_topology_alone_or_as_a_layer_list', async () => {
+    await tf.setBackend('cpu');
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-model-'));
+    // A small residual network for MNIST, saved as model.save writes it.
+    const input = tf.input({ shape: [28, 28, 1] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'conv' }).apply(input) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(conv) as tf.SymbolicTensor;
+    const relu = tf.layers.reLU({ name: 'relu' }).apply(bn) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'sum' }).apply([relu, conv]) as tf.SymbolicTensor;
+    const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(sum) as tf.SymbolicTensor;
+    const head = tf.layers.dense({ units: 10, name: 'head' }).apply(gap) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: head });
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights/net.bin'], weights: a.weightSpecs }] };
+        writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+        mkdirSync(join(dir, 'weights'));
+        writeFileSync(join(dir, 'weights/net.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const small = ['--dataset', 'mnist', '--limit', '100', '--batch-size', '50', '--epochs', '1'];
+    const out = join(dir, 'run');
+    const r = train(...small, '--model-file', join(dir, 'model.json'), '--out', out);
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`${join(dir, 'model.json')}: 6 layers, weights for 3 layers`);
+    expect(read(out, 'experiment.log')).toContain(`initial weights from ${join(dir, 'model.json')}: 3 layers loaded (conv, bn, head)`);
+    const initial = await new DirectoryStore(out).read('init/model.mpk.gz');
+    expect(initial).toBeDefined();
+    expect(Number(read(out, 'valid/epoch-1/Loss.log').split(',')[0])).toBeGreaterThan(0);
+
+    // Without its weights file beside it: the topology, seeded.
+    const bare = join(dir, 'bare');
+    mkdirSync(bare);
+    copyFileSync(join(dir, 'model.json'), join(bare, 'model.json'));
+    const t = train(...small, '--model-file', join(bare, 'model.json'), '--out', join(bare, 'run'));
+    expect(t.code).toBe(0);
+    expect(t.out).toContain('no weights files beside it: fresh seeded weights');
+    expect(tree(join(bare, 'run')).some((f) => f.startsWith('init/'))).toBe(false);
+
+    // The studio's layer list format; a stack that cannot be built is named before anything trains.
+    const list = (layers: object[]) => JSON.stringify({ type: 'layers', version: 1, layers });
+    writeFileSync(join(dir, 'layers.json'), list([{ type: 'Conv2D', filters: 2, strides: 2 }, { type: 'Flatten' }, { type: 'Dense', units: 10 }]));
+    expect(train(...small, '--model-file', join(dir, 'layers.json'), '--out', join(dir, 'run-list')).code).toBe(0);
+    writeFileSync(join(dir, 'bad.json'), list([{ type: 'Flatten' }, { type: 'Dense', units: 3 }]));
+    const bad = train(...small, '--model-file', join(dir, 'bad.json'), '--out', join(dir, 'run-bad'));
+    expect([bad.code, bad.err]).toEqual([
+      1,
+      `train: --model-file: ${join(dir, 'bad.json')}: the model's output is [3], the dataset needs [10] (10 classes): make the last Dense 10 units\n`,
+    ]);
+    model.dispose();
+  }, 180_000);
+
   it('a_bad_flag_or_value_exits_non_zero_with_one_line_naming_it', () => {
     const cases: [string[], RegExp][] = [
       [['--epochs', 'abc', '--out', '/tmp/x'], /^train: --epochs: .*\(got 'abc'\)\n$/],
@@ -109,6 +163,10 @@ describe('train command', () => {
       [['--epochs', '0x10', '--out', '/tmp/x'], /^train: --epochs: expected a decimal number \(got '0x10'\)\n$/],
       [['--epochs', '2', '--epochs', '5', '--out', '/tmp/x'], /^train: --epochs: given 2 times \('2', '5'\); give it once\n$/],
       [['--dataset', 'csv', '--out', '/tmp/x'], /^train: --file: name the CSV or TSV file to train on\n$/],
+      [
+        ['--model', 'cnn', '--model-file', 'm.json', '--out', '/tmp/x'],
+        /^train: --model-file: give a preset \(--model\) or a model file, not both \(got 'm.json'\)\n$/,
+      ],
       // Node's recursive mkdir never returns under /proc; the folder is made one level at a time.
       [['--out', '/proc/kiln-x/run'], /^train: --out: \/proc\/kiln-x\/run cannot be written \(ENOENT\)\n$/],
     ];

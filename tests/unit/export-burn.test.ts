@@ -10,7 +10,7 @@ import { BurnExportError, modelRs } from '../../src/export/burn-rust';
 import { exportRun } from '../../src/cli/export-run';
 import { LearnerCheckpointer } from '../../src/train/checkpoint';
 import { burnLayoutOf } from '../../src/train/model/burn-layout';
-import { createModel } from '../../src/train/model/presets';
+import { createModel } from '../../src/train/model/build';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { toTensorRecord } from '../../src/train/tensor-record';

@@ -114,6 +114,22 @@ describe('fast kernels', () => {
     await tf.setBackend('cpu');
   });
 
+  it('linear_conv2d_gradient_through_the_fused_op_matches_tfjs_own_on_cpu_and_wasm_and_frees_its_intermediates', async () => {
+    // A linear Conv2D (before BatchNormalization) trains through tf.fused.conv2d, which calls the
+    // Conv2DBackpropFilter kernel: wasm has none of its own, and cpu's is replaced.
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      CONVS.forEach((c, i) => {
+        const [dx, df] = stockGrads(c);
+        expectClose(dx, reference[i][0]);
+        expectClose(df, reference[i][1]);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    await tf.setBackend('cpu');
+  });
+
   it('average_pooling_gradient_with_same_padding_matches_finite_differences_of_its_forward_pass', async () => {
     // A 3 × 3 window, stride 2, 'same' on 5 × 5: border windows hang over the padding.
     const x = random([2, 5, 5, 3], 31);

@@ -35,7 +35,7 @@ async function runFiles(): Promise<Map<string, Uint8Array>> {
     dtype: 'float32' as const,
     data: new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.1),
   });
-  const weights = paramShapes(config.model, shape).map((p) => w(p.name, p.shape));
+  const weights = paramShapes(config.model, shape).trainable.map((p) => w(p.name, p.shape));
   await new LearnerCheckpointer(store, { keep: () => [2] }).save(2, {
     model: weights,
     optim: { type: 'adam', config: parseOptimizerConfig(config.optimizer), step: 8, slots: { m: weights, v: weights } },
@@ -85,6 +85,17 @@ describe('importing a run archive', () => {
     expect(run.checkpoints).toEqual([2]);
     expect(run.epochsDone).toBe(2);
     expect(await kiln.store(run.id).list('dataset/')).toEqual(['dataset/data.mpk.gz', 'dataset/dataset.json']);
+  });
+
+  it('imports_a_runs_initial_model_and_refuses_one_of_another_model_naming_the_weight', async () => {
+    const files = await runFiles();
+    files.set('init/model.mpk.gz', files.get('checkpoint/model-2.mpk.gz')!);
+    const run = await importArchive(kiln, 'init.zip', await archive(files));
+    expect(await kiln.store(run.id).list('init/')).toEqual(['init/model.mpk.gz']);
+    await refused((f) => {
+      f.set('init/model.mpk.gz', f.get('checkpoint/model-2.mpk.gz')!);
+      editRecord(f, 'init/model.mpk.gz', (r) => (r.kiln.params as unknown[]).reverse());
+    }, "bad.zip: init/model.mpk.gz: weight 0 'output/bias' has shape [3], the model's 'output/kernel' is [4,3]");
   });
 
   it('refuses_a_stored_dataset_that_is_not_gzip_naming_the_entry', async () => {

@@ -27,7 +27,7 @@ async function run(config: RunConfig, o: Partial<RecipeInput> & { data?: TensorD
   const data = o.data ?? train;
   const task = data.numClasses ? 'classification' : 'regression';
   const trainLoader = loader(data, config.batchSize, config.seed);
-  const { learner, model } = learnerFromConfig({
+  const { learner, model } = await learnerFromConfig({
     config,
     store,
     shape: { inputShape: data.itemShape, outputs: data.numClasses ?? 1 },
@@ -135,6 +135,53 @@ describe('the run recipe', () => {
     expect(peak).toBe(4);
     expect(fromCli[0]).toBeLessThan(fromCli[3]);
     expect(fromCli[39]).toBeLessThan(fromCli[20]);
+  });
+});
+
+describe('a run from imported weights', () => {
+  /** A layer list for the blobs whose first layer's weights come from a file; the head's do not fit. */
+  const layers = {
+    type: 'layers',
+    version: 1,
+    initial: { source: 'net/model.json' },
+    layers: [
+      { type: 'Dense', name: 'body', units: 5, activation: 'relu' },
+      { type: 'Dense', name: 'head', units: 3 },
+    ],
+  };
+  const imported = [
+    { name: 'body/kernel', shape: [4, 5], dtype: 'float32' as const, data: new Float32Array(20).fill(0.25) },
+    { name: 'body/bias', shape: [5], dtype: 'float32' as const, data: new Float32Array(5).fill(-0.5) },
+    { name: 'head/kernel', shape: [5, 2], dtype: 'float32' as const, data: new Float32Array(10) },
+  ];
+  const start = (store: MemoryStore, o: Partial<RecipeInput> = {}) =>
+    learnerFromConfig({
+      config: studio({ model: layers as RunConfig['model'], epochs: 1 }),
+      store,
+      shape: { inputShape: [4], outputs: 3 },
+      task: 'classification',
+      targetScale: 1,
+      trainBatches: 4,
+      backend: 'cpu',
+      renderer: new NoopRenderer(),
+      ...o,
+    });
+
+  it('starts_from_the_imported_weights_that_fit_stores_them_and_restarts_from_them_without_the_file', async () => {
+    const store = new MemoryStore();
+    const first = await start(store, { imported });
+    expect(Array.from(first.model.getLayer('body').getWeights()[1]!.dataSync())).toEqual(Array(5).fill(-0.5));
+    expect(await store.list('init/')).toEqual(['init/model.mpk.gz']);
+    expect(await readText(store, 'experiment.log')).toContain(
+      "initial weights from net/model.json: 1 layer loaded (body); fresh: head ('head/kernel' is [5,2] in the file, [5,3] here)",
+    );
+    const again = await start(store);
+    expect(again.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(first.model.getWeights().map((w) => Array.from(w.dataSync())));
+    first.model.dispose();
+    again.model.dispose();
+    await expect(start(new MemoryStore())).rejects.toThrow(
+      'the run starts from the weights of net/model.json, which it has not stored (init/model.mpk.gz): import net/model.json again',
+    );
   });
 });
 

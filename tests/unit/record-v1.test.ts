@@ -15,7 +15,7 @@ import { KilnDb } from '../../src/store/idb';
 import { MemoryStore } from '../../src/store/memory';
 import { LearnerCheckpointer, type MetricsRenderer } from '../../src/train/index';
 import { burnLayoutOf } from '../../src/train/model/burn-layout';
-import { createModel } from '../../src/train/model/presets';
+import { createModel } from '../../src/train/model/build';
 import { importArchive, importFolder } from '../../src/worker/artifacts';
 import { burnRecord, linear, struct } from './burn-serde';
 import { weights } from './fixtures';
@@ -52,7 +52,7 @@ async function resume(store: MemoryStore): Promise<number[][]> {
   const { train, valid } = decodeDataset((await store.read('dataset/data.mpk.gz'))!);
   const loaders = splitLoaders(train, valid, { batchSize: c.batchSize, seed: c.seed });
   const shape = { inputShape: train.itemShape, outputs: train.numClasses! };
-  const { learner, model } = learnerFromConfig({
+  const { learner, model } = await learnerFromConfig({
     config: c,
     store,
     shape,

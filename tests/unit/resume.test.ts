@@ -3,6 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readText } from '../../src/store/base';
 import { MemoryStore } from '../../src/store/memory';
 import { LearnerBuilder, LossMetric, AccuracyMetric, type MetricsRenderer } from '../../src/train/index';
+import { buildModel } from '../../src/train/model/build';
+import { LayerSpecSchema } from '../../src/train/model/layer-spec';
+import { LearnerCheckpointer } from '../../src/train/checkpoint/learner';
+import { KeepLastNCheckpoints } from '../../src/train/checkpoint/strategy/last-n';
 import { blobs, loader, smallModel, weights } from './fixtures';
 
 const quiet = (): MetricsRenderer => ({ update() {}, epochEnd() {}, log() {}, end() {} });
@@ -44,6 +48,28 @@ describe('resume', () => {
     // Dropout is live and seeded by the learner: another seed draws other masks.
     const { model: c } = await train(new MemoryStore(), 4, undefined, smallModel(1, 0.3), 8);
     expect(weights(c)).not.toEqual(weights(a));
+  });
+
+  it('resumed_run_with_batch_normalization_restores_its_moving_statistics_bit_for_bit', async () => {
+    const layers = [
+      { type: 'Dense', units: 8 },
+      { type: 'BatchNormalization', momentum: 0.8 },
+      { type: 'Activation', activation: 'relu' },
+      { type: 'Dense', units: 3 },
+    ].map((l) => LayerSpecSchema.parse(l));
+    const bnModel = (seed: number) => buildModel(layers, { inputShape: [4], outputs: 3 }, seed);
+    const straight = new MemoryStore();
+    const { model: a } = await train(straight, 3, undefined, bnModel(1));
+    const split = new MemoryStore();
+    await train(split, 2, undefined, bnModel(1));
+    const { model: b } = await train(split, 3, 2, bnModel(5));
+    // getWeights holds the moving mean and variance too: training moved them, and the checkpoint carried them.
+    expect(weights(b)).toEqual(weights(a));
+    const moving = a.getLayer('bn1').getWeights().slice(2);
+    expect(Array.from(moving[0].dataSync()).some((v) => v !== 0)).toBe(true);
+    const records = await new LearnerCheckpointer(split, new KeepLastNCheckpoints(2)).load(3);
+    expect(records.state!.map((t) => t.name)).toEqual(['bn1/moving_mean', 'bn1/moving_variance']);
+    expect(Array.from(records.state![0].data)).toEqual(Array.from(moving[0].dataSync()));
   });
 
   it('metrics_after_resume_go_to_the_resumed_epoch_folders', async () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
-import { FIELDS, formFromConfig, parseForm, visibleFields, type FormValues } from '../../src/ui/config/form';
+import type { DatasetCard } from '../../src/data/card';
+import { presetLayers } from '../../src/train/model/presets';
+import { FIELDS, formFromConfig, modelDataOf, parseForm, visibleFields, type FormValues } from '../../src/ui/config/form';
+import { draftsOf, newDraft, readDrafts, specOf } from '../../src/ui/model/drafts';
 
 const form = (over: Partial<FormValues> = {}): FormValues => ({ ...formFromConfig(), ...over });
 
@@ -173,5 +176,71 @@ describe('parseForm', () => {
   it('turns_a_clip_norm_into_norm_clipping_and_blank_into_none', () => {
     expect(parseForm(form({ clipNorm: '1.5' })).config?.optimizer.gradClipping).toEqual({ type: 'norm', maxNorm: 1.5 });
     expect(parseForm(form({ clipNorm: '' })).config?.optimizer.gradClipping).toBeUndefined();
+  });
+});
+
+describe('the layer editor’s form', () => {
+  const MNIST = { shape: { inputShape: [28, 28, 1], outputs: 10 }, task: 'classification' as const };
+  const list = (layers: object[], initial?: string) =>
+    RunConfigSchema.parse({ ...DEFAULT_RUN_CONFIG, model: { type: 'layers', version: 1, layers, ...(initial ? { initial: { source: initial } } : {}) } });
+
+  it('round_trips_a_layer_list_with_branches_and_imported_weights_through_the_form', () => {
+    const saved = list(
+      [
+        { type: 'Conv2D', name: 'c1', filters: 8, kernelSize: [3, 1], strides: 2, useBias: false, activation: 'leakyRelu' },
+        { type: 'BatchNormalization', name: 'bn', momentum: 0.9 },
+        { type: 'Conv2D', name: 'c2', filters: 8, activation: 'gelu' },
+        { type: 'Add', name: 'sum', inputs: ['c2', 'bn'] },
+        { type: 'Activation', name: 'act', activation: 'leakyRelu', alpha: 0.1 },
+        { type: 'MaxPooling2D', name: 'pool', poolSize: 2, strides: 1 },
+        { type: 'GlobalAveragePooling2D', name: 'gap' },
+        { type: 'Dropout', name: 'drop', rate: 0.25 },
+        { type: 'Dense', name: 'head', units: 10, activation: 'softmax' },
+      ],
+      'model.json',
+    );
+    const v = formFromConfig(saved);
+    expect(v.model).toBe('layers');
+    expect(v.modelSource).toBe('model.json');
+    expect(parseForm(v, MNIST)).toEqual({ config: saved, errors: {} });
+  });
+
+  it('names_the_layer_and_setting_that_is_not_a_number_and_refuses_to_start', () => {
+    const v = formFromConfig(list([{ type: 'Flatten' }, { type: 'Dense', units: 10 }]));
+    const edited = readDrafts(v.layers).map((d) => (d.type === 'Dense' ? { ...d, values: { ...d.values, units: 'ten' } } : d));
+    expect(rejected({ ...v, layers: JSON.stringify(edited) }).layers).toBe("dense1: units: 'ten' is not a number");
+  });
+
+  it('marks_an_impossible_stack_for_the_dataset_on_layers_and_a_preset_that_does_not_fit_on_model', () => {
+    const v = formFromConfig(list([{ type: 'Dense', units: 10 }]));
+    expect(parseForm(v).errors).toEqual({}); // without the dataset nothing is known yet
+    const r = parseForm(v, MNIST);
+    expect(r.config).toBeNull();
+    expect(r.errors.layers).toBe('dense1: Dense needs flat items; its input is [28, 28, 1]: add a Flatten or GlobalAveragePooling2D before it');
+    const tiny = { shape: { inputShape: [3, 3, 1], outputs: 2 }, task: 'classification' as const };
+    expect(parseForm(form({ model: 'cnn' }), tiny).errors.model).toMatch(/^pool2: its 2×2 pooling does not fit the 1×1 input/);
+  });
+
+  it('gives_a_new_layer_the_next_free_name_and_the_settings_a_person_expects', () => {
+    const drafts = draftsOf(presetLayers({ type: 'cnn', filters: [4, 8], dense: 16 }, MNIST.shape));
+    const conv = newDraft('Conv2D', drafts);
+    // The preset's conv1, conv2 and dense1 are taken.
+    expect(conv).toMatchObject({ type: 'Conv2D', name: 'conv3', values: { filters: '16', kernelSize: '3', padding: 'same', activation: 'relu' } });
+    expect(newDraft('Dense', [...drafts, newDraft('Dense', drafts)]).name).toBe('dense3');
+    expect(specOf({ ...conv, values: { ...conv.values, kernelSize: '5, 1' } })).toMatchObject({ spec: { kernelSize: [5, 1] } });
+  });
+
+  it('learns_the_models_shape_from_the_dataset_card', () => {
+    const card = {
+      inputShape: [4],
+      task: 'classification',
+      classes: [
+        { name: 'a', count: 1 },
+        { name: 'b', count: 1 },
+      ],
+    } as unknown as DatasetCard;
+    expect(modelDataOf(card)).toEqual({ shape: { inputShape: [4], outputs: 2 }, task: 'classification' });
+    expect(modelDataOf({ ...card, task: 'regression' } as DatasetCard)).toEqual({ shape: { inputShape: [4], outputs: 1 }, task: 'regression' });
+    expect(modelDataOf({ ...card, inputShape: [] } as DatasetCard)).toBeUndefined(); // a table before its label is picked
   });
 });

@@ -36,6 +36,21 @@ describe('backendOrder', () => {
     expect(backendOrder(config({ model: cnn }), NO_GPU).order).toEqual(['wasm', 'cpu']);
   });
 
+  it('passes_over_wasm_for_a_depthwise_convolution_saying_why', () => {
+    const model = { type: 'layers', version: 1, layers: [{ type: 'DepthwiseConv2D' }, { type: 'Flatten' }, { type: 'Dense', units: 10 }] };
+    expect(backendOrder(config({ model }), NO_GPU)).toEqual({
+      order: ['cpu'],
+      skipped: [
+        'webgpu: no WebGPU adapter',
+        'webgl: WebGL 2 is not available',
+        'wasm: DepthwiseConv2D and SeparableConv2D do not train on wasm (tfjs-wasm has no depthwise-convolution gradient): pick another backend',
+      ],
+    });
+    expect(RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, model, backend: 'wasm' }).error?.issues[0]?.message).toMatch(
+      /^DepthwiseConv2D and SeparableConv2D do not train on wasm/,
+    );
+  });
+
   it('uses_only_the_backend_the_user_picked', () => {
     expect(backendOrder(config({ backend: 'webgl' }), NO_GPU)).toEqual({ order: ['webgl'], skipped: [] });
     expect(backendOrder(config({ backend: 'wasm' }), ALL)).toEqual({ order: ['wasm'], skipped: [] });

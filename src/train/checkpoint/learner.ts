@@ -23,6 +23,8 @@ export interface TrainingProgressState {
 /** The three records of one checkpoint, unpacked. */
 export interface CheckpointRecords {
   readonly model: TensorRecord[];
+  /** The model's state without gradients (BatchNormalization's moving statistics), in order; absent: none. */
+  readonly state?: TensorRecord[];
   readonly optim: OptimizerRecord;
   readonly scheduler: SchedulerRecord;
   readonly progress: TrainingProgressState;
@@ -31,9 +33,14 @@ export interface CheckpointRecords {
 }
 
 type Packed = ReturnType<typeof packTensor>;
-type ModelPayload = { weights: Packed[] };
+type ModelPayload = { weights: Packed[]; state?: Packed[] };
 type OptimPayload = Omit<OptimizerRecord, 'slots'> & { slots: { [slot: string]: Packed[] } };
 type SchedulerPayload = { scheduler: SchedulerRecord; progress: TrainingProgressState };
+
+/** A model record's payload: `state` only when the model has some, so records of other models stay as they were. */
+export function modelPayload(weights: readonly TensorRecord[], state: readonly TensorRecord[]): ModelPayload {
+  return state.length ? { weights: weights.map(packTensor), state: state.map(packTensor) } : { weights: weights.map(packTensor) };
+}
 
 const randomId = () =>
   Array.from({ length: 4 }, () =>
@@ -78,10 +85,10 @@ export class LearnerCheckpointer {
   async save(epoch: number, r: CheckpointRecords): Promise<void> {
     const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
     const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
-    const placement: BurnPlacement = { layout: r.layout ?? genericLayout(r.model.map((w) => w.name)), weights: r.model };
+    const placement: BurnPlacement = { layout: r.layout ?? genericLayout([...r.model, ...(r.state ?? [])].map((w) => w.name)), weights: r.model };
     await this.store.commit({
       write: [
-        this.model.encode(epoch, { kind: 'model', checkpoint, payload: { weights: r.model.map(packTensor) } }, placement),
+        this.model.encode(epoch, { kind: 'model', checkpoint, payload: modelPayload(r.model, r.state ?? []) }, placement),
         this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement),
         this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }, placement),
       ],
@@ -96,7 +103,7 @@ export class LearnerCheckpointer {
    */
   async load(epoch: number): Promise<CheckpointRecords> {
     const modelRecord = await this.model.restore(epoch);
-    const weights = checkModelPayload(modelRecord.payload, this.model.path(epoch)).weights;
+    const { weights, state } = checkModelPayload(modelRecord.payload, this.model.path(epoch));
     const optimRecord = await this.optim.restore(epoch, recordCeilings(weights).optim);
     const schedulerRecord = await this.scheduler.restore(epoch);
     const ids = new Set([modelRecord.checkpoint.id, optimRecord.checkpoint.id, schedulerRecord.checkpoint.id]);
@@ -106,6 +113,7 @@ export class LearnerCheckpointer {
     const slots = Object.fromEntries(Object.entries(optim.slots).map(([k, v]) => [k, v.map(unpackTensor)]));
     return {
       model: weights.map(unpackTensor),
+      state: state.map(unpackTensor),
       optim: { ...optim, slots },
       scheduler: scheduler.scheduler,
       progress: scheduler.progress,

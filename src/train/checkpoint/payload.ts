@@ -6,6 +6,8 @@ import { checkTensor, type PackedTensor } from './record';
 /** The model record's payload, checked: every weight a well-formed, finite tensor. */
 export interface ModelPayload {
   weights: PackedTensor[];
+  /** Non-gradient state (BatchNormalization's moving statistics); empty when the record has none. */
+  state: PackedTensor[];
 }
 
 /** The optimizer record's payload, checked (slots are lists of finite tensors, one per weight). */
@@ -53,7 +55,8 @@ function tensors(list: unknown, where: string): PackedTensor[] {
 
 /** Checks a model record's payload; the error names the file and the tensor. */
 export function checkModelPayload(payload: unknown, file: string): ModelPayload {
-  return { weights: tensors((payload as { weights?: unknown } | null)?.weights, `${file}: weights`) };
+  const p = payload as { weights?: unknown; state?: unknown } | null;
+  return { weights: tensors(p?.weights, `${file}: weights`), state: p?.state == null ? [] : tensors(p.state, `${file}: state`) };
 }
 
 /** Checks an optimizer record's payload: a known type, its config, a whole step count, finite slots. */

@@ -1,4 +1,4 @@
-import type { BuiltEngine, EngineContext, EngineRefusal, StepEngineFactory } from '../step/factory';
+import type { BuiltEngine, EngineContext, EngineQuery, EngineRefusal, StepEngineFactory } from '../step/factory';
 
 /** Which step engine a learner asks for (LearnerBuilder.engine): the first registered that builds, or one by name. */
 export type EngineChoice = 'auto' | 'tfjs' | 'compiled';
@@ -30,4 +30,20 @@ export async function chooseEngine<B>(choice: EngineChoice, factories: readonly 
     return { ...built, why, warn };
   }
   throw new Error(`no step engine can train this run: ${refusals.map((r) => r.reason).join('; ') || 'none is registered'}`);
+}
+
+/** The engine a run would get, and why: what `chooseEngine` would say, asked before the run (`refusal`). */
+export async function plannedEngine(
+  choice: EngineChoice,
+  factories: readonly StepEngineFactory[],
+  query: EngineQuery,
+): Promise<{ engine: string; why: string }> {
+  const named = factories.filter((f) => f.name === choice);
+  const reasons: string[] = choice !== 'auto' && !named.length ? [`no ${choice} engine is registered`] : [];
+  for (const factory of [...named, ...factories.filter((f) => f.name !== choice)]) {
+    const reason = (await factory.refusal?.(query)) ?? null;
+    if (reason === null) return { engine: factory.name, why: reasons.join('; ') };
+    reasons.push(reason);
+  }
+  throw new Error(`no step engine can train this run: ${reasons.join('; ') || 'none is registered'}`);
 }

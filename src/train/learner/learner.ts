@@ -201,11 +201,18 @@ export class Learner<B, M> {
     const { engine } = ctx;
     const actions = await c.checkpointer.checkpoint(epoch, history, async () => {
       // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
-      const state = (await engine.checkpointState?.()) ?? {
-        model: await Promise.all(this.step.params.map((p) => toTensorRecord(p.name, p.variable))),
-        optim: await this.optimizer.save(),
+      const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
+      const direct = await engine.checkpointState?.();
+      // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
+      if (direct && !direct.state && this.step.state?.length) await engine.sync();
+      const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
+      return {
+        ...held,
+        state: held.state ?? (await records(this.step.state ?? [])),
+        scheduler: this.scheduler.save(),
+        progress,
+        layout: this.step.burnLayout,
       };
-      return { ...state, scheduler: this.scheduler.save(), progress, layout: this.step.burnLayout };
     });
     for (const a of actions) {
       const action = a.type === 'save' ? 'saved' : 'deleted';
@@ -221,6 +228,7 @@ export class Learner<B, M> {
     if (n >= c.numEpochs) throw new Error(`checkpoint ${n} is at or past numEpochs (${c.numEpochs}): nothing left to train`);
     const r = await c.checkpointer.load(n);
     loadParams(this.step.params, r.model, `checkpoint/model-${n}.mpk.gz`);
+    loadParams(this.step.state ?? [], r.state ?? [], `checkpoint/model-${n}.mpk.gz: state`);
     this.optimizer.load(r.optim, this.step.params);
     this.scheduler.load(r.scheduler);
     rng.load(r.progress.rng);

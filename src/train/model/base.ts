@@ -10,6 +10,11 @@ import type { Param } from '../optim/base';
 export interface TrainStep<B, M = unknown> {
   /** Trainable variables in a stable order; names identify them in checkpoints and errors. */
   readonly params: readonly Param[];
+  /**
+   * Variables training changes without gradients (BatchNormalization's moving mean and
+   * variance), in a stable order; checkpoints keep them beside the weights. Absent: none.
+   */
+  readonly state?: readonly Param[];
   /** Forward pass on a batch. Called inside tf.tidy (and a gradient tape when training). */
   forward(batch: B, training: boolean): StepOutput;
   /** Dropout layers and the like draw from this seed per step, for reproducible runs. */

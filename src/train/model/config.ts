@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { LayerListSchema } from './layer-spec';
 
 const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear'] as const;
 
-/** A model preset as plain data (validated once, saved with the run). */
-export const ModelConfigSchema = z.discriminatedUnion('type', [
+/** The presets: a few settings each, built as the layer lists `presetLayers` gives. */
+const PRESETS = [
   z.object({
     type: z.literal('mlp'),
     hidden: z.array(z.number().int().positive()).default([128]),
@@ -16,7 +17,13 @@ export const ModelConfigSchema = z.discriminatedUnion('type', [
     dense: z.number().int().positive().default(128),
   }),
   z.object({ type: z.literal('logistic') }),
-]);
+] as const;
 
-/** A validated model preset. */
+/** A model as plain data (validated once, saved with the run): a preset, or a layer list. */
+export const ModelConfigSchema = z.discriminatedUnion('type', [...PRESETS, LayerListSchema]);
+
+/** A validated model config. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** A preset's config. */
+export type PresetConfig = Exclude<ModelConfig, { type: 'layers' }>;

@@ -6,9 +6,17 @@ import type { BurnLayout } from '../checkpoint/burn/layout';
 import type { TrainStep } from './base';
 import { burnLayoutOf } from './burn-layout';
 
+type Weight = tf.LayersModel['weights'][number];
+const asParam = (w: Weight): Param => ({ name: w.originalName, variable: (w as unknown as { val: tf.Variable }).val });
+
 /** The model's trainable weights as params, named by their tfjs names. */
 export function layersParams(model: tf.LayersModel): Param[] {
-  return model.trainableWeights.map((w) => ({ name: w.originalName, variable: (w as unknown as { val: tf.Variable }).val }));
+  return model.trainableWeights.map(asParam);
+}
+
+/** The model's weights that training changes without gradients (BatchNormalization's moving statistics), named by their tfjs names. */
+export function layersState(model: tf.LayersModel): Param[] {
+  return model.nonTrainableWeights.map(asParam);
 }
 
 /** The activation class of the model's last layer ('softmax', 'sigmoid', 'linear'...), if it has one. */
@@ -19,7 +27,9 @@ export function lastActivation(model: tf.LayersModel): string | undefined {
 
 /** One line per layer with output shape and parameter count, then the total. */
 function describeModel(model: tf.LayersModel): string {
-  const lines = model.layers.map((l) => `${l.name} (${l.getClassName()}) ${JSON.stringify(l.outputShape)} ${l.countParams()} params`);
+  const lines = model.layers
+    .filter((l) => l.getClassName() !== 'InputLayer')
+    .map((l) => `${l.name} (${l.getClassName()}) ${JSON.stringify(l.outputShape)} ${l.countParams()} params`);
   return `${lines.join('; ')}; total ${model.countParams()} params`;
 }
 
@@ -33,9 +43,11 @@ function reseedDropout(model: tf.LayersModel, seed: number): void {
 abstract class LayersStep implements TrainStep<Batch, tf.LayersModel> {
   readonly params: readonly Param[];
   readonly burnLayout: BurnLayout;
+  readonly state: readonly Param[];
 
   constructor(readonly model: tf.LayersModel) {
     this.params = layersParams(model);
+    this.state = layersState(model);
     this.burnLayout = burnLayoutOf(model);
   }
 

@@ -1,50 +1,42 @@
-import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import type { ModelConfig, PresetConfig } from './config';
+import type { ModelShape } from './infer';
+import type { LayerSpec } from './layer-spec';
 
-/** Input shape of one item and number of outputs (classes, or regression targets). */
-export interface ModelShape {
-  readonly inputShape: readonly number[];
-  readonly outputs: number;
-}
-
-/** Glorot-uniform initializer seeded per layer, so the same seed builds the same weights. */
-function init(seed: number, layer: number): ReturnType<typeof tf.initializers.glorotUniform> {
-  // tfjs treats seed 0 as "unseeded", hence the + 1.
-  return tf.initializers.glorotUniform({ seed: seed * 1000 + layer + 1 });
-}
-
-/** Builds a preset's LayersModel; the last layer is linear (logits) and named `output`. */
-export function createModel(config: ModelConfig, shape: ModelShape, seed = 0): tf.LayersModel {
-  const inputShape = [...shape.inputShape];
-  const model = tf.sequential();
-  let layer = 0;
-  // Rows of features (tables) need no flatten: the first layer takes the input shape itself.
-  let input: { inputShape?: number[] } = inputShape.length === 1 && config.type !== 'cnn' ? { inputShape } : {};
-  const dense = (units: number, activation: string, name: string) => {
-    const first = input;
-    input = {};
-    return tf.layers.dense({ units, activation: activation as 'relu', name, kernelInitializer: init(seed, layer++), ...first });
-  };
+/**
+ * A preset as the layer list it stands for, for data of `shape`: the layers and names the
+ * presets have always had (runs started from a preset resume on the same weights), the last one
+ * a linear Dense named `output` with a unit per output. MLP and logistic regression flatten
+ * images first; rows of features need no Flatten.
+ */
+export function presetLayers(config: PresetConfig, shape: ModelShape): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  const dense = (name: string, units: number, activation: Extract<LayerSpec, { type: 'Dense' }>['activation'] = 'linear') =>
+    layers.push({ type: 'Dense', name, units, activation, useBias: true });
   if (config.type === 'cnn') {
-    if (inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${inputShape}]`);
-    const [f1, f2] = config.filters;
-    model.add(
-      tf.layers.conv2d({ inputShape, filters: f1, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', kernelInitializer: init(seed, layer++) }),
-    );
-    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
-    model.add(tf.layers.conv2d({ filters: f2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv2', kernelInitializer: init(seed, layer++) }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));
-    model.add(tf.layers.flatten({ name: 'flatten' }));
-    model.add(dense(config.dense, 'relu', 'dense1'));
+    if (shape.inputShape.length !== 3) throw new Error(`cnn needs images [height, width, channels], the data has items of shape [${shape.inputShape}]`);
+    const conv = (name: string, filters: number) =>
+      layers.push({ type: 'Conv2D', name, filters, kernelSize: 3, strides: 1, padding: 'same', useBias: true, activation: 'relu' });
+    const pool = (name: string) => layers.push({ type: 'MaxPooling2D', name, poolSize: 2, padding: 'valid' });
+    conv('conv1', config.filters[0]);
+    pool('pool1');
+    conv('conv2', config.filters[1]);
+    pool('pool2');
+    layers.push({ type: 'Flatten', name: 'flatten' });
+    dense('dense1', config.dense, 'relu');
   } else {
-    if (inputShape.length !== 1) model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
+    if (shape.inputShape.length !== 1) layers.push({ type: 'Flatten', name: 'flatten' });
     if (config.type === 'mlp') {
       config.hidden.forEach((units, i) => {
-        model.add(dense(units, config.activation, `dense${i + 1}`));
-        if (config.dropout > 0) model.add(tf.layers.dropout({ rate: config.dropout, name: `dropout${i + 1}` }));
+        dense(`dense${i + 1}`, units, config.activation);
+        if (config.dropout > 0) layers.push({ type: 'Dropout', name: `dropout${i + 1}`, rate: config.dropout });
       });
     }
   }
-  model.add(dense(shape.outputs, 'linear', 'output'));
-  return model;
+  dense('output', shape.outputs);
+  return layers;
+}
+
+/** The layer list of any model config: a preset's, or the list itself. */
+export function modelLayers(config: ModelConfig, shape: ModelShape): LayerSpec[] {
+  return config.type === 'layers' ? config.layers : presetLayers(config, shape);
 }

@@ -43,8 +43,9 @@ export interface StepEngine<B, S = unknown> {
   /**
    * The weights and optimizer state for a checkpoint, read straight from the engine (a compiled
    * engine's GPU buffers) without going through the tfjs model; absent: they are read from tfjs.
+   * `state` (the step's non-gradient variables) absent: read from tfjs, so make them current first.
    */
-  checkpointState?(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }>;
+  checkpointState?(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord; state?: TensorRecord[] }>;
   /** Frees what the engine allocated (accumulated gradients, buffers). */
   dispose(): void;
 }

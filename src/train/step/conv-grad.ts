@@ -71,17 +71,44 @@ const REPLACED_ON: Readonly<Record<string, { readonly inputByConv: boolean }>> =
 let installed = false;
 
 /**
+ * Conv2DBackpropFilter on cpu and wasm as `conv2dFilterGrad`: a linear Conv2D (one followed by
+ * BatchNormalization) trains through tf.fused.conv2d, whose gradient calls this kernel directly
+ * rather than the registered Conv2D gradient; wasm has none, and cpu's is very slow. Channels-first
+ * convolutions keep cpu's own kernel.
+ */
+function registerFilterGradKernel(backendName: string): void {
+  const stock = tf.getKernel('Conv2DBackpropFilter', backendName);
+  if (stock) tf.unregisterKernel('Conv2DBackpropFilter', backendName);
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName,
+    kernelFunc: (args) => {
+      const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+      // The kernel has no dilations (tfjs computes no gradient of a dilated convolution).
+      const a = args.attrs as unknown as Omit<Conv2DAttrs, 'dilations'> & { filterShape: [number, number, number, number] };
+      if (a.dataFormat !== 'NHWC') {
+        if (!stock) throw new Error(`Conv2DBackpropFilter on ${backendName}: channels-first convolutions cannot be trained here`);
+        return stock.kernelFunc(args);
+      }
+      // A kernel may return a tensor made by ops: the engine takes it as the kernel's output.
+      return conv2dFilterGrad(x, dy, a.filterShape, { ...a, dilations: 1 }) as unknown as tf.TensorInfo;
+    },
+  });
+}
+
+/**
  * Replaces tfjs's Conv2D gradient on the cpu and wasm backends with the convolution-based filter
  * gradient above (and, on wasm, the input gradient as a forward conv); other backends keep the
  * stock gradient. The gradient registry is global, so this applies to every tfjs training loop in
  * the process, not only the learner's. Idempotent. Covers Conv2D, which tfjs-layers uses when
  * training a conv with a non-linear activation; a linear one trains through tf.fused.conv2d, whose
- * gradient calls the stock kernels directly.
+ * gradient calls the Conv2DBackpropFilter kernel, replaced on cpu and wasm too.
  */
 export function useFastConvGradient(): void {
   if (installed) return;
   const stock = tf.getGradient('Conv2D');
   if (!stock) throw new Error("tfjs has no gradient registered for 'Conv2D'");
+  for (const backend of Object.keys(REPLACED_ON)) registerFilterGradKernel(backend);
   tf.registerGradient({
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],

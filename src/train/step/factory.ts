@@ -1,6 +1,7 @@
 import type { Metric, Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { Optimizer } from '../optim/base';
+import type { OptimizerConfig } from '../optim/config';
 import type { StatsFn, StepEngine } from './base';
 import type { StatsSource } from './stats';
 
@@ -36,6 +37,13 @@ export interface EngineRefusal {
   readonly warn?: boolean;
 }
 
+/** What a factory is asked before a run starts: would it build for this step, optimizer and backend? */
+export interface EngineQuery {
+  readonly backend: string;
+  readonly step: TrainStep<unknown>;
+  readonly optimizer: OptimizerConfig;
+}
+
 /**
  * Makes one kind of step engine for a fit, or says why it cannot. The learner library ships the
  * tfjs step (`tfjsStep`); hosts register others with `LearnerBuilder.engines`.
@@ -44,4 +52,10 @@ export interface StepEngineFactory {
   /** The engine's name, as `LearnerBuilder.engine(choice)` and experiment.log call it ('tfjs', 'compiled'). */
   readonly name: string;
   create<B>(context: EngineContext<B>): Promise<BuiltEngine<B> | EngineRefusal>;
+  /**
+   * Why `create` would refuse a run like this one (null: it would build), decided without
+   * building anything, so a host can say which engine will train before the run starts. Absent:
+   * it builds for any run.
+   */
+  refusal?(query: EngineQuery): Promise<string | null>;
 }

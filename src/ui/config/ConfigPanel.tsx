@@ -11,10 +11,12 @@ interface Props {
   readonly onChange: (field: Field, value: string) => void;
   /** The data section (source, choices), rendered by its own component with the same form. */
   readonly data: (form: FormState) => ReactNode;
+  /** The model's layers (the layer editor), under the preset's fields. */
+  readonly layers: ReactNode;
 }
 
 /** The run's configuration: data, model, optimizer, schedule and loop settings. */
-export function ConfigPanel({ values, errors, disabled, onChange, data }: Props) {
+export function ConfigPanel({ values, errors, disabled, onChange, data, layers }: Props) {
   const form: FormState = { values, errors, disabled, onChange, shown: visibleFields(values) };
   const input = (p: Omit<Parameters<typeof FormField>[0], 'form'>) => <FormField form={form} {...p} />;
   return (
@@ -24,12 +26,13 @@ export function ConfigPanel({ values, errors, disabled, onChange, data }: Props)
         <legend>Model</legend>
         {input({
           name: 'model',
-          label: 'Preset',
+          label: 'Model',
           children: (
             <>
               <option value="mlp">MLP</option>
               <option value="cnn">Small CNN</option>
               <option value="logistic">Logistic regression</option>
+              <option value="layers">Your layers</option>
             </>
           ),
         })}
@@ -39,6 +42,7 @@ export function ConfigPanel({ values, errors, disabled, onChange, data }: Props)
         {input({ name: 'filters1', label: 'Conv 1 filters' })}
         {input({ name: 'filters2', label: 'Conv 2 filters' })}
         {input({ name: 'dense', label: 'Dense units' })}
+        {layers}
       </fieldset>
       <fieldset>
         <legend>Optimizer</legend>

@@ -1,4 +1,10 @@
 import { DatasetConfigSchema, DEFAULT_RUN_CONFIG, RunConfigSchema, type DatasetConfig, type RunConfig } from '../../protocol/run-config';
+import { inferLayers, type ModelShape } from '../../train/model/infer';
+import { ModelConfigSchema, type PresetConfig } from '../../train/model/config';
+import { LAYER_LIST_VERSION } from '../../train/model/layer-spec';
+import type { DatasetCard } from '../../data/card';
+import { modelLayers } from '../../train/model/presets';
+import { draftsOf, readDrafts, specOf } from '../model/drafts';
 
 /** Every input of the run form, as typed (strings), so a half-typed value is never lost. */
 export const FIELDS = [
@@ -21,6 +27,8 @@ export const FIELDS = [
   'filters1',
   'filters2',
   'dense',
+  'layers',
+  'modelSource',
   'optimizer',
   'lr',
   'momentum',
@@ -77,6 +85,8 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
     filters1: m.type === 'cnn' ? String(m.filters[0]) : '32',
     filters2: m.type === 'cnn' ? String(m.filters[1]) : '64',
     dense: m.type === 'cnn' ? String(m.dense) : '128',
+    layers: JSON.stringify(m.type === 'layers' ? draftsOf(m.layers) : []),
+    modelSource: m.type === 'layers' ? (m.initial?.source ?? '') : '',
     optimizer: o.type,
     lr: String(c.lr),
     momentum: o.type === 'sgd' || o.type === 'rmsprop' ? String(o.momentum) : '0.9',
@@ -144,9 +154,48 @@ function fieldOf(path: readonly PropertyKey[]): Field {
   if (head === 'optimizer' && key === 'gradClipping') return 'clipNorm';
   if (head === 'optimizer' && key === 'type') return 'optimizer';
   if (head === 'model' && key === 'type') return 'model';
+  if (head === 'model' && key === 'layers') return 'layers';
   if (head === 'schedule' && key === 'type') return 'schedule';
   const f = (key ?? head) as Field;
   return FIELDS.includes(f) ? f : (head as Field);
+}
+
+/** Why a model cannot be built for the data, or null. */
+function modelProblem(model: RunConfig['model'], data: ModelData): string | null {
+  try {
+    return inferLayers(modelLayers(model, data.shape), data.shape, data.task).error;
+  } catch (e) {
+    return (e as Error).message; // a preset that needs other data (the CNN on a table)
+  }
+}
+
+/** The MLP's hidden sizes as typed. */
+const hiddenSizes = (v: FormValues) =>
+  v.hidden
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+
+/** The preset part of the form as a draft config (numbers parsed by `num`). */
+function presetDraft(v: FormValues, num: (f: Field) => number): Record<string, unknown> {
+  if (v.model === 'mlp') return { type: 'mlp', hidden: hiddenSizes(v), activation: v.activation, dropout: num('dropout') };
+  if (v.model === 'cnn') return { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') };
+  return { type: 'logistic' };
+}
+
+/** The form's preset when it is chosen and valid (the layer editor shows its layers), else null. */
+export function presetFromForm(v: FormValues): PresetConfig | null {
+  if (v.model === 'layers') return null;
+  const parsed = ModelConfigSchema.safeParse(presetDraft(v, (f) => Number(v[f])));
+  return parsed.success && parsed.data.type !== 'layers' ? parsed.data : null;
+}
+
+/** What a dataset's card says the model must take and give, once it says (a table's card before its choices does not). */
+export function modelDataOf(card: DatasetCard | null): ModelData | undefined {
+  if (!card?.inputShape.length) return undefined;
+  const outputs = card.task === 'classification' ? (card.classes?.length ?? 0) : 1;
+  return outputs ? { shape: { inputShape: card.inputShape, outputs }, task: card.task } : undefined;
 }
 
 /** The dataset part of the form as a draft config (numbers parsed by `num`). */
@@ -172,13 +221,35 @@ export function formFromDataset(d: DatasetConfig): Partial<FormValues> {
   return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, imageSize, channels, fit };
 }
 
+/** The layer editor's drafts as a layer-list config; a problem of a layer goes to `errors.layers`, naming the layer and setting. */
+function layersDraft(v: FormValues, errors: FormErrors): Record<string, unknown> {
+  const layers = readDrafts(v.layers).map((d) => {
+    const r = specOf(d);
+    if ('errors' in r) {
+      const [key, message] = Object.entries(r.errors)[0]!;
+      errors.layers ??= `${d.name || d.type}: ${key}: ${message}`;
+      return null;
+    }
+    return r.spec;
+  });
+  return { type: 'layers', version: LAYER_LIST_VERSION, layers, ...(v.modelSource ? { initial: { source: v.modelSource } } : {}) };
+}
+
+/** What the model is checked against: the dataset's item shape and outputs, and the task (from its card). */
+export interface ModelData {
+  readonly shape: ModelShape;
+  readonly task: 'classification' | 'regression';
+}
+
 /**
  * Turns the form into a validated RunConfig, or inline messages for every bad field. Ranges and the
  * rules between fields (a CNN on wasm, a CNN on a table) come from RunConfigSchema, so the form
  * says what the worker and the CLI say; only what the form alone knows (a field left empty, text
- * that is not a number, a dataset not yet dropped) is checked here.
+ * that is not a number, a dataset not yet dropped) is checked here. With the dataset's `data`, the
+ * model is checked against it too (`inferLayers`: a stack that cannot be built, an output of the
+ * wrong size), on `layers` for a layer list and on `model` for a preset.
  */
-export function parseForm(v: FormValues): { config: RunConfig | null; errors: FormErrors } {
+export function parseForm(v: FormValues, data?: ModelData): { config: RunConfig | null; errors: FormErrors } {
   const errors: FormErrors = {};
   const shown = visibleFields(v);
   const num = (f: Field): number => {
@@ -187,19 +258,10 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
     if (shown.has(f) && (text === '' || !Number.isFinite(n))) errors[f] = text === '' ? 'required' : `'${text}' is not a number`;
     return n;
   };
-  const hidden = v.hidden
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
+  const hidden = hiddenSizes(v);
   if (v.model === 'mlp' && hidden.some((h) => !Number.isInteger(h) || h < 1)) errors.hidden = 'layer sizes are whole numbers ≥ 1, separated by commas';
   if (v.model === 'mlp' && !hidden.length) errors.hidden = 'list at least one layer size (or pick Logistic regression)';
-  const model =
-    v.model === 'mlp'
-      ? { type: 'mlp', hidden, activation: v.activation, dropout: num('dropout') }
-      : v.model === 'cnn'
-        ? { type: 'cnn', filters: [num('filters1'), num('filters2')], dense: num('dense') }
-        : { type: 'logistic' };
+  const model = v.model === 'layers' ? layersDraft(v, errors) : presetDraft(v, num);
   const clip = v.clipNorm.trim() === '' ? undefined : { type: 'norm', maxNorm: num('clipNorm') };
   const optimizer =
     v.optimizer === 'sgd'
@@ -237,5 +299,10 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
   };
   const parsed = RunConfigSchema.safeParse(draft);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= issue.message;
+  const field = v.model === 'layers' ? 'layers' : 'model';
+  if (parsed.success && data && !errors[field]) {
+    const problem = modelProblem(parsed.data.model, data);
+    if (problem) errors[field] = problem;
+  }
   return Object.keys(errors).length || !parsed.success ? { config: null, errors } : { config: parsed.data, errors };
 }

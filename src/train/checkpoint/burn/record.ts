@@ -48,10 +48,12 @@ function placed(placement: BurnPlacement): BurnParam[] {
 export function burnRecord(kind: RecordKind, checkpoint: CheckpointStamp, payload: unknown, placement: BurnPlacement, version: number): object {
   const kiln = { format: 'kiln.record', version, kind, checkpoint };
   if (kind === 'model') {
-    const { weights } = payload as { weights: PackedTensor[] };
+    // Moving statistics (BatchNormalization's) are fields of Burn's modules too (running_mean, running_var).
+    const { weights, state = [] } = payload as { weights: PackedTensor[]; state?: PackedTensor[] };
     const params = paramsByName(placement.layout);
-    const item = modelItem(placement.layout, weights);
-    return { metadata: BURN_METADATA, item, _b: [], [KILN_KEY]: { ...kiln, params: weights.map((w) => params.get(w.name)!) } };
+    const item = modelItem(placement.layout, [...weights, ...state]);
+    const places = (list: readonly PackedTensor[]) => list.map((w) => params.get(w.name)!);
+    return { metadata: BURN_METADATA, item, _b: [], [KILN_KEY]: { ...kiln, params: places(weights), ...(state.length ? { state: places(state) } : {}) } };
   }
   if (kind === 'optim') {
     const { slots, ...rest } = payload as OptimState & { config: OptimizerConfig };
@@ -90,7 +92,11 @@ function readParams(value: unknown, file: string): BurnParam[] {
  * item and put back in tfjs layout; errors name the file and the field.
  */
 export function readBurnRecord(kiln: { [key: string]: unknown }, item: unknown, kind: RecordKind, file: string): unknown {
-  if (kind === 'model') return { weights: readModelItem(item, readParams(kiln.params, file), file) };
+  if (kind === 'model')
+    return {
+      weights: readModelItem(item, readParams(kiln.params, file), file),
+      state: kiln.state == null ? [] : readModelItem(item, readParams(kiln.state, file), file),
+    };
   if (kind === 'optim') {
     const { type } = kiln;
     if (!isOptimizerType(type)) throw new Error(`${file}: unknown optimizer type ${JSON.stringify(type)}`);
