@@ -8,12 +8,12 @@ export interface BenchArgs {
   readonly json: string | null;
   readonly backends: readonly string[];
   readonly cases: readonly BenchCase['id'][];
-  /** Dataset readers to time: the CSV reader in Node (speed, and peak memory in a child), image decoding in Chromium. */
+  /** Dataset readers to time: the CSV reader in Node (speed, and peak memory in a child), image decoding in Chromium; hostile archives' import memory. */
   readonly data: readonly DataCase[];
 }
 
-/** The dataset-reading benchmarks. */
-export const DATA_CASES = ['csv', 'csv-memory', 'images'] as const;
+/** The dataset-reading benchmarks, and the hostile archives' import (about 3 minutes: only when named). */
+export const DATA_CASES = ['csv', 'csv-memory', 'images', 'hostile'] as const;
 /** One of them. */
 export type DataCase = (typeof DATA_CASES)[number];
 
@@ -29,7 +29,7 @@ function list<T extends string>(flag: string, value: string | undefined, known: 
   return names as T[];
 }
 
-/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b] [--cases a,b] [--data csv,csv-memory,images|none]`; errors are one line. */
+/** Parses `npm run bench -- [--quick] [--json FILE] [--backends a,b|none] [--cases a,b] [--data csv,csv-memory,images,hostile|none]`; errors are one line. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
   let values: { quick?: boolean; json?: string; backends?: string; cases?: string; data?: string };
   try {
@@ -46,11 +46,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return {
     quick: values.quick ?? false,
     json: values.json ?? null,
-    backends: list(
-      'backends',
-      values.backends,
-      BACKENDS.map((b) => b.name),
-    ),
+    // 'none': only the dataset readers (`--backends none --data hostile`).
+    backends:
+      values.backends === 'none'
+        ? []
+        : list(
+            'backends',
+            values.backends,
+            BACKENDS.map((b) => b.name),
+          ),
     // The GPU batch sizes only when named: elsewhere they would only print skipped rows.
     cases: list(
       'cases',
@@ -58,6 +62,14 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       CASES.map((c) => c.id),
       CASES.filter((c) => !c.gpuOnly).map((c) => c.id),
     ),
-    data: values.data === 'none' ? [] : list('data', values.data, DATA_CASES),
+    data:
+      values.data === 'none'
+        ? []
+        : list(
+            'data',
+            values.data,
+            DATA_CASES,
+            DATA_CASES.filter((d) => d !== 'hostile'),
+          ),
   };
 }

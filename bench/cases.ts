@@ -1,11 +1,11 @@
 import type { ModelConfig } from '../src/train/model/config';
 
-/** A benchmark case: a model preset at a batch size. */
+/** A benchmark case: a model preset (or the small ResNet of bench/resnet.ts, on CIFAR-shaped data) at a batch size. */
 export interface BenchCase {
-  readonly id: 'mlp' | 'mlp-wide' | 'cnn' | 'mlp-1024' | 'mlp-wide-4096' | 'cnn-1024';
+  readonly id: 'mlp' | 'mlp-wide' | 'cnn' | 'mlp-1024' | 'mlp-wide-4096' | 'cnn-1024' | 'resnet';
   /** The name in the table and the JSON. */
   readonly name: string;
-  readonly model: ModelConfig;
+  readonly model: ModelConfig | 'small-resnet';
   readonly batch: number;
   /** Run only when named with --cases (a batch size for real GPUs). */
   readonly gpuOnly?: true;
@@ -26,6 +26,7 @@ export const CASES: readonly BenchCase[] = [
     gpuOnly: true,
   },
   { id: 'cnn-1024', name: 'CNN c32-p-c64-p-d128-d10', model: { type: 'cnn', filters: [32, 64], dense: 128 }, batch: 1024, gpuOnly: true },
+  { id: 'resnet', name: 'ResNet 16-32-64 (32×32×3)', model: 'small-resnet', batch: 128, gpuOnly: true },
 ];
 
 /**
@@ -45,6 +46,7 @@ const gpuBatches = {
   'mlp-1024': { full: gpuOnly, quick: gpuOnly },
   'mlp-wide-4096': { full: gpuOnly, quick: gpuOnly },
   'cnn-1024': { full: gpuOnly, quick: gpuOnly },
+  resnet: { full: gpuOnly, quick: gpuOnly },
 };
 const chromium: Plans = {
   mlp: { full: { batchesPerEpoch: 20, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 10, epochs: 2, rounds: 2 } },
@@ -87,6 +89,7 @@ const PLANS: Record<string, Plans> = {
     'mlp-1024': { full: { batchesPerEpoch: 20, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 4, epochs: 2, rounds: 2 } },
     'mlp-wide-4096': { full: { batchesPerEpoch: 10, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 2, epochs: 2, rounds: 2 } },
     'cnn-1024': { full: { batchesPerEpoch: 10, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 2, epochs: 2, rounds: 2 } },
+    resnet: { full: { batchesPerEpoch: 20, epochs: 2, rounds: 3 }, quick: { batchesPerEpoch: 4, epochs: 2, rounds: 2 } },
   },
   'chromium-webgl': chromium,
   'chromium-webgpu': chromium,

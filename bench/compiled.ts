@@ -12,21 +12,26 @@ import { parseArgs } from 'node:util';
 import { encodeDispatches, type Dispatch, type KernelLimits } from '../src/gpu/device';
 import { DEFAULT_TUNE } from '../src/gpu/autotune';
 import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-tiling';
-import { planModel, readModelWeights } from '../src/gpu/plan';
+import { planModel } from '../src/gpu/plan';
+import { readModelState, readModelWeights } from '../src/gpu/weights';
 import { CompiledTrainer } from '../src/gpu/runtime';
 import { createModel } from '../src/train/model/presets';
 import { parseOptimizerConfig } from '../src/train/optim/config';
 import type { ModelConfig } from '../src/train/model/config';
+import { smallResNet } from './resnet';
 
 const mlp = (hidden: number[]): ModelConfig => ({ type: 'mlp', hidden, activation: 'relu', dropout: 0 });
 const cnn: ModelConfig = { type: 'cnn', filters: [32, 64], dense: 128 };
-const CASES: readonly { id: string; name: string; model: ModelConfig; shape: number[]; batch: number }[] = [
+const resnet = 'small-resnet';
+const CASES: readonly { id: string; name: string; model: ModelConfig | typeof resnet; shape: number[]; batch: number }[] = [
   { id: 'mlp-64', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 64 },
   { id: 'mlp-1024', name: 'MLP 784-128-10', model: mlp([128]), shape: [28, 28], batch: 1024 },
   { id: 'wide-512', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 512 },
   { id: 'wide-4096', name: 'MLP 784-1024-1024-10', model: mlp([1024, 1024]), shape: [28, 28], batch: 4096 },
   { id: 'cnn-256', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 256 },
   { id: 'cnn-1024', name: 'CNN c32-p-c64-p-d128-d10', model: cnn, shape: [28, 28, 1], batch: 1024 },
+  { id: 'resnet-128', name: 'ResNet 16-32-64 (32×32×3)', model: resnet, shape: [32, 32, 3], batch: 128 },
+  { id: 'resnet-512', name: 'ResNet 16-32-64 (32×32×3)', model: resnet, shape: [32, 32, 3], batch: 512 },
 ];
 
 const { values } = parseArgs({
@@ -52,7 +57,7 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const perSubmit = Number(values['per-submit']);
-const reps = Number(values.reps);
+const repsWanted = Number(values.reps);
 const picked = values.cases.split(',').map((id) => {
   const c = CASES.find((k) => k.id === id);
   if (!c) throw new Error(`--cases: unknown case '${id}' (known: ${CASES.map((k) => k.id).join(', ')})`);
@@ -101,6 +106,8 @@ async function openDevice(): Promise<{ device: GPUDevice; adapter: string; times
 
 /** GPU microseconds per run of each dispatch, from timestamp queries around `reps` single-dispatch passes. */
 async function kernelTimesGpu(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  // A query set holds at most 4096 timestamps: fewer repetitions for steps of many kernels.
+  const reps = Math.max(1, Math.min(repsWanted, Math.floor(4096 / (2 * dispatches.length))));
   const count = dispatches.length * reps * 2;
   const querySet = device.createQuerySet({ type: 'timestamp', count });
   const resolve = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
@@ -130,6 +137,7 @@ async function kernelTimesGpu(device: GPUDevice, dispatches: readonly Dispatch[]
 
 /** Host microseconds per single-dispatch submit of each dispatch, waited on (includes submit overhead). */
 async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[], offsets: Uint32Array): Promise<number[]> {
+  const reps = repsWanted;
   const out: number[] = [];
   for (const d of dispatches) {
     const t0 = performance.now();
@@ -148,12 +156,13 @@ async function kernelTimesHost(device: GPUDevice, dispatches: readonly Dispatch[
 
 /** Times one case: returns its row for the report. */
 async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)[number]) {
-  const model = createModel(c.model, { inputShape: c.shape, outputs: 10 }, 1);
+  const model = c.model === resnet ? smallResNet(1, c.shape) : createModel(c.model, { inputShape: c.shape, outputs: 10 }, 1);
   const planned = planModel(model, 'classification');
   if (!planned.ok) throw new Error(planned.reason);
-  const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * 785 * 4)))); // ≤ 64 MiB of data
+  const features = planned.plan.inputSize;
+  const epochSteps = Math.max(2, Math.min(16, Math.floor((64 * 2 ** 20) / (c.batch * (features + 1) * 4)))); // ≤ 64 MiB of data
   const items = c.batch * epochSteps;
-  const x = Float32Array.from({ length: items * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const x = Float32Array.from({ length: items * features }, (_, i) => ((i * 2654435761) % 1000) / 1000);
   const y = Int32Array.from({ length: items }, (_, i) => i % 10);
   // --variant picks the tiling policy's kernel variants (default: the library's policy).
   const flags = values.variant === undefined ? null : values.variant === 'none' ? [] : values.variant.split(',');
@@ -182,6 +191,7 @@ async function runCase(device: GPUDevice, timestamps: boolean, c: (typeof CASES)
     tiling,
   });
   trainer.writeWeights(readModelWeights(model));
+  trainer.writeState(readModelState(model));
   model.dispose();
   await trainer.uploadDataset('train', x, y);
   const program = await trainer.program('train', c.batch);

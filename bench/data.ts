@@ -20,3 +20,22 @@ export function mnistShaped(n: number, seed: number): TensorData {
   }
   return { x, itemShape: [28, 28, 1], y, numClasses: 10 };
 }
+
+/**
+ * CIFAR-10-shaped data made from a seed: 32×32×3 images in [0, 1] and 10 classes, each image its
+ * class's fixed random colour pattern plus noise (no CIFAR-10 ships in a package the bench can use).
+ */
+export function cifarShaped(n: number, seed: number): TensorData {
+  const rng = new Rng(seed);
+  const size = 32 * 32 * 3;
+  const prototypes = Array.from({ length: 10 }, () => Float32Array.from({ length: size }, () => rng.next()));
+  const x = new Float32Array(n * size);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = rng.int(10);
+    y[i] = label;
+    const p = prototypes[label];
+    for (let j = 0; j < size; j++) x[i * size + j] = 0.6 * p[j] + 0.4 * rng.next();
+  }
+  return { x, itemShape: [32, 32, 3], y, numClasses: 10 };
+}

@@ -1,13 +1,13 @@
 /**
  * Hostile archives: how much memory and time Kiln spends before it refuses them. Each case runs in
- * its own Node process, so its peak RSS is its own. `npx tsx bench/hostile.ts` (about 3 minutes on 2
- * cores, most of it deflating the zeros).
+ * its own Node process, so its peak RSS is its own. `npm run bench -- --data hostile`, or alone
+ * `npx tsx bench/hostile.ts` (about 3 minutes on 2 cores, most of it deflating the zeros).
  */
 import 'fake-indexeddb/auto'; // the child imports into IndexedDB as the worker does
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import { Gzip, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
@@ -116,12 +116,25 @@ const CASES: Case[] = [
   },
 ];
 
+/** How one hostile archive fared: its size, the child's memory before the import and at its peak, the time, and the refusal. */
+export interface HostileResult {
+  readonly id: string;
+  readonly what: string;
+  readonly bytes: number;
+  readonly baseRss: number;
+  readonly peakRss: number;
+  readonly ms: number;
+  /** The refusal's message, or 'imported' when the archive was taken. */
+  readonly outcome: string;
+}
+
 /** In the child: imports the archive as the studio's worker does and reports how it ended. */
 async function child(file: string): Promise<void> {
   const { KilnDb } = await import('../src/store/idb');
   const { importArchive } = await import('../src/worker/artifacts');
   const bytes = new Uint8Array(readFileSync(file));
   const kiln = await KilnDb.open();
+  const baseRss = process.memoryUsage().rss;
   const started = performance.now();
   let outcome = 'imported';
   try {
@@ -130,35 +143,57 @@ async function child(file: string): Promise<void> {
     outcome = (e as Error).message;
   }
   const ms = performance.now() - started;
-  process.stdout.write(JSON.stringify({ ms, peakRssMiB: process.resourceUsage().maxRSS / 1024, outcome }));
+  process.stdout.write(JSON.stringify({ ms, baseRss, peakRss: process.resourceUsage().maxRSS * 1024, outcome }));
 }
 
-function main(): void {
+/** Builds each hostile archive in a temporary folder and imports it in a Node process of its own. */
+export function benchHostile(log: (line: string) => void = () => {}): HostileResult[] {
   const dir = mkdtempSync(join(os.tmpdir(), 'kiln-hostile-'));
   const self = fileURLToPath(import.meta.url);
-  const rows: string[] = [];
   try {
-    for (const c of CASES) {
+    return CASES.map((c) => {
       const file = join(dir, `${c.id}.zip`);
       writeFileSync(file, c.make());
       const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', file], { encoding: 'utf8', maxBuffer: 16 * MiB });
       if (r.status !== 0) throw new Error(`${c.id}: the child failed: ${r.stderr}`);
-      const out = JSON.parse(r.stdout) as { ms: number; peakRssMiB: number; outcome: string };
-      const kb = (statSync(file).size / 1000).toFixed(0);
-      rows.push(`| ${c.id} | ${c.what} | ${kb} KB | ${out.peakRssMiB.toFixed(0)} MiB | ${out.ms.toFixed(0)} ms | ${out.outcome.slice(0, 120)} |`);
-      console.error(rows[rows.length - 1]);
-    }
+      const result: HostileResult = {
+        id: c.id,
+        what: c.what,
+        bytes: statSync(file).size,
+        ...(JSON.parse(r.stdout) as Omit<HostileResult, 'id' | 'what' | 'bytes'>),
+      };
+      log(describeHostile(result));
+      return result;
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One line: the archive, the peak and what the import added to the process, the time and the refusal. */
+export function describeHostile(r: HostileResult): string {
+  const mib = (n: number) => (n / MiB).toFixed(0);
+  return `${r.id} (${(r.bytes / 1000).toFixed(0)} KB): peak RSS ${mib(r.peakRss)} MiB, ${mib(r.peakRss - r.baseRss)} MiB over the ${mib(r.baseRss)} MiB before the import; ${r.ms.toFixed(0)} ms; ${r.outcome === 'imported' ? 'IMPORTED' : `refused: ${r.outcome.slice(0, 160)}`}`;
+}
+
+function main(): void {
+  const rows = benchHostile((line) => console.error(line)).map(
+    (r) =>
+      `| ${r.id} | ${r.what} | ${(r.bytes / 1000).toFixed(0)} KB | ${(r.peakRss / MiB).toFixed(0)} MiB | ${((r.peakRss - r.baseRss) / MiB).toFixed(0)} MiB | ${r.ms.toFixed(0)} ms | ${r.outcome.slice(0, 120)} |`,
+  );
   const cpus = os.cpus();
   console.log(
-    `${cpus.length} cores (${cpus[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`,
+    `${cpus.length} cores (${cpus[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}; ${new Date().toISOString()}`,
   );
-  console.log('| case | archive | size | peak RSS | time to refusal | message |\n|---|---|--:|--:|--:|---|');
+  console.log('| case | archive | size | peak RSS | over the start | time to refusal | message |\n|---|---|--:|--:|--:|--:|---|');
   console.log(rows.join('\n'));
 }
 
-const at = process.argv.indexOf('--child');
-if (at > 0) await child(process.argv[at + 1]);
-else main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--child');
+  if (at > 0) await child(process.argv[at + 1]);
+  else main();
+}

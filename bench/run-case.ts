@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { itemSize } from '../src/data/dataset';
 import type { ArtifactStore } from '../src/store/base';
 import type { BenchCase, CasePlan } from './cases';
-import { mnistShaped } from './data';
+import { cifarShaped, mnistShaped } from './data';
 import { roundOrder, summarize, type Round } from './aggregate';
 import { skippedCase, type CaseResult } from './report';
 import { buildModel, type RunnerInput, type RunnerResult } from './runners/base';
@@ -44,7 +44,8 @@ export async function runCase(
 ): Promise<CaseResult> {
   const { name, batch } = benchCase;
   if ('skip' in plan) return skippedCase(backend, name, batch, plan.skip);
-  const input: RunnerInput = { backend: tfBackend, benchCase, data: mnistShaped(plan.batchesPerEpoch * batch, SEED), epochs: plan.epochs, seed: SEED };
+  const data = (benchCase.model === 'small-resnet' ? cifarShaped : mnistShaped)(plan.batchesPerEpoch * batch, SEED);
+  const input: RunnerInput = { backend: tfBackend, benchCase, data, epochs: plan.epochs, seed: SEED };
   say(`${backend} ${name}: ${plan.rounds} round(s) of ${plan.epochs} epochs of ${plan.batchesPerEpoch} batches of ${batch}`);
   warmBackend(input);
   const runners: [keyof Round, () => Promise<RunnerResult>][] = [

@@ -78,7 +78,7 @@ async function main(args: BenchArgs): Promise<number> {
     data,
   };
   if (data.length) console.log(`\nDataset readers:\n${formatData(data)}`);
-  console.log(`\n${formatTable(report)}\n\nFairness:\n${FAIRNESS.map((f) => `- ${f}`).join('\n')}`);
+  if (chosen.length) console.log(`\n${formatTable(report)}\n\nFairness:\n${FAIRNESS.map((f) => `- ${f}`).join('\n')}`);
   console.log(`\n${report.machine}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   return status;

@@ -3,6 +3,7 @@ import type { TensorData } from '../../src/data/dataset';
 import { createModel } from '../../src/train/model/presets';
 import { Rng } from '../../src/util/rng';
 import type { BenchCase } from '../cases';
+import { smallResNet } from '../resnet';
 
 /** Adam at this learning rate in all three runners (Kiln's Adam for the learner, tf.train.adam for the others). */
 export const LR = 1e-3;
@@ -32,7 +33,11 @@ export interface RunnerResult {
 
 /** The case's model from the seeded initializers: identical initial weights in every runner. */
 export function buildModel(input: RunnerInput): tf.LayersModel {
-  return createModel(input.benchCase.model, { inputShape: input.data.itemShape, outputs: input.data.numClasses ?? 10 }, input.seed);
+  const { model } = input.benchCase;
+  const outputs = input.data.numClasses ?? 10;
+  return model === 'small-resnet'
+    ? smallResNet(input.seed, input.data.itemShape, outputs)
+    : createModel(model, { inputShape: input.data.itemShape, outputs }, input.seed);
 }
 
 /** The learner's DataLoader order for an epoch (a seeded shuffle), so the hand loop sees the same batches. */

@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
+import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
+import { EXPORT_FORMATS } from './export-formats';
 
 /** A flag's number, written in decimal (`0x10`, `1_0` and empty values are refused, not read as 16, 10 and 0). */
 const decimal = z
   .string()
   .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, 'expected a decimal number')
   .transform(Number);
-/** A flag's whole number, at least `min`. */
-export const int = (min: number) => decimal.pipe(z.number().int().min(min));
+const int = (min: number) => decimal.pipe(z.number().int().min(min));
 
 /** The train command's flags, validated once. */
 export const TrainArgsSchema = z
@@ -38,6 +39,8 @@ export const TrainArgsSchema = z
     /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
     engine: z.enum(['compiled', 'tfjs']).optional(),
     'keep-checkpoints': int(1).default(2),
+    /** A loss that goes NaN or infinite: stop the run (default), or warn once per epoch and train on. */
+    'on-non-finite': z.enum(ON_NON_FINITE).default('stop'),
     /** Replace the run that `--out` holds (a fresh run refuses a folder that holds one). */
     overwrite: z.boolean().default(false),
   })
@@ -54,34 +57,26 @@ export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 const SWITCHES = new Set(['overwrite']);
 
 /** `--epochs -1` as `--epochs=-1`: a negative number after a flag is its value, not another flag. */
-function joinNegativeValues(argv: readonly string[], switches: ReadonlySet<string>): string[] {
+function joinNegativeValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = /^--([\w-]+)$/.exec(argv[i])?.[1];
-    if (flag && !switches.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    if (flag && !SWITCHES.has(flag) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
     else out.push(argv[i]);
   }
   return out;
 }
 
-/** Parses `npm run train`'s argv; any bad, repeated or missing flag or value throws an Error whose message is one line naming it. */
-export function parseTrainArgs(argv: string[]): TrainArgs {
-  return parseFlags(TrainArgsSchema, argv, SWITCHES);
-}
-
 /**
- * Parses argv by a schema of its flags (each key a `--flag`; `switches` take no value); any bad,
- * repeated or missing flag or value throws an Error whose message is one line naming it.
+ * Parses argv against a command's flag schema (a zod object; `overwrite` is a switch, every other
+ * flag takes a value); any bad, repeated or missing flag or value throws an Error whose message is
+ * one line naming it.
  */
-export function parseFlags<S extends z.ZodType & { shape: { [flag: string]: unknown } }>(
-  schema: S,
-  argv: string[],
-  switches: ReadonlySet<string> = new Set(),
-): z.infer<S> {
-  const options = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: switches.has(k) ? ('boolean' as const) : ('string' as const) }]));
+export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly string[]): z.infer<S> {
+  const options = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }]));
   let values: Record<string, unknown>;
   try {
-    const parsed = parseArgs({ args: joinNegativeValues(argv, switches), options, strict: true, allowPositionals: false, tokens: true });
+    const parsed = parseArgs({ args: joinNegativeValues(argv), options, strict: true, allowPositionals: false, tokens: true });
     const seen = new Map<string, string[]>();
     for (const t of parsed.tokens) if (t.kind === 'option') seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value ?? '')]);
     for (const [name, given] of seen)
@@ -98,6 +93,54 @@ export function parseFlags<S extends z.ZodType & { shape: { [flag: string]: unkn
     throw new Error(`${flag}: ${issue.message}${given !== undefined ? ` (got '${String(given)}')` : ''}`);
   }
   return parsed.data;
+}
+
+/** Parses `npm run train`'s argv (see parseFlags). */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  return parseFlags(TrainArgsSchema, argv);
+}
+
+/** `npm run predict`'s flags: the run, its checkpoint (default: the last stored), the input and the output CSV. */
+export const PredictArgsSchema = z.strictObject({
+  run: z.string().min(1),
+  checkpoint: int(1).optional(),
+  input: z.string().min(1),
+  out: z.string().min(1),
+});
+
+/** `npm run evaluate`'s flags: the run and its checkpoint (default: the last stored). */
+export const EvaluateArgsSchema = PredictArgsSchema.pick({ run: true, checkpoint: true });
+
+/** The export command's flags (`npm run export`); `--format` takes what EXPORT_FORMATS lists. */
+export const ExportArgsSchema = z.strictObject({
+  run: z.string().min(1),
+  checkpoint: int(1).optional(),
+  format: z.enum(EXPORT_FORMATS, { error: `a format of ${EXPORT_FORMATS.join(', ')}` }),
+  out: z.string().min(1),
+});
+
+/** Validated flags of `npm run export`. */
+export type ExportArgs = z.infer<typeof ExportArgsSchema>;
+
+/** Parses `npm run export`'s argv (see parseFlags). */
+export function parseExportArgs(argv: string[]): ExportArgs {
+  return parseFlags(ExportArgsSchema, argv);
+}
+
+/** Validated flags of `npm run predict`. */
+export type PredictArgs = z.infer<typeof PredictArgsSchema>;
+
+/** Validated flags of `npm run evaluate`. */
+export type EvaluateArgs = z.infer<typeof EvaluateArgsSchema>;
+
+/** Parses `npm run predict`'s argv (see parseFlags). */
+export function parsePredictArgs(argv: string[]): PredictArgs {
+  return parseFlags(PredictArgsSchema, argv);
+}
+
+/** Parses `npm run evaluate`'s argv (see parseFlags). */
+export function parseEvaluateArgs(argv: string[]): EvaluateArgs {
+  return parseFlags(EvaluateArgsSchema, argv);
 }
 
 /** The schedule a flag names: warm-up + cosine warms up over the first tenth of the run. */
@@ -126,5 +169,6 @@ export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig): RunC
     keepCheckpoints: args['keep-checkpoints'],
     seed: args.seed,
     backend: args.backend,
+    onNonFinite: args['on-non-finite'],
   };
 }

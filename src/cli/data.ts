@@ -6,6 +6,7 @@ import { irisTable } from '../data/iris';
 import { loadMnist } from '../data/mnist-node';
 import { prepareTable, suggestChoices, suggestTask, TableParser, targetScale as tableTargetScale, type ParsedTable } from '../data/table/index';
 import type { DatasetConfig } from '../protocol/run-config';
+import type { PreparedDataset } from '../recipe/run-files';
 import type { ModelShape } from '../train/model/presets';
 import type { TrainArgs } from './args';
 
@@ -18,12 +19,14 @@ export interface CliData extends DataLoaders {
   readonly dataset: DatasetConfig;
   /** Regression on standardized targets: a target unit in the label's units (for MAE). */
   readonly targetScale: number;
+  /** A table as prepared (split, card, preprocessing): stored with the run, as the studio stores it. */
+  readonly prepared?: PreparedDataset;
 }
 
 const CHUNK = 4 * 2 ** 20;
 
 /** Reads a CSV/TSV file in chunks through the table parser (memory follows the table, not the file). */
-function readTableFile(path: string, encoding: 'utf-8' | 'latin1'): ParsedTable {
+export function readTableFile(path: string, encoding: 'utf-8' | 'latin1'): ParsedTable {
   const fd = openSync(path, 'r');
   try {
     const parser = new TableParser({ fileName: basename(path), encoding, fileBytes: fstatSync(fd).size });
@@ -59,7 +62,8 @@ export function cliData(args: TrainArgs): CliData {
   const label = args.label ?? suggested.label;
   const task = args.task ?? suggestTask(table, label);
   const missing = args.missing ?? suggested.missing;
-  const { train, valid, card, preprocessing } = prepareTable(table, { label, task, missing, validFraction: args['valid-fraction'], seed: args.seed });
+  const prepared = prepareTable(table, { label, task, missing, validFraction: args['valid-fraction'], seed: args.seed });
+  const { train, valid, card, preprocessing } = prepared;
   const outputs = isClassification(train) ? train.numClasses! : targetSize(train);
   const lines = [`${card.source}: ${card.items} rows, ${train.itemShape[0]} features, ${task} of '${label}'`, ...card.warnings.map((w) => `  warning: ${w}`)];
   const target = preprocessing.label;
@@ -68,5 +72,13 @@ export function cliData(args: TrainArgs): CliData {
     lines.push(`  targets standardized (mean ${target.mean.toPrecision(4)}, std ${targetScale.toPrecision(4)}): Loss is in standard units, MAE in the label's`);
   const dataset: DatasetConfig =
     args.dataset === 'iris' ? { type: 'iris' } : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding };
-  return { ...splitLoaders(train, valid, opts), shape: { inputShape: train.itemShape, outputs }, task, describe: lines.join('\n'), targetScale, dataset };
+  return {
+    ...splitLoaders(train, valid, opts),
+    shape: { inputShape: train.itemShape, outputs },
+    task,
+    describe: lines.join('\n'),
+    targetScale,
+    dataset,
+    prepared,
+  };
 }

@@ -11,7 +11,7 @@ export interface OutIntent {
 /** A refusal of `--out` (or of a flag that goes with it): the CLI prints it and exits with status 2. */
 export class OutDirError extends Error {}
 
-const exists = (p: string) =>
+export const exists = (p: string) =>
   fs.stat(p).then(
     (s) => s,
     () => undefined,
@@ -31,7 +31,7 @@ async function makeDirs(dir: string): Promise<void> {
 }
 
 /** The run entries `dir` holds, and the epochs of its stored checkpoints. */
-async function heldRun(dir: string): Promise<{ entries: string[]; checkpoints: number[] }> {
+export async function heldRun(dir: string): Promise<{ entries: string[]; checkpoints: number[] }> {
   const entries: string[] = [];
   for (const e of RUN_ENTRIES) if (await exists(path.join(dir, e))) entries.push(e);
   const names = await fs.readdir(path.join(dir, 'checkpoint')).catch(() => [] as string[]);
@@ -70,4 +70,18 @@ export async function prepareOutDir(dir: string, intent: OutIntent): Promise<voi
   }
   // Only the run's own entries go: other files the user keeps in the folder stay.
   for (const e of held.entries) await fs.rm(path.join(dir, e), { recursive: true, force: true });
+}
+
+/**
+ * Checks `--run` and `--checkpoint` of a command that uses a stored run (predict, evaluate) before
+ * anything loads: the folder holds a run's config and, when named, that checkpoint.
+ */
+export async function checkRunDir(dir: string, checkpoint: number | undefined): Promise<void> {
+  const stat = await exists(dir);
+  if (!stat?.isDirectory()) throw new OutDirError(`--run: ${dir} is not a folder`);
+  const held = await heldRun(dir);
+  if (!held.entries.includes('config.json')) throw new OutDirError(`--run: ${dir} holds no run (no config.json)`);
+  if (!held.checkpoints.length) throw new OutDirError(`--run: ${dir} holds no checkpoint: train at least one epoch`);
+  if (checkpoint !== undefined && !held.checkpoints.includes(checkpoint))
+    throw new OutDirError(`--checkpoint: ${dir} holds no checkpoint ${checkpoint} (it holds ${held.checkpoints.join(', ')})`);
 }

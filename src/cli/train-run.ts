@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { compiledWebGpu } from '../gpu/factory';
 import { learnerFromConfig } from '../recipe/learner';
+import { CONFIG_FILE, DATASET_FILES, writeDatasetFiles } from '../recipe/run-files';
 import { DirectoryStore } from '../store/node-dir';
 import { selectBackend, TrainingInterrupter, tfjsStep } from '../train/index';
 import { cliData } from './data';
@@ -8,22 +9,31 @@ import { runConfigFromArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
 import { registerNodeWebGpu } from './webgpu-node';
 
-/** Trains the run the flags describe (a preset on MNIST, Iris or a CSV/TSV file) into the artifact directory `--out`. */
-export async function train(args: TrainArgs): Promise<void> {
+/**
+ * Trains the run the flags describe (a preset on MNIST, Iris or a CSV/TSV file) into the artifact
+ * directory `--out`; resolves to the trained model (the caller disposes it).
+ */
+export async function train(args: TrainArgs): Promise<tf.LayersModel> {
   registerNodeBackends();
   if (args.backend === 'webgpu') console.log(`webgpu adapter: ${await registerNodeWebGpu()}`);
   const started = Date.now();
   // Pick the backend before building anything, so the weights are created where they train.
   await selectBackend([args.backend]);
-  const { train, valid, shape, task, describe, targetScale, dataset } = cliData(args);
+  const { train, valid, trainData, shape, task, describe, targetScale, dataset, prepared } = cliData(args);
   console.log(describe);
+  const store = new DirectoryStore(args.out);
+  const config = runConfigFromArgs(args, dataset);
+  // The run keeps its settings and (tables) its prepared data, as a studio run does: predict and evaluate read them.
+  await store.write(CONFIG_FILE, JSON.stringify(config, null, 2));
+  if (prepared && !(await store.read(DATASET_FILES.data))) await writeDatasetFiles(store, prepared);
   const interrupter = new TrainingInterrupter();
   process.once('SIGINT', () => interrupter.stop('Ctrl-C'));
   const { learner, model } = learnerFromConfig({
-    config: runConfigFromArgs(args, dataset),
-    store: new DirectoryStore(args.out),
+    config,
+    store,
     shape,
     task,
+    classNames: trainData.classNames,
     targetScale,
     trainBatches: train.numBatches,
     backend: args.backend,
@@ -34,10 +44,13 @@ export async function train(args: TrainArgs): Promise<void> {
   });
   try {
     await learner.fit(train, valid);
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
     train.dispose();
     valid.dispose();
-    model.dispose();
   }
   console.log(`artifacts in ${args.out} (backend ${tf.getBackend()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return model;
 }

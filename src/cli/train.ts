@@ -26,6 +26,7 @@ try {
 }
 import('./train-run')
   .then(({ train }) => train(args))
+  .then((model) => model.dispose())
   .catch((e: Error) => {
     console.error(`train: ${e.message}`);
     process.exit(1);

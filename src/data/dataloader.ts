@@ -143,6 +143,12 @@ export interface DataLoaders {
 /** Applies `limit`, splits (stratified for classification), and builds loaders; only train shuffles. */
 export function dataLoaders(data: TensorData, opts: DataLoadersOptions): DataLoaders {
   checkBatchSize(opts.batchSize);
+  const { train, valid } = splitData(data, opts);
+  return splitLoaders(train, valid, opts);
+}
+
+/** The rows `dataLoaders` trains and validates on: the first `limit` rows, split (stratified for classification). */
+export function splitData(data: TensorData, opts: Pick<DataLoadersOptions, 'validFraction' | 'seed' | 'limit'>): { train: TensorData; valid: TensorData } {
   let rows = data;
   if (opts.limit !== undefined) {
     if (!Number.isInteger(opts.limit) || opts.limit < 1) {
@@ -155,7 +161,7 @@ export function dataLoaders(data: TensorData, opts: DataLoadersOptions): DataLoa
     );
   }
   const split = isClassification(rows) ? stratifiedSplit(rows.y, opts.validFraction, opts.seed) : randomSplit(numItems(rows), opts.validFraction, opts.seed);
-  return splitLoaders(selectRows(rows, split.train), selectRows(rows, split.valid), opts);
+  return { train: selectRows(rows, split.train), valid: selectRows(rows, split.valid) };
 }
 
 /** Loaders over a split made already (a dataset prepared with its split, or train/ and valid/ folders); only train shuffles. */

@@ -32,10 +32,15 @@ export function stratifiedSplit(labels: Int32Array, validFraction: number, seed:
   const present = new Set<number>();
   for (let i = 0; i < labels.length; i++) present.add(labels[i]);
   const classes = [...present].sort((a, b) => a - b);
-  const slotOf = new Map(classes.map((c, k) => [c, k]));
-  const slots = new Int32Array(labels.length);
+  // Labels that are class indices 0..k-1 already (a table's are) are their own slots: no copy.
+  let slots = labels;
+  if (!classes.every((c, k) => c === k)) {
+    const slotOf = new Map(classes.map((c, k) => [c, k]));
+    slots = new Int32Array(labels.length);
+    for (let i = 0; i < labels.length; i++) slots[i] = slotOf.get(labels[i])!;
+  }
   const starts = new Int32Array(classes.length + 1);
-  for (let i = 0; i < labels.length; i++) starts[(slots[i] = slotOf.get(labels[i])!) + 1]++;
+  for (let i = 0; i < labels.length; i++) starts[slots[i] + 1]++;
   for (let k = 0; k < classes.length; k++) starts[k + 1] += starts[k];
   const grouped = new Int32Array(labels.length);
   const next = starts.slice(0, classes.length);

@@ -144,8 +144,10 @@ export async function tuneGemms(
   let error: GPUError | null = null;
   try {
     for (const [n, g] of large.entries()) {
-      timed++;
       const known = cache.get(keys[n]);
+      // Past the budget the rest keep their defaults (each search would still compile and warm its default).
+      if (!known && performance.now() > deadline) continue;
+      timed++;
       if (known) {
         remembered++;
         if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);

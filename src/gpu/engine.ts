@@ -5,7 +5,8 @@ import type { TrainStep } from '../train/model/base';
 import type { Optimizer, OptimizerRecord } from '../train/optim/base';
 import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
-import { planModel, writeModelWeights } from './plan';
+import { planModel } from './plan';
+import { writeModelState, writeModelWeights } from './weights';
 import { CompiledTrainer } from './runtime';
 import type { TuneResult } from './autotune';
 import { kernelLimits, softwareAdapter } from './device';
@@ -135,6 +136,8 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   private async load(): Promise<void> {
     const { step, optimizer } = this.input;
     this.trainer.writeWeights(await Promise.all(step.params.map(async (p) => (await p.variable.data()) as Float32Array)));
+    const moving = (step.model as tf.LayersModel).nonTrainableWeights;
+    this.trainer.writeState(await Promise.all(moving.map(async (w) => (await w.read().data()) as Float32Array)));
     if (optimizer.step === 0) return;
     const record = await optimizer.save();
     const slots = Object.fromEntries(Object.entries(record.slots).map(([name, list]) => [name, list.map((t) => t.data as Float32Array)]));
@@ -225,14 +228,16 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     };
   }
 
-  /** Copies the weights and the optimizer's state back into the tfjs model and optimizer. */
+  /** Copies the weights, the moving statistics and the optimizer's state back into the tfjs model and optimizer. */
   async sync(): Promise<void> {
     const { step, optimizer } = this.input;
-    const { model, optim } = await this.checkpointState();
+    const [{ model, optim }, state] = await Promise.all([this.checkpointState(), this.trainer.readState()]);
+    const layers = step.model as tf.LayersModel;
     writeModelWeights(
-      step.model as tf.LayersModel,
+      layers,
       model.map((r) => r.data as Float32Array),
     );
+    writeModelState(layers, state);
     optimizer.load(optim, step.params);
   }
 

@@ -3,11 +3,12 @@ import { encodeDispatches, GpuContext, writeArray, type BufferBinding, type Disp
 import { packDataset, ResidentSplit } from './dataset';
 import { chooseTiling, type GemmTiling } from './kernels/gemm-tiling';
 import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/optim';
-import type { ModelPlan } from './plan';
+import type { ModelPlan, WeightSlot } from './plan';
 import { DEFAULT_TUNE, tuneProgram, type TuneAnnouncer, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
 import { readBack, StatsRing, StepRing } from './ring';
 import { statsStride } from './kernels/common';
+import { layerSteps } from './layers';
 
 /** Which data a step reads: the training set (in the epoch's order) or the validation set (in order). */
 export type Split = 'train' | 'valid';
@@ -40,7 +41,8 @@ export interface OptimizerState {
 }
 
 /**
- * The compiled training step for a plan (dense, convolution, pooling layers) on a caller's GPUDevice.
+ * The compiled training step for a plan (a graph of dense, convolution, pooling, batch
+ * normalization, global pooling and add layers) on a caller's GPUDevice.
  * Every buffer, pipeline and bind group is made up front (or once per new batch size); a step is a
  * step record written with one queue.writeBuffer and a compute pass of 10 to about 23 recorded
  * dispatches (more for convolutions, pooling and split-K sums): gather, forward GEMMs with
@@ -90,12 +92,13 @@ export class CompiledTrainer {
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const b = options.batchSize;
     t.allocate('batch', b * rowWords(plan), storage);
-    t.allocate('params', plan.paramCount, storage);
+    t.allocate('params', plan.storedCount, storage);
     t.allocate('grads', plan.paramCount, storage);
     plan.layers.forEach((layer, l) => {
       t.allocate(`h${l}`, b * layer.outputs, storage);
       t.allocate(`g${l}`, b * layer.outputs, storage);
-      if (layer.kind === 'pool' && layer.op === 'max') t.allocate(`i${l}`, b * layer.outputs, storage);
+      const scratch = layerSteps(layer).scratch?.(layer, b, ctx.limits.maxInvocations) ?? 0;
+      if (scratch > 0) t.allocate(`s${l}`, scratch, storage);
     });
     const state = t.allocate('state', optim.stateFloats, storage);
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };
@@ -360,9 +363,24 @@ export class CompiledTrainer {
 
   /** Replaces the weights (one array per model.trainableWeights entry); applies before the next submit. */
   writeWeights(arrays: readonly Float32Array[]): void {
+    this.writeSlots('weights', this.plan.weights, arrays);
+  }
+
+  /** The non-trainable weights (moving statistics), one array per model.nonTrainableWeights entry. */
+  async readState(): Promise<Float32Array[]> {
+    const all = new Float32Array(await readBack(this.ctx, this.shared.get('params')!, this.plan.storedCount * 4));
+    return this.plan.state.map((w) => all.slice(w.offset, w.offset + w.size));
+  }
+
+  /** Replaces the non-trainable weights (one array per model.nonTrainableWeights entry); applies before the next submit. */
+  writeState(arrays: readonly Float32Array[]): void {
+    this.writeSlots('non-trainable weights', this.plan.state, arrays);
+  }
+
+  private writeSlots(what: string, slots: readonly WeightSlot[], arrays: readonly Float32Array[]): void {
     const params = this.shared.get('params')!;
-    this.checkArrays('weights', arrays);
-    this.plan.weights.forEach((w, i) => writeArray(this.ctx.device.queue, params, w.offset * 4, arrays[i]));
+    this.checkArrays(what, arrays, slots);
+    slots.forEach((w, i) => writeArray(this.ctx.device.queue, params, w.offset * 4, arrays[i]));
   }
 
   /** The optimizer's step count and slots ('m', 'v' or 'momentum'), per weight. */
@@ -396,9 +414,9 @@ export class CompiledTrainer {
     writeArray(this.ctx.device.queue, this.shared.get('state')!, 0, all);
   }
 
-  private checkArrays(what: string, arrays: readonly Float32Array[]): void {
-    if (arrays.length !== this.plan.weights.length) throw new Error(`${what}: ${arrays.length} arrays for ${this.plan.weights.length} weights`);
-    this.plan.weights.forEach((w, i) => {
+  private checkArrays(what: string, arrays: readonly Float32Array[], slots: readonly WeightSlot[] = this.plan.weights): void {
+    if (arrays.length !== slots.length) throw new Error(`${what}: ${arrays.length} arrays for ${slots.length} weights`);
+    slots.forEach((w, i) => {
       if (arrays[i].length !== w.size) throw new Error(`${what}: '${w.name}' has ${arrays[i].length} values, expected ${w.size} [${w.shape}]`);
     });
   }

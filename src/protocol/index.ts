@@ -1,13 +1,14 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
 import type { FileSize, RunRecord } from '../store/idb';
+import type { ClassificationReport, RegressionReport } from '../infer/evaluate';
 import type { DatasetConfig, RunConfig } from './run-config';
 
 /**
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -62,6 +63,80 @@ export interface StorageUsage {
   readonly quota?: number;
 }
 
+/** One input column of a table model, as the "Try it" form offers it, with its default from the training split. */
+export type FormColumn =
+  | { readonly name: string; readonly kind: 'numeric'; readonly median: number }
+  | { readonly name: string; readonly kind: 'categorical'; readonly categories: readonly string[]; readonly mode: string };
+
+/** What a stored run's model takes and says, at one checkpoint. */
+export interface ModelInfo {
+  readonly runId: string;
+  readonly epoch: number;
+  readonly checkpoints: readonly number[];
+  readonly task: 'classification' | 'regression';
+  readonly classNames?: readonly string[];
+  /** The label column of a table. */
+  readonly label?: string;
+  readonly input:
+    | { readonly kind: 'image'; readonly size: number; readonly channels: 1 | 3; readonly fit: 'crop' | 'pad' }
+    | { readonly kind: 'table'; readonly columns: readonly FormColumn[] };
+}
+
+/**
+ * What to predict: RGBA pixels already at the model's size (the drawing pad), image files (dropped,
+ * picked or pasted: decoded in the worker), table rows as text by column (the form), or a CSV/TSV
+ * file whose predictions come back as the CLI's CSV too.
+ */
+export type PredictInput =
+  | { readonly kind: 'pixels'; readonly rgba: Uint8ClampedArray }
+  | { readonly kind: 'images'; readonly files: readonly File[] }
+  | { readonly kind: 'rows'; readonly rows: readonly Readonly<Record<string, string>>[] }
+  | { readonly kind: 'csv'; readonly file: File };
+
+/** Predictions of one request: per input, class probabilities or values in the label's units. */
+export interface PredictionsView {
+  readonly task: 'classification' | 'regression';
+  readonly rows: number;
+  /** Each input's name: a row number, or a file name. */
+  readonly names: readonly string[];
+  readonly classNames?: readonly string[];
+  /** rows × classes (classification). */
+  readonly probabilities?: Float32Array;
+  /** rows (regression), in the label's units. */
+  readonly values?: Float32Array;
+  /** For a CSV input: the predictions as `npm run predict` writes them, and a file name. */
+  readonly csv?: { readonly fileName: string; readonly text: string };
+}
+
+/** A wrong (classification) or far-off (regression) validation item, shown as an image or a table row. */
+export interface ErrorItem {
+  /** The item's index in the validation split. */
+  readonly row: number;
+  /** Class indices (classification), or values in the label's units (regression). */
+  readonly truth: number;
+  readonly predicted: number;
+  /** The probability of the (wrong) prediction; for regression the absolute error. */
+  readonly confidence: number;
+  /** Images: RGBA at the model's size. */
+  readonly rgba?: Uint8ClampedArray;
+  /** Tables: the row's feature values as the model saw them (missing values filled). */
+  readonly cells?: readonly string[];
+}
+
+/** A checkpoint's errors on the run's validation split. */
+export interface EvaluationView {
+  readonly epoch: number;
+  readonly report: ClassificationReport | RegressionReport;
+  /** Classification: the most confident mistakes of each matrix cell (most confident first); regression: the largest errors. */
+  readonly errors: readonly ErrorItem[];
+  /** Tables: the names of `cells`. */
+  readonly columns?: readonly string[];
+  /** Images: the item size, for thumbnails. */
+  readonly imageSize?: number;
+  /** Regression: true and predicted values (label units) for the scatter. */
+  readonly scatter?: { readonly truth: Float32Array; readonly predicted: Float32Array };
+}
+
 /** Commands the studio sends to the worker. */
 export type Command =
   | { type: 'hello'; protocol: number }
@@ -96,6 +171,12 @@ export type Command =
   /** Deletes a run and all its files. */
   | { type: 'run-delete'; requestId: string; runId: string }
   | { type: 'storage-usage'; requestId: string }
+  /** What a run's model takes and says at checkpoint `epoch` (default: the last stored). */
+  | { type: 'model-info'; requestId: string; runId: string; epoch?: number }
+  /** Predicts inputs with a run's checkpoint (in the worker, on the backend it has). */
+  | { type: 'predict'; requestId: string; runId: string; epoch: number; input: PredictInput }
+  /** The confusion matrix, per-class scores and mistakes (or regression errors) of a checkpoint on the run's validation split. */
+  | { type: 'evaluate'; requestId: string; runId: string; epoch: number }
   /** The page no longer waits for request `requestId`: the worker stops its work where it can. */
   | { type: 'cancel'; requestId: string };
 
@@ -137,6 +218,8 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: number; means: { train: Record<string, number>; valid: Record<string, number> } }
   | { type: 'checkpoint'; epoch: number; action: 'saved' | 'deleted' }
   | { type: 'log'; lines: string[] }
+  /** Something the user should see while the run goes on: a loss that went NaN or infinite in an epoch (the run's choice was to warn). */
+  | { type: 'warning'; message: string }
   /** Stored runs changed (a run started, ended an epoch, ended, was imported, renamed or deleted): the runs list should reload. */
   | { type: 'runs-changed'; runId: string }
   | { type: 'runs'; requestId: string; runs: RunRecord[] }
@@ -144,6 +227,9 @@ export type WorkerEvent =
   | { type: 'run-files'; requestId: string; files: FileSize[] }
   | { type: 'text'; requestId: string; text: string }
   | { type: 'storage'; requestId: string; usage: StorageUsage }
+  | { type: 'model-info'; requestId: string; info: ModelInfo }
+  | { type: 'predictions'; requestId: string; predictions: PredictionsView }
+  | { type: 'evaluation'; requestId: string; evaluation: EvaluationView }
   /** A request that answers nothing but that it is done (rename, delete). */
   | { type: 'done'; requestId: string }
   /** An export: the archive in parts (transferred), for a Blob. */
@@ -176,6 +262,9 @@ export const REPLIES = {
   'run-rename': 'done',
   'run-delete': 'done',
   'storage-usage': 'storage',
+  'model-info': 'model-info',
+  predict: 'predictions',
+  evaluate: 'evaluation',
 } as const satisfies Record<Request['type'], WorkerEvent['type']>;
 
 /** The event that answers request type `T`. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelConfigSchema } from '../train/model/config';
+import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { OptimizerConfigSchema } from '../train/optim/config';
 
 /** Backends the studio can run on; 'auto' tries webgpu, webgl, wasm, cpu (CNNs train on wasm through Kiln's convolution-gradient kernels). */
@@ -73,6 +74,8 @@ const RunConfigObject = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1),
   backend: z.enum(BACKENDS),
+  /** A loss that goes NaN or infinite stops the run (its earlier checkpoints kept) or is warned about once per epoch; configs written before the choice read as 'stop'. */
+  onNonFinite: z.enum(ON_NON_FINITE).default('stop'),
 });
 
 /**
@@ -123,6 +126,23 @@ export const RunConfigSchema = z.preprocess(migrateRunConfig, RunConfigObject.su
 /** A validated run config. */
 export type RunConfig = z.infer<typeof RunConfigObject>;
 
+/**
+ * What using a stored run (predict, evaluate, export) reads of its config: the data, the model and
+ * how the data was split and batched. Only these are checked, and the split and batch more loosely
+ * than the form does: the CLI's flags allow wider ranges (`--valid-fraction 0.8`, `--epochs 2000`).
+ */
+export const ModelSourceSchema = z.preprocess(
+  migrateRunConfig,
+  z.object({
+    ...RunConfigObject.pick({ dataset: true, model: true, seed: true }).shape,
+    validFraction: z.number().gt(0).lt(1),
+    batchSize: z.number().int().positive(),
+  }),
+);
+
+/** The fields of a stored run's config that using its model needs. */
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
 /** What the studio starts with: a small MLP on all of MNIST, which trains in a minute on a GPU. */
 export const DEFAULT_RUN_CONFIG: RunConfig = {
   dataset: { type: 'mnist', samples: 10_000 },
@@ -137,4 +157,5 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   keepCheckpoints: 2,
   seed: 0,
   backend: 'auto',
+  onNonFinite: 'stop',
 };

@@ -28,6 +28,8 @@ export interface RecipeInput {
   /** The items' shape and the number of outputs (classes, or regression targets). */
   readonly shape: ModelShape;
   readonly task: 'classification' | 'regression';
+  /** Class names in index order (classification): the recorded confusion matrices carry them. */
+  readonly classNames?: readonly string[];
   /** Regression on standardized targets: one target unit in the label's units (MAE reports in those). */
   readonly targetScale: number;
   /** Batches in an epoch of the training split: the schedule counts optimizer steps. */
@@ -61,9 +63,9 @@ function taskMetrics(input: RecipeInput): Metric[] {
 /**
  * The one way a run becomes a learner, for the studio's worker and the CLI alike: the preset model,
  * Loss with Accuracy (classification) or MAE (regression) on both splits, the learning rate and
- * the iteration speed on train, checkpoints after every epoch keeping the last `keepCheckpoints`
+ * the iteration speed on train, the valid confusion matrix per epoch (classification), checkpoints after every epoch keeping the last `keepCheckpoints`
  * and the best valid loss, the schedule over optimizer steps (`scheduleFor`), gradient
- * accumulation, epochs, seed and the summary.
+ * accumulation, epochs, seed, what a non-finite loss does, and the summary.
  */
 export function learnerFromConfig(input: RecipeInput): Recipe {
   const { config } = input;
@@ -72,6 +74,7 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
   builder.metricTrain(new IterationSpeedMetric());
   for (const m of input.extraTrainMetrics ?? []) builder.metricTrain(m);
   for (const m of taskMetrics(input)) builder.metricValidNumeric(m);
+  if (input.task === 'classification') builder.validConfusion(input.classNames);
   builder
     .withFileCheckpointer()
     .checkpointingStrategy(
@@ -82,6 +85,7 @@ export function learnerFromConfig(input: RecipeInput): Recipe {
     .devices([input.backend])
     .engine(input.engine ?? 'auto')
     .seed(config.seed)
+    .onNonFinite(config.onNonFinite)
     .summary();
   if (input.engines) builder.engines(input.engines);
   if (input.renderer) builder.renderer(input.renderer);

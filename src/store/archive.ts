@@ -1,7 +1,7 @@
 import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
 import { checkPath } from './base';
-import { unzipChecked, type ZipEntry, type ZipLimits } from './zip-read';
+import { bytesZip, openZip, ZipError, type ZipBytes, type ZipLimits } from '../util/zip-read';
 
 /** The archive format this code writes and reads (docs/FORMATS.md). */
 export const ARCHIVE_VERSION = 1;
@@ -38,6 +38,7 @@ const LAYOUT = [
   /^dataset\/(data\.mpk\.gz|dataset\.json)$/,
   /^checkpoint\/(model|optim|scheduler)-[1-9]\d*\.mpk\.gz$/,
   /^(train|valid)\/epoch-[1-9]\d*\/[^/]+\.log$/,
+  /^valid\/epoch-[1-9]\d*\/ConfusionMatrix\.json$/,
 ];
 
 /** Whether a path belongs in a run's artifact tree. */
@@ -86,16 +87,42 @@ const ManifestSchema = z.object({
 
 /**
  * Reads and checks an archive: a manifest of a known version, only layout paths (no `..`, no
- * absolute paths, no name twice), every entry and the total under the limits as the zip's
- * directory declares them (before anything is inflated), and each entry unpacking to exactly its
- * declared size and CRC-32.
+ * absolute paths, no name twice), no encrypted or unknown-method entry, every entry and the total
+ * under the limits as the zip's directory declares them (before anything is inflated), and each
+ * entry unpacking to exactly its declared size and CRC-32 (src/util/zip-read.ts).
  */
-export function readArchive(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): { manifest: ArchiveManifest; files: ArchiveFile[] } {
-  const refuse = (entry: string | null, problem: string) => new ArchiveError(archive, entry === null ? problem : `'${entry}' ${problem}`);
-  return archiveOf(
-    unzipChecked(bytes, limits, (name) => vetArchiveName(name, archive), refuse),
-    archive,
-  );
+export async function readArchive(
+  bytes: Uint8Array,
+  archive: string,
+  limits: ZipLimits = ARCHIVE_LIMITS,
+): Promise<{ manifest: ArchiveManifest; files: ArchiveFile[] }> {
+  return archiveOf(await readZipFiles(bytesZip(bytes), archive, limits, (name) => vetArchiveName(name, archive)), archive);
+}
+
+/**
+ * The files of a zip that `accept` keeps (it may refuse by throwing), read and checked as
+ * src/util/zip-read.ts checks them; an encrypted or unreadable kept entry, and any problem of the
+ * zip, refuses the archive naming it.
+ */
+export async function readZipFiles(zip: ZipBytes, archive: string, limits: ZipLimits, accept: (name: string) => boolean): Promise<ZipFile[]> {
+  try {
+    const entries = (await openZip(zip, limits, accept)).filter((e) => !e.folder);
+    const unreadable = entries.find((e) => e.unreadable);
+    if (unreadable?.unreadable === 'encrypted') throw new ArchiveError(archive, `'${unreadable.name}' is encrypted; Kiln cannot read password-protected zips`);
+    if (unreadable) throw new ArchiveError(archive, `'${unreadable.name}' is ${unreadable.unreadable}`);
+    const files: ZipFile[] = [];
+    for (const e of entries) files.push({ name: e.name, data: await e.read() });
+    return files;
+  } catch (e) {
+    if (e instanceof ZipError) throw new ArchiveError(archive, e.message);
+    throw e;
+  }
+}
+
+/** A file of a zip (or of a dropped folder), by its name there. */
+export interface ZipFile {
+  readonly name: string;
+  readonly data: Uint8Array;
 }
 
 /** Passes a name of an archive's layout (or its manifest), else refuses the archive naming the entry. */
@@ -104,8 +131,8 @@ export function vetArchiveName(name: string, archive: string): true {
   return true;
 }
 
-/** An archive's manifest and files, from its entries however they came (a zip, or a dropped folder of one); see `readArchive`. */
-export function archiveOf(unzipped: readonly ZipEntry[], archive: string): { manifest: ArchiveManifest; files: ArchiveFile[] } {
+/** An archive's manifest and files, from its files however they came (a zip, or a dropped folder of one); see `readArchive`. */
+export function archiveOf(unzipped: readonly ZipFile[], archive: string): { manifest: ArchiveManifest; files: ArchiveFile[] } {
   for (const f of unzipped) vetArchiveName(f.name, archive);
   const raw = unzipped.find((f) => f.name === 'kiln.json');
   if (!raw) throw new ArchiveError(archive, 'no kiln.json: not an archive exported by Kiln');

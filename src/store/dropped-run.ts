@@ -1,6 +1,6 @@
-import { ARCHIVE_LIMITS, ArchiveError, type ArchiveFile, type ArchiveManifest, archiveOf, vetArchiveName } from './archive';
+import { bytesZip, openZip, ZipError, type ZipLimits } from '../util/zip-read';
+import { ARCHIVE_LIMITS, ArchiveError, type ArchiveFile, type ArchiveManifest, archiveOf, readZipFiles, vetArchiveName, type ZipFile } from './archive';
 import { checkPath } from './base';
-import { unzipChecked, type ZipEntry, type ZipLimits } from './zip-read';
 
 /** A Burn (burn-train 0.19–0.22) metric log: `<split>/epoch-N/<Metric>.log`. */
 const BURN_METRIC_LOG = /^(train|valid)\/epoch-[1-9]\d*\/[^/]+\.log$/;
@@ -16,16 +16,22 @@ export type DroppedRun =
 /** A dropped zip or folder before its files are read: their paths, and a reader of those `keep` passes (it may refuse by throwing). */
 export interface DroppedSource {
   readonly names: readonly string[];
-  read(keep: (name: string) => boolean): Promise<ZipEntry[]>;
+  read(keep: (name: string) => boolean): Promise<ZipFile[]>;
 }
 
 const refuser = (archive: string) => (entry: string | null, problem: string) => new ArchiveError(archive, entry === null ? problem : `'${entry}' ${problem}`);
 
-/** A zip held in memory: names from its directory, entries inflated only when kept (see unzipChecked). */
-export function zipSource(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): DroppedSource {
+/** A zip held in memory: names from its directory, entries inflated only when kept (see readZipFiles). */
+export async function zipSource(bytes: Uint8Array, archive: string, limits: ZipLimits = ARCHIVE_LIMITS): Promise<DroppedSource> {
+  const zip = bytesZip(bytes);
   const names: string[] = [];
-  unzipChecked(bytes, limits, (name) => (names.push(name), false), refuser(archive));
-  return { names, read: async (keep) => unzipChecked(bytes, limits, keep, refuser(archive)) };
+  try {
+    await openZip(zip, limits, (name) => (names.push(name), false));
+  } catch (e) {
+    if (e instanceof ZipError) throw new ArchiveError(archive, e.message);
+    throw e;
+  }
+  return { names, read: (keep) => readZipFiles(zip, archive, limits, keep) };
 }
 
 /** Dropped files (a walked folder), each read only when kept, under the same limits as a zip's entries. */

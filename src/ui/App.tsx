@@ -20,6 +20,8 @@ import type { PickedFiles } from '../data/images/picked';
 import { DatasetCardView } from './dataset/DatasetCardView';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { droppedFiles } from './dataset/drop';
+import { download } from './download';
+import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
 import { useRuns } from './runs/use-runs';
@@ -46,14 +48,6 @@ function initialForm(): FormValues {
   } catch {
     return defaults;
   }
-}
-
-/** Hands a Blob to the browser as a download. */
-function download(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The studio: configure a run, start it, watch it train, browse and export stored runs. */
@@ -239,6 +233,17 @@ export function App() {
             ))}
           </div>
         )}
+        {view.warnings.length > 0 && (
+          // Once per epoch at most; the last few are shown, the rest are in the experiment log.
+          <div role="log" aria-label="Warnings" className="warnings">
+            {view.warnings.length > 3 && (
+              <p>{view.warnings.length === 4 ? 'An earlier warning is' : `${view.warnings.length - 3} earlier warnings are`} in the experiment log.</p>
+            )}
+            {view.warnings.slice(-3).map((w, i, shown) => (
+              <p key={view.warnings.length - shown.length + i}>{w}</p>
+            ))}
+          </div>
+        )}
         {dataset.card && (
           // Hidden, not unmounted, while a run trains: no canvases to redraw when it starts or ends.
           <DatasetCardView
@@ -260,6 +265,7 @@ export function App() {
           <MetricsTable view={view} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
+        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
         {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
       </main>
     </div>

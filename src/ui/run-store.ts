@@ -22,11 +22,18 @@ export interface RunView {
   readonly iterationsPerEpoch?: number;
   readonly checkpoints: readonly number[];
   readonly errors: readonly string[];
+  /** Warnings of the run as it goes on (a loss that went NaN or infinite in an epoch). */
+  readonly warnings: readonly string[];
   /** Bumped on every change of the series or log, which are mutated in place for speed. */
   readonly version: number;
 }
 
 const emptySeries = (): SplitSeries => ({ x: [], y: [], epochX: [], epochY: [] });
+
+/** Appends in a loop: a long log spread into push() would overflow the stack. */
+function append(to: string[], lines: readonly string[]): void {
+  for (const line of lines) to.push(line);
+}
 
 /**
  * The run as the UI sees it, built from worker events. Series and log grow in place (a long
@@ -34,7 +41,17 @@ const emptySeries = (): SplitSeries => ({ x: [], y: [], epochX: [], epochY: [] }
  * burst of events costs one render.
  */
 export class RunStore {
-  private view: RunView = { state: 'idle', skipped: [], probes: [], latest: { train: {}, valid: {} }, epochsDone: 0, checkpoints: [], errors: [], version: 0 };
+  private view: RunView = {
+    state: 'idle',
+    skipped: [],
+    probes: [],
+    latest: { train: {}, valid: {} },
+    epochsDone: 0,
+    checkpoints: [],
+    errors: [],
+    warnings: [],
+    version: 0,
+  };
   readonly series = new Map<string, MetricSeries>();
   readonly log: string[] = [];
   private readonly listeners = new Set<() => void>();
@@ -83,6 +100,7 @@ export class RunStore {
         epochsDone: 0,
         checkpoints: [],
         errors: [],
+        warnings: [],
       },
       true,
     );
@@ -108,7 +126,7 @@ export class RunStore {
     for (const s of ordered) this.series.set(s.name, { name: s.name, train: { ...s.train }, valid: { ...s.valid } });
     const firstEpoch = ordered[0]?.train.x.filter((x) => x <= 1).length;
     this.log.length = 0;
-    this.log.push(...run.log);
+    append(this.log, run.log);
     this.set(
       {
         runId: run.runId,
@@ -124,14 +142,15 @@ export class RunStore {
         iterationsPerEpoch: firstEpoch || undefined,
         checkpoints: [...run.checkpoints],
         errors: [],
+        warnings: [],
       },
       true,
     );
   }
 
-  /** Keeps the state but starts a resumed run's live part (errors and progress cleared). */
+  /** Keeps the state but starts a resumed run's live part (errors, warnings and progress cleared). */
   continueRun(): void {
-    this.set({ state: 'loading', message: undefined, progress: undefined, errors: [] }, true);
+    this.set({ state: 'loading', message: undefined, progress: undefined, errors: [], warnings: [] }, true);
   }
 
   private seriesFor(name: string): MetricSeries {
@@ -183,10 +202,12 @@ export class RunStore {
         return this.set({ checkpoints: [...kept].sort((a, b) => a - b) });
       }
       case 'log':
-        this.log.push(...event.lines);
+        append(this.log, event.lines);
         return this.set({});
       case 'error':
         return this.set({ errors: [...this.view.errors, event.message] }, true);
+      case 'warning':
+        return this.set({ warnings: [...this.view.warnings, event.message] }, true);
       default:
         return; // answers to requests and the runs list are the App's business
     }

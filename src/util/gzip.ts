@@ -81,7 +81,7 @@ export function inflateExact(deflated: Uint8Array, size: number, what: string): 
   const out = new Uint8Array(size);
   let at = 0;
   const inflater = new Inflate((chunk) => {
-    if (at + chunk.length > size) throw new InflateError(`${what} unpacks past its declared ${size} bytes`);
+    if (at + chunk.length > size) throw new InflateError(what, `unpacks past its declared ${size} bytes`, false);
     out.set(chunk, at);
     at += chunk.length;
   });
@@ -91,16 +91,21 @@ export function inflateExact(deflated: Uint8Array, size: number, what: string): 
     }
   } catch (e) {
     if (e instanceof InflateError) throw e;
-    throw new InflateError(`${what} is damaged (${(e as Error).message})`);
+    throw new InflateError(what, `is damaged (${(e as Error).message})`, true);
   }
-  if (at !== size) throw new InflateError(`${what} unpacks to ${at} bytes, not the ${size} it declares`);
+  if (at !== size) throw new InflateError(what, `unpacks to ${at} bytes, not the ${size} it declares`, true);
   return out;
 }
 
-/** Compressed data that is damaged, lies about its size or passes a limit; the message says which. */
+/** Compressed data that is damaged, lies about its size or passes a limit: `what` and the problem, in the message too. */
 export class InflateError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly what: string,
+    readonly problem: string,
+    /** The data is corrupt (rather than passing its declared size or a limit). */
+    readonly damaged: boolean,
+  ) {
+    super(`${what} ${problem}`);
     this.name = 'InflateError';
   }
 }
@@ -111,7 +116,7 @@ export class InflateError extends Error {
  * Reads one gzip member (what Kiln and any gzip writer produce for one file).
  */
 export function gunzipBounded(gz: Uint8Array, maxBytes: number, what = 'gzip data'): Uint8Array<ArrayBuffer> {
-  if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b || gz[2] !== 8) throw new InflateError(`${what} is not gzip data`);
+  if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b || gz[2] !== 8) throw new InflateError(what, 'is not gzip data', true);
   const flags = gz[3];
   let at = 10;
   if (flags & 4) at += 2 + (gz[at] | (gz[at + 1] << 8)); // FEXTRA
@@ -121,12 +126,12 @@ export function gunzipBounded(gz: Uint8Array, maxBytes: number, what = 'gzip dat
       at++;
     } // FNAME, FCOMMENT: zero-terminated
   if (flags & 2) at += 2; // FHCRC
-  if (at > gz.length - 8) throw new InflateError(`${what} is truncated`);
+  if (at > gz.length - 8) throw new InflateError(what, 'is truncated', true);
   const trailer = new DataView(gz.buffer, gz.byteOffset + gz.length - 8, 8);
   const size = trailer.getUint32(4, true);
   // The trailer holds the size modulo 2^32; limits here are below 4 GiB, so a larger member fails the size check below.
-  if (size > maxBytes) throw new InflateError(`${what} declares ${size} bytes unpacked, over the ${maxBytes}-byte limit`);
+  if (size > maxBytes) throw new InflateError(what, `declares ${size} bytes unpacked, over the ${maxBytes}-byte limit`, false);
   const raw = inflateExact(gz.subarray(at, gz.length - 8), size, what);
-  if (crc32(raw) !== trailer.getUint32(0, true)) throw new InflateError(`${what} fails its CRC-32 check`);
+  if (crc32(raw) !== trailer.getUint32(0, true)) throw new InflateError(what, 'fails its CRC-32 check', true);
   return raw;
 }

@@ -1,19 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
-import { strFromU8, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
+import { exportTfjs } from '../export/tfjs';
+import { loadModel } from '../infer/load';
 import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
-import { RunConfigSchema, type RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
 import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
-import { LearnerCheckpointer } from '../train/checkpoint/learner';
-import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
-import { loadParams } from '../train/learner/learner';
-import { layersParams } from '../train/model/layers';
-import { createModel } from '../train/model/presets';
 import { checkBurnRun, checkImport } from './import-check';
-import { storedShape } from './run-data';
 
 /** A download: its name and the archive's parts. */
 export interface Download {
@@ -39,30 +33,10 @@ async function readAll(store: ArtifactStore, paths: readonly string[], signal?: 
   return files;
 }
 
-/** The run's stored config, validated. */
-async function runConfig(kiln: KilnDb, runId: string): Promise<RunConfig> {
-  const bytes = await kiln.store(runId).read('config.json');
-  if (!bytes) throw new Error(`run ${runId} has no config.json`);
-  return RunConfigSchema.parse(JSON.parse(strFromU8(bytes)));
-}
-
-/** A model built from the run's config with the weights of checkpoint `epoch`. */
-async function modelAt(kiln: KilnDb, runId: string, epoch: number): Promise<tf.LayersModel> {
-  const config = await runConfig(kiln, runId);
-  const records = await new LearnerCheckpointer(kiln.store(runId), new KeepLastNCheckpoints(1)).load(epoch);
-  const model = createModel(config.model, await storedShape(config, kiln.store(runId)), config.seed);
-  try {
-    loadParams(layersParams(model), records.model, `checkpoint/model-${epoch}.mpk.gz`);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
-}
-
 /**
  * Builds a download: the whole run tree (`run`), one checkpoint with the config (`checkpoint`),
- * or the trained model in the TensorFlow.js layers format that `tf.loadLayersModel` reads (`model`).
+ * or the trained model in the TensorFlow.js layers format that `tf.loadLayersModel` reads, with its
+ * `metadata.json` (`model`).
  * `signal` stops it between files.
  */
 export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal): Promise<Download> {
@@ -86,35 +60,17 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
     const files = await readAll(store, paths, signal);
     return zipped(`${base}-epoch-${n}.zip`, { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt }, files);
   }
-  const model = await modelAt(kiln, runId, n);
+  const loaded = await loadModel(store, n);
   try {
-    let files: ArchiveFile[] = [];
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-        const json = {
-          modelTopology: artifacts.modelTopology,
-          format: 'layers-model',
-          generatedBy: 'Kiln',
-          convertedBy: null,
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        };
-        files = [
-          { path: 'model.json', data: new TextEncoder().encode(JSON.stringify(json)) },
-          { path: 'weights.bin', data: weights },
-        ];
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    // The layers format is two files; they travel as one zip (unzip, then tf.loadLayersModel('model.json')).
-    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [plainZip(files)] };
+    // The layers format is two files, with metadata.json beside them: one zip (unzip, then tf.loadLayersModel('model.json')).
+    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [plainZip(await exportTfjs(loaded, run.name))] };
   } finally {
-    model.dispose();
+    loaded.model.dispose();
   }
 }
 
 /** A zip of files without a manifest (the model export and a Burn run are not Kiln archives). */
-function plainZip(files: ArchiveFile[]): ArrayBuffer {
+function plainZip(files: readonly ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
 }
 
@@ -122,7 +78,7 @@ const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random(
 
 /** Restores a dropped zip as a new run (see `importDropped`). */
 export function importArchive(kiln: KilnDb, fileName: string, bytes: Uint8Array): Promise<RunRecord> {
-  return importDropped(kiln, fileName, zipSource(bytes, fileName));
+  return zipSource(bytes, fileName).then((source) => importDropped(kiln, fileName, source));
 }
 
 /** Restores a dropped folder (its files, paths from the folder's name on) as a new run (see `importDropped`). */

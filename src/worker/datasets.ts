@@ -12,7 +12,7 @@ import { stratifiedSplit } from '../data/split';
 import { describeTable, prepareTable, suggestChoices, TableParser, type ParsedTable, type TableChoices } from '../data/table/index';
 import type { DatasetConfig } from '../protocol/run-config';
 import { loadMnist } from './mnist';
-import type { PreparedDataset } from './run-data';
+import type { PreparedDataset } from '../recipe/run-files';
 
 /** Progress of a long dataset step. */
 export type DatasetProgress = (phase: string, done: number, total: number) => void;

@@ -5,10 +5,11 @@ import { ArchiveError, type ArchiveFile, type ArchiveManifest } from '../store/a
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from '../train/checkpoint/payload';
 import { decodeRecord, type PackedTensor } from '../train/checkpoint/record';
 import { parseMetricLog } from '../train/logger/format';
+import { parseConfusionFile } from '../train/metric/confusion-matrix';
 import type { OptimizerConfig } from '../train/optim/config';
 import { paramShapes, type ParamShape } from '../train/model/params';
 import type { ModelShape } from '../train/model/presets';
-import { DATASET_FILES, parseDatasetMeta } from './run-data';
+import { DATASET_FILES, MNIST_SHAPE, parseDatasetMeta } from '../recipe/run-files';
 
 /** What an archive's files amount to, once every one of them checked out. */
 export interface CheckedImport {
@@ -16,8 +17,6 @@ export interface CheckedImport {
   readonly checkpoints: number[];
   readonly epochsDone: number;
 }
-
-const MNIST_SHAPE: ModelShape = { inputShape: [28, 28, 1], outputs: 10 };
 
 /** The slots each optimizer keeps per weight, as its config makes it (src/train/optim). */
 function slotNames(config: OptimizerConfig): string[] {
@@ -55,6 +54,7 @@ export function checkImport(archive: string, manifest: ArchiveManifest, files: r
   for (const f of files) {
     const epoch = epochOf(f.path);
     if (epoch > config.epochs) throw fail(f.path, `is of epoch ${epoch}, past the run's ${config.epochs} epochs`);
+    if (f.path.endsWith('/ConfusionMatrix.json')) asArchiveError(archive, '', () => parseConfusionFile(strFromU8(f.data), f.path));
   }
   const checkpoints = [...new Set(files.flatMap((f) => /^checkpoint\/model-(\d+)\.mpk\.gz$/.exec(f.path)?.[1] ?? []).map(Number))].sort((a, b) => a - b);
   if (manifest.kind === 'checkpoint' && (checkpoints.length !== 1 || (manifest.epoch !== undefined && manifest.epoch !== checkpoints[0]))) {

@@ -90,6 +90,11 @@ export class WorkerRenderer implements MetricsRenderer {
     this.post({ type: 'checkpoint', epoch, action });
   }
 
+  warning(message: string): void {
+    this.flush();
+    this.post({ type: 'warning', message });
+  }
+
   log(line: string): void {
     this.lines.push(line);
     this.schedule();

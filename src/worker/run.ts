@@ -96,7 +96,9 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   if (folder) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror!.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
   post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
-  const { train, valid, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) => post({ type: 'state', state: 'loading', message }));
+  const { train, valid, trainData, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) =>
+    post({ type: 'state', state: 'loading', message }),
+  );
   let best = stored?.best;
   const renderer = new WorkerRenderer((event) => {
     post(event);
@@ -109,6 +111,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     store,
     shape,
     task,
+    classNames: trainData.classNames,
     targetScale,
     trainBatches: train.numBatches,
     backend: device.backend,

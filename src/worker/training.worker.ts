@@ -7,14 +7,18 @@ import { TrainingInterrupter } from '../train/learner/interrupter';
 import { probeBackends } from './backends';
 import { markInterrupted, openRun, StorageCounter } from './browse';
 import { DatasetHost } from './datasets';
+import type { InferenceHost } from './inference';
 import { prefetchMnist } from './mnist';
 import { isNotUtf8 } from '../data/table/errors';
 
 // The training worker: hosts the Learner and the run archive work; speaks only the protocol.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: WorkerEvent, transfer: Transferable[] = []) => {
-  // A changed run's size is counted again when the storage panel next asks.
-  if (event.type === 'runs-changed') storage.forget(event.runId);
+  // A changed run's size is counted again when the storage panel next asks, and its model loaded again.
+  if (event.type === 'runs-changed') {
+    storage.forget(event.runId);
+    inferenceHost?.forget(event.runId);
+  }
   scope.postMessage(event, transfer);
 };
 
@@ -43,6 +47,13 @@ let current: TrainingInterrupter | null = null;
 let training: string | null = null;
 let mirror: FileSystemDirectoryHandle | null = null;
 const datasets = new DatasetHost();
+let inferenceHost: InferenceHost | null = null;
+/** The studio's inference (it needs TensorFlow.js), made on the first request for it. */
+const inference = async () => {
+  const { InferenceHost } = await trainer();
+  inferenceHost ??= new InferenceHost(kiln);
+  return inferenceHost;
+};
 
 async function start(command: Extract<Command, { type: 'start' }>): Promise<void> {
   if (current) return post({ type: 'error', message: 'a run is already in progress; stop it first' });
@@ -171,6 +182,22 @@ scope.onmessage = (e: MessageEvent<Command>) => {
         const run = await importFolder(await kiln, command.picked.name, command.picked.files);
         post({ type: 'runs-changed', runId: run.id });
         return { type: 'imported', requestId: command.requestId, runId: run.id, name: run.name };
+      });
+      return;
+    case 'model-info':
+      void request(command.requestId, async () => {
+        return { type: 'model-info', requestId: command.requestId, info: await (await inference()).info(command.runId, command.epoch) };
+      });
+      return;
+    case 'predict':
+      void request(command.requestId, async (signal) => {
+        const predictions = await (await inference()).predict(command.runId, command.epoch, command.input, signal);
+        return { type: 'predictions', requestId: command.requestId, predictions };
+      });
+      return;
+    case 'evaluate':
+      void request(command.requestId, async () => {
+        return { type: 'evaluation', requestId: command.requestId, evaluation: await (await inference()).evaluate(command.runId, command.epoch) };
       });
       return;
     default:

@@ -61,6 +61,60 @@ describe('your own data', () => {
     }
   });
 
+  it('a_loss_that_goes_infinite_stops_the_run_saying_where_or_warns_and_trains_on_as_chosen', async () => {
+    // y = 3a − 2b: plain SGD at a learning rate of 10 overflows the squared error within two epochs.
+    const rows = Array.from({ length: 200 }, (_, i) => {
+      const [a, b] = [((i * 37) % 200) / 100 - 1, ((i * 71) % 200) / 100 - 1];
+      return `${a},${b},${(3 * a - 2 * b).toFixed(3)}`;
+    });
+    const { context, page, errors } = await openStudio(url, false);
+    try {
+      await drop(page, [{ name: 'line.csv', text: `a,b,y\n${rows.join('\n')}\n` }]);
+      await page.getByRole('region', { name: 'Dataset card' }).getByText('200 rows').waitFor({ timeout: 60_000 });
+      await page.getByLabel('Column to predict').selectOption('y');
+      await page.getByLabel('Task').selectOption('regression');
+      await page.getByLabel('Preset').selectOption('logistic');
+      await page.getByLabel('Optimizer', { exact: true }).selectOption('sgd');
+      await page.getByLabel('Learning rate').fill('10');
+      await page.getByLabel('Epochs').fill('4');
+      await page.getByLabel('Batch size').fill('16');
+      await page.getByLabel('Backend').selectOption('cpu');
+      expect(await page.getByLabel('If the loss is NaN or infinite').inputValue()).toBe('stop');
+      const start = page.getByRole('button', { name: 'Start training' });
+      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+      await start.click();
+      const where =
+        /the train loss is (Infinity|NaN) at epoch (\d+), iteration \d+: training stopped \(try a lower learning rate, or check the data\); the checkpoints of epochs up to (\d+) are kept/;
+      const failed = await statusMatches(page, /Failed/);
+      expect(failed).toMatch(where);
+      const [, , epoch, kept] = where.exec(failed)!;
+      expect(Number(kept)).toBe(Number(epoch) - 1);
+      expect(await page.getByRole('alert').innerText()).toMatch(where);
+      expect(await page.getByLabel('Experiment log').innerText()).toMatch(/ERROR kiln::learner: training failed after epoch \d+: the train loss is/);
+
+      // The same run set to warn: it trains to the end, and the studio shows the warnings and their count.
+      await page.getByLabel('If the loss is NaN or infinite').selectOption('warn');
+      await page.getByLabel('Epochs').fill('3');
+      await start.click();
+      expect(await statusMatches(page, /Done/)).toContain('completed');
+      const warnings = page.getByRole('log', { name: 'Warnings' });
+      expect(await warnings.innerText()).toMatch(
+        /the train loss was NaN or infinite in \d+ of 10 iterations of epoch \d \(first at iteration \d+\); training goes on/,
+      );
+      await page.getByRole('tab', { name: 'Runs (2)' }).click();
+      await page
+        .getByRole('button', { name: /^Open Logistic regression · sgd 10/ })
+        .first()
+        .click();
+      expect(await page.getByLabel('Learner summary').innerText()).toMatch(
+        /Learner summary: 3 epochs\. The loss was NaN or infinite in \d+ train iterations and \d+ valid iterations/,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('trains_one_epoch_on_a_picked_image_folder_and_lists_what_it_skipped', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kiln-images-')), 'shapes');
     const draw = (inside: (x: number, y: number) => boolean) => png(20, 20, (x, y) => (inside(x, y) ? [250, 250, 250] : [10, 10, 10]));

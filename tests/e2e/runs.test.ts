@@ -57,6 +57,7 @@ describe('stored runs', () => {
         ...[1, 2].flatMap((e) => [
           ...metrics('train', e, ['Accuracy', 'Iteration_Speed', 'Learning_Rate', 'Loss', 'Tensor_Count']),
           ...metrics('valid', e, ['Accuracy', 'Loss']),
+          `valid/epoch-${e}/ConfusionMatrix.json`,
         ]),
       ].sort();
       expect(files).toEqual(expected);
@@ -254,6 +255,7 @@ describe('folder mirror', () => {
         'train/epoch-1/Loss.log',
         'train/epoch-1/Tensor_Count.log',
         'valid/epoch-1/Accuracy.log',
+        'valid/epoch-1/ConfusionMatrix.json',
         'valid/epoch-1/Loss.log',
       ]);
       for (const [, size] of files) expect(size).toBeGreaterThan(0);

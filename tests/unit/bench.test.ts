@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { median, roundOrder, summarize, type Round } from '../../bench/aggregate';
 import { parseBenchArgs } from '../../bench/args';
 import { planFor } from '../../bench/cases';
+import { formatData } from '../../bench/data-readers';
 import { formatTable, skippedCase, type BenchReport } from '../../bench/report';
 
 const runner = (samplesPerSec: number, tensors = 0) => ({ samplesPerSec, firstStepMs: 10, tensorGrowthPerEpoch: tensors, finalLoss: 0.5 });
@@ -22,11 +23,29 @@ describe('bench helpers', () => {
       data: [],
     });
     expect(parseBenchArgs(['--data', 'csv']).data).toEqual(['csv']);
-    expect(() => parseBenchArgs(['--data', 'parquet'])).toThrow(/^--data: expected a comma list of csv, csv-memory, images/);
+    // The hostile archives take minutes: they run when named.
+    expect(parseBenchArgs(['--data', 'hostile,csv-memory']).data).toEqual(['hostile', 'csv-memory']);
+    expect(parseBenchArgs(['--backends', 'none', '--data', 'hostile'])).toMatchObject({ backends: [], data: ['hostile'] });
+    expect(() => parseBenchArgs(['--data', 'parquet'])).toThrow(/^--data: expected a comma list of csv, csv-memory, images, hostile/);
     expect(() => parseBenchArgs(['--backends', 'cpu,cuda'])).toThrow(
       /^--backends: expected a comma list of cpu, wasm, webgpu, chromium-webgpu, chromium-webgl \(got 'cpu,cuda'\)$/,
     );
     expect(() => parseBenchArgs(['--bogus'])).toThrow(/^Unknown option '--bogus'/);
+  });
+
+  it('holds_memory_results_to_their_ceiling_and_speeds_to_their_floor', () => {
+    const text = formatData([
+      { case: 'hostile', what: 'hostile archive refused: zip-bomb', value: 12.4, unit: 'MiB over the start', target: 64, detail: 'd' },
+      { case: 'hostile', what: 'hostile archive refused: lying-zip', value: 80, unit: 'MiB over the start', target: 64, detail: 'd' },
+      { case: 'csv-memory', what: 'CSV peak memory', value: 2.5, unit: '× the file', target: 3, detail: 'd' },
+      { case: 'csv', what: 'CSV', value: 40, unit: 'MB/s', target: 50, detail: 'd' },
+    ]).split('\n');
+    expect(text).toEqual([
+      'hostile archive refused: zip-bomb: 12 MiB over the start (target ≤ 64: met); d',
+      'hostile archive refused: lying-zip: 80 MiB over the start (target ≤ 64: missed); d',
+      'CSV peak memory: 2.50 × the file (target ≤ 3: met); d',
+      'CSV: 40 MB/s (target ≥ 50: missed); d',
+    ]);
   });
 
   it('quick_skips_the_slow_cpu_cases_with_a_reason', () => {

@@ -2,6 +2,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DATA_LIMITS } from '../../src/data/errors';
 import { filesSource, readImages, zipSource, type ImageSource, type PixelDecoder } from '../../src/data/images';
+import { imageCard } from '../../src/data/images/card';
 import { FakePngDecoder, png, solid } from '../fixtures/images/png';
 
 const zipOf = (files: Zippable, name = 'pets.zip') => zipSource(new Blob([zipSync(files)]), name);
@@ -114,6 +115,25 @@ describe('reading image folders', () => {
       'class imbalance: cats has 11 images, dogs 2 (5.5×); accuracy alone will flatter the model',
       '1 image duplicates another at 28×28 (e.g. cats/0.png and cats/copy.png)',
     ]);
+  });
+
+  it('warns_about_imbalance_among_hundreds_of_thousands_of_classes', () => {
+    // One class a folder, one image each but the first's five: the largest and smallest classes
+    // were found by spreading every count into Math.max and Math.min, which overflows the stack.
+    const classes = 200_000;
+    const y = Int32Array.from({ length: classes + 4 }, (_, r) => Math.max(0, r - 4));
+    const card = imageCard({
+      source: 'many',
+      shape: { size: 1, channels: 1, fit: 'crop' },
+      x: Float32Array.from(y, (_, r) => r / y.length),
+      y,
+      classNames: Array.from({ length: classes }, (_, c) => `c${c}`),
+      paths: Array.from(y, (c, r) => `c${c}/${r}.png`),
+      warnings: [],
+      skipped: [],
+    });
+    expect(card.classes).toHaveLength(classes);
+    expect(card.warnings).toEqual(['class imbalance: c0 has 5 images, c1 1 (5×); accuracy alone will flatter the model']);
   });
 
   it('counts_validation_images_that_repeat_training_images', async () => {

@@ -5,8 +5,8 @@ import { droppedEntries, walkEntries } from '../../src/data/images/walk-entries'
 /** A fake dropped file entry. */
 const fileEntry = (name: string) => ({ name, isFile: true, isDirectory: false, file: (ok: (f: File) => void) => setTimeout(() => ok(new File([name], name))) });
 
-/** A fake folder whose reader hands out at most 100 entries a call, as browsers do, then an empty batch. */
-function folder(name: string, children: unknown[]) {
+/** A fake folder whose reader hands out at most `perCall` entries a call (100, as browsers do), then an empty batch. */
+function folder(name: string, children: unknown[], perCall = 100) {
   return {
     name,
     isFile: false,
@@ -15,7 +15,7 @@ function folder(name: string, children: unknown[]) {
       let at = 0;
       return {
         readEntries: (ok: (batch: unknown[]) => void) => {
-          const batch = children.slice(at, at + 100);
+          const batch = children.slice(at, at + perCall);
           at += batch.length;
           setTimeout(() => ok(batch));
         },
@@ -38,6 +38,20 @@ describe('walking a dropped folder', () => {
     expect(new Set(picked.files.map((f) => f.path)).size).toBe(251);
     expect(picked.name).toBe('pets');
     expect(await picked.files.find((f) => f.path === 'pets/cats/249.png')!.file.text()).toBe('249.png');
+  });
+
+  it('takes_a_batch_of_hundreds_of_thousands_of_entries_from_one_call', async () => {
+    // A reader that hands out a whole large folder at once: each batch was spread into push(),
+    // which overflows the stack past about 120,000 arguments.
+    const file = { name: 'x.png', isFile: true, isDirectory: false, file: (ok: (f: File) => void) => ok(new File([], 'x.png')) };
+    const picked = await walk([
+      folder(
+        'big',
+        Array.from({ length: 200_000 }, () => file),
+        200_000,
+      ),
+    ]);
+    expect(picked.files).toHaveLength(200_000);
   });
 
   it('lists_folders_so_empty_ones_show_and_skips_hidden_and_clutter', async () => {

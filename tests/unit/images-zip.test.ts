@@ -112,7 +112,7 @@ describe('zip source', () => {
     zip.set([0xff, 0xfe], at + 46 + 'cats/'.length);
     const error = await zipSource(blob(zip), 'bad.zip').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataError);
-    expect((error as Error).message).toMatch(/^bad\.zip: entry cats\/\uFFFD\uFFFD\.png: its name is marked UTF-8 but is not valid UTF-8/);
+    expect((error as Error).message).toMatch(/^bad\.zip: entry cats\/\uFFFD\uFFFD\.png: has a name marked UTF-8 that is not valid UTF-8/);
   });
 
   it('reads_an_unflagged_name_that_is_not_utf8_as_code_page_437', async () => {
@@ -130,7 +130,28 @@ describe('zip source', () => {
     const source = await zipSource(blob(zip), 'pets.zip');
     const error = await source.entries[0].bytes().catch((e: Error) => e);
     expect(error).not.toBeInstanceOf(DataError);
-    expect((error as Error).message).toMatch(/^damaged zip entry \(/);
+    expect((error as Error).message).toMatch(/^the zip entry is damaged \(/);
+  });
+
+  it('fails_only_the_entry_whose_crc_does_not_match', async () => {
+    const zip = storedZip([
+      { name: 'cats/1.png', data: cat },
+      { name: 'dogs/2.png', data: dog },
+    ]);
+    zip[30 + 'cats/1.png'.length + 20] ^= 1; // one bit of the first image's pixels: it would decode to other pixels
+    const source = await zipSource(blob(zip), 'pets.zip');
+    const error = await source.entries[0].bytes().catch((e: Error) => e);
+    expect(error).not.toBeInstanceOf(DataError);
+    expect((error as Error).message).toBe('the zip entry fails its CRC-32 check: the zip is damaged');
+    expect(await source.entries[1].bytes()).toEqual(dog);
+  });
+
+  it('refuses_a_name_that_appears_twice', async () => {
+    const zip = storedZip([
+      { name: 'cats/1.png', data: cat },
+      { name: 'cats/1.png', data: dog },
+    ]);
+    await expect(zipSource(blob(zip), 'pets.zip')).rejects.toThrow('pets.zip: entry cats/1.png: appears twice in the zip');
   });
 
   it('reads_zip64_counts_sizes_and_offsets', async () => {

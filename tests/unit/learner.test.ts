@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseConfusionFile } from '../../src/train/metric/confusion-matrix';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +20,31 @@ import {
   regression,
   TensorMemoryMetric,
   TopKAccuracyMetric,
+  type LearnerSummary,
   type LrScheduler,
   type MetricsRenderer,
 } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
+
+/** A schedule of SGD steps at 0.01 that jumps to 1e30 from step `from` on: the weights overflow there. */
+function explodingAt(from: number): LrScheduler {
+  let step = 0;
+  const rate = () => (step >= from ? 1e30 : 0.01);
+  return {
+    config: { type: 'constant', lr: 0.01 },
+    get step() {
+      return step;
+    },
+    current: rate,
+    next: () => {
+      const lr = rate();
+      step++;
+      return lr;
+    },
+    save: () => ({ config: { type: 'constant', lr: 0.01 }, step }),
+    load: () => {},
+  };
+}
 
 /** A renderer that shows nothing; tests override the hooks they watch. */
 const quiet = (): MetricsRenderer => ({ update() {}, epochEnd() {}, log() {}, end() {} });
@@ -52,7 +74,13 @@ describe('learner', () => {
   it('tensor_count_after_last_epoch_equals_count_after_first', async () => {
     const counts: number[] = [];
     const renderer: MetricsRenderer = { ...quiet(), epochEnd: () => void counts.push(tf.memory().numTensors) };
-    const b = new LearnerBuilder(new MemoryStore()).renderer(renderer).devices(['cpu']).numEpochs(4).withFileCheckpointer().gradsAccumulation(2);
+    const b = new LearnerBuilder(new MemoryStore())
+      .renderer(renderer)
+      .devices(['cpu'])
+      .numEpochs(4)
+      .withFileCheckpointer()
+      .gradsAccumulation(2)
+      .validConfusion();
     for (const m of [
       new LossMetric(),
       new AccuracyMetric(),
@@ -71,6 +99,29 @@ describe('learner', () => {
     await b.build(smallModel(1, 0.2), { type: 'adamw' }, { type: 'cosine', lr: 0.01, steps: 20 }).fit(train, loader(blobs(20, 2), 16));
     expect(counts).toHaveLength(4);
     expect(new Set(counts).size).toBe(1);
+  });
+
+  it('records_the_valid_confusion_matrix_whose_diagonal_is_the_logged_valid_accuracy', async () => {
+    const store = new MemoryStore();
+    await builder(store)
+      .numEpochs(2)
+      .metricValidNumeric(new AccuracyMetric())
+      .validConfusion(['a', 'b', 'c'])
+      .build(smallModel(), { type: 'adam' }, 0.05)
+      .fit(loader(blobs(60), 16, 1), loader(blobs(30, 2), 16));
+    for (const epoch of [1, 2]) {
+      const path = `valid/epoch-${epoch}/ConfusionMatrix.json`;
+      const file = parseConfusionFile(new TextDecoder().decode((await store.read(path))!), path);
+      expect(file).toMatchObject({ epoch, split: 'valid', classNames: ['a', 'b', 'c'] });
+      const items = file.matrix.flat().reduce((a, b) => a + b, 0);
+      expect(items).toBe(30);
+      const lines = new TextDecoder()
+        .decode((await store.read(`valid/epoch-${epoch}/Accuracy.log`))!)
+        .trim()
+        .split('\n');
+      const logged = lines.map((l) => l.split(',').map(Number)).reduce((s, [v, c]) => s + v * c, 0) / items;
+      expect((100 * file.matrix.reduce((n, row, c) => n + row[c], 0)) / items).toBeCloseTo(logged, 9);
+    }
   });
 
   it('writes_one_line_per_iteration_in_burn_format', async () => {
@@ -105,33 +156,62 @@ describe('learner', () => {
 
   it('a_loss_that_goes_non_finite_fails_the_fit_naming_where_and_keeps_the_last_good_checkpoint', async () => {
     const store = new MemoryStore();
-    // A schedule that blows up in epoch 2 (steps 20 and on): SGD at 1e30 overflows the weights.
-    let step = 0;
-    const rate = () => (step >= 20 ? 1e30 : 0.01);
-    const exploding: LrScheduler = {
-      config: { type: 'constant', lr: 0.01 },
-      get step() {
-        return step;
-      },
-      current: rate,
-      next: () => {
-        const lr = rate();
-        step++;
-        return lr;
-      },
-      save: () => ({ config: { type: 'constant', lr: 0.01 }, step }),
-      load: () => {},
-    };
     const fit = builder(store)
       .numEpochs(4)
       .withFileCheckpointer()
-      .build(smallModel(), { type: 'sgd' }, exploding)
+      .build(smallModel(), { type: 'sgd' }, explodingAt(20))
       .fit(loader(blobs(200), 10), loader(blobs(20, 2), 10));
     await expect(fit).rejects.toThrow(
       /^the train loss is (NaN|Infinity) at epoch 2, iteration \d+: training stopped \(try a lower learning rate, or check the data\); the checkpoints of epochs up to 1 are kept$/,
     );
     expect((await store.list('checkpoint/')).filter((p) => p.startsWith('checkpoint/model-'))).toEqual(['checkpoint/model-1.mpk.gz']);
     expect(await readText(store, 'experiment.log')).toMatch(/ERROR .*training failed after epoch 1: the train loss is/);
+  });
+
+  it('with_on_non_finite_warn_training_goes_on_warning_once_per_epoch_and_split_and_the_summary_counts', async () => {
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    let ended: LearnerSummary | undefined;
+    const renderer: MetricsRenderer = { ...quiet(), warning: (m) => void warnings.push(m), end: (s) => void (ended = s) };
+    const result = await builder(store, renderer)
+      .numEpochs(3)
+      .withFileCheckpointer()
+      .onNonFinite('warn')
+      .summary()
+      .build(smallModel(), { type: 'sgd' }, explodingAt(25))
+      .fit(loader(blobs(200), 10), loader(blobs(20, 2), 10));
+    expect(result.reason).toBe('completed');
+    expect(result.epoch).toBe(3);
+    // What the logs hold is what the warnings and the summary count.
+    const bad = async (split: string, epoch: number) =>
+      (await readText(store, `${split}/epoch-${epoch}/Loss.log`))!
+        .trim()
+        .split('\n')
+        .filter((l) => !Number.isFinite(Number(l.split(',')[0]))).length;
+    expect(await bad('train', 1)).toBe(0);
+    const counts = { train: (await bad('train', 2)) + (await bad('train', 3)), valid: (await bad('valid', 2)) + (await bad('valid', 3)) };
+    expect(await bad('train', 2)).toBeGreaterThan(0);
+    expect(counts.valid).toBeGreaterThan(0);
+    expect(result.summary.nonFinite).toEqual(counts);
+    expect(ended?.nonFinite).toEqual(counts);
+    const log = (await readText(store, 'experiment.log'))!;
+    const logged = log.split('\n').filter((l) => / WARN kiln::learner: the (train|valid) loss was NaN or infinite/.test(l));
+    expect(logged.map((l) => l.replace(/^.* kiln::learner: /, ''))).toEqual(warnings);
+    expect(warnings[0]).toMatch(
+      new RegExp(`^the train loss was NaN or infinite in ${await bad('train', 2)} of 20 iterations of epoch 2 \\(first at iteration \\d+\\); training goes on`),
+    );
+    // One per split and epoch that had any: epoch 2 and 3, train and valid.
+    expect(
+      warnings.map((w) =>
+        w
+          .match(/the (\w+) loss .* of epoch (\d)/)!
+          .slice(1)
+          .join(' '),
+      ),
+    ).toEqual(['train 2', 'valid 2', 'train 3', 'valid 3']);
+    expect(log).toContain(`The loss was NaN or infinite in ${counts.train} train iterations and ${counts.valid} valid iterations`);
+    expect(log).toMatch(/INFO kiln::learner: epoch 3\/3 train \{"Loss":"(NaN|Infinity)"/);
+    expect(log).toContain('training ended after epoch 3: completed');
   });
 
   it('early_stopping_ends_training_when_valid_loss_stops_improving', async () => {

@@ -52,12 +52,16 @@ const values = async (store: MemoryStore, path: string) =>
     .map((l) => Number(l.split(',')[0]));
 
 describe('the run recipe', () => {
-  it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_on_valid', async () => {
+  it('logs_loss_accuracy_learning_rate_and_speed_on_train_and_loss_accuracy_and_the_confusion_matrix_on_valid', async () => {
     const store = await run(studio(), { extraTrainMetrics: [new TensorMemoryMetric('tensors')] });
     const files = await store.list();
     for (let e = 1; e <= 3; e++) {
       for (const m of ['Loss', 'Accuracy', 'Learning_Rate', 'Iteration_Speed', 'Tensor_Count']) expect(files).toContain(`train/epoch-${e}/${m}.log`);
-      expect(files.filter((f) => f.startsWith(`valid/epoch-${e}/`)).sort()).toEqual([`valid/epoch-${e}/Accuracy.log`, `valid/epoch-${e}/Loss.log`]);
+      expect(files.filter((f) => f.startsWith(`valid/epoch-${e}/`)).sort()).toEqual([
+        `valid/epoch-${e}/Accuracy.log`,
+        `valid/epoch-${e}/ConfusionMatrix.json`,
+        `valid/epoch-${e}/Loss.log`,
+      ]);
     }
     expect(await values(store, 'train/epoch-1/Loss.log')).toHaveLength(4); // 64 items in batches of 16
     expect(await readText(store, 'experiment.log')).toContain('Learner Summary');
@@ -83,6 +87,17 @@ describe('the run recipe', () => {
     expect(maeUnit.length).toBeGreaterThan(0);
     maeScaled.forEach((v, i) => expect(v).toBeCloseTo(10 * maeUnit[i], 3));
     expect(await scaled.list('valid/epoch-1/')).not.toContain('valid/epoch-1/Accuracy.log');
+  });
+
+  it('a_non_finite_loss_stops_the_run_or_is_warned_about_as_the_config_says', async () => {
+    const x = train.x.slice();
+    x[0] = Number.NaN; // one bad feature: the loss of its batch is NaN, and the weights after it
+    const data: TensorData = { ...train, x };
+    await expect(run(studio({ epochs: 2 }), { data })).rejects.toThrow(/^the train loss is NaN at epoch 1, iteration \d: training stopped/);
+    const store = await run(studio({ epochs: 2, onNonFinite: 'warn' }), { data });
+    const log = (await readText(store, 'experiment.log'))!;
+    expect(log).toMatch(/WARN kiln::learner: the train loss was NaN or infinite in \d of 4 iterations of epoch 1 \(first at iteration \d\)/);
+    expect(log).toContain('training ended after epoch 2: completed');
   });
 
   it('warms_up_the_cli_run_over_the_first_tenth_as_the_studio_run_with_one_warmup_epoch_of_ten', async () => {
@@ -138,6 +153,11 @@ describe('the CLI flags', () => {
     expect(error('--dataset', 'csv')).toBe('--file: name the CSV or TSV file to train on');
   });
 
+  it('take_stop_or_warn_for_a_non_finite_loss_and_stop_by_default', () => {
+    expect(runConfigFromArgs(parseTrainArgs(['--out', '/unused']), { type: 'mnist', samples: 100 }).onNonFinite).toBe('stop');
+    expect(error('--on-non-finite', 'ignore')).toMatch(/^--on-non-finite: .*"stop"\|"warn".* \(got 'ignore'\)$/);
+  });
+
   it('become_the_studios_config_for_the_same_run', () => {
     const args = parseTrainArgs([
       '--dataset',
@@ -152,6 +172,8 @@ describe('the CLI flags', () => {
       '3',
       '--grad-accumulation',
       '2',
+      '--on-non-finite',
+      'warn',
       '--out',
       '/unused',
     ]);
@@ -163,6 +185,7 @@ describe('the CLI flags', () => {
       epochs: 7,
       keepCheckpoints: 3,
       gradAccumulation: 2,
+      onNonFinite: 'warn',
       batchSize: 64,
       seed: 0,
       backend: 'cpu',

@@ -117,6 +117,13 @@ describe('learner summary', () => {
     expect(s.metrics.train).toEqual([]);
   });
 
+  it('summarizes_a_history_of_hundreds_of_thousands_of_epochs', () => {
+    // The last epoch was found by spreading every epoch into Math.max, which overflows the stack.
+    const s = learnerSummary(history([{ name: 'Loss', values: Array.from({ length: 200_000 }, (_, i) => 1 / (i + 1)) }]));
+    expect(s.epochs).toBe(200_000);
+    expect(s.metrics.valid[0]).toMatchObject({ min: { epoch: 200_000 }, max: { epoch: 1, value: 1 } });
+  });
+
   it('formats_burns_table_with_aligned_columns', () => {
     expect(formatSummary(learnerSummary(h()))).toBe(
       [

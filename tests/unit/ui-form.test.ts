@@ -63,7 +63,9 @@ describe('formFromConfig', () => {
       model: { type: 'mlp', hidden: [256, 64], activation: 'tanh', dropout: 0.1 },
       optimizer: { type: 'rmsprop', rho: 0.95, momentum: 0.5, weightDecay: 1e-4 },
       schedule: { type: 'warmup-cosine', warmupEpochs: 0.5, minLr: 1e-5 },
+      onNonFinite: 'warn',
     });
+    expect(formFromConfig(saved).onNonFinite).toBe('warn');
     expect(parseForm(formFromConfig(saved))).toEqual({ config: saved, errors: {} });
   });
 

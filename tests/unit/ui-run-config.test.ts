@@ -31,6 +31,13 @@ describe('RunConfigSchema', () => {
     expect(RunConfigSchema.parse(old)).toEqual({ ...DEFAULT_RUN_CONFIG, dataset: { type: 'mnist', samples: 800 } });
   });
 
+  it('reads_config_files_written_before_the_non_finite_choice_as_stop', () => {
+    const { onNonFinite: _, ...old } = DEFAULT_RUN_CONFIG;
+    expect(RunConfigSchema.parse(old).onNonFinite).toBe('stop');
+    expect(RunConfigSchema.parse({ ...old, onNonFinite: 'warn' }).onNonFinite).toBe('warn');
+    expect(RunConfigSchema.safeParse({ ...old, onNonFinite: 'ignore' }).success).toBe(false);
+  });
+
   it('rejects_unknown_keys', () => {
     expect(RunConfigSchema.safeParse({ ...DEFAULT_RUN_CONFIG, lerningRate: 0.1 }).success).toBe(false);
   });

@@ -69,11 +69,33 @@ describe('RunStore.apply', () => {
     expect(s.log).toEqual(['a', 'b', 'c']);
   });
 
+  it('takes_logs_of_hundreds_of_thousands_of_lines', () => {
+    // A stored or imported run's experiment.log, and a burst of lines: spread into push(), they overflowed the stack.
+    const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i}`);
+    const s = new RunStore();
+    s.load({ runId: 'r', runName: 'r', series: [], log: lines, epochsDone: 0, checkpoints: [], state: 'done' });
+    s.apply({ type: 'log', lines });
+    expect(s.log).toHaveLength(400_000);
+    expect(s.log[399_999]).toBe('line 199999');
+  });
+
   it('collects_every_error', () => {
     const s = new RunStore();
     s.apply({ type: 'error', message: 'device lost' });
     s.apply({ type: 'error', message: 'out of memory' });
     expect(s.snapshot.errors).toEqual(['device lost', 'out of memory']);
+  });
+
+  it('collects_warnings_and_clears_them_for_a_new_or_resumed_run', () => {
+    const s = new RunStore();
+    s.apply({ type: 'warning', message: 'the train loss was NaN or infinite in 3 of 8 iterations of epoch 1' });
+    s.apply({ type: 'warning', message: 'the train loss was NaN or infinite in 8 of 8 iterations of epoch 2' });
+    expect(s.snapshot.warnings).toHaveLength(2);
+    s.continueRun();
+    expect(s.snapshot.warnings).toEqual([]);
+    s.apply({ type: 'warning', message: 'w' });
+    s.reset();
+    expect(s.snapshot.warnings).toEqual([]);
   });
 
   it('shows_state_backend_progress_and_probes', () => {

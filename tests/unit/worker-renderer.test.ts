@@ -116,6 +116,14 @@ describe('WorkerRenderer', () => {
     expect(types().indexOf('metrics')).toBeLessThan(types().indexOf('checkpoint'));
   });
 
+  it('posts_a_warning_at_once_after_pending_points', () => {
+    const { r, types, of } = setup();
+    r.update('valid', progress(2, 8, 'valid'), [metric('Loss', Number.NaN)]);
+    r.warning('the valid loss was NaN or infinite in 8 of 8 iterations of epoch 2');
+    expect(of('warning')).toEqual([{ type: 'warning', message: 'the valid loss was NaN or infinite in 8 of 8 iterations of epoch 2' }]);
+    expect(types().indexOf('metrics')).toBeLessThan(types().indexOf('warning'));
+  });
+
   it('batches_log_lines', () => {
     const { r, of } = setup();
     r.log('one');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, RunConfigSchema } from '../../src/protocol/run-config';
 import { MemoryStore } from '../../src/store/memory';
 import type { TensorData } from '../../src/data/dataset';
-import { DATASET_FILES, runData, storedShape, type PreparedDataset } from '../../src/worker/run-data';
+import { DATASET_FILES, storedShape, type PreparedDataset } from '../../src/recipe/run-files';
+import { runData } from '../../src/worker/run-data';
 
 const config = RunConfigSchema.parse({
   ...DEFAULT_RUN_CONFIG,

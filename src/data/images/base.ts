@@ -66,13 +66,6 @@ export function imageShape(shape: Partial<ImageShape> = {}): ImageShape {
   return { size, channels, fit };
 }
 
-/** Bytes for messages: "900 bytes", "12.5 KiB", "1024 MiB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const [value, unit] = bytes < 2 ** 20 ? [bytes / 1024, 'KiB'] : [bytes / 2 ** 20, 'MiB'];
-  return `${value < 10 ? Number(value.toFixed(1)) : Math.round(value)} ${unit}`;
-}
-
 /** A count with its noun, singular or plural ("1 file", "3 files"). */
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,8 +1,7 @@
 import type { ColumnSummary, DatasetCard } from '../card';
 import { countOf, quoted } from './errors';
 import type { TablePlan } from './plan';
-import { numericStats } from './stats';
-import type { NumericColumn, ParsedTable, TableChoices, TableColumn } from './types';
+import type { ParsedTable, TableChoices, TableColumn } from './types';
 
 /** Categories a column summary lists; `distinct` still counts them all. */
 const SHOWN_CATEGORIES = 20;
@@ -44,16 +43,13 @@ export function unplannedCard(table: ParsedTable, task: TableChoices['task'], pr
 /** The card of the dataset `plan` makes: rows kept, classes or target range, and every warning. */
 export function plannedCard(table: ParsedTable, plan: TablePlan, numFeatures: number, warnings: readonly string[]): DatasetCard {
   const base = baseCard(table, plan.classNames ? 'classification' : 'regression');
-  const card = { ...base, items: plan.kept.length, inputShape: [numFeatures] };
-  if (plan.classNames) {
-    const counts = new Array<number>(plan.classNames.length).fill(0);
-    for (const k of plan.targets) counts[k]++;
+  const card = { ...base, items: plan.items, inputShape: [numFeatures] };
+  if (plan.classNames && plan.classCounts) {
+    const counts = plan.classCounts;
     const classes = plan.classNames.map((name, k) => ({ name, count: counts[k] }));
     return { ...card, classes, warnings: [...warnings, ...base.warnings, ...imbalance(classes)] };
   }
-  // planTable keeps only rows with a label and refuses a text label for regression: stats exist.
-  const stats = numericStats((plan.label as NumericColumn).values, plan.kept)!;
-  const target = { name: plan.label.name, min: stats.min, max: stats.max, mean: stats.mean };
+  const target = { name: plan.label.name, ...plan.target! };
   return { ...card, target, warnings: [...warnings, ...base.warnings] };
 }
 

@@ -2,11 +2,12 @@ import { DataError } from '../errors';
 import { isMissing, parseNumber } from './bytes';
 import { ByteDictionary, grow } from './dictionary';
 import { NotUtf8Error, quoted, rowWhere } from './errors';
-import { summarizeNumbers } from './stats';
+import { RowLines } from './lines';
+import { type RowSet, summarizeNumbers } from './stats';
 import { decode, type TableEncoding } from './text';
-import type { CategoricalColumn, TableColumn } from './types';
+import type { CategoricalColumn, NumberArray, TableColumn } from './types';
 
-// Rows room is made for at first: 1024, fewer for a wide table, so the first allocation stays near 8 MiB.
+// Rows room is made for at first: 1024, fewer for a wide table, so the first allocation stays near 4 MiB.
 const INITIAL_ROWS = 1024;
 const INITIAL_CELLS = 2 ** 20;
 
@@ -14,12 +15,14 @@ const INITIAL_CELLS = 2 ** 20;
  * The cells of a table being read, column by column: a number per cell for every column (NaN when
  * missing or text), and dictionary codes for a column once it has held text. The parser writes
  * numbers straight into `values`; whether a column is numeric or categorical is decided at the end.
+ * A column is float32 until a value is not exactly a float32 (see `widen`), so a column of small
+ * integers or halves takes 4 bytes a row, not 8, and every value stays exact.
  */
 export class ColumnStore {
-  /** Per column, one slot per row of capacity. */
-  values: Float64Array[];
-  /** Line of each row, for errors after parsing. */
-  lines: Int32Array;
+  /** Per column, one slot per row of capacity: float32 or, once a value needed it, float64. */
+  values: NumberArray[];
+  /** The file line of each row, for errors after parsing. */
+  readonly lines = new RowLines();
   /** Rows the arrays can hold before growing. */
   capacity: number;
   /** Missing cells per column. */
@@ -37,8 +40,7 @@ export class ColumnStore {
   ) {
     const n = names.length;
     this.capacity = Math.max(16, Math.min(INITIAL_ROWS, Math.floor(INITIAL_CELLS / n)));
-    this.values = names.map(() => new Float64Array(this.capacity));
-    this.lines = new Int32Array(this.capacity);
+    this.values = names.map(() => new Float32Array(this.capacity));
     this.missing = new Int32Array(n);
     this.codes = names.map(() => null);
     this.dicts = names.map(() => null);
@@ -50,7 +52,6 @@ export class ColumnStore {
   grow(rows = 0): void {
     this.capacity = Math.max(rows, 2 * this.capacity);
     this.values = this.values.map((v) => grow(v, this.capacity));
-    this.lines = grow(this.lines, this.capacity);
     for (let c = 0; c < this.codes.length; c++) {
       const codes = this.codes[c];
       if (codes) this.codes[c] = withMissingCodes(codes, this.capacity);
@@ -62,11 +63,24 @@ export class ColumnStore {
     if (rows > this.capacity) this.grow(rows);
   }
 
+  /**
+   * Column `col` as float64 from now on (its values so far copied exactly), returned: a value was
+   * written that a float32 would round. Writers store a number, read it back, and widen when it changed.
+   */
+  widen(col: number): Float64Array {
+    const wide = new Float64Array(this.capacity);
+    wide.set(this.values[col]);
+    this.values[col] = wide;
+    return wide;
+  }
+
   /** Records the cell in bytes [start, end) of `col`, `row` (on file line `line`): a number, missing, or text. */
   cell(col: number, row: number, line: number, b: Uint8Array, start: number, end: number): void {
     const v = parseNumber(b, start, end, this.decimalComma);
     if (v === v) {
-      this.values[col][row] = v;
+      const values = this.values[col];
+      values[row] = v;
+      if (values[row] !== v) this.widen(col)[row] = v;
     } else if (isMissing(b, start, end)) {
       this.values[col][row] = NaN;
       this.missing[col]++;
@@ -95,21 +109,21 @@ export class ColumnStore {
     if (this.texts[col]++ === 0) this.firstText[col] = { line, text: dict.values[code] };
   }
 
-  /** The typed columns of the first `rows` rows; a column of numbers with some text is an error. `slots`: from rowSlots. */
-  finish(rows: number, slots: Int32Array): TableColumn[] {
+  /** The typed columns of the first `rows` rows; a column of numbers with some text is an error. `set`: scratch for the summaries. */
+  finish(rows: number, set: RowSet): TableColumn[] {
     return this.names.map((name, c) => {
       const values = this.values[c];
       const codes = this.codes[c];
       const dict = this.dicts[c];
       // Let each column's working arrays go as soon as it is done: peak memory stays one column over.
-      this.values[c] = new Float64Array(0);
+      this.values[c] = new Float32Array(0);
       this.codes[c] = null;
       const missing = this.missing[c];
       const texts = this.texts[c];
       const numbers = rows - missing - texts;
       if (!codes || !dict || texts === 0) {
         const kept = trimmed(values, rows);
-        return { kind: 'numeric', name, values: kept, missing, ...summarizeNumbers(kept, slots) };
+        return { kind: 'numeric', name, values: kept, missing, ...summarizeNumbers(kept, set) };
       }
       const first = this.firstText[c]!;
       if (numbers >= texts) {
@@ -129,7 +143,7 @@ export class ColumnStore {
 }
 
 /** The first `rows` of `a`: a view when little is unused (no copy of a large column), else a copy. */
-export function trimmed<T extends Float64Array | Int32Array>(a: T, rows: number): T {
+export function trimmed<T extends NumberArray | Int32Array>(a: T, rows: number): T {
   return (a.length - rows <= rows / 8 ? a.subarray(0, rows) : a.slice(0, rows)) as T;
 }
 

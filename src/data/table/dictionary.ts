@@ -62,7 +62,7 @@ export class ByteDictionary {
 }
 
 /** A copy of `a` with room for at least `min` elements (doubling, so appends stay amortized O(1)). */
-export function grow<T extends Uint8Array | Int32Array | Float64Array>(a: T, min: number): T {
+export function grow<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(a: T, min: number): T {
   const next = new (a.constructor as new (n: number) => T)(Math.max(min, 2 * a.length));
   next.set(a);
   return next;

@@ -25,7 +25,7 @@ function standardized(v: number, mean: number, scale: number): number | undefine
 /** The error for a value whose standardized form is not a finite float32, naming the column and row. */
 function tooFar(table: ParsedTable, column: string, v: number, mean: number, std: number, row: number): DataError {
   const why = `${v} is too far from the training values (mean ${mean}, standard deviation ${std}) to standardize as a 32-bit number`;
-  return new DataError(table.source, `column ${quoted(column)}: the value ${why}`, rowWhere(table.lines[row]));
+  return new DataError(table.source, `column ${quoted(column)}: the value ${why}`, rowWhere(table.lines.of(row)));
 }
 type CategoricalFeature = Extract<FeaturePreprocessing, { kind: 'categorical' }>;
 
@@ -67,7 +67,7 @@ function encodeNumeric(x: Float32Array, width: number, offset: number, f: Numeri
       throw new DataError(
         table.source,
         `column ${quoted(f.name)} should hold numbers, but this row has the text ${quoted(column.categories[column.codes[text]])}`,
-        rowWhere(table.lines[text]),
+        rowWhere(table.lines.of(text)),
       );
     }
     const z = standardized(f.fill, f.mean, scale) ?? 0;
@@ -111,7 +111,7 @@ export function targetScale(label: Extract<LabelPreprocessing, { task: 'regressi
  */
 export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: Int32Array): Int32Array | Float32Array {
   const column = columnFor(table, label.name, 'label');
-  const missingAt = (r: number) => new DataError(table.source, `the label column ${quoted(label.name)} has no value`, rowWhere(table.lines[r]));
+  const missingAt = (r: number) => new DataError(table.source, `the label column ${quoted(label.name)} has no value`, rowWhere(table.lines.of(r)));
   if (label.task === 'regression') {
     if (column.kind === 'categorical') {
       throw new DataError(table.source, `the label column ${quoted(label.name)} should hold numbers for regression`);
@@ -131,7 +131,7 @@ export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows
   rows.forEach((r, i) => {
     const k = classOf(r);
     if (k === -2) throw missingAt(r);
-    if (k < 0) throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines[r]));
+    if (k < 0) throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines.of(r)));
     y[i] = k;
   });
   return y;

@@ -1,15 +1,15 @@
 import type { TablePreview } from '../card';
 import { DataError } from '../errors';
 import { CR, DOT, EXACT_POW10, LF, MAX_FAST_DIGITS, MINUS, NINE, QUOTE, SEMICOLON, SPACE, TAB, ZERO } from './bytes';
-import { ColumnStore, trimmed } from './columns';
+import { ColumnStore } from './columns';
 import { NotUtf8Error, rowWhere } from './errors';
 import { MAX_CELL_BYTES, cellTooLong, checkColumnCount, checkFileSize, checkHeader } from './header';
 import { HeadReader } from './head';
 import { TextStart } from './start';
 import type { Delimiter } from './sniff';
-import { countDuplicateRows, rowSlots } from './stats';
+import { countDuplicateRows, RowSet } from './stats';
 import { decode, type TableEncoding } from './text';
-import type { ParsedTable, TableParseOptions } from './types';
+import type { NumberArray, ParsedTable, TableParseOptions } from './types';
 
 /** Rows kept as text for the card's preview. */
 export const PREVIEW_ROWS = 10;
@@ -59,7 +59,7 @@ export class TableParser {
   private fast = false;
   private names: string[] = [];
   private store: ColumnStore | null = null;
-  private values: Float64Array[] = [];
+  private values: NumberArray[] = [];
   private previewRow: string[] = [];
   private readonly previewRows: string[][] = [];
 
@@ -112,16 +112,16 @@ export class TableParser {
     if (!this.store) this.startColumns();
     if (this.row === 0) throw new DataError(this.file, 'the file has a header row but no data rows');
     const rows = this.row;
-    const slots = rowSlots(rows);
-    const columns = this.store!.finish(rows, slots);
+    const set = new RowSet();
+    const columns = this.store!.finish(rows, set);
     const preview: TablePreview = { kind: 'rows', header: this.names, rows: this.previewRows };
     return {
       source: this.file,
       rows,
       columns,
-      lines: trimmed(this.store!.lines, rows),
+      lines: this.store!.lines,
       preview,
-      duplicateRows: countDuplicateRows(columns, rows, slots),
+      duplicateRows: countDuplicateRows(columns, rows, set),
       delimiter: this.delimiter,
     };
   }
@@ -282,8 +282,12 @@ export class TableParser {
         }
       }
       if (digits === 0 || digits > MAX_FAST_DIGITS || !(c === d || c === LF || c === CR)) break;
-      const v = mantissa / EXACT_POW10[scale];
-      values[col][row] = negative ? -v : v;
+      const q = mantissa / EXACT_POW10[scale];
+      const v = negative ? -q : q;
+      const column = values[col];
+      column[row] = v;
+      // A float32 column that would round this value becomes float64 (see ColumnStore.widen).
+      if (column[row] !== v) this.store!.widen(col)[row] = v;
       if (c !== d) {
         this.col = col;
         return this.terminate(c, j);
@@ -373,7 +377,7 @@ export class TableParser {
       throw new DataError(this.file, `expected ${this.names.length} fields, found ${fields}`, rowWhere(this.recordLine));
     }
     const store = this.store;
-    store.lines[this.row] = this.recordLine;
+    store.lines.add(this.row, this.recordLine);
     if (this.row < PREVIEW_ROWS) this.previewRows.push(this.previewRow);
     this.previewRow = [];
     if (++this.row === store.capacity) {

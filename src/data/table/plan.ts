@@ -1,6 +1,7 @@
 import { DATA_LIMITS, DataError } from '../errors';
-import { randomSplit, stratifiedSplit } from '../split';
+import { randomSplit, type Split, stratifiedSplit } from '../split';
 import { countOf, quoted, rowWhere } from './errors';
+import { numericStats } from './stats';
 import { findColumn } from './suggest';
 import type { ParsedTable, TableChoices, TableColumn } from './types';
 
@@ -14,20 +15,25 @@ export interface TablePlan {
   readonly label: TableColumn;
   /** Feature columns in input order (the file's order, label and left-out columns removed). */
   readonly features: readonly TableColumn[];
-  /** Rows used (label present, and with 'drop' no missing feature), ascending. */
-  readonly kept: Int32Array;
-  /** Classification: class names in label order; regression: undefined. */
+  /** Rows used: with a label, and with 'drop' no missing feature. */
+  readonly items: number;
+  /** Classification: class names in label order, and the rows used of each; regression: undefined. */
   readonly classNames?: readonly string[];
-  /** Per kept row: the class index (classification) or the target (regression). */
-  readonly targets: Int32Array | Float64Array;
-  /** Rows of the table (not of `kept`) for each side, ascending. */
+  readonly classCounts?: readonly number[];
+  /** Regression: the range and mean of the used rows' targets. */
+  readonly target?: { readonly min: number; readonly max: number; readonly mean: number };
+  /** Rows of the table for each side, ascending. */
   readonly train: Int32Array;
   readonly valid: Int32Array;
   /** Columns left out, rows dropped, cells to fill: for the card. */
   readonly warnings: readonly string[];
 }
 
-/** Decides columns, rows, labels and the split for `choices`; a DataError when they cannot make a dataset. */
+/**
+ * Decides columns, rows, labels and the split for `choices`; a DataError when they cannot make a
+ * dataset. Only the split's rows are kept: the row list and class indices it is made from are let
+ * go, so a table of millions of short rows is not held twice over while it is encoded.
+ */
 export function planTable(table: ParsedTable, choices: TableChoices): TablePlan {
   const label = findColumn(table, choices.label);
   const warnings: string[] = [];
@@ -36,26 +42,29 @@ export function planTable(table: ParsedTable, choices: TableChoices): TablePlan 
     throw new DataError(table.source, `no column is left to learn ${quoted(label.name)} from`);
   }
   const kept = keptRows(table, label, features, choices.missing, warnings);
-  const { classNames, targets } = choices.task === 'classification' ? classify(table, label, kept) : regress(table, label, kept);
   const width = features.reduce((n, c) => n + (c.kind === 'numeric' ? 1 : c.categories.length), 0);
-  if (width * kept.length * 4 > DATA_LIMITS.decodedBytes) {
+  const checkSize = () => {
+    if (width * kept.length * 4 <= DATA_LIMITS.decodedBytes) return;
     const mib = Math.ceil((width * kept.length * 4) / 2 ** 20);
     throw new DataError(table.source, `the features would take ${mib} MiB, over the limit of ${DATA_LIMITS.decodedBytes / 2 ** 20} MiB`);
-  }
-  const split =
-    targets instanceof Int32Array
-      ? stratifiedSplit(targets, choices.validFraction, choices.seed)
-      : randomSplit(kept.length, choices.validFraction, choices.seed);
-  return {
-    label,
-    features,
-    kept,
-    classNames,
-    targets,
-    train: split.train.map((i) => kept[i]),
-    valid: split.valid.map((i) => kept[i]),
-    warnings,
   };
+  const base = { label, features, items: kept.length, warnings };
+  if (choices.task === 'classification') {
+    const { classNames, targets } = classify(table, label, kept);
+    checkSize();
+    const classCounts = new Array<number>(classNames.length).fill(0);
+    for (let i = 0; i < targets.length; i++) classCounts[targets[i]]++;
+    return { ...base, classNames, classCounts, ...rowsOf(stratifiedSplit(targets, choices.validFraction, choices.seed), kept) };
+  }
+  const target = regressionTarget(table, label, kept);
+  checkSize();
+  return { ...base, target, ...rowsOf(randomSplit(kept.length, choices.validFraction, choices.seed), kept) };
+}
+
+/** A split of the kept rows' indices as rows of the table (in place: the split's arrays are the plan's). */
+function rowsOf(split: Split, kept: Int32Array): { train: Int32Array; valid: Int32Array } {
+  for (const side of [split.train, split.valid]) for (let i = 0; i < side.length; i++) side[i] = kept[side[i]];
+  return split;
 }
 
 /** False (with a warning saying why) for a column that cannot be a feature. */
@@ -141,18 +150,18 @@ function classify(table: ParsedTable, label: TableColumn, kept: Int32Array): { c
   return { classNames, targets };
 }
 
-/** Targets of the kept rows; a text label cannot be one. */
-function regress(table: ParsedTable, label: TableColumn, kept: Int32Array): { classNames: undefined; targets: Float64Array } {
+/** The kept rows' target range and mean; a text label cannot be a target. */
+function regressionTarget(table: ParsedTable, label: TableColumn, kept: Int32Array): { min: number; max: number; mean: number } {
   if (label.kind === 'categorical') {
     const first = kept.find((r) => label.codes[r] >= 0)!;
     const text = label.categories[label.codes[first]];
     throw new DataError(
       table.source,
       `the label column ${quoted(label.name)} holds text (${quoted(text)}), so it cannot be a regression target: choose classification`,
-      rowWhere(table.lines[first]),
+      rowWhere(table.lines.of(first)),
     );
   }
-  const targets = new Float64Array(kept.length);
-  for (let i = 0; i < kept.length; i++) targets[i] = label.values[kept[i]];
-  return { classNames: undefined, targets };
+  // Only rows with a label are kept: the stats exist.
+  const { min, max, mean } = numericStats(label.values, kept)!;
+  return { min, max, mean };
 }

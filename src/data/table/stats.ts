@@ -1,4 +1,4 @@
-import type { TableColumn } from './types';
+import type { NumberArray, TableColumn } from './types';
 
 // Reads a double's two 32-bit halves for hashing.
 const f64 = new Float64Array(1);
@@ -26,24 +26,22 @@ export interface NumberSummary {
 }
 
 /**
- * Scratch for the hash sets below: slots for row numbers, a power of two at least twice `rows`.
- * One serves every column and the duplicate count in turn, so reading a table allocates it once
- * (row numbers, not values: half the memory of a set of doubles).
+ * Scratch slots for the hash sets below (row numbers, open addressing, a power of two at most half
+ * full), shared by every column's summary and the duplicate count in turn. It starts small and
+ * doubles as the distinct keys need: a column of a few values costs a few slots, not two a row.
  */
-export function rowSlots(rows: number): Int32Array {
-  let size = 16;
-  while (size < 2 * rows) size *= 2;
-  return new Int32Array(size);
+export class RowSet {
+  private slots = new Int32Array(16);
+
+  /** The slots, emptied; twice as many when `larger` (the set ran half full: its rows go in again). */
+  empty(larger = false): Int32Array {
+    if (larger) this.slots = new Int32Array(2 * this.slots.length);
+    return this.slots.fill(-1);
+  }
 }
 
-/**
- * Distinct count, range and mean of the non-missing values, in one pass. Distinct values go
- * through a hash set of row numbers in `slots` (from rowSlots): sorting each column costs more.
- */
-export function summarizeNumbers(values: Float64Array, slots: Int32Array): NumberSummary {
-  slots.fill(-1);
-  const mask = slots.length - 1;
-  let distinct = 0;
+/** Distinct count, range and mean of the non-missing values (row numbers in a hash set: half the memory of a set of doubles). */
+export function summarizeNumbers(values: NumberArray, set: RowSet): NumberSummary {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -55,23 +53,42 @@ export function summarizeNumbers(values: Float64Array, slots: Int32Array): Numbe
     if (v > max) max = v;
     sum += v;
     count++;
-    for (let s = hashNumber(v) & mask; ; s = (s + 1) & mask) {
-      const t = slots[s];
-      if (t < 0) {
-        slots[s] = r;
-        distinct++;
-        break;
-      }
-      if (values[t] === v) break;
-    }
   }
+  const distinct = distinctNumbers(values, set);
   if (count === 0) return { distinct };
   // A sum past the largest double (values near 1e308) is summed again, scaled down.
   return { distinct, min, max, mean: Number.isFinite(sum) ? sum / count : scaledMean(values, Math.max(-min, max)) };
 }
 
+/**
+ * Distinct non-missing values, through a hash set of row numbers; when it runs half full it starts
+ * over twice as large (the passes cost at most twice the last one, and only one set is alive).
+ */
+function distinctNumbers(values: NumberArray, set: RowSet): number {
+  for (let slots = set.empty(); ; slots = set.empty(true)) {
+    const mask = slots.length - 1;
+    const full = slots.length >> 1;
+    let distinct = 0;
+    let r = 0;
+    for (; r < values.length && distinct < full; r++) {
+      const v = values[r];
+      if (v !== v) continue;
+      for (let s = hashNumber(v) & mask; ; s = (s + 1) & mask) {
+        const t = slots[s];
+        if (t < 0) {
+          slots[s] = r;
+          distinct++;
+          break;
+        }
+        if (values[t] === v) break;
+      }
+    }
+    if (r === values.length && distinct <= full) return distinct;
+  }
+}
+
 /** The mean of the non-missing values, summed divided by `scale` so the sum stays finite. */
-function scaledMean(values: Float64Array, scale: number): number {
+function scaledMean(values: NumberArray, scale: number): number {
   let sum = 0;
   let count = 0;
   for (let r = 0; r < values.length; r++) {
@@ -83,34 +100,41 @@ function scaledMean(values: Float64Array, scale: number): number {
   return (sum / count) * scale;
 }
 
-/** Rows equal to an earlier row in every column (missing equals missing); `slots` from rowSlots. */
-export function countDuplicateRows(columns: readonly TableColumn[], rows: number, slots: Int32Array): number {
-  const hashes = new Int32Array(rows);
-  for (const col of columns) {
-    for (let r = 0; r < rows; r++) {
-      const cell = col.kind === 'numeric' ? hashNumber(col.values[r]) : col.codes[r];
-      hashes[r] = Math.imul(hashes[r] ^ cell, 0x01000193) + 0x7f4a7c15;
-    }
-  }
-  // Open addressing over row numbers: rows that share a hash are compared cell by cell, so a
-  // collision never counts as a duplicate.
-  slots.fill(-1);
-  const mask = slots.length - 1;
-  let duplicates = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let s = mix(hashes[r]) & mask; ; s = (s + 1) & mask) {
-      const e = slots[s];
-      if (e < 0) {
-        slots[s] = r;
-        break;
+/** A hash of row `r`'s cells. */
+function rowHash(columns: readonly TableColumn[], r: number): number {
+  let h = 0;
+  for (const col of columns) h = Math.imul(h ^ (col.kind === 'numeric' ? hashNumber(col.values[r]) : col.codes[r]), 0x01000193) + 0x7f4a7c15;
+  return mix(h);
+}
+
+/**
+ * Rows equal to an earlier row in every column (missing equals missing). Open addressing over
+ * row numbers in `set`, hashed from the cells as they are probed, and compared cell by cell, so a
+ * collision never counts as a duplicate; it grows with the distinct rows, as distinctNumbers does.
+ */
+export function countDuplicateRows(columns: readonly TableColumn[], rows: number, set: RowSet): number {
+  for (let slots = set.empty(); ; slots = set.empty(true)) {
+    const mask = slots.length - 1;
+    const full = slots.length >> 1;
+    let distinct = 0;
+    let duplicates = 0;
+    let r = 0;
+    for (; r < rows && distinct < full; r++) {
+      for (let s = rowHash(columns, r) & mask; ; s = (s + 1) & mask) {
+        const e = slots[s];
+        if (e < 0) {
+          slots[s] = r;
+          distinct++;
+          break;
+        }
+        if (sameRow(columns, e, r)) {
+          duplicates++;
+          break;
+        }
       }
-      if (hashes[e] === hashes[r] && sameRow(columns, e, r)) {
-        duplicates++;
-        break;
-      }
     }
+    if (r === rows && distinct <= full) return duplicates;
   }
-  return duplicates;
 }
 
 function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean {
@@ -125,7 +149,7 @@ function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean
 }
 
 /** Range, mean and (population) standard deviation of the non-missing values at `rows`; undefined if none. */
-export function numericStats(values: Float64Array, rows: Int32Array): { min: number; max: number; mean: number; std: number } | undefined {
+export function numericStats(values: NumberArray, rows: Int32Array): { min: number; max: number; mean: number; std: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < rows.length; i++) {

@@ -1,13 +1,20 @@
 import type { DatasetCard, TablePreview } from '../card';
 import type { TensorData } from '../dataset';
+import type { RowLines } from './lines';
 import type { TableEncoding } from './text';
+
+/**
+ * A column's numbers, exact either way: float32 when every value is a float32 exactly (small
+ * integers, halves and quarters: half the memory), else float64.
+ */
+export type NumberArray = Float32Array | Float64Array;
 
 /** A column of numbers; NaN marks a missing value. */
 export interface NumericColumn {
   readonly kind: 'numeric';
   readonly name: string;
   /** One value per data row. */
-  readonly values: Float64Array;
+  readonly values: NumberArray;
   /** Missing cells (empty, NA, N/A, NaN, null, ?). */
   readonly missing: number;
   /** Distinct values, missing ones not counted. */
@@ -42,8 +49,8 @@ export interface ParsedTable {
   /** Data rows (the header not counted). */
   readonly rows: number;
   readonly columns: readonly TableColumn[];
-  /** Line of each data row in the file as a text editor counts them (header = 1), for errors. */
-  readonly lines: Int32Array;
+  /** The line each data row starts on in the file, as a text editor counts them (header = 1), for errors. */
+  readonly lines: RowLines;
   /** The header and the first rows, as text. */
   readonly preview: TablePreview;
   /** Rows identical to an earlier row. */

@@ -89,3 +89,62 @@ export function filterByTap(g: WindowGeometry, offset: number, tap: string, chan
   const { input: i, output: o } = g;
   return `return b[${offset}u + (${tap} / ${o.c}u) * ${i.c * o.c}u + ${channel} * ${o.c}u + ${tap} % ${o.c}u];`;
 }
+
+/**
+ * A strided convolution's input gradient, split by the input pixels' phase (their position modulo
+ * the stride, padding included): the pixels of one phase are reached only by the taps of the same
+ * phase, so each phase is a dense GEMM over those taps, where the one GEMM over all taps would
+ * multiply zeros for all but about 1 / (sy · sx) of them. Per phase: its rows per item, its taps
+ * (× output channels), and the WGSL of the A loader (output gradient, binding `a`), the B loader
+ * (filter, binding `b`, from `offset`) and the row map to the input's pixel. Null where some phase
+ * has no taps (a window smaller than its stride).
+ */
+export interface InputGradientPhase {
+  readonly label: string;
+  readonly rowsPerItem: number;
+  readonly taps: number;
+  readonly aLoad: string;
+  readonly bLoad: string;
+  readonly rowMap: string;
+}
+
+/** The phases of a strided convolution's input gradient (see InputGradientPhase); rows and columns named `pixel`, `tap`, `channel`. */
+export function inputGradientPhases(g: WindowGeometry, offset: number, pixel: string, tap: string, channel: string): InputGradientPhase[] | null {
+  const { input: i, output: o } = g;
+  const axis = (phase: number, size: number, k: number, s: number, pad: number) => {
+    const first = (((phase - pad) % s) + s) % s;
+    return {
+      first,
+      count: first < size ? Math.ceil((size - first) / s) : 0,
+      taps: phase < k ? Math.ceil((k - phase) / s) : 0,
+      base: (first + pad - phase) / s,
+    };
+  };
+  const out: InputGradientPhase[] = [];
+  for (let py = 0; py < g.sy; py++) {
+    for (let px = 0; px < g.sx; px++) {
+      const y = axis(py, i.h, g.kh, g.sy, g.padTop);
+      const x = axis(px, i.w, g.kw, g.sx, g.padLeft);
+      if (y.count === 0 || x.count === 0) continue;
+      if (y.taps === 0 || x.taps === 0) return null;
+      const cells = y.count * x.count;
+      const decode = `let kyi = ${tap} / ${x.taps * o.c}u; let kxi = (${tap} / ${o.c}u) % ${x.taps}u; let co = ${tap} % ${o.c}u;`;
+      out.push({
+        label: `phase ${py},${px}`,
+        rowsPerItem: cells,
+        taps: y.taps * x.taps * o.c,
+        aLoad: `let n = ${pixel} / ${cells}u; let p = ${pixel} % ${cells}u;
+  ${decode}
+  let oy = i32(p / ${x.count}u) + ${y.base} - i32(kyi);
+  let ox = i32(p % ${x.count}u) + ${x.base} - i32(kxi);
+  if (oy < 0 || ox < 0 || oy >= ${o.h} || ox >= ${o.w}) { return 0.0; }
+  return a[n * ${spatialSize(o)}u + (u32(oy) * ${o.w}u + u32(ox)) * ${o.c}u + co];`,
+        bLoad: `${decode}
+  return b[${offset}u + (((${py}u + kyi * ${g.sy}u) * ${g.kw}u + ${px}u + kxi * ${g.sx}u) * ${i.c}u + ${channel}) * ${o.c}u + co];`,
+        rowMap: `let n = r / ${cells}u; let p = r % ${cells}u;
+  return n * ${i.h * i.w}u + (${y.first}u + (p / ${x.count}u) * ${g.sy}u) * ${i.w}u + ${x.first}u + (p % ${x.count}u) * ${g.sx}u;`,
+      });
+    }
+  }
+  return out;
+}

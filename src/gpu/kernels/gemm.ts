@@ -32,6 +32,8 @@ export interface GemmSpec {
   readonly aLoad?: string;
   /** The same for op(B)[kk, col] (transB true: neighbouring threads take neighbouring kk). */
   readonly bLoad?: string;
+  /** WGSL statements returning the output row of C's row `r` (default: r), for a GEMM that writes some rows of a larger output. */
+  readonly rowMap?: string;
   readonly epilogue: GemmEpilogue;
   readonly tiling: GemmTiling;
 }
@@ -164,7 +166,7 @@ export function gemmKernels(s: GemmSpec, limits: Pick<KernelLimits, 'maxWorkgrou
   const inC = (i: number, j: number) => [rowsRagged && `r${i} < ${s.m}u`, colsRagged && `c${j} < ${s.n}u`];
   const finish = split
     ? (i: number, j: number) => guard(inC(i, j), `part[(wg.z * ${s.m}u + r${i}) * ${s.n}u + c${j}] = acc${i}_${j};`)
-    : (i: number, j: number) => guard(inC(i, j), `store(r${i}, c${j}, acc${i}_${j});`);
+    : (i: number, j: number) => guard(inC(i, j), `store(${s.rowMap ? `outRow(r${i})` : `r${i}`}, c${j}, acc${i}_${j});`);
   const zeroOutside = (index: string, ragged: boolean, size: number) => {
     const c = joined([ragged && `${index} >= ${size}u`, kRagged && 'kk >= kEnd'], ' || ');
     return c ? `if (${c}) { return 0.0; }` : '';
@@ -187,7 +189,12 @@ fn loadB(kk: u32, col: u32, kEnd: u32) -> f32 {
   ${zeroOutside('col', colsRagged, s.n)}
   ${s.bLoad ?? `return b[${s.bOffset}u + ${bIndex}];`}
 }
-${split ? '' : epi.code}
+${
+  split
+    ? ''
+    : `${epi.code}
+${rowMapCode(s)}`
+}
 
 @compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -223,6 +230,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   return { main, reduce: reduceKernel(s, splits, maxThreads), partFloats: splits * s.m * s.n };
 }
 
+/** WGSL `fn outRow` when the GEMM maps its rows. */
+function rowMapCode(s: GemmSpec): string {
+  return s.rowMap
+    ? `fn outRow(r: u32) -> u32 {
+  ${s.rowMap}
+}`
+    : '';
+}
+
 /** Sums the split-K partial products in split order (deterministic), then runs the epilogue. */
 function reduceKernel(s: GemmSpec, splits: number, maxThreads: number): KernelSource {
   const epi = epilogueCode(s.epilogue, s.n, s.ldc, s.cOffset);
@@ -232,12 +248,13 @@ function reduceKernel(s: GemmSpec, splits: number, maxThreads: number): KernelSo
     total,
     `var v = 0.0;
   for (var z = 0u; z < ${splits}u; z = z + 1u) { v = v + part[z * ${total}u + i]; }
-  store(i / ${s.n}u, i % ${s.n}u, v);`,
+  store(${s.rowMap ? `outRow(i / ${s.n}u)` : `i / ${s.n}u`}, i % ${s.n}u, v);`,
     maxThreads,
   );
   const code = /* wgsl */ `
 ${declareAll(bindings)}
 ${epi.code}
+${rowMapCode(s)}
 ${flat.code}`;
   return { label: `${s.label} (split-K sum)`, code, bindings, workgroups: flat.workgroups };
 }

@@ -1,7 +1,7 @@
 import { declareAll, flatKernel, type KernelBinding, type KernelSource } from './common';
 import { spatialSize, type WindowGeometry } from './conv';
 import { DROPOUT_WGSL, keepProb, keepScale, type DropoutSpec } from './dropout';
-import { derivativeFromOutput, type Activation } from './activation';
+import { ACTIVATION_WGSL, derivative, usesHelpers, type Activation } from './activation';
 import { epilogueCode, type GemmEpilogue } from './gemm-epilogue';
 
 /** Max or average pooling over NHWC items, as tfjs computes them. */
@@ -93,7 +93,7 @@ export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxThrea
     ...epi.bindings,
   ];
   const total = s.rows * inSize;
-  const grad = fromPooled ? `g[o] * ${derivativeFromOutput(fromPooled, 'pooled[o]')}` : 'g[o]';
+  const grad = fromPooled ? `g[o] * ${derivative(fromPooled, 'pooled[o]')}` : 'g[o]';
   const take = max
     ? `if (u32(index[o]) == u32(ky * ${g.kw} + kx)) { v = v + ${grad}; }`
     : `let h = min(oy * ${g.sy} - ${g.padTop} + ${g.kh}, ${i.h}) - max(oy * ${g.sy} - ${g.padTop}, 0);
@@ -138,6 +138,7 @@ export function poolBackwardKernel(s: PoolSpec, epilogue: GemmEpilogue, maxThrea
   );
   const code = /* wgsl */ `
 ${declareAll(bindings)}
+${fromPooled && usesHelpers(fromPooled) ? ACTIVATION_WGSL : ''}
 ${epi.code}
 ${flat.code}`;
   return { label: `${s.op} pool backward`, code, bindings, workgroups: flat.workgroups };

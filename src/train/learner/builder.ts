@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/batcher';
 import type { ArtifactStore } from '../../store/base';
+import type { ConfusionRecording } from './confusion';
 import { LearnerCheckpointer } from '../checkpoint/learner';
 import { ComposedCheckpointingStrategy } from '../checkpoint/strategy/composed';
 import type { CheckpointingStrategy } from '../checkpoint/strategy/base';
@@ -27,6 +28,7 @@ import { TrainingInterrupter } from './interrupter';
 import { Learner } from './learner';
 import type { EngineChoice } from './engine';
 import type { RegisteredMetric } from './processor';
+import type { OnNonFinite } from './non-finite';
 
 /** Burn's default: keep the last two checkpoints and the one with the best valid loss. */
 export function defaultCheckpointingStrategy(): CheckpointingStrategy {
@@ -68,6 +70,8 @@ export class LearnerBuilder {
   private interrupterValue = new TrainingInterrupter();
   private withSummary = false;
   private seedValue = 0;
+  private confusion: ConfusionRecording | null = null;
+  private nonFiniteChoice: OnNonFinite = 'stop';
 
   readonly store: ArtifactStore;
 
@@ -148,6 +152,15 @@ export class LearnerBuilder {
     return this;
   }
 
+  /**
+   * Records the valid split's confusion matrix after every epoch (`valid/epoch-N/ConfusionMatrix.json`,
+   * classification only), from a forward pass with the epoch's final weights; `classNames` go into the file.
+   */
+  validConfusion(classNames?: readonly string[]): this {
+    this.confusion = { store: this.store, ...(classNames ? { classNames } : {}) };
+    return this;
+  }
+
   /** Which checkpoints to keep (default: the last two and the best valid loss). */
   checkpointingStrategy(strategy: CheckpointingStrategy): this {
     this.strategy = strategy;
@@ -193,6 +206,17 @@ export class LearnerBuilder {
     return this.interrupterValue;
   }
 
+  /**
+   * What a loss that goes NaN or infinite does: 'stop' (default) fails the fit naming the split,
+   * epoch and iteration, before that epoch is checkpointed; 'warn' logs a warning once per epoch
+   * and split with how many iterations it hit, tells the renderer, and trains on (the summary
+   * counts them).
+   */
+  onNonFinite(choice: OnNonFinite): this {
+    this.nonFiniteChoice = choice;
+    return this;
+  }
+
   /** Writes Burn's learner summary (per metric min/max and their epochs) at the end. */
   summary(): this {
     this.withSummary = true;
@@ -234,8 +258,10 @@ export class LearnerBuilder {
         checkpoint: this.resumeFrom,
         earlyStopping: [...this.stopping],
         interrupter: this.interrupterValue,
+        onNonFinite: this.nonFiniteChoice,
         summary: this.withSummary,
         seed: this.seedValue,
+        confusion: this.confusion,
         ownsOptimizer,
       },
       step,

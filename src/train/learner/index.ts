@@ -5,6 +5,7 @@ export * from './summary';
 export * from './early-stopping';
 export * from './interrupter';
 export * from './processor';
+export * from './non-finite';
 export * from './devices';
 export * from './experiment-log';
 export * from './engine';

@@ -10,6 +10,7 @@ import type { LrScheduler } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
 import type { StepEngine } from '../step/base';
 import type { StepEngineFactory } from '../step/factory';
+import { recordConfusion, type ConfusionRecording } from './confusion';
 import { chooseEngine, type EngineChoice } from './engine';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
@@ -19,6 +20,7 @@ import type { ExperimentLog } from './experiment-log';
 import { MetricHistory } from './history';
 import type { TrainingInterrupter } from './interrupter';
 import { EventProcessor, type RegisteredMetric } from './processor';
+import type { OnNonFinite } from './non-finite';
 import { formatSummary, learnerSummary, type LearnerSummary } from './summary';
 import type { MetricLogger } from '../logger/base';
 
@@ -38,8 +40,12 @@ export interface LearnerConfig {
   readonly checkpoint: number | null;
   readonly earlyStopping: readonly EarlyStoppingStrategy[];
   readonly interrupter: TrainingInterrupter;
+  /** A loss that goes NaN or infinite stops the fit, or is warned about once per epoch. */
+  readonly onNonFinite: OnNonFinite;
   readonly summary: boolean;
   readonly seed: number;
+  /** Record the valid confusion matrix after every epoch (classification steps). */
+  readonly confusion: ConfusionRecording | null;
   /** The builder made the optimizer from a config, so fit frees its state when it ends. */
   readonly ownsOptimizer: boolean;
 }
@@ -77,7 +83,7 @@ export class Learner<B, M> {
   async fit(train: DataLoader<B>, valid: DataLoader<B>): Promise<FitResult<M>> {
     const { config: c, step, optimizer, scheduler } = this;
     const history = new MetricHistory();
-    const processor = new EventProcessor(c.metrics, c.loggers, c.renderer, history);
+    const processor = new EventProcessor(c.metrics, c.loggers, c.renderer, history, c.onNonFinite);
     const rng = new Rng(c.seed);
     let epoch = 0;
     let engine: StepEngine<B> | null = null;
@@ -131,11 +137,6 @@ export class Learner<B, M> {
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
         await processor.beginEpoch(e);
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
-        if (!done && !processor.diverged) {
-          reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
-          await processor.drain();
-          break;
-        }
         await (done ? processor.endEpoch(e) : processor.drain());
         // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
         // checkpoints of the epochs before it stay the last good ones.
@@ -143,7 +144,17 @@ export class Learner<B, M> {
           const kept = epoch >= 1 ? `the checkpoints of epochs up to ${epoch} are kept` : 'no checkpoint was written';
           throw new Error(`${processor.diverged}: training stopped (try a lower learning rate, or check the data); ${kept}`);
         }
+        // Or, as the user chose, it is counted and named once per epoch and split, and training goes on.
+        for (const warning of processor.nonFiniteWarnings(e)) {
+          await c.log.write('WARN', 'learner', warning);
+          c.renderer.warning?.(warning);
+        }
+        if (!done) {
+          reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
+          break;
+        }
         epoch = e;
+        if (c.confusion && step.task !== 'regression') await recordConfusion(c.confusion, step, ctx.engine, valid, e);
         await this.endEpoch(e, history, ctx, rng, train);
         const stop = c.earlyStopping.map((s) => s.shouldStop(e, history)).find((r) => r !== null);
         if (stop) {
@@ -153,7 +164,7 @@ export class Learner<B, M> {
       }
       await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush()]);
       await engine.sync();
-      const summary = learnerSummary(history);
+      const summary = learnerSummary(history, processor.nonFinite);
       await c.log.info('learner', `training ended after epoch ${epoch}: ${reason}`);
       // The renderer shows the summary itself, so the log line is not echoed.
       if (c.summary) await c.log.write('INFO', 'learner', `summary\n${formatSummary(summary)}`, false);
@@ -182,7 +193,9 @@ export class Learner<B, M> {
       }
     }
     c.renderer.epochEnd(epoch, means);
-    await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${JSON.stringify(means.train)} valid ${JSON.stringify(means.valid)}`);
+    // JSON would write a NaN or infinite mean as null: it is written as the number it is.
+    const json = (m: Record<string, number>) => JSON.stringify(m, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+    await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${json(means.train)} valid ${json(means.valid)}`);
     if (!c.checkpointer) return;
     const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
     const { engine } = ctx;

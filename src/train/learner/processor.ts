@@ -8,6 +8,7 @@ import type { MetricHistory } from './history';
 import { slotLanded, type StatsSlot, type StatsSource } from '../step/stats';
 import { LossMetric } from '../metric/loss';
 import { StatsReader } from './stats-reader';
+import type { OnNonFinite } from './non-finite';
 
 /** A metric as registered with the builder; numeric ones are plotted. */
 export interface RegisteredMetric {
@@ -36,14 +37,17 @@ export class EventProcessor {
   private reader: StatsSource<unknown> = new StatsReader() as StatsSource<unknown>;
   /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
   private readonly epochValues: Record<Split, Map<string, NumericValue[]>> = { train: new Map(), valid: new Map() };
-  /** Where the loss first went NaN or infinite (the fit stops there, before anything is checkpointed); null while it is finite. */
+  /** Where the loss first went NaN or infinite (with 'stop' the fit stops there, before anything is checkpointed); null while it is finite. */
   diverged: string | null = null;
+  /** Iterations whose loss was NaN or infinite in this fit (and, after a resume, in the epochs before it). */
+  readonly nonFinite: Record<Split, number> = { train: 0, valid: 0 };
 
   constructor(
     private readonly metrics: Record<Split, readonly RegisteredMetric[]>,
     private readonly loggers: Record<Split, MetricLogger>,
     private readonly renderer: MetricsRenderer,
     readonly history: MetricHistory,
+    private readonly onNonFinite: OnNonFinite = 'stop',
     private readonly lag = 16,
   ) {}
 
@@ -120,7 +124,7 @@ export class EventProcessor {
       entries.push(entry);
       numeric.push(isNumeric);
       offset += n;
-      if (metric instanceof LossMetric && !Number.isFinite(entry.value)) {
+      if (metric instanceof LossMetric && !Number.isFinite(entry.value) && this.onNonFinite === 'stop') {
         this.diverged ??= `the ${item.split} loss is ${entry.value} at epoch ${meta.epoch}, iteration ${meta.iteration}`;
       }
       const list = this.epochValues[item.split].get(metric.name);
@@ -148,13 +152,37 @@ export class EventProcessor {
     }
   }
 
-  /** Rebuilds the history of epochs 1..epoch from the loggers (resume). */
+  /**
+   * Counts this epoch's iterations whose loss was NaN or infinite, per split, into `nonFinite`, and
+   * returns one warning per split that had any (with 'stop' the fit ends at the first instead).
+   */
+  nonFiniteWarnings(epoch: number): string[] {
+    return (['train', 'valid'] as const).flatMap((split) => {
+      const values = this.epochValues[split].get(this.lossName(split) ?? '') ?? [];
+      const bad = values.filter((v) => !Number.isFinite(v.value)).length;
+      if (!bad) return [];
+      this.nonFinite[split] += bad;
+      const first = values.findIndex((v) => !Number.isFinite(v.value)) + 1;
+      return [
+        `the ${split} loss was NaN or infinite in ${bad} of ${values.length} iterations of epoch ${epoch} (first at iteration ${first}); training goes on (on non-finite loss: warn)`,
+      ];
+    });
+  }
+
+  /** The name of a split's loss metric, if one is registered. */
+  private lossName(split: Split): string | undefined {
+    return this.metrics[split].find((m) => m.metric instanceof LossMetric)?.metric.name;
+  }
+
+  /** Rebuilds the history of epochs 1..epoch from the loggers (resume), and the count of non-finite losses in them. */
   async restoreHistory(epoch: number): Promise<void> {
     for (let e = 1; e <= epoch; e++) {
       for (const split of ['train', 'valid'] as const) {
         for (const { metric } of this.metrics[split]) {
-          const mean = epochMean(await this.loggers[split].readNumeric(metric.name, e));
+          const values = await this.loggers[split].readNumeric(metric.name, e);
+          const mean = epochMean(values);
           if (mean !== undefined) this.history.record(split, metric.name, e, mean);
+          if (metric.name === this.lossName(split)) this.nonFinite[split] += values.filter((v) => !Number.isFinite(v.value)).length;
         }
       }
     }

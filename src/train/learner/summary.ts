@@ -14,10 +14,12 @@ export interface LearnerSummary {
   /** The last epoch with recorded metrics. */
   readonly epochs: number;
   readonly metrics: Record<Split, MetricSummary[]>;
+  /** Iterations whose loss was NaN or infinite, per split (training went on past them when asked to). */
+  readonly nonFinite: Record<Split, number>;
 }
 
-/** Builds the summary from the history (which resume rebuilds from the logs). */
-export function learnerSummary(history: MetricHistory): LearnerSummary {
+/** Builds the summary from the history (which resume rebuilds from the logs) and the count of non-finite losses. */
+export function learnerSummary(history: MetricHistory, nonFinite: Record<Split, number> = { train: 0, valid: 0 }): LearnerSummary {
   let epochs = 0;
   const split = (s: Split): MetricSummary[] =>
     history.names(s).flatMap((name) => {
@@ -29,7 +31,13 @@ export function learnerSummary(history: MetricHistory): LearnerSummary {
       const max = finite.reduce((a, b) => (b.value > a.value ? b : a));
       return [{ name, entries, min, max }];
     });
-  return { metrics: { train: split('train'), valid: split('valid') }, epochs };
+  return { metrics: { train: split('train'), valid: split('valid') }, epochs, nonFinite: { ...nonFinite } };
+}
+
+/** "The loss was NaN or infinite in 7 train iterations and 2 valid iterations", or null when it never was. */
+export function nonFiniteNote(nonFinite: Record<Split, number>): string | null {
+  const parts = (['train', 'valid'] as const).filter((s) => nonFinite[s] > 0).map((s) => `${nonFinite[s]} ${s} iteration${nonFinite[s] === 1 ? '' : 's'}`);
+  return parts.length ? `The loss was NaN or infinite in ${parts.join(' and ')}` : null;
 }
 
 /** Burn's summary table. */
@@ -49,5 +57,6 @@ export function formatSummary(summary: LearnerSummary): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
   const bar = '='.repeat(24);
-  return [`${bar} Learner Summary ${bar}`, `Total Epochs: ${summary.epochs}`, '', line(header), rule, ...rows.map(line)].join('\n');
+  const note = nonFiniteNote(summary.nonFinite);
+  return [`${bar} Learner Summary ${bar}`, `Total Epochs: ${summary.epochs}`, ...(note ? [note] : []), '', line(header), rule, ...rows.map(line)].join('\n');
 }

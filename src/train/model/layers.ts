@@ -12,7 +12,7 @@ export function layersParams(model: tf.LayersModel): Param[] {
 }
 
 /** The activation class of the model's last layer ('softmax', 'sigmoid', 'linear'...), if it has one. */
-function lastActivation(model: tf.LayersModel): string | undefined {
+export function lastActivation(model: tf.LayersModel): string | undefined {
   const last = model.layers[model.layers.length - 1] as unknown as { activation?: { getClassName(): string } };
   return last.activation?.getClassName();
 }

@@ -34,6 +34,8 @@ export interface MetricsRenderer {
   checkpoint?(epoch: number, action: 'saved' | 'deleted'): void;
   /** The step engine that trains ('compiled' or 'tfjs') and why it was chosen. */
   engine?(name: string, why: string): void;
+  /** A warning the person should see besides the log (a loss that went NaN or infinite while training goes on). */
+  warning?(message: string): void;
   /** A line of the experiment log. */
   log(line: string): void;
   /** Training ended (completed, stopped early, interrupted or failed). */

@@ -1,5 +1,5 @@
 import { MetricHistory } from '../../train/learner/history';
-import { learnerSummary } from '../../train/learner/summary';
+import { learnerSummary, nonFiniteNote } from '../../train/learner/summary';
 import type { MetricSeries } from '../run-store';
 import { metricValue } from './format';
 
@@ -9,12 +9,18 @@ export function SummaryTable({ series }: { series: readonly MetricSeries[] }) {
   for (const s of series) {
     for (const split of ['train', 'valid'] as const) s[split].epochX.forEach((e, i) => history.record(split, s.name, e, s[split].epochY[i]));
   }
-  const summary = learnerSummary(history);
+  // Diverged iterations are in the loss series as they were logged (NaN, Infinity).
+  const loss = series.find((s) => s.name === 'Loss');
+  const nonFinite = (y: readonly number[] = []) => y.reduce((n, v) => n + (Number.isFinite(v) ? 0 : 1), 0);
+  const summary = learnerSummary(history, { train: nonFinite(loss?.train.y), valid: nonFinite(loss?.valid.y) });
+  const note = nonFiniteNote(summary.nonFinite);
   const rows = (['train', 'valid'] as const).flatMap((split) => summary.metrics[split].map((m) => ({ split, m })));
   if (!rows.length) return null;
   return (
     <table className="summary" aria-label="Learner summary">
-      <caption>Learner summary: {summary.epochs} epochs</caption>
+      <caption>
+        Learner summary: {summary.epochs} epochs{note && `. ${note}`}
+      </caption>
       <thead>
         <tr>
           <th scope="col">Split</th>

@@ -91,6 +91,16 @@ export function ConfigPanel({ values, errors, disabled, onChange, data }: Props)
         {input({ name: 'keepCheckpoints', label: 'Checkpoints to keep', hint: 'plus the best valid loss' })}
         {input({ name: 'seed', label: 'Seed' })}
         {input({ name: 'backend', label: 'Backend', children: options(BACKENDS) })}
+        {input({
+          name: 'onNonFinite',
+          label: 'If the loss is NaN or infinite',
+          children: (
+            <>
+              <option value="stop">stop the run</option>
+              <option value="warn">warn and train on</option>
+            </>
+          ),
+        })}
       </fieldset>
     </form>
   );

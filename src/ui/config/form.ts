@@ -41,6 +41,7 @@ export const FIELDS = [
   'keepCheckpoints',
   'seed',
   'backend',
+  'onNonFinite',
 ] as const;
 
 /** A form field's name. */
@@ -96,6 +97,7 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
     keepCheckpoints: String(c.keepCheckpoints),
     seed: String(c.seed),
     backend: c.backend,
+    onNonFinite: c.onNonFinite,
   };
 }
 
@@ -116,6 +118,7 @@ export function visibleFields(v: FormValues): Set<Field> {
     'keepCheckpoints',
     'seed',
     'backend',
+    'onNonFinite',
   ]);
   const add = (...f: Field[]) => f.forEach((x) => shown.add(x));
   if (v.dataset === 'mnist') add('samples');
@@ -230,6 +233,7 @@ export function parseForm(v: FormValues): { config: RunConfig | null; errors: Fo
     keepCheckpoints: num('keepCheckpoints'),
     seed: num('seed'),
     backend: v.backend,
+    onNonFinite: v.onNonFinite,
   };
   const parsed = RunConfigSchema.safeParse(draft);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= issue.message;

@@ -15,21 +15,29 @@ interface Props {
 const num = (x: number | undefined) =>
   x === undefined ? '–' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(3));
 
+/** Classes drawn as bars; a label with more (an identifier picked as the label) lists the rest by count only. */
+const SHOWN_CLASSES = 100;
+
 /** One class per row: its name, a bar as long as its share of the largest class, its count. */
 function ClassBars({ classes }: { classes: NonNullable<DatasetCard['classes']> }) {
-  const max = Math.max(1, ...classes.map((c) => c.count));
+  // A loop, not a spread into Math.max: a label of one class a row has hundreds of thousands.
+  const max = classes.reduce((most, c) => Math.max(most, c.count), 1);
+  const more = classes.length - SHOWN_CLASSES;
   return (
-    <ul className="class-bars" aria-label="Items per class">
-      {classes.map((c) => (
-        <li key={c.name}>
-          <span className="class-name" title={c.name}>
-            {c.name}
-          </span>
-          <span className="bar" style={{ width: `${(70 * c.count) / max}%` }} />
-          <span className="count">{n(c.count)}</span>
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul className="class-bars" aria-label="Items per class">
+        {classes.slice(0, SHOWN_CLASSES).map((c) => (
+          <li key={c.name}>
+            <span className="class-name" title={c.name}>
+              {c.name}
+            </span>
+            <span className="bar" style={{ width: `${(70 * c.count) / max}%` }} />
+            <span className="count">{n(c.count)}</span>
+          </li>
+        ))}
+      </ul>
+      {more > 0 && <p className="more-classes">and {n(more)} more classes</p>}
+    </>
   );
 }
 

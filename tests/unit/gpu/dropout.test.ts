@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dropoutKeeps, dropoutKernel } from '../../../src/gpu/kernels/dropout';
-import { planModel, readModelWeights } from '../../../src/gpu/plan';
+import { planModel } from '../../../src/gpu/plan';
+import { readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { createModel } from '../../../src/train/model';
 import { parseOptimizerConfig } from '../../../src/train/optim';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../../src/data/batcher';
-import { planModel, readModelWeights, type Task } from '../../../src/gpu/plan';
+import { planModel, type Task } from '../../../src/gpu/plan';
+import { readModelState, readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { classification, createModel, regression } from '../../../src/train/model';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfigInput } from '../../../src/train/optim';
@@ -207,6 +208,80 @@ export const CASES: Case[] = [
     accumulate: 1,
     shape: [5, 5, 3],
   },
+  {
+    // A bias right before a batch normalization gets a zero gradient (the mean takes it out), so
+    // its updates would be rounding noise: these layers have none, as such models are built.
+    name: 'batch_norm_after_convolutions_and_a_dense_layer_without_bias_with_global_average_pooling_accumulating_two',
+    model: () =>
+      tf.sequential({
+        layers: [
+          conv({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({}),
+          tf.layers.activation({ activation: 'relu' }),
+          conv({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({
+            momentum: 0.9,
+            epsilon: 0.01,
+            gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: 3 }),
+          }),
+          tf.layers.activation({ activation: 'relu6' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 6, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
+          tf.layers.batchNormalization({ momentum: 0.8 }),
+          tf.layers.activation({ activation: 'elu' }),
+          dense(4),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 2,
+    shape: [6, 6, 2],
+  },
+  {
+    name: 'residual_adds_of_two_and_three_branches_over_batch_norm_with_sgd_momentum',
+    model: () => {
+      const input = tf.input({ shape: [6, 6, 2] });
+      const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+      const bn = () => tf.layers.batchNormalization({});
+      const stem = apply(conv({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }), input);
+      let a = apply(conv({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }), stem);
+      a = apply(tf.layers.reLU({}), apply(bn(), a));
+      a = apply(bn(), apply(conv({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }), a));
+      const s = apply(tf.layers.activation({ activation: 'relu' }), apply(tf.layers.add({}), [a, stem]));
+      const b1 = apply(bn(), apply(conv({ filters: 4, kernelSize: 1, padding: 'same', useBias: false }), s));
+      const b2 = apply(bn(), apply(conv({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }), s));
+      const t = apply(tf.layers.leakyReLU({ alpha: 0.2 }), apply(tf.layers.add({}), [b1, b2, s]));
+      const out = apply(dense(3), apply(tf.layers.globalAveragePooling2d({}), t));
+      return tf.model({ inputs: input, outputs: out });
+    },
+    task: 'classification',
+    optimizer: { type: 'sgd', momentum: 0.9 },
+    lr: 0.05,
+    accumulate: 1,
+    shape: [6, 6, 2],
+  },
+  {
+    name: 'relu6_gelu_swish_leaky_relu_and_elu_activations_and_a_softmax_activation_layer_with_adam',
+    model: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: ITEM_SHAPE }),
+          tf.layers.dense({ units: 12, activation: 'relu6', kernelInitializer: tf.initializers.randomUniform({ minval: -4, maxval: 4, seed: 11 }) }),
+          tf.layers.dense({ units: 10, activation: 'gelu', kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }),
+          tf.layers.activation({ activation: 'swish' }),
+          dense(10),
+          tf.layers.leakyReLU({ alpha: 0.1 }),
+          tf.layers.dense({ units: 8, activation: 'elu', kernelInitializer: tf.initializers.glorotUniform({ seed: 13 }) }),
+          dense(5),
+          tf.layers.activation({ activation: 'softmax' }),
+        ],
+      }),
+    task: 'classification',
+    optimizer: { type: 'adam' },
+    lr: 0.01,
+    accumulate: 1,
+  },
 ];
 
 /** Features, and labels or targets, for `task` with `outputs` classes or targets. */
@@ -241,6 +316,10 @@ function batchOf(x: Float32Array, y: Int32Array | Float32Array, order: Int32Arra
 export interface Agreement {
   readonly loss: number;
   readonly weights: { readonly name: string; readonly moved: number; readonly error: number }[];
+  /** The non-trainable weights (moving statistics). */
+  readonly state: { readonly name: string; readonly moved: number; readonly error: number }[];
+  /** The loss of a validation pass over the data after training (moving statistics), as the tfjs forward pass in inference gives it. */
+  readonly validLoss: number;
   readonly optimizerStep: { readonly gpu: number; readonly tfjs: number };
   readonly slots: { readonly name: string; readonly error: number }[];
   /** Slot names the GPU keeps that tfjs does not, or the reverse. */
@@ -262,7 +341,9 @@ export async function compareCase(device: GPUDevice, c: Case): Promise<Agreement
   const { x, y } = data(c.task, plan.outputs, plan.inputSize);
   const trainer = await CompiledTrainer.create(device, plan, { batchSize: BATCH, optimizer: parseOptimizerConfig(c.optimizer) });
   trainer.writeWeights(readModelWeights(model));
+  trainer.writeState(readModelState(model));
   await trainer.uploadDataset('train', x, y);
+  await trainer.uploadDataset('valid', x, y);
   const step = c.task === 'regression' ? regression(model) : classification(model);
   const optimizer = createOptimizer(c.optimizer);
   const engine = new TfjsStepEngine(
@@ -296,19 +377,44 @@ export async function compareCase(device: GPUDevice, c: Case): Promise<Agreement
   const initialModel = c.model();
   const initial = initialModel.trainableWeights.map((w) => w.read().dataSync());
   const weights = plan.weights.map((w, i) => ({ name: w.name, moved: relError(want[i], initial[i]), error: relError(gpu[i], want[i]) }));
+  const [gpuState, wantState, initialState] = [await trainer.readState(), readModelState(model), readModelState(initialModel)];
+  const state = plan.state.map((w, i) => ({ name: w.name, moved: relError(wantState[i], initialState[i]), error: relError(gpuState[i], wantState[i]) }));
+  // Validation after training: the GPU's inference pass against tfjs's forward pass with training off.
+  const validIds = Array.from({ length: trainer.stepsPerEpoch('valid') }, (_, v) => trainer.validStep(v));
+  const validStats = await trainer.readStats(validIds[0], validIds.length);
+  const gpuValid = validIds.reduce((sum, _, v) => sum + validStats[v * 4], 0) / ITEMS;
+  const all = batchOf(
+    x,
+    y,
+    Int32Array.from({ length: ITEMS }, (_, i) => i),
+    0,
+    ITEMS,
+    plan.outputs,
+    shape,
+  );
+  const tfValid = tf.tidy(() => step.forward(all, false).loss.dataSync()[0]);
+  tf.dispose([all.x, all.y]);
   // The optimizer state reads back in the tfjs optimizer's layout: same step, same slots per weight.
   const record = await optimizer.save();
-  const state = await trainer.readOptimizerState();
+  const optimState = await trainer.readOptimizerState();
   const flat = (a: readonly ArrayLike<number>[]) => a.flatMap((v) => Array.from(v));
-  const names = [Object.keys(state.slots), Object.keys(record.slots)];
+  const names = [Object.keys(optimState.slots), Object.keys(record.slots)];
   const slotMismatch = [...names[0].filter((n) => !names[1].includes(n)), ...names[1].filter((n) => !names[0].includes(n))];
   const slots = names[0]
     .filter((n) => names[1].includes(n))
-    .map((name) => ({ name, error: relError(flat(state.slots[name]), flat(record.slots[name].map((r) => r.data as Float32Array))) }));
+    .map((name) => ({ name, error: relError(flat(optimState.slots[name]), flat(record.slots[name].map((r) => r.data as Float32Array))) }));
   engine.dispose();
   optimizer.dispose();
   trainer.destroy();
   model.dispose();
   initialModel.dispose();
-  return { loss: relError(gpuLosses, tfLosses), weights, optimizerStep: { gpu: state.step, tfjs: record.step }, slots, slotMismatch };
+  return {
+    loss: relError(gpuLosses, tfLosses),
+    weights,
+    state,
+    validLoss: relError([gpuValid], [tfValid]),
+    optimizerStep: { gpu: optimState.step, tfjs: record.step },
+    slots,
+    slotMismatch,
+  };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planModel, readModelWeights } from '../../../src/gpu/plan';
+import { planModel } from '../../../src/gpu/plan';
+import { readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { parseOptimizerConfig } from '../../../src/train/optim';
 import { gpuOrSkip } from './device';
@@ -21,6 +22,11 @@ describe.skipIf(!ctx)('compiled step against the tfjs step', () => {
         expect(w.moved, `${w.name} moved`).toBeGreaterThan(1e-4);
         expect(w.error, w.name).toBeLessThan(1e-4);
       }
+      for (const w of r.state) {
+        expect(w.moved, `${w.name} moved`).toBeGreaterThan(1e-4);
+        expect(w.error, w.name).toBeLessThan(1e-4);
+      }
+      expect(r.validLoss).toBeLessThan(1e-4);
       expect(r.optimizerStep.gpu).toBe(r.optimizerStep.tfjs);
       expect(r.slotMismatch).toEqual([]);
       for (const s of r.slots) expect(s.error, `slot ${s.name}`).toBeLessThan(1e-4);

@@ -7,6 +7,7 @@ import { LearnerBuilder } from '../../../src/train/learner/builder';
 import type { EngineChoice } from '../../../src/train/learner/engine';
 import { AccuracyMetric, FBetaScoreMetric, LossMetric, MaeMetric, PrecisionMetric, RecallMetric, TopKAccuracyMetric } from '../../../src/train/metric';
 import type { Metric } from '../../../src/train/metric/base';
+import { parseConfusionFile } from '../../../src/train/metric/confusion-matrix';
 import { classification, regression } from '../../../src/train/model/layers';
 import { CompiledStepEngine } from '../../../src/gpu/engine';
 import { compiledWebGpu } from '../../../src/gpu/factory';
@@ -54,7 +55,7 @@ const relError = (a: number[], b: number[]) =>
 async function fit(
   backend: string,
   engine: EngineChoice,
-  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel } = {},
+  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel; confusion?: boolean } = {},
 ) {
   const store = o.store ?? new MemoryStore();
   const builder = new LearnerBuilder(store)
@@ -73,6 +74,7 @@ async function fit(
   for (const m of o.extra?.() ?? []) builder.metricTrainNumeric(m);
   for (const m of o.extra?.() ?? []) builder.metricValidNumeric(m);
   if (o.resumeFrom !== undefined) builder.checkpoint(o.resumeFrom);
+  if (o.confusion) builder.validConfusion();
   const model = o.model ?? smallModel(3);
   const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
   const log = new TextDecoder().decode((await store.read('experiment.log'))!);
@@ -98,6 +100,22 @@ describe('the compiled WebGPU engine in the Learner', () => {
     expect(await gpu.store.read('checkpoint/model-2.mpk.gz')).toBeTruthy();
     gpu.model.dispose();
     cpu.model.dispose();
+  });
+
+  it('records_each_epochs_confusion_matrix_from_its_own_weights_without_leaving_the_compiled_step', async () => {
+    if (skip) return;
+    const gpu = await fit('webgpu', 'auto', { confusion: true });
+    expect(gpu.log).toContain('engine compiled');
+    for (const epoch of [1, 2]) {
+      const path = `valid/epoch-${epoch}/ConfusionMatrix.json`;
+      const { matrix } = parseConfusionFile(new TextDecoder().decode((await gpu.store.read(path))!), path);
+      // The accuracy the compiled step counted on the GPU during that epoch's validation.
+      const accuracy = await logged(gpu.store, `valid/epoch-${epoch}/Accuracy.log`);
+      const correct = Math.round((accuracy[0] * 16 + accuracy[1] * 4) / 100);
+      expect(matrix.reduce((n, row, c) => n + row[c], 0)).toBe(correct);
+      expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(20);
+    }
+    gpu.model.dispose();
   });
 
   it('resumes_a_compiled_run_from_its_checkpoint_with_weights_and_optimizer_state', async () => {
@@ -167,6 +185,41 @@ describe('the compiled WebGPU engine in the Learner', () => {
     }
     gpu.model.dispose();
     cpu.model.dispose();
+  });
+
+  it('trains_batch_normalization_like_the_tfjs_step_and_hands_back_its_moving_statistics', async () => {
+    if (skip) return;
+    const bnModel = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [4], units: 8, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
+          tf.layers.batchNormalization({ momentum: 0.8 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }),
+        ],
+      });
+    const gpu = await fit('webgpu', 'compiled', { model: bnModel() });
+    const cpu = await fit('cpu', 'tfjs', { model: bnModel() });
+    expect(gpu.log).toContain('engine compiled');
+    // Validation normalizes with the moving statistics, which the compiled step moves on the GPU.
+    for (const path of ['train/epoch-2/Loss.log', 'valid/epoch-1/Loss.log', 'valid/epoch-2/Loss.log']) {
+      expect(relError(await logged(gpu.store, path), await logged(cpu.store, path)), path).toBeLessThan(1e-4);
+    }
+    // getWeights: kernel, gamma, beta, moving mean, moving variance, kernel, bias; the moving ones are back in the model.
+    expect(relError(gpu.weights.flat(), cpu.weights.flat())).toBeLessThan(1e-4);
+    expect(Math.max(...gpu.weights[3].map(Math.abs))).toBeGreaterThan(1e-3);
+    gpu.model.dispose();
+    cpu.model.dispose();
+  });
+
+  it('falls_back_to_the_tfjs_step_naming_the_layer_it_cannot_compile', async () => {
+    if (skip) return;
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 8 }), tf.layers.layerNormalization({ name: 'norm' }), tf.layers.dense({ units: 3 })],
+    });
+    const run = await fit('webgpu', 'compiled', { model });
+    expect(run.log).toMatch(/WARN.*engine tfjs \(not compiled: layer norm: LayerNormalization is not compiled yet/);
+    run.model.dispose();
   });
 
   it('falls_back_to_the_tfjs_step_and_says_why', async () => {

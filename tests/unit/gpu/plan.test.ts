@@ -98,7 +98,7 @@ describe('model plan', () => {
   it('says_which_layer_stops_a_model_from_compiling', () => {
     const lstm = tf.sequential({ layers: [tf.layers.simpleRNN({ inputShape: [3, 4], units: 4 }), tf.layers.dense({ units: 3 })] });
     expect(reason(lstm)).toBe(
-      `layer ${lstm.layers[0].name}: SimpleRNN is not compiled yet (Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense and Dropout are)`,
+      `layer ${lstm.layers[0].name}: SimpleRNN is not compiled yet (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Flatten, Dense, Dropout, Add and activation layers are)`,
     );
     const dilated = tf.sequential({
       layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })],
@@ -115,8 +115,9 @@ describe('model plan', () => {
     expect(reason(flatConv)).toMatch(/Reshape is not compiled yet/);
     const convOut = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 4 }), tf.layers.flatten()] });
     expect(reason(convOut)).toBe('the output layer is not a Dense layer');
-    expect(reason(createModel({ type: 'mlp', hidden: [8], activation: 'elu', dropout: 0 }, SHAPE))).toBe(
-      "layer dense1: activation 'elu' is not compiled yet (linear, relu, tanh, sigmoid are)",
+    const selu = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: 'selu' }), tf.layers.dense({ units: 3 })] });
+    expect(reason(selu)).toBe(
+      `layer ${selu.layers[0].name}: activation 'selu' is not compiled yet (linear, relu, relu6, elu, tanh, sigmoid, gelu, swish, softmax are; leaky relu as a LeakyReLU layer)`,
     );
     expect(reason(createModel({ type: 'logistic' }, { inputShape: [4, 5], outputs: 1 }))).toBe(
       'layer output: binary classification with one output unit is not compiled yet',
@@ -129,7 +130,77 @@ describe('model plan', () => {
     const unflat = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3, 6], units: 3 })] });
     expect(reason(unflat)).toMatch(/Dense on an input of shape \[3,6\] \(no Flatten\) is not compiled yet/);
   });
+
+  it('plans_a_residual_block_as_a_graph_with_activations_fused_where_one_layer_reads_them', () => {
+    const r = planModel(residual(), 'classification');
+    if (!r.ok) throw new Error(r.reason);
+    const { plan } = r;
+    expect(plan.layers.map((l) => [l.kind, l.sources, l.activation])).toEqual([
+      ['conv', [-1], 'relu'],
+      ['conv', [0], 'linear'],
+      ['batchnorm', [1], 'relu'],
+      ['conv', [2], 'linear'],
+      ['batchnorm', [3], 'linear'],
+      ['add', [4, 0], 'relu'],
+      ['conv', [5], 'linear'],
+      ['add', [6], 'gelu'],
+      ['global-pool', [7], 'linear'],
+      ['dense', [8], 'linear'],
+    ]);
+    // Trainable weights in the model's order, then the moving statistics after them.
+    expect(plan.weights.map((w) => w.name.split('/')[1])).toEqual([
+      'kernel',
+      'bias',
+      'kernel',
+      'gamma',
+      'beta',
+      'kernel',
+      'gamma',
+      'beta',
+      'kernel',
+      'kernel',
+      'bias',
+    ]);
+    expect(plan.state.map((w) => w.name.split('/')[1])).toEqual(['moving_mean', 'moving_variance', 'moving_mean', 'moving_variance']);
+    expect(Math.min(...plan.state.map((w) => w.offset))).toBe(plan.paramCount);
+    expect(plan.storedCount).toBe(plan.paramCount + 4 * 3);
+  });
+
+  it('refuses_graphs_it_cannot_train_naming_the_layer', () => {
+    const input = tf.input({ shape: [4, 4, 2] });
+    const shared = tf.layers.dense({ units: 32 });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const twice = shared.apply(shared.apply(flat) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    expect(reason(tf.model({ inputs: input, outputs: twice }))).toBe(`layer ${shared.name}: a layer applied more than once is not compiled yet`);
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'gelu' }).apply(input) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization().apply(conv);
+    const out = tf.layers.dense({ units: 3 }).apply(tf.layers.flatten().apply(bn)) as tf.SymbolicTensor;
+    expect(reason(tf.model({ inputs: input, outputs: out }))).toMatch(/BatchNormalization right after a gelu activation is not compiled yet/);
+    const dropped = tf.layers.dropout({ rate: 0.5 }).apply(flat) as tf.SymbolicTensor;
+    const both = tf.layers.add().apply([dropped, flat]) as tf.SymbolicTensor;
+    expect(reason(tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3 }).apply(both) as tf.SymbolicTensor }))).toMatch(
+      /Dropout on an output that other layers also read is not compiled yet/,
+    );
+    const relu3 = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4 }), tf.layers.reLU({ maxValue: 3 }), tf.layers.dense({ units: 3 })] });
+    expect(reason(relu3)).toMatch(/ReLU with maxValue 3 is not compiled yet/);
+    const innerSoftmax = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: 'softmax' }), tf.layers.dense({ units: 3 })] });
+    expect(reason(innerSoftmax)).toMatch(/softmax is compiled only on the output layer/);
+  });
 });
+
+/** A residual block over a stem (the stem's relu is read twice, so it stays in its layer), a gelu convolution, pooling and logits. */
+function residual(): tf.LayersModel {
+  const input = tf.input({ shape: [6, 6, 2] });
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+  const stem = apply(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }), input);
+  let a = apply(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', useBias: false }), stem);
+  a = apply(tf.layers.activation({ activation: 'relu' }), apply(tf.layers.batchNormalization(), a));
+  a = apply(tf.layers.batchNormalization(), apply(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', useBias: false }), a));
+  const sum = apply(tf.layers.reLU(), apply(tf.layers.add(), [a, stem]));
+  const g = apply(tf.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, activation: 'gelu' }), sum);
+  const out = apply(tf.layers.dense({ units: 3 }), apply(tf.layers.globalAveragePooling2d({}), g));
+  return tf.model({ inputs: input, outputs: out });
+}
 
 describe('step program', () => {
   const r = planModel(createModel({ type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 }, { inputShape: [28, 28], outputs: 10 }), 'classification');
@@ -190,8 +261,33 @@ describe('step program', () => {
     ]);
   });
 
+  const res = planModel(residual(), 'classification');
+  if (!res.ok) throw new Error(res.reason);
+  const resProgram = (rows: number, training = true) =>
+    buildProgram(res.plan, {
+      rows,
+      rowWords: rowWords(res.plan),
+      training,
+      limits: LIMITS,
+      classStats: false,
+      tiling: (m, n, k) => chooseTiling(m, n, k, LIMITS),
+    });
+
+  it('records_a_residual_step_whose_linear_branch_shares_the_add_gradient_and_whose_stem_gathers_two', () => {
+    const kernels = resProgram(64).kernels.filter((k) => !k.kernel.label.endsWith('(split-K sum)'));
+    const backward = kernels.slice(kernels.findIndex((k) => k.kernel.label === 'softmax cross-entropy') + 1);
+    // The add passes its gradient to the stem only; the batch norm before it reads the add's gradient as its own.
+    expect(backward.filter((k) => k.kernel.label === 'gradient to source').map((k) => k.roles.dst)).toEqual(['g0']);
+    expect(backward.find((k) => k.kernel.label === 'batch norm grads partial sums')?.roles.g).toBe('g5');
+    // The stem's gradient: stored by the add, then added to by the first block convolution's input gradient.
+    const intoStem = backward.filter((k) => k.roles.dst === 'g0');
+    expect(intoStem.map((k) => k.kernel.code.includes('dst[at] = dst[at] +'))).toEqual([false, true]);
+    // Validation normalizes with the moving statistics in one pass per batch normalization.
+    expect(labels(resProgram(64, false)).filter((l) => l.startsWith('batch norm'))).toEqual(['batch norm inference', 'batch norm inference']);
+  });
+
   it('binds_no_kernel_to_more_storage_buffers_than_the_lowest_limit', () => {
-    for (const p of [program(true, 4096), program(true, 5), cnnProgram(256), cnnProgram(3)])
+    for (const p of [program(true, 4096), program(true, 5), cnnProgram(256), cnnProgram(3), resProgram(256), resProgram(3), resProgram(7, false)])
       for (const k of p.kernels) expect(k.kernel.bindings.filter((b) => b.kind !== 'step').length, k.kernel.label).toBeLessThanOrEqual(4);
   });
 });

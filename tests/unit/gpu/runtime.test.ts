@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planModel, readModelWeights, type ModelPlan } from '../../../src/gpu/plan';
+import { planModel, type ModelPlan } from '../../../src/gpu/plan';
+import { readModelWeights } from '../../../src/gpu/weights';
 import { CompiledTrainer } from '../../../src/gpu/runtime';
 import { createModel } from '../../../src/train/model';
 import { parseOptimizerConfig } from '../../../src/train/optim';
