@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
+import { EXPORT_FORMATS } from './export-formats';
 import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { type ModelConfig, ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
@@ -160,4 +161,20 @@ export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig, model
     backend: args.backend,
     onNonFinite: args['on-non-finite'],
   };
+}
+
+/** The export command's flags (`npm run export`); `--format` takes what EXPORT_FORMATS lists. */
+export const ExportArgsSchema = z.strictObject({
+  run: z.string().min(1),
+  checkpoint: int(1).optional(),
+  format: z.enum(EXPORT_FORMATS, { error: `a format of ${EXPORT_FORMATS.join(', ')}` }),
+  out: z.string().min(1),
+});
+
+/** Validated flags of `npm run export`. */
+export type ExportArgs = z.infer<typeof ExportArgsSchema>;
+
+/** Parses `npm run export`'s argv (see parseFlags). */
+export function parseExportArgs(argv: string[]): ExportArgs {
+  return parseFlags(ExportArgsSchema, argv);
 }

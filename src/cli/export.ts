@@ -1,12 +1,13 @@
-import { parseFlags } from './args';
-import { type ExportArgs, ExportArgsSchema } from './export-args';
+import { type ExportArgs, parseExportArgs } from './args';
+import { checkRunDir } from './out-dir';
 
-// `npm run export -- --run DIR [--checkpoint N] --format burn --out DIR2`. The flags are checked
-// before tfjs loads, so a bad flag is answered at once (exit 2, one line naming it).
+// `npm run export -- --run DIR [--checkpoint N] --format burn --out DIR2`. The flags and the run are
+// checked before tfjs loads (seconds), so a bad one is answered at once (status 2, one line naming it).
 
 let args: ExportArgs;
 try {
-  args = parseFlags(ExportArgsSchema, process.argv.slice(2));
+  args = parseExportArgs(process.argv.slice(2));
+  await checkRunDir(args.run, args.checkpoint);
 } catch (e) {
   console.error(`export: ${(e as Error).message}`);
   process.exit(2);

@@ -1,5 +1,5 @@
-/** A file an export writes, relative to the folder it writes into. */
+/** A file of an export, by its path in the folder or zip it goes into. */
 export interface ExportFile {
   readonly path: string;
-  readonly data: Uint8Array | string;
+  readonly data: Uint8Array;
 }

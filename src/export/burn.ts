@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from '../protocol/run-config';
 import { burnModelRecord, packTensor } from '../train/checkpoint/index';
 import { burnLayoutOf } from '../train/model/burn-layout';
 import type { OptimizerConfig } from '../train/optim/config';
@@ -49,8 +48,15 @@ function burnOptimizer(o: OptimizerConfig): string {
   }
 }
 
+/** How a run trained, for the README's notes on training on in Burn. */
+export interface TrainingNotes {
+  readonly optimizer: OptimizerConfig;
+  readonly lr: number;
+  readonly gradAccumulation: number;
+}
+
 /** README.md: the three lines that load the model, and what a Burn user must know. */
-function readme(name: string, epoch: number, config: RunConfig, images: boolean, renamed: string[]): string {
+function readme(name: string, epoch: number, training: TrainingNotes | undefined, images: boolean, renamed: string[]): string {
   return `# ${name}, epoch ${epoch}: the model for Burn 0.19–0.21
 
 - \`model.rs\`: \`Model\` (\`#[derive(Module)]\`), \`ModelConfig\` with \`init\`, and \`forward\`.
@@ -77,11 +83,14 @@ without it. Then \`model.forward(input)\`.
   }
 - **Output**: logits (the last layer is linear): \`burn::tensor::activation::softmax(logits, 1)\` gives the
   class probabilities. A regression's outputs are standardized targets: times the label's std, plus its mean.
-- **Training on in Burn**: this run trained with ${JSON.stringify(config.optimizer)} at lr ${config.lr}. Burn's
-  defaults differ (Adam's epsilon 1e-5, Kiln's 1e-8; AdamW's weight decay 1e-4, Kiln's 0.01; RMSprop's
-  alpha 0.99, epsilon 1e-5 and momentum 0.9, Kiln's rho 0.9, epsilon 1e-8 and momentum 0). The same optimizer in Burn:
-  \`${burnOptimizer(config.optimizer)}\`.
-- **Gradient accumulation** (this run: ${config.gradAccumulation}): Kiln averages the accumulated gradients
+- **Training on in Burn**: Burn's optimizer defaults differ from Kiln's (Adam's epsilon 1e-5, Kiln's 1e-8;
+  AdamW's weight decay 1e-4, Kiln's 0.01; RMSprop's alpha 0.99, epsilon 1e-5 and momentum 0.9, Kiln's
+  rho 0.9, epsilon 1e-8 and momentum 0).${
+    training
+      ? ` This run trained with ${JSON.stringify(training.optimizer)} at lr ${training.lr}; the same optimizer in Burn:\n  \`${burnOptimizer(training.optimizer)}\`.`
+      : ''
+  }
+- **Gradient accumulation**${training ? ` (this run: ${training.gradAccumulation})` : ''}: Kiln averages the accumulated gradients
   (weighted by batch size); Burn's \`GradientsAccumulator\` sums them: divide the learning rate by the
   number of accumulated batches to match.
 - **Dropout** acts in Burn only on an autodiff backend (training); **batch normalization**'s momentum is
@@ -97,7 +106,7 @@ without it. Then \`model.forward(input)\`.
  * The Burn export of a trained model: \`model.rs\`, the model record \`model.mpk.gz\` (its item keyed
  * by the struct's field names) and \`README.md\`. `model` holds the checkpoint's weights.
  */
-export async function burnExport(model: tf.LayersModel, run: { name: string; epoch: number; config: RunConfig }): Promise<ExportFile[]> {
+export async function burnExport(model: tf.LayersModel, run: { name: string; epoch: number; training?: TrainingNotes }): Promise<ExportFile[]> {
   const fields = fieldNames(model);
   const layout = burnLayoutOf(model);
   const renamed = {
@@ -106,10 +115,11 @@ export async function burnExport(model: tf.LayersModel, run: { name: string; epo
   const weights = await Promise.all(model.weights.map(async (w) => packTensor(await toTensorRecord(w.originalName, w.read()))));
   const outputs = model.outputs[0].shape.at(-1)!;
   const images = model.inputs[0].shape.length === 4;
+  const text = new TextEncoder();
   const changed = [...fields].filter(([a, b]) => a !== b).map(([a, b]) => `${a} → ${b}`);
   return [
-    { path: 'model.rs', data: modelRs(model, fields, outputs) },
+    { path: 'model.rs', data: text.encode(modelRs(model, fields, outputs)) },
     { path: 'model.mpk.gz', data: burnModelRecord(renamed, weights) },
-    { path: 'README.md', data: readme(run.name, run.epoch, run.config, images, changed) },
+    { path: 'README.md', data: text.encode(readme(run.name, run.epoch, run.training, images, changed)) },
   ];
 }

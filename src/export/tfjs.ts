@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../infer/load';
+import type { ExportFile } from './base';
 import { lastActivation } from '../train/model/layers';
 import { modelMetadata } from './metadata';
-
-/** A file of an export, by its path in the zip. */
-export interface ExportFile {
-  readonly path: string;
-  readonly data: Uint8Array;
-}
 
 /**
  * The model with the head that makes its output what `predict` gives: a softmax over logits
