@@ -73,7 +73,7 @@ describe('your own data', () => {
       await page.getByRole('region', { name: 'Dataset card' }).getByText('200 rows').waitFor({ timeout: 60_000 });
       await page.getByLabel('Column to predict').selectOption('y');
       await page.getByLabel('Task').selectOption('regression');
-      await page.getByLabel('Preset').selectOption('logistic');
+      await page.getByLabel('Model', { exact: true }).selectOption('logistic');
       await page.getByLabel('Optimizer', { exact: true }).selectOption('sgd');
       await page.getByLabel('Learning rate').fill('10');
       await page.getByLabel('Epochs').fill('4');
