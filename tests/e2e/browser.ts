@@ -85,3 +85,15 @@ export async function statusMatches(page: Page, re: RegExp, timeout = 120_000): 
   await status.filter({ hasText: re }).waitFor({ timeout });
   return status.innerText();
 }
+
+/** Three classes that two numbers tell apart, with a text column to one-hot encode. */
+export function flowersCsv(rows: number): string {
+  const lines = ['length,width,colour,species'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    lines.push(
+      `${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

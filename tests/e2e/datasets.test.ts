@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { png } from '../fixtures/images/png';
-import { openStudio, statusMatches } from './browser';
+import { flowersCsv, openStudio, statusMatches } from './browser';
 
 const url = inject('studioUrl');
 
@@ -26,18 +26,6 @@ async function trainOneEpoch(page: Page): Promise<string> {
   await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
   await start.click();
   return statusMatches(page, /Done|Failed/);
-}
-
-/** Three classes that two numbers tell apart, with a text column to one-hot encode. */
-function flowersCsv(rows: number): string {
-  const lines = ['length,width,colour,species'];
-  for (let i = 0; i < rows; i++) {
-    const c = i % 3;
-    lines.push(
-      `${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 describe('your own data', () => {

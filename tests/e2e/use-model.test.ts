@@ -6,7 +6,7 @@ import { loadMnist } from '../../src/data/mnist-node';
 import { countConfusion } from '../../src/train/metric/confusion-matrix';
 import { loadModel, predict, runSplit } from '../../src/infer/index';
 import { MemoryStore } from '../../src/store/memory';
-import { openStudio, startRun, statusMatches } from './browser';
+import { flowersCsv, openStudio, startRun, statusMatches } from './browser';
 
 const url = inject('studioUrl');
 const SHOTS = process.env.KILN_SCREENSHOTS;
@@ -29,18 +29,6 @@ async function shownMatrix(page: Page, classes: number): Promise<number[][]> {
     matrix[Number(t)][Number(p)] = Number(n);
   }
   return matrix;
-}
-
-/** Three classes that two numbers tell apart, with a text column to one-hot encode. */
-function flowersCsv(rows: number): string {
-  const lines = ['length,width,colour,species'];
-  for (let i = 0; i < rows; i++) {
-    const c = i % 3;
-    lines.push(
-      `${(1 + 2 * c + (i % 5) * 0.1).toFixed(2)},${(0.5 + c + (i % 7) * 0.05).toFixed(2)},${['red', 'blue'][i % 2]},${['setosa', 'versicolor', 'virginica'][c]}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Opens the newest stored run from the Runs tab. */
