@@ -27,8 +27,6 @@ function validCount(count: number, validFraction: number): number {
 /** Splits rows per class so both sides keep the class proportions; deterministic in `seed`. */
 export function stratifiedSplit(labels: Int32Array, validFraction: number, seed: number): Split {
   checkFraction(validFraction);
-  // Rows grouped by class with a counting sort into one Int32Array: millions of rows cost a few
-  // typed arrays, and nothing is spread into a call (which overflows the stack past ~120k rows).
   const present = new Set<number>();
   for (let i = 0; i < labels.length; i++) present.add(labels[i]);
   const classes = [...present].sort((a, b) => a - b);
@@ -39,20 +37,51 @@ export function stratifiedSplit(labels: Int32Array, validFraction: number, seed:
     slots = new Int32Array(labels.length);
     for (let i = 0; i < labels.length; i++) slots[i] = slotOf.get(labels[i])!;
   }
-  const starts = new Int32Array(classes.length + 1);
-  for (let i = 0; i < labels.length; i++) starts[slots[i] + 1]++;
-  for (let k = 0; k < classes.length; k++) starts[k + 1] += starts[k];
-  const grouped = new Int32Array(labels.length);
-  const next = starts.slice(0, classes.length);
-  for (let i = 0; i < labels.length; i++) grouped[next[slots[i]]++] = i;
-  const valid = new Uint8Array(labels.length);
-  // Class order and per-class streams depend only on the labels, not on the order they appear in.
-  classes.forEach((c, k) => {
-    const rows = Rng.derive(seed, SPLIT_KEY, c).shuffle(grouped.subarray(starts[k], starts[k + 1]));
-    const count = validCount(rows.length, validFraction);
-    for (let i = 0; i < count; i++) valid[rows[i]] = 1;
+  const groups = groupByClass(classes.length, (visit) => {
+    for (let i = 0; i < labels.length; i++) visit(i, slots[i]);
   });
+  const valid = new Uint8Array(labels.length);
+  markStratified(groups, classes, validFraction, seed, (i) => (valid[i] = 1));
   return sides(valid);
+}
+
+/** Items grouped by class: class slot k's in `grouped` from `starts[k]` to `starts[k + 1]`. */
+export interface ClassGroups {
+  readonly grouped: Int32Array;
+  readonly starts: Int32Array;
+}
+
+/**
+ * Groups items by class with a counting sort into one Int32Array: millions of rows cost a few
+ * typed arrays, and nothing is spread into a call (which overflows the stack past ~120k rows).
+ * `each` calls its visitor with every item and its class slot (0 to classes - 1), the same items
+ * in the same order both times it is called; each class keeps its items in that order.
+ */
+export function groupByClass(classes: number, each: (visit: (item: number, slot: number) => void) => void): ClassGroups {
+  const starts = new Int32Array(classes + 1);
+  each((_, slot) => starts[slot + 1]++);
+  for (let k = 0; k < classes; k++) starts[k + 1] += starts[k];
+  const grouped = new Int32Array(starts[classes]);
+  const next = starts.slice(0, classes);
+  each((item, slot) => (grouped[next[slot]++] = item));
+  return { grouped, starts };
+}
+
+/**
+ * Calls `valid` with the validation items of a stratified split of `groups` (shuffled in place),
+ * whose slots are the classes `classes` (ascending); returns how many. Each class has its own
+ * random stream, keyed by the class, so the split depends only on each class's items in order.
+ */
+export function markStratified(groups: ClassGroups, classes: readonly number[], validFraction: number, seed: number, valid: (item: number) => void): number {
+  checkFraction(validFraction);
+  let marked = 0;
+  classes.forEach((c, k) => {
+    const items = Rng.derive(seed, SPLIT_KEY, c).shuffle(groups.grouped.subarray(groups.starts[k], groups.starts[k + 1]));
+    const count = validCount(items.length, validFraction);
+    for (let i = 0; i < count; i++) valid(items[i]);
+    marked += count;
+  });
+  return marked;
 }
 
 /** Splits `n` rows at random (for regression, where there are no classes to stratify). */
@@ -61,11 +90,18 @@ export function randomSplit(n: number, validFraction: number, seed: number): Spl
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = i;
-  Rng.derive(seed, SPLIT_KEY).shuffle(rows);
   const valid = new Uint8Array(n);
-  const count = validCount(n, validFraction);
-  for (let i = 0; i < count; i++) valid[rows[i]] = 1;
+  markRandom(rows, validFraction, seed, (i) => (valid[i] = 1));
   return sides(valid);
+}
+
+/** Calls `valid` with the validation items of a random split of `items` (shuffled in place); returns how many. */
+export function markRandom(items: Int32Array, validFraction: number, seed: number, valid: (item: number) => void): number {
+  checkFraction(validFraction);
+  Rng.derive(seed, SPLIT_KEY).shuffle(items);
+  const count = validCount(items.length, validFraction);
+  for (let i = 0; i < count; i++) valid(items[i]);
+  return count;
 }
 
 /** The rows marked valid and the others, each ascending: one sweep, no sort. */

@@ -49,7 +49,8 @@ function validRowsCsv(label: string, task: 'classification' | 'regression'): str
   const plan = planTable(table, { label, task, missing: 'fill', validFraction: 0.2, seed: 0 });
   const lines = csvText.trimEnd().split('\n');
   const path = join(dir, `valid-${label}.csv`);
-  writeFileSync(path, `${[lines[0], ...Array.from(plan.valid, (r) => lines[r + 1])].join('\n')}\n`);
+  const valid = lines.slice(1).filter((_, r) => plan.valid.sides[r] === plan.valid.side);
+  writeFileSync(path, `${[lines[0], ...valid].join('\n')}\n`);
   return path;
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { read, parseText } from '../fixtures/table/tables';
+import { selectRows } from '../../src/data/dataset';
 import { DataError } from '../../src/data/errors';
+import { randomSplit, stratifiedSplit } from '../../src/data/split';
 import { irisTable } from '../../src/data/iris';
 import {
   applyPreprocessing,
@@ -106,6 +108,51 @@ describe('table preparation', () => {
     expect(counts(a.train.y)).toEqual([60, 60, 30]);
     expect(a.valid.x).toEqual(b.valid.x);
     expect(a.valid.x).not.toEqual(c.valid.x);
+  });
+
+  it('splits_and_encodes_each_side_as_the_generic_split_and_the_saved_preprocessing_do', () => {
+    // Numbers, halves, a categorical column and a 3-class label, with missing cells in all but "half".
+    const rng = new Rng(5);
+    const maybe = (cell: string) => (rng.next() < 0.08 ? ['', 'NA'][rng.int(2)] : cell);
+    const header = 'num,colour,half,label,price';
+    const lines = Array.from({ length: 600 }, () =>
+      [
+        maybe((rng.next() * 20 - 5).toFixed(3)),
+        maybe(['red', 'green', 'blue'][rng.int(3)]),
+        rng.int(9) / 2,
+        maybe('abc'[rng.int(3)]),
+        maybe((rng.next() * 1e5).toFixed(2)),
+      ].join(','),
+    );
+    const table = parseText(`${header}\n${lines.join('\n')}\n`);
+    const cases: TableChoices[] = [
+      choose('label', { missing: 'fill', validFraction: 0.2, seed: 1 }),
+      choose('label', { missing: 'drop', validFraction: 0.3, seed: 2 }),
+      choose('price', { task: 'regression', missing: 'drop', validFraction: 0.25, seed: 3 }),
+    ];
+    for (const choices of cases) {
+      const prepared = prepareTable(table, choices);
+      // The rows used, taken from the text: a label, and for 'drop' every cell.
+      const at = header.split(',').indexOf(choices.label);
+      const missing = (cell: string) => cell === '' || cell === 'NA';
+      const used = lines.filter((line) => {
+        const cells = line.split(',');
+        return !missing(cells[at]) && (choices.missing === 'fill' || !cells.some(missing));
+      });
+      // Those rows encoded by the saved preprocessing, and split as any dataset of their targets is.
+      const applied = applyPreprocessing(prepared.preprocessing, parseText(`${header}\n${used.join('\n')}\n`));
+      const all = { x: applied.x, itemShape: applied.itemShape, y: applied.y! };
+      const split =
+        choices.task === 'classification'
+          ? stratifiedSplit(applied.y as Int32Array, choices.validFraction, choices.seed)
+          : randomSplit(used.length, choices.validFraction, choices.seed);
+      for (const side of ['train', 'valid'] as const) {
+        const expected = selectRows(all, split[side]);
+        expect(prepared[side].x).toEqual(expected.x);
+        expect(prepared[side].y).toEqual(expected.y);
+      }
+      expect(prepared.card.items).toBe(used.length);
+    }
   });
 
   it('drops_rows_with_missing_values_and_counts_them', () => {

@@ -1,4 +1,5 @@
 import { encodeFeatures, encodeLabels } from './encode';
+import { allRows } from './rows';
 import type { ParsedTable, TablePreprocessing } from './types';
 
 /** A new table turned into a trained model's inputs (and its targets when it has the label column). */
@@ -18,7 +19,7 @@ export interface AppliedTable {
  */
 export function applyPreprocessing(preprocessing: TablePreprocessing, table: ParsedTable): AppliedTable {
   if (preprocessing.version !== 1) throw new Error(`unknown table preprocessing version ${String(preprocessing.version)}`);
-  const rows = Int32Array.from({ length: table.rows }, (_, i) => i);
+  const rows = allRows(table.rows);
   const x = encodeFeatures(preprocessing.features, preprocessing.numFeatures, table, rows);
   const base = { x, itemShape: [preprocessing.numFeatures] as const, rows: table.rows };
   const hasLabel = table.columns.some((c) => c.name === preprocessing.label.name);

@@ -1,5 +1,6 @@
 import { DataError } from '../errors';
 import { quoted, rowWhere } from './errors';
+import type { TableRows } from './rows';
 import type { FeaturePreprocessing, LabelPreprocessing, ParsedTable, TableColumn } from './types';
 
 type NumericFeature = Extract<FeaturePreprocessing, { kind: 'numeric' }>;
@@ -41,8 +42,8 @@ function columnFor(table: ParsedTable, name: string, role: string): TableColumn 
  * standardized with the fitted mean and std, categorical ones one-hot in the fitted category order
  * (an unseen category is all zeros), missing values replaced by the fitted fill value.
  */
-export function encodeFeatures(features: readonly FeaturePreprocessing[], numFeatures: number, table: ParsedTable, rows: Int32Array): Float32Array {
-  const x = new Float32Array(rows.length * numFeatures);
+export function encodeFeatures(features: readonly FeaturePreprocessing[], numFeatures: number, table: ParsedTable, rows: TableRows): Float32Array {
+  const x = new Float32Array(rows.count * numFeatures);
   let offset = 0;
   for (const feature of features) {
     const column = columnFor(table, feature.name, 'feature');
@@ -57,13 +58,15 @@ export function encodeFeatures(features: readonly FeaturePreprocessing[], numFea
   return x;
 }
 
-function encodeNumeric(x: Float32Array, width: number, offset: number, f: NumericFeature, column: TableColumn, table: ParsedTable, rows: Int32Array): void {
+function encodeNumeric(x: Float32Array, width: number, offset: number, f: NumericFeature, column: TableColumn, table: ParsedTable, rows: TableRows): void {
+  const { sides, side } = rows;
   // A constant column (std 0) is only centred: dividing would make 0/0.
   const scale = inverse(f.std);
   if (column.kind === 'categorical') {
     // Text where numbers were trained is an error; a column with no values at all is filled.
-    const text = rows.find((r) => column.codes[r] >= 0);
-    if (text !== undefined) {
+    let text = 0;
+    while (text < sides.length && !(sides[text] === side && column.codes[text] >= 0)) text++;
+    if (text < sides.length) {
       throw new DataError(
         table.source,
         `column ${quoted(f.name)} should hold numbers, but this row has the text ${quoted(column.categories[column.codes[text]])}`,
@@ -71,29 +74,32 @@ function encodeNumeric(x: Float32Array, width: number, offset: number, f: Numeri
       );
     }
     const z = standardized(f.fill, f.mean, scale) ?? 0;
-    for (let i = 0; i < rows.length; i++) x[i * width + offset] = z;
+    for (let i = 0; i < rows.count; i++) x[i * width + offset] = z;
     return;
   }
   const values = column.values;
-  for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]];
+  for (let r = 0, at = offset; r < sides.length; r++) {
+    if (sides[r] !== side) continue;
+    const v = values[r];
     const z = standardized(v === v ? v : f.fill, f.mean, scale);
-    if (z === undefined) throw tooFar(table, f.name, v, f.mean, f.std, rows[i]);
-    x[i * width + offset] = z;
+    if (z === undefined) throw tooFar(table, f.name, v, f.mean, f.std, r);
+    x[at] = z;
+    at += width;
   }
 }
 
-function encodeOneHot(x: Float32Array, width: number, offset: number, f: CategoricalFeature, column: TableColumn, rows: Int32Array): void {
+function encodeOneHot(x: Float32Array, width: number, offset: number, f: CategoricalFeature, column: TableColumn, { sides, side }: TableRows): void {
   const index = new Map(f.categories.map((name, i) => [name, i]));
   const fill = index.get(f.fill) ?? -1;
   // This table's codes mapped to the fitted order once, rather than a string lookup per row.
   const byCode = column.kind === 'categorical' ? Int32Array.from(column.categories, (name) => index.get(name) ?? -1) : null;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
+  for (let r = 0, at = offset; r < sides.length; r++) {
+    if (sides[r] !== side) continue;
     let k: number;
     if (column.kind === 'categorical') k = column.codes[r] < 0 ? fill : byCode![column.codes[r]];
     else k = column.values[r] !== column.values[r] ? fill : (index.get(String(column.values[r])) ?? -1);
-    if (k >= 0) x[i * width + offset + k] = 1;
+    if (k >= 0) x[at + k] = 1;
+    at += width;
   }
 }
 
@@ -109,31 +115,34 @@ export function targetScale(label: Extract<LabelPreprocessing, { task: 'regressi
  * train as well as fractions); `targetScale` turns errors back into the label's units.
  * A missing label or a class the model does not know is a DataError naming the row.
  */
-export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: Int32Array): Int32Array | Float32Array {
+export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: TableRows): Int32Array | Float32Array {
+  const { sides, side } = rows;
   const column = columnFor(table, label.name, 'label');
   const missingAt = (r: number) => new DataError(table.source, `the label column ${quoted(label.name)} has no value`, rowWhere(table.lines.of(r)));
   if (label.task === 'regression') {
     if (column.kind === 'categorical') {
       throw new DataError(table.source, `the label column ${quoted(label.name)} should hold numbers for regression`);
     }
-    const y = new Float32Array(rows.length);
+    const y = new Float32Array(rows.count);
     const scale = inverse(targetScale(label));
-    rows.forEach((r, i) => {
+    for (let r = 0, i = 0; r < sides.length; r++) {
+      if (sides[r] !== side) continue;
       if (column.values[r] !== column.values[r]) throw missingAt(r);
       const z = standardized(column.values[r], label.mean, scale);
       if (z === undefined) throw tooFar(table, label.name, column.values[r], label.mean, label.std, r);
-      y[i] = z;
-    });
+      y[i++] = z;
+    }
     return y;
   }
-  const y = new Int32Array(rows.length);
+  const y = new Int32Array(rows.count);
   const classOf = classLookup(label.classNames, column);
-  rows.forEach((r, i) => {
+  for (let r = 0, i = 0; r < sides.length; r++) {
+    if (sides[r] !== side) continue;
     const k = classOf(r);
     if (k === -2) throw missingAt(r);
     if (k < 0) throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines.of(r)));
-    y[i] = k;
-  });
+    y[i++] = k;
+  }
   return y;
 }
 

@@ -1,4 +1,5 @@
 import type { TablePlan } from './plan';
+import type { TableRows } from './rows';
 import { numericStats } from './stats';
 import type { CategoricalColumn, FeaturePreprocessing, LabelPreprocessing, NumericColumn, TableChoices, TablePreprocessing } from './types';
 import { quoted } from './errors';
@@ -26,9 +27,9 @@ export function fitPreprocessing(plan: TablePlan, choices: TableChoices): { prep
 }
 
 /** The training rows' most frequent category (the first in sorted order on a tie), and how many categories occur. */
-function mostFrequent(column: CategoricalColumn, rows: Int32Array): { fill: string; present: number } {
+function mostFrequent(column: CategoricalColumn, { sides, side }: TableRows): { fill: string; present: number } {
   const counts = new Int32Array(column.categories.length);
-  for (const r of rows) if (column.codes[r] >= 0) counts[column.codes[r]]++;
+  for (let r = 0; r < sides.length; r++) if (sides[r] === side && column.codes[r] >= 0) counts[column.codes[r]]++;
   let best = 0;
   let present = 0;
   counts.forEach((n, code) => {

@@ -378,8 +378,10 @@ export class TableParser {
     }
     const store = this.store;
     store.lines.add(this.row, this.recordLine);
-    if (this.row < PREVIEW_ROWS) this.previewRows.push(this.previewRow);
-    this.previewRow = [];
+    if (this.row < PREVIEW_ROWS) {
+      this.previewRows.push(this.previewRow);
+      this.previewRow = [];
+    }
     if (++this.row === store.capacity) {
       store.grow();
       this.values = store.values;

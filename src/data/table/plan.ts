@@ -1,6 +1,7 @@
 import { DATA_LIMITS, DataError } from '../errors';
-import { randomSplit, type Split, stratifiedSplit } from '../split';
+import { groupByClass, markRandom, markStratified } from '../split';
 import { countOf, quoted, rowWhere } from './errors';
+import { TRAIN, type TableRows, UNUSED, VALID } from './rows';
 import { numericStats } from './stats';
 import { findColumn } from './suggest';
 import type { ParsedTable, TableChoices, TableColumn } from './types';
@@ -22,17 +23,18 @@ export interface TablePlan {
   readonly classCounts?: readonly number[];
   /** Regression: the range and mean of the used rows' targets. */
   readonly target?: { readonly min: number; readonly max: number; readonly mean: number };
-  /** Rows of the table for each side, ascending. */
-  readonly train: Int32Array;
-  readonly valid: Int32Array;
+  /** The rows of each side, marked in one array of sides. */
+  readonly train: TableRows;
+  readonly valid: TableRows;
   /** Columns left out, rows dropped, cells to fill: for the card. */
   readonly warnings: readonly string[];
 }
 
 /**
  * Decides columns, rows, labels and the split for `choices`; a DataError when they cannot make a
- * dataset. Only the split's rows are kept: the row list and class indices it is made from are let
- * go, so a table of millions of short rows is not held twice over while it is encoded.
+ * dataset. Rows are marked one byte each (unused, training, validation), and class indices are
+ * looked up from the label when needed: no list of row numbers or classes outlives planning, so
+ * a table of millions of short rows is not held again over while it is encoded.
  */
 export function planTable(table: ParsedTable, choices: TableChoices): TablePlan {
   const label = findColumn(table, choices.label);
@@ -41,30 +43,34 @@ export function planTable(table: ParsedTable, choices: TableChoices): TablePlan 
   if (features.length === 0) {
     throw new DataError(table.source, `no column is left to learn ${quoted(label.name)} from`);
   }
-  const kept = keptRows(table, label, features, choices.missing, warnings);
+  const used = keptRows(table, label, features, choices.missing, warnings);
+  const { sides, count: items } = used;
   const width = features.reduce((n, c) => n + (c.kind === 'numeric' ? 1 : c.categories.length), 0);
   const checkSize = () => {
-    if (width * kept.length * 4 <= DATA_LIMITS.decodedBytes) return;
-    const mib = Math.ceil((width * kept.length * 4) / 2 ** 20);
+    if (width * items * 4 <= DATA_LIMITS.decodedBytes) return;
+    const mib = Math.ceil((width * items * 4) / 2 ** 20);
     throw new DataError(table.source, `the features would take ${mib} MiB, over the limit of ${DATA_LIMITS.decodedBytes / 2 ** 20} MiB`);
   };
-  const base = { label, features, items: kept.length, warnings };
+  const base = { label, features, items, warnings };
+  // The split shuffles the used rows' numbers (each class's, for classification) and moves the first ones to validation.
+  const toValid = (r: number) => (sides[r] = VALID);
+  const split = (valid: number) => ({ train: { sides, side: TRAIN, count: items - valid }, valid: { sides, side: VALID, count: valid } });
   if (choices.task === 'classification') {
-    const { classNames, targets } = classify(table, label, kept);
+    const { classNames, classOf } = classify(table, label, sides);
     checkSize();
-    const classCounts = new Array<number>(classNames.length).fill(0);
-    for (let i = 0; i < targets.length; i++) classCounts[targets[i]]++;
-    return { ...base, classNames, classCounts, ...rowsOf(stratifiedSplit(targets, choices.validFraction, choices.seed), kept) };
+    const groups = groupByClass(classNames.length, (visit) => {
+      for (let r = 0; r < sides.length; r++) if (sides[r] === TRAIN) visit(r, classOf(r));
+    });
+    const classCounts = classNames.map((_, k) => groups.starts[k + 1] - groups.starts[k]);
+    // Class k's stream is keyed by k, as a split of the class indices is.
+    const classes = classNames.map((_, k) => k);
+    return { ...base, classNames, classCounts, ...split(markStratified(groups, classes, choices.validFraction, choices.seed, toValid)) };
   }
-  const target = regressionTarget(table, label, kept);
+  const target = regressionTarget(table, label, used);
   checkSize();
-  return { ...base, target, ...rowsOf(randomSplit(kept.length, choices.validFraction, choices.seed), kept) };
-}
-
-/** A split of the kept rows' indices as rows of the table (in place: the split's arrays are the plan's). */
-function rowsOf(split: Split, kept: Int32Array): { train: Int32Array; valid: Int32Array } {
-  for (const side of [split.train, split.valid]) for (let i = 0; i < side.length; i++) side[i] = kept[side[i]];
-  return split;
+  const rows = new Int32Array(items);
+  for (let r = 0, k = 0; r < sides.length; r++) if (sides[r] === TRAIN) rows[k++] = r;
+  return { ...base, target, ...split(markRandom(rows, choices.validFraction, choices.seed, toValid)) };
 }
 
 /** False (with a warning saying why) for a column that cannot be a feature. */
@@ -86,13 +92,13 @@ function isMissingAt(column: TableColumn, row: number): boolean {
   return column.kind === 'numeric' ? column.values[row] !== column.values[row] : column.codes[row] < 0;
 }
 
-/** Rows with a label and, for 'drop', no missing feature; warns about the rows dropped and the cells to fill. */
-function keptRows(table: ParsedTable, label: TableColumn, features: readonly TableColumn[], missing: TableChoices['missing'], warnings: string[]): Int32Array {
-  const keep = new Uint8Array(table.rows).fill(1);
+/** Rows with a label and, for 'drop', no missing feature, marked TRAIN; warns about the rows dropped and the cells to fill. */
+function keptRows(table: ParsedTable, label: TableColumn, features: readonly TableColumn[], missing: TableChoices['missing'], warnings: string[]): TableRows {
+  const sides = new Uint8Array(table.rows).fill(TRAIN);
   let noLabel = 0;
   for (let r = 0; r < table.rows; r++) {
     if (isMissingAt(label, r)) {
-      keep[r] = 0;
+      sides[r] = UNUSED;
       noLabel++;
     }
   }
@@ -102,8 +108,8 @@ function keptRows(table: ParsedTable, label: TableColumn, features: readonly Tab
     let dropped = 0;
     for (const column of incomplete) {
       for (let r = 0; r < table.rows; r++) {
-        if (keep[r] && isMissingAt(column, r)) {
-          keep[r] = 0;
+        if (sides[r] === TRAIN && isMissingAt(column, r)) {
+          sides[r] = UNUSED;
           dropped++;
         }
       }
@@ -111,49 +117,53 @@ function keptRows(table: ParsedTable, label: TableColumn, features: readonly Tab
     if (dropped > 0) warnings.push(`${countOf(dropped, 'row')} with missing values dropped`);
   } else if (incomplete.length > 0) {
     let cells = 0;
-    for (const column of incomplete) for (let r = 0; r < table.rows; r++) if (keep[r] && isMissingAt(column, r)) cells++;
+    for (const column of incomplete) for (let r = 0; r < table.rows; r++) if (sides[r] === TRAIN && isMissingAt(column, r)) cells++;
     const names = incomplete.map((c) => `${quoted(c.name)}`).join(', ');
     if (cells > 0) warnings.push(`${countOf(cells, 'missing value')} filled (training mean, or most frequent category) in ${names}`);
   }
   let count = 0;
-  for (let r = 0; r < table.rows; r++) count += keep[r];
+  for (let r = 0; r < table.rows; r++) if (sides[r] === TRAIN) count++;
   if (count === 0) throw new DataError(table.source, 'no rows are left once rows with missing values are dropped');
-  const kept = new Int32Array(count);
-  for (let r = 0, k = 0; r < table.rows; r++) if (keep[r]) kept[k++] = r;
-  return kept;
+  return { sides, side: TRAIN, count };
 }
 
-/** Class indices of the kept rows; classes are the values present, sorted (numbers numerically). */
-function classify(table: ParsedTable, label: TableColumn, kept: Int32Array): { classNames: string[]; targets: Int32Array } {
-  const targets = new Int32Array(kept.length);
+/**
+ * The classes of the used rows (the values present, sorted; numbers numerically), and the class
+ * index of a used row, looked up from its label when asked rather than kept in an array.
+ */
+function classify(table: ParsedTable, label: TableColumn, sides: Uint8Array): { classNames: string[]; classOf: (row: number) => number } {
   let classNames: string[];
+  let classOf: (row: number) => number;
   if (label.kind === 'categorical') {
-    const present = new Uint8Array(label.categories.length);
-    for (const r of kept) present[label.codes[r]] = 1;
-    const index = new Int32Array(label.categories.length).fill(-1);
+    const { codes, categories } = label;
+    const present = new Uint8Array(categories.length);
+    for (let r = 0; r < sides.length; r++) if (sides[r] === TRAIN) present[codes[r]] = 1;
+    const index = new Int32Array(categories.length).fill(-1);
     classNames = [];
-    label.categories.forEach((name, code) => {
+    categories.forEach((name, code) => {
       if (present[code]) index[code] = classNames.push(name) - 1;
     });
-    kept.forEach((r, i) => (targets[i] = index[label.codes[r]]));
+    classOf = (r) => index[codes[r]];
   } else {
+    const values = label.values;
     const present = new Set<number>();
-    for (const r of kept) present.add(label.values[r]);
-    const values = [...present].sort((a, b) => a - b);
-    const index = new Map(values.map((v, i) => [v, i]));
-    classNames = values.map(String);
-    for (let i = 0; i < kept.length; i++) targets[i] = index.get(label.values[kept[i]])!;
+    for (let r = 0; r < sides.length; r++) if (sides[r] === TRAIN) present.add(values[r]);
+    const sorted = [...present].sort((a, b) => a - b);
+    const index = new Map(sorted.map((v, i) => [v, i]));
+    classNames = sorted.map(String);
+    classOf = (r) => index.get(values[r])!;
   }
   if (classNames.length < 2) {
     throw new DataError(table.source, `the label column ${quoted(label.name)} has only one class (${quoted(classNames[0])}): there is nothing to tell apart`);
   }
-  return { classNames, targets };
+  return { classNames, classOf };
 }
 
-/** The kept rows' target range and mean; a text label cannot be a target. */
-function regressionTarget(table: ParsedTable, label: TableColumn, kept: Int32Array): { min: number; max: number; mean: number } {
+/** The used rows' target range and mean; a text label cannot be a target. */
+function regressionTarget(table: ParsedTable, label: TableColumn, used: TableRows): { min: number; max: number; mean: number } {
   if (label.kind === 'categorical') {
-    const first = kept.find((r) => label.codes[r] >= 0)!;
+    // Used rows have a label: the first of them holds text.
+    const first = used.sides.indexOf(TRAIN);
     const text = label.categories[label.codes[first]];
     throw new DataError(
       table.source,
@@ -161,7 +171,7 @@ function regressionTarget(table: ParsedTable, label: TableColumn, kept: Int32Arr
       rowWhere(table.lines.of(first)),
     );
   }
-  // Only rows with a label are kept: the stats exist.
-  const { min, max, mean } = numericStats(label.values, kept)!;
+  // Only rows with a label are used: the stats exist.
+  const { min, max, mean } = numericStats(label.values, used)!;
   return { min, max, mean };
 }

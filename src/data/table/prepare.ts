@@ -5,6 +5,7 @@ import { plannedCard, unplannedCard } from './card';
 import { encodeFeatures, encodeLabels } from './encode';
 import { fitPreprocessing } from './fit';
 import { planTable } from './plan';
+import type { TableRows } from './rows';
 import { suggestChoices } from './suggest';
 import type { ParsedTable, PreparedTable, TableChoices, TablePreprocessing } from './types';
 
@@ -41,7 +42,7 @@ export function describeTable(table: ParsedTable, choices?: TableChoices): Datas
 }
 
 /** `rows` of `table` as TensorData: features, then class indices (with names) or raw targets. */
-function tensorData(pre: TablePreprocessing, table: ParsedTable, rows: Int32Array): TensorData {
+function tensorData(pre: TablePreprocessing, table: ParsedTable, rows: TableRows): TensorData {
   const x = encodeFeatures(pre.features, pre.numFeatures, table, rows);
   const y = encodeLabels(pre.label, table, rows);
   const itemShape = [pre.numFeatures];

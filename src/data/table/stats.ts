@@ -1,3 +1,4 @@
+import type { TableRows } from './rows';
 import type { NumberArray, TableColumn } from './types';
 
 // Reads a double's two 32-bit halves for hashing.
@@ -148,12 +149,14 @@ function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean
   return true;
 }
 
-/** Range, mean and (population) standard deviation of the non-missing values at `rows`; undefined if none. */
-export function numericStats(values: NumberArray, rows: Int32Array): { min: number; max: number; mean: number; std: number } | undefined {
+/** Range, mean and (population) standard deviation of the non-missing values of `rows`; undefined if none. */
+export function numericStats(values: NumberArray, rows: TableRows): { min: number; max: number; mean: number; std: number } | undefined {
+  const { sides, side } = rows;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]];
+  for (let r = 0; r < sides.length; r++) {
+    if (sides[r] !== side) continue;
+    const v = values[r];
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -169,8 +172,9 @@ export function numericStats(values: NumberArray, rows: Int32Array): { min: numb
   let sum = 0;
   let squares = 0;
   let count = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]] / scale;
+  for (let r = 0; r < sides.length; r++) {
+    if (sides[r] !== side) continue;
+    const v = values[r] / scale;
     if (v !== v) continue;
     if (count === 0) shift = v;
     const d = v - shift;
