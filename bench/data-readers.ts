@@ -36,8 +36,10 @@ export async function runDataBenches(cases: readonly DataCase[], log: (line: str
   if (cases.includes('csv-memory')) {
     for (const shape of ['wide', 'narrow'] as TableShape[]) {
       const r = await benchTableMemory(shape);
-      const what = `CSV peak memory (${shape === 'wide' ? '20 numbers' : '3 short numbers'} a row, read from disk to the prepared split)`;
-      results.push({ case: 'csv-memory', what, value: r.peakRss / r.bytes, unit: '× the file', target: 3, detail: describeMemory(r) });
+      // The target bounds what reading adds: the process's own start (Node and the TypeScript loader,
+      // about 80 MB) is twice the short-row file by itself, the same for any file.
+      const what = `CSV peak memory over the process's start (${shape === 'wide' ? '20 numbers' : '3 short numbers'} a row, read from disk to the prepared split)`;
+      results.push({ case: 'csv-memory', what, value: (r.peakRss - r.baseRss) / r.bytes, unit: '× the file', target: 3, detail: describeMemory(r) });
       log(`csv-memory: ${describeMemory(r)}`);
     }
   }

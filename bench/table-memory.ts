@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TableParser, prepareTable, suggestChoices } from '../src/data/table';
+import { prepareTable, suggestChoices } from '../src/data/table';
+import { readTableFile } from '../src/data/table-node';
 import { Rng } from '../src/util/rng';
-
-// The studio's worker pushes the file in pieces of this size.
-const CHUNK = 4 * 2 ** 20;
 
 /** The generated tables: rows, and one row's cells from the generator. */
 const SHAPES = {
@@ -53,22 +51,21 @@ async function csvFile(shape: TableShape): Promise<string> {
   return path;
 }
 
-/** In the child: streams the file through the parser as the studio's worker does, prepares it, reports. */
-async function measure(shape: TableShape, path: string): Promise<TableMemory> {
+/** In the child: reads the file as the CLI does, prepares it, reports. */
+function measure(shape: TableShape, path: string): TableMemory {
   const baseRss = process.memoryUsage().rss;
   const started = performance.now();
   const bytes = statSync(path).size;
-  const parser = new TableParser({ fileName: 'bench.csv', fileBytes: bytes });
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) parser.push(chunk as Buffer);
-  const table = parser.finish();
+  const table = readTableFile(path, 'utf-8');
   const prepared = prepareTable(table, suggestChoices(table));
   const ms = performance.now() - started;
   return { shape, bytes, rows: prepared.card.items, baseRss, peakRss: process.resourceUsage().maxRSS * 1024, ms };
 }
 
 /**
- * Peak resident memory of reading a generated numeric CSV from disk in 4 MiB pieces to the prepared
- * split (suggested choices), in a fresh Node process, so nothing else in the bench inflates the peak.
+ * Peak resident memory of reading a generated numeric CSV from disk to the prepared split (suggested
+ * choices) as the CLI reads a file (4 MiB pieces through one buffer), in a fresh Node process, so
+ * nothing else in the bench inflates the peak.
  */
 export async function benchTableMemory(shape: TableShape): Promise<TableMemory> {
   const path = await csvFile(shape);
@@ -90,7 +87,7 @@ export function describeMemory(r: TableMemory): string {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--child');
   if (at > 0) {
-    process.stdout.write(JSON.stringify(await measure(process.argv[at + 1] as TableShape, process.argv[at + 2])));
+    process.stdout.write(JSON.stringify(measure(process.argv[at + 1] as TableShape, process.argv[at + 2])));
   } else {
     for (const shape of Object.keys(SHAPES) as TableShape[]) console.log(describeMemory(await benchTableMemory(shape)));
   }

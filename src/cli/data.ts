@@ -1,10 +1,10 @@
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader';
 import { isClassification, numItems, targetSize } from '../data/dataset';
 import { irisTable } from '../data/iris';
 import { loadMnist } from '../data/mnist-node';
-import { prepareTable, suggestChoices, suggestTask, TableParser, targetScale as tableTargetScale, type ParsedTable } from '../data/table/index';
+import { prepareTable, suggestChoices, suggestTask, targetScale as tableTargetScale } from '../data/table/index';
+import { readTableFile } from '../data/table-node';
 import type { DatasetConfig } from '../protocol/run-config';
 import type { PreparedDataset } from '../recipe/run-files';
 import type { ModelShape } from '../train/model/infer';
@@ -21,25 +21,6 @@ export interface CliData extends DataLoaders {
   readonly targetScale: number;
   /** A table as prepared (split, card, preprocessing): stored with the run, as the studio stores it. */
   readonly prepared?: PreparedDataset;
-}
-
-const CHUNK = 4 * 2 ** 20;
-
-/** Reads a CSV/TSV file in chunks through the table parser (memory follows the table, not the file). */
-export function readTableFile(path: string, encoding: 'utf-8' | 'latin1'): ParsedTable {
-  const fd = openSync(path, 'r');
-  try {
-    const parser = new TableParser({ fileName: basename(path), encoding, fileBytes: fstatSync(fd).size });
-    for (;;) {
-      const chunk = new Uint8Array(CHUNK); // a fresh buffer each time: the parser may keep the last one
-      const n = readSync(fd, chunk, 0, CHUNK, null);
-      if (n === 0) break;
-      parser.push(chunk.subarray(0, n));
-    }
-    return parser.finish();
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The dataset the flags name: built-in MNIST or Iris, or a CSV/TSV file prepared as the studio prepares it. */

@@ -7,12 +7,12 @@ import { imageInputs, tableInputs, type Inputs } from '../infer/inputs';
 import { loadModel, type LoadedModel } from '../infer/load';
 import { predict, type Predictions } from '../infer/predict';
 import { predictionsCsv } from '../infer/csv';
+import { readTableFile } from '../data/table-node';
 import { DirectoryStore } from '../store/node-dir';
 import { selectBackend } from '../train/learner/devices';
 import { countConfusion } from '../train/metric/confusion-matrix';
 import type { PredictArgs } from './args';
 import { registerNodeBackends } from './backends-node';
-import { readTableFile } from './data';
 import { NodeDecoder } from './node-decoder';
 
 /** Files under `dir`, relative and sorted (`/`-separated). */

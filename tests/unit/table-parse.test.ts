@@ -82,6 +82,40 @@ describe('table parser', () => {
     }
   });
 
+  it('reads_a_file_pushed_through_one_buffer_refilled_for_each_piece', () => {
+    // A header past the first 4 KiB, which are held until the file's text form is known: both the
+    // start and the header are held across pieces, as are quoted cells split between them.
+    const names = Array.from({ length: 600 }, (_, c) => `column_${c}`);
+    const rows = Array.from({ length: 40 }, (_, r) => names.map((_, c) => (c % 7 === 0 ? `"t ${r % 3}, ""x"""` : String(((r * c) % 11) / 2))).join(','));
+    const bytes = new TextEncoder().encode(`${names.join(',')}\n${rows.join('\r\n')}\n`);
+    const whole = parseTable(bytes, { fileName: 'wide.csv' });
+    for (const size of [7, 1000, 5000]) {
+      const parser = new TableParser({ fileName: 'wide.csv' });
+      const buffer = new Uint8Array(size);
+      for (let at = 0; at < bytes.length; at += size) {
+        const piece = bytes.subarray(at, at + size);
+        buffer.set(piece);
+        parser.push(buffer.subarray(0, piece.length));
+      }
+      buffer.fill(0x21);
+      expect(parser.finish()).toEqual(whole);
+    }
+  });
+
+  it('reads_every_row_when_the_rows_after_the_first_thousands_are_much_shorter', () => {
+    // Room for rows is estimated from the file's size and the bytes per row so far: here the
+    // estimate from the first rows falls far short, and the columns grow again, keeping every value.
+    const long = Array.from({ length: 3000 }, (_, r) => `${r},"${'x'.repeat(200)}"`);
+    const short = Array.from({ length: 60_000 }, (_, r) => `${3000 + r},y`);
+    const bytes = new TextEncoder().encode(`id,text\n${[...long, ...short].join('\n')}\n`);
+    const parser = new TableParser({ fileName: 'shrinking.csv', fileBytes: bytes.length });
+    for (let at = 0; at < bytes.length; at += 65536) parser.push(bytes.subarray(at, at + 65536));
+    const t = parser.finish();
+    expect(t.rows).toBe(63_000);
+    expect(cells(t, 'id')).toEqual(Array.from({ length: 63_000 }, (_, r) => r));
+    expect(t.columns[1]).toMatchObject({ kind: 'categorical', categories: ['x'.repeat(200), 'y'] });
+  });
+
   it('reads_many_rows_of_varied_numbers_exactly_whatever_the_chunking', () => {
     // Past the first rows plain numbers take a faster path than the rest: both must agree with Number().
     const rng = new Rng(5);

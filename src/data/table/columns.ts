@@ -1,6 +1,6 @@
 import { DataError } from '../errors';
 import { isMissing, parseNumber } from './bytes';
-import { ByteDictionary, grow } from './dictionary';
+import { ByteDictionary } from './dictionary';
 import { NotUtf8Error, quoted, rowWhere } from './errors';
 import { RowLines } from './lines';
 import { type RowSet, summarizeNumbers } from './stats';
@@ -48,19 +48,18 @@ export class ColumnStore {
     this.firstText = names.map(() => undefined);
   }
 
-  /** Makes room for at least `rows` rows (doubling when that is more), in every column. */
-  grow(rows = 0): void {
-    this.capacity = Math.max(rows, 2 * this.capacity);
-    this.values = this.values.map((v) => grow(v, this.capacity));
+  /** Makes room for `rows` rows (more than now) in every column. */
+  grow(rows: number): void {
+    this.capacity = rows;
+    this.values = this.values.map((v) => {
+      const next = new (v.constructor as new (n: number) => NumberArray)(rows);
+      next.set(v);
+      return next;
+    });
     for (let c = 0; c < this.codes.length; c++) {
       const codes = this.codes[c];
-      if (codes) this.codes[c] = withMissingCodes(codes, this.capacity);
+      if (codes) this.codes[c] = withMissingCodes(codes, rows);
     }
-  }
-
-  /** Room for `rows` rows at once (an estimate from the file's size), when that is more than now. */
-  reserve(rows: number): void {
-    if (rows > this.capacity) this.grow(rows);
   }
 
   /**

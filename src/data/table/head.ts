@@ -22,7 +22,10 @@ export class HeadReader {
     private readonly given: Delimiter | undefined,
   ) {}
 
-  /** Takes the next chunk; returns every byte held so far once the header line is complete, else null. */
+  /**
+   * Takes the next chunk; returns every byte held so far once the header line is complete, else
+   * null. A chunk held past the call is a copy: the caller may refill its buffer.
+   */
   push(chunk: Uint8Array): Uint8Array | null {
     // Only the bytes within the bound are searched; past it, the file is refused.
     const within = chunk.subarray(0, MAX_HEADER_BYTES - this.bytes);
@@ -35,6 +38,7 @@ export class HeadReader {
       const inQuotes = this.scan.quoted ? ' outside quotes (a quote opened in the header is never closed?)' : '';
       throw new DataError(this.fileName, `no line break${inQuotes} in the first ${MAX_HEADER_BYTES / 2 ** 20} MiB: is this a CSV or TSV table?`, 'row 1');
     }
+    this.held[this.held.length - 1] = chunk.slice();
     return null;
   }
 

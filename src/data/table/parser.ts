@@ -23,7 +23,8 @@ const UNQUOTED = 2;
 const QUOTED = 3;
 const QUOTE_IN_QUOTED = 4;
 
-const RESERVE_AFTER_ROWS = 256;
+// Room made when the columns are full, past the rows the file's size promises at the rows per byte so far.
+const ROOM_MARGIN = 1.1;
 // Characters of a cell the card's preview keeps.
 const PREVIEW_CHARS = 200;
 
@@ -38,7 +39,8 @@ export class TableParser {
   private encoding: TableEncoding;
   private readonly fileBytes: number | undefined;
   private read = 0;
-  private reserved = false;
+  /** Bytes of (UTF-8) text scanned before the current piece. */
+  private scanned = 0;
   /** Holds the first bytes until binary files and UTF-16 are told apart; converts UTF-16 after. */
   private readonly start: TextStart;
   /** Until the header line is complete; then the delimiter is known and bytes go straight to scan(). */
@@ -79,19 +81,12 @@ export class TableParser {
 
   /**
    * Reads the next chunk of the file; throws a DataError (or NotUtf8Error) at the first problem.
-   * The chunk may be held until the header line is complete: do not refill its buffer.
+   * What is kept of the chunk is copied: the caller may refill its buffer for the next one.
    */
   push(chunk: Uint8Array): void {
     this.read += chunk.length;
     checkFileSize(this.file, this.read);
     this.take(this.start.push(chunk));
-    if (!this.reserved && this.fileBytes !== undefined && this.store && this.row >= RESERVE_AFTER_ROWS) {
-      // Room for the whole file at the rows per byte so far, with a margin: growing by doubling
-      // would copy every column several times and leave up to half of it unused.
-      this.reserved = true;
-      this.store.reserve(Math.ceil((this.fileBytes / this.read) * this.row * 1.1));
-      this.values = this.store.values;
-    }
   }
 
   /** Ends the file and returns the table; throws a DataError when it has no data rows. */
@@ -103,10 +98,10 @@ export class TableParser {
     }
     if (this.state === UNQUOTED || this.state === QUOTE_IN_QUOTED) {
       this.field(this.scratch, 0, this.scratchLen, this.state === QUOTE_IN_QUOTED);
-      this.endRecord();
+      this.endRecord(this.scanned);
     } else if (this.state === FIELD_START) {
       this.field(this.scratch, 0, 0, false);
-      this.endRecord();
+      this.endRecord(this.scanned);
     }
     if (!this.store && this.names.length === 0) throw new DataError(this.file, 'the file is empty');
     if (!this.store) this.startColumns();
@@ -242,6 +237,7 @@ export class TableParser {
         }
       }
     }
+    this.scanned += n;
   }
 
   /**
@@ -305,7 +301,7 @@ export class TableParser {
       this.col++;
       this.state = FIELD_START;
     } else {
-      this.endRecord();
+      this.endRecord(this.scanned + at + 1);
       this.line++;
       this.prevCR = c === CR;
       this.state = LINE_START;
@@ -357,7 +353,18 @@ export class TableParser {
     return text;
   }
 
-  private endRecord(): void {
+  /**
+   * Rows to make room for when the columns are full: as many as the file's size promises at the
+   * rows per byte so far, with a margin (at least half as many again), so that a large file's
+   * columns are copied about once rather than at every doubling; twice as many without the size.
+   */
+  private room(end: number): number {
+    if (this.fileBytes === undefined) return 2 * this.row;
+    return Math.max(Math.ceil((this.fileBytes / end) * this.row * ROOM_MARGIN), Math.ceil(1.5 * this.row));
+  }
+
+  /** The record that ends `end` bytes into the text is complete. */
+  private endRecord(end: number): void {
     const fields = this.col + 1;
     const blank = this.blank;
     this.col = 0;
@@ -383,7 +390,7 @@ export class TableParser {
       this.previewRow = [];
     }
     if (++this.row === store.capacity) {
-      store.grow();
+      store.grow(this.room(end));
       this.values = store.values;
     }
     this.fast = this.row >= PREVIEW_ROWS;

@@ -67,12 +67,16 @@ export class TextStart {
 
   constructor(private readonly file: string) {}
 
-  /** The next chunk, as UTF-8 bytes to parse: empty while the first bytes are held. */
+  /** The next chunk, as UTF-8 bytes to parse: empty while the first bytes are held (a copy: the caller may refill its buffer). */
   push(chunk: Uint8Array): Uint8Array {
     if (this.form === undefined) {
-      this.held.push(chunk);
       this.bytes += chunk.length;
-      return this.bytes < START_BYTES ? new Uint8Array(0) : this.start();
+      if (this.bytes < START_BYTES) {
+        this.held.push(chunk.slice());
+        return new Uint8Array(0);
+      }
+      this.held.push(chunk);
+      return this.start();
     }
     return this.utf16 ? this.transcode(chunk, true) : chunk;
   }
