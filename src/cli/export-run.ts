@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ExportFile } from '../export/base';
 import { burnExport, type TrainingNotes } from '../export/burn';
+import { exportOnnx } from '../export/onnx';
 import { loadModel, type LoadedModel } from '../infer/load';
 import type { ArtifactStore } from '../store/base';
 import { DirectoryStore } from '../store/node-dir';
@@ -14,6 +15,7 @@ import type { EXPORT_FORMATS } from './export-formats';
 /** Each format: the files it writes for a run's model at a checkpoint. */
 const WRITERS: { readonly [F in (typeof EXPORT_FORMATS)[number]]: (loaded: LoadedModel, name: string, store: ArtifactStore) => Promise<ExportFile[]> } = {
   burn: async (loaded, name, store) => burnExport(loaded.model, { name, epoch: loaded.epoch, training: await trainingNotes(store) }),
+  onnx: (loaded, name) => exportOnnx(loaded, name),
 };
 
 /** How the run trained (optimizer, learning rate, accumulation), where its config.json says so. */
@@ -25,7 +27,18 @@ async function trainingNotes(store: ArtifactStore): Promise<TrainingNotes | unde
   return { optimizer: optimizer.data, lr: config.lr, gradAccumulation: typeof config.gradAccumulation === 'number' ? config.gradAccumulation : 1 };
 }
 
-/** Writes the export the flags ask for into `--out`; resolves to the files written. */
+/**
+ * Where each file goes: `--out` names the format's main file (its first, `model.onnx`) when it
+ * ends in that file's extension, and the others go beside it; otherwise `--out` is the folder
+ * they all go into, by name.
+ */
+function destinations(out: string, files: readonly ExportFile[]): string[] {
+  const ext = extname(files[0]!.path);
+  if (extname(out) === ext) return files.map((f, i) => (i === 0 ? out : join(dirname(out), f.path)));
+  return files.map((f) => join(out, f.path));
+}
+
+/** Writes the export the flags ask for to `--out` (see `destinations`); resolves to the files written. */
 export async function exportRun(args: ExportArgs): Promise<string[]> {
   registerNodeBackends();
   await selectBackend(['cpu']);
@@ -33,9 +46,12 @@ export async function exportRun(args: ExportArgs): Promise<string[]> {
   const loaded = await loadModel(store, args.checkpoint);
   try {
     const files = await WRITERS[args.format](loaded, basename(resolve(args.run)), store);
-    await mkdir(args.out, { recursive: true });
-    for (const f of files) await writeFile(join(args.out, f.path), f.data);
-    return files.map((f) => join(args.out, f.path));
+    const paths = destinations(args.out, files);
+    for (const [i, f] of files.entries()) {
+      await mkdir(dirname(paths[i]!), { recursive: true });
+      await writeFile(paths[i]!, f.data);
+    }
+    return paths;
   } finally {
     loaded.model.dispose();
   }

@@ -2,7 +2,7 @@ import { parseExportArgs } from './args';
 import { command } from './command';
 import { checkRunDir } from './out-dir';
 
-// `npm run export -- --run DIR [--checkpoint N] --format burn --out DIR2`. The flags and the run are
+// `npm run export -- --run DIR [--checkpoint N] --format burn|onnx --out DIR2|model.onnx`. The flags and the run are
 // checked before tfjs loads (seconds), so a bad one is answered at once (status 2, one line naming it).
 
 await command(
