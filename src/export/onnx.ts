@@ -8,9 +8,10 @@ import { Graph } from './onnx-graph';
 import { addLayers } from './onnx-layers';
 import { encodeModel, type ValueInfo } from './onnx-proto';
 
-/** The operator set the export binds to, and the IR version of the ONNX release that introduced it (1.8). */
-export const ONNX_OPSET = 13;
-export const ONNX_IR_VERSION = 7;
+/** The operator set the export binds to (every operator used has been in ONNX since it, 1.8). */
+const OPSET = 13;
+/** The IR version that goes with opset 13 (ONNX's versioning table). */
+const IR_VERSION = 7;
 
 /** A graph input and the value that the model's first layer reads (images NCHW, table rows as model inputs). */
 interface Input {
@@ -35,7 +36,7 @@ function tableInput(g: Graph, pre: TablePreprocessing): Input {
   const columns = pre.features;
   const n = columns.length;
   const name = g.reserve('columns');
-  const doc = `one row per input, one float32 per column: ${columns.map((c) => c.name).join(', ')} (numbers, or a category's index; NaN when missing)`;
+  const doc = `one row per input, one float32 per column of ${JSON.stringify(columns.map((c) => c.name))} (numbers, or a category's index; NaN when missing)`;
   const fill = columns.map((c) => (c.kind === 'numeric' ? c.fill : c.categories.indexOf(c.fill)));
   const mean = columns.map((c) => (c.kind === 'numeric' ? c.mean : 0));
   const scale = columns.map((c) => (c.kind === 'numeric' ? inverseStd(c.std) : 1));
@@ -50,7 +51,11 @@ function tableInput(g: Graph, pre: TablePreprocessing): Input {
   const isCategory: boolean[] = [];
   columns.forEach((c, i) => {
     const codes = c.kind === 'numeric' ? [0] : c.categories.map((_, k) => k);
-    for (const k of codes) source.push(i), code.push(k), isCategory.push(c.kind === 'categorical');
+    for (const k of codes) {
+      source.push(i);
+      code.push(k);
+      isCategory.push(c.kind === 'categorical');
+    }
   });
   const width = source.length;
   const gathered = g.op('Gather', [standardized, g.ints('features/column', [width], source)], 'features/gathered', { axis: { int: 1 } });
@@ -76,7 +81,7 @@ function head(g: Graph, loaded: LoadedModel, out: string): ValueInfo {
     const complement = g.op('Sub', [g.floats('one', [], [1]), p], 'probability/complement');
     name = g.op('Concat', [complement, p], 'probabilities', { axis: { int: 1 } });
   } else name = given ? g.op('Identity', [out], 'probabilities') : g.op('Softmax', [out], 'probabilities', { axis: { int: 1 } });
-  return { name, dims: ['batch', output.classNames.length], doc: `probability of each class, in order: ${output.classNames.join(', ')}` };
+  return { name, dims: ['batch', output.classNames.length], doc: `probability of each class, in the order of ${JSON.stringify(output.classNames)}` };
 }
 
 /** The metadata every export carries, with the ONNX model's input and how to run it. */
@@ -112,8 +117,8 @@ export async function exportOnnx(loaded: LoadedModel, run: string): Promise<Expo
   const output = head(g, loaded, out);
   const metadata = onnxMetadata(loaded, run, input.info, output);
   const data = encodeModel({
-    irVersion: ONNX_IR_VERSION,
-    opset: ONNX_OPSET,
+    irVersion: IR_VERSION,
+    opset: OPSET,
     producer: 'Kiln',
     doc: `${run}, checkpoint ${loaded.epoch}: a model trained with Kiln.\n${metadata.usage}`,
     graph: { name: run, nodes: g.nodes, initializers: g.initializers, inputs: [input.info], outputs: [output] },
