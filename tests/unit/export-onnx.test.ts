@@ -350,7 +350,7 @@ describe('npm run export --format onnx: images', () => {
     ];
     writeFileSync(list, JSON.stringify({ type: 'layers', version: 1, layers }));
     const run = join(dir, 'mnist');
-    const args = ['--dataset', 'mnist', '--model-file', list, '--limit', '200', '--epochs', '1', '--batch-size', '50', '--out', run];
+    const args = ['--dataset', 'mnist', '--model-file', list, '--limit', '100', '--epochs', '1', '--batch-size', '50', '--out', run];
     (await train(parseTrainArgs(args))).dispose();
     const store = new DirectoryStore(run);
     const loaded = await loadModel(store);
