@@ -105,10 +105,10 @@ function onnxMetadata(loaded: LoadedModel, run: string, input: ValueInfo, output
  * The model of a loaded checkpoint as an ONNX file (opset 13): it takes images as `predict` does
  * (NHWC float32 in [0, 1]) or a table's raw columns, and outputs what `predict` gives (softmax
  * probabilities, or values in the label's units). The metadata every export carries is in its
- * `metadata_props` (`kiln.metadata`), its usage in `doc_string`. Throws an OnnxExportError naming
- * a layer it cannot express.
+ * `metadata_props` (`kiln.metadata`), its usage in `doc_string`. `file` names it. Throws an
+ * OnnxExportError naming a layer it cannot express.
  */
-export async function exportOnnx(loaded: LoadedModel, run: string): Promise<ExportFile[]> {
+export async function exportOnnx(loaded: LoadedModel, run: string, file = 'model.onnx'): Promise<ExportFile[]> {
   const { model } = loaded;
   const weights = new Map(await Promise.all(model.weights.map(async (w) => [w.originalName, (await w.read().data()) as Float32Array] as const)));
   const g = new Graph();
@@ -124,5 +124,5 @@ export async function exportOnnx(loaded: LoadedModel, run: string): Promise<Expo
     graph: { name: run, nodes: g.nodes, initializers: g.initializers, inputs: [input.info], outputs: [output] },
     metadata: [['kiln.metadata', JSON.stringify(metadata)], ...(metadata.classNames ? [['class_names', JSON.stringify(metadata.classNames)] as const] : [])],
   });
-  return [{ path: 'model.onnx', data }];
+  return [{ path: file, data }];
 }

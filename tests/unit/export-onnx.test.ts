@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,10 +38,14 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
 });
 
-/** Runs `npm run <command> -- ...` as a separate process, as a user would. */
-function cli(command: 'predict' | 'export', ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/cli/${command}.ts`, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+/** Runs `npm run <command> -- ...` as a separate process, as a user would; resolves when it exits. */
+function cli(command: 'predict' | 'export', ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const argv = ['--import', 'tsx', `src/cli/${command}.ts`, ...args];
+  return new Promise((resolve) =>
+    execFile(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, CI: '1' } }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code) : 0, out, err }),
+    ),
+  );
 }
 
 /** The model's one output for one float32 input, as onnxruntime computes it. */
@@ -167,12 +171,17 @@ describe('npm run export --format onnx: tables', () => {
   it('an_mlp_gives_npm_run_predicts_probabilities_from_the_raw_columns_with_gaps_and_unseen_categories', async () => {
     const run = await trained('kind');
     const file = join(dir, 'exports', 'kind.onnx');
-    const exported = cli('export', '--run', run, '--format', 'onnx', '--out', file);
+    const predictions = join(dir, 'kind-predictions.csv');
+    const [exported, folder, predicted] = await Promise.all([
+      cli('export', '--run', run, '--format', 'onnx', '--out', file),
+      cli('export', '--run', run, '--format', 'onnx', '--out', dir),
+      cli('predict', '--run', run, '--input', newCsv, '--out', predictions),
+    ]);
     expect(exported.err).toBe('');
     expect(exported.code).toBe(0);
     expect(exported.out.trim()).toBe(file);
-    const predictions = join(dir, 'kind-predictions.csv');
-    const predicted = cli('predict', '--run', run, '--input', newCsv, '--out', predictions);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toBe(`export: --out: ${dir} is a folder; --format onnx writes a file: name it (model.onnx)\n`);
     expect(predicted.code).toBe(0);
 
     const bytes = new Uint8Array(readFileSync(file));
@@ -197,11 +206,11 @@ describe('npm run export --format onnx: tables', () => {
     expect(maxAbsDiff(probabilities, expected)).toBeLessThan(TOLERANCE);
   }, 120_000);
 
-  it('a_regressor_gives_values_in_the_label_units_and_out_may_name_a_folder', async () => {
+  it('a_regressor_gives_values_in_the_label_units', async () => {
     const run = await trained('price', '--task', 'regression');
-    const folder = join(dir, 'price-export');
-    expect(await exportRun({ run, format: 'onnx', out: folder })).toEqual([join(folder, 'model.onnx')]);
-    const bytes = new Uint8Array(readFileSync(join(folder, 'model.onnx')));
+    const file = join(dir, 'price.onnx');
+    expect(await exportRun({ run, format: 'onnx', out: file })).toEqual([file]);
+    const bytes = new Uint8Array(readFileSync(file));
     const meta = JSON.parse(modelHeader(bytes).metadata['kiln.metadata']!) as ModelMetadata;
     expect(meta.output).toMatchObject({ kind: 'regression', label: 'price', unitsIncluded: true });
     const { x, rows, width } = rawColumns(meta, newText);
@@ -366,7 +375,7 @@ describe('npm run export --format onnx: images', () => {
         png(28, 28, (x, y) => Array(3).fill(bytes[i * 784 + y * 28 + x]) as [number, number, number]),
       );
     const predictions = join(dir, 'digits.csv');
-    const predicted = cli('predict', '--run', run, '--input', digits, '--out', predictions);
+    const predicted = await cli('predict', '--run', run, '--input', digits, '--out', predictions);
     expect(predicted.code).toBe(0);
     const table = parseTable(readFileSync(predictions), { fileName: 'digits.csv' });
     const p = table.columns.slice(2);
