@@ -1,3 +1,4 @@
+import { exportTfjs } from '../../src/export/tfjs';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -346,6 +347,32 @@ describe('npm run export --format onnx: images', () => {
     ];
     const [got, expected] = await bothOnRandomImages(await imageRun('strided', layers, 8, 3), 5);
     expect(maxAbsDiff(got, expected)).toBeLessThan(TOLERANCE);
+  }, 60_000);
+
+  it('a_sigmoid_output_over_three_classes_is_read_as_it_is_by_the_onnx_and_the_tfjs_exports_as_by_predict', async () => {
+    const layers: LayerSpec[] = [
+      { type: 'Flatten', name: 'flat' },
+      { type: 'Dense', name: 'output', units: 3, activation: 'sigmoid', useBias: true },
+    ];
+    const run = await imageRun('sigmoid', layers, 8, 3);
+    const [got, expected] = await bothOnRandomImages(run, 4);
+    expect(maxAbsDiff(got, expected)).toBeLessThan(TOLERANCE);
+    // The tfjs export gives the same numbers: no softmax put on top of the sigmoid.
+    const loaded = await loadModel(new DirectoryStore(run));
+    try {
+      const files = Object.fromEntries((await exportTfjs(loaded, 'sigmoid')).map((f) => [f.path, f.data]));
+      const json = JSON.parse(new TextDecoder().decode(files['model.json']));
+      const exported = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files['weights.bin'].slice().buffer }),
+      );
+      const rng = new Rng(9); // the inputs bothOnRandomImages drew
+      const x = Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.next());
+      const out = tf.tidy(() => (exported.predict(tf.tensor(x, [4, 8, 8, 3])) as tf.Tensor).dataSync() as Float32Array);
+      exported.dispose();
+      expect(maxAbsDiff(out, expected)).toBeLessThan(TOLERANCE);
+    } finally {
+      loaded.model.dispose();
+    }
   }, 60_000);
 
   it('a_cnn_with_batch_norm_trained_on_mnist_gives_npm_run_predicts_probabilities_for_png_digits', async () => {
