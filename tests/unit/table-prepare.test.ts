@@ -111,11 +111,12 @@ describe('table preparation', () => {
   });
 
   it('splits_and_encodes_each_side_as_the_generic_split_and_the_saved_preprocessing_do', () => {
-    // Numbers, halves, a categorical column and a 3-class label, with missing cells in all but "half".
+    // Numbers, halves, a categorical column and a 3-class label, with missing cells in all but
+    // "half"; rows enough that sides are gathered in several blocks.
     const rng = new Rng(5);
     const maybe = (cell: string) => (rng.next() < 0.08 ? ['', 'NA'][rng.int(2)] : cell);
     const header = 'num,colour,half,label,price';
-    const lines = Array.from({ length: 600 }, () =>
+    const lines = Array.from({ length: 9000 }, () =>
       [
         maybe((rng.next() * 20 - 5).toFixed(3)),
         maybe(['red', 'green', 'blue'][rng.int(3)]),
@@ -152,6 +153,20 @@ describe('table preparation', () => {
         expect(prepared[side].y).toEqual(expected.y);
       }
       expect(prepared.card.items).toBe(used.length);
+      // The statistics are the training rows' own, from their text.
+      const trainCells = Array.from(split.train, (i) => used[i].split(','));
+      for (const f of prepared.preprocessing.features) {
+        if (f.kind !== 'numeric') continue;
+        const at = header.split(',').indexOf(f.name);
+        const values = trainCells
+          .map((cells) => cells[at])
+          .filter((cell) => !missing(cell))
+          .map(Number);
+        const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+        const std = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length);
+        expect(Math.abs(f.mean - mean)).toBeLessThan(1e-9 * Math.abs(mean));
+        expect(Math.abs(f.std - std)).toBeLessThan(1e-9 * std);
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 import { DataError } from '../errors';
 import { quoted, rowWhere } from './errors';
-import type { TableRows } from './rows';
-import type { FeaturePreprocessing, LabelPreprocessing, ParsedTable, TableColumn } from './types';
+import { BLOCK, gather, type TableRows } from './rows';
+import type { FeaturePreprocessing, LabelPreprocessing, NumberArray, ParsedTable, TableColumn } from './types';
 
 type NumericFeature = Extract<FeaturePreprocessing, { kind: 'numeric' }>;
 
@@ -28,7 +28,6 @@ function tooFar(table: ParsedTable, column: string, v: number, mean: number, std
   const why = `${v} is too far from the training values (mean ${mean}, standard deviation ${std}) to standardize as a 32-bit number`;
   return new DataError(table.source, `column ${quoted(column)}: the value ${why}`, rowWhere(table.lines.of(row)));
 }
-type CategoricalFeature = Extract<FeaturePreprocessing, { kind: 'categorical' }>;
 
 /** The table's column a preprocessing step names; a DataError when the table lacks it. */
 function columnFor(table: ParsedTable, name: string, role: string): TableColumn {
@@ -37,69 +36,107 @@ function columnFor(table: ParsedTable, name: string, role: string): TableColumn 
   return column;
 }
 
+/** How one feature becomes inputs, worked out once; `offset`: its first input in a row. */
+type Input =
+  | { readonly kind: 'numbers'; readonly offset: number; readonly feature: NumericFeature; readonly values: NumberArray; readonly scale: number }
+  | { readonly kind: 'constant'; readonly offset: number; readonly value: number }
+  | { readonly kind: 'codes'; readonly offset: number; readonly codes: Int32Array; readonly byCode: Int32Array; readonly fill: number }
+  | { readonly kind: 'spelled'; readonly offset: number; readonly values: NumberArray; readonly index: Map<string, number>; readonly fill: number };
+
 /**
  * The model inputs of `rows` of `table`, row-major, `numFeatures` per row: numeric columns
  * standardized with the fitted mean and std, categorical ones one-hot in the fitted category order
- * (an unseen category is all zeros), missing values replaced by the fitted fill value.
+ * (an unseen category is all zeros), missing values replaced by the fitted fill value. The rows
+ * are gathered a block at a time and every feature written for the block: the rows are picked
+ * out of the table once, and the block's inputs stay in the cache while each feature is written.
  */
 export function encodeFeatures(features: readonly FeaturePreprocessing[], numFeatures: number, table: ParsedTable, rows: TableRows): Float32Array {
   const x = new Float32Array(rows.count * numFeatures);
   let offset = 0;
-  for (const feature of features) {
-    const column = columnFor(table, feature.name, 'feature');
-    if (feature.kind === 'numeric') {
-      encodeNumeric(x, numFeatures, offset, feature, column, table, rows);
-      offset += 1;
-    } else {
-      encodeOneHot(x, numFeatures, offset, feature, column, rows);
-      offset += feature.categories.length;
-    }
+  const inputs = features.map((feature) => {
+    const input = inputOf(feature, offset, table, rows);
+    offset += feature.kind === 'numeric' ? 1 : feature.categories.length;
+    return input;
+  });
+  const block = new Int32Array(BLOCK);
+  for (let start = 0, first = 0; start < rows.sides.length; start += BLOCK) {
+    const count = gather(rows, start, block);
+    for (const input of inputs) write(x, numFeatures, input, block, count, first, table);
+    first += count;
   }
   return x;
 }
 
-function encodeNumeric(x: Float32Array, width: number, offset: number, f: NumericFeature, column: TableColumn, table: ParsedTable, rows: TableRows): void {
-  const { sides, side } = rows;
-  // A constant column (std 0) is only centred: dividing would make 0/0.
-  const scale = inverseStd(f.std);
-  if (column.kind === 'categorical') {
+function inputOf(feature: FeaturePreprocessing, offset: number, table: ParsedTable, rows: TableRows): Input {
+  const column = columnFor(table, feature.name, 'feature');
+  if (feature.kind === 'numeric') {
+    // A constant column (std 0) is only centred: dividing would make 0/0.
+    const scale = inverseStd(feature.std);
+    if (column.kind === 'numeric') return { kind: 'numbers', offset, feature, values: column.values, scale };
     // Text where numbers were trained is an error; a column with no values at all is filled.
+    const { sides, side } = rows;
     let text = 0;
     while (text < sides.length && !(sides[text] === side && column.codes[text] >= 0)) text++;
     if (text < sides.length) {
       throw new DataError(
         table.source,
-        `column ${quoted(f.name)} should hold numbers, but this row has the text ${quoted(column.categories[column.codes[text]])}`,
+        `column ${quoted(feature.name)} should hold numbers, but this row has the text ${quoted(column.categories[column.codes[text]])}`,
         rowWhere(table.lines.of(text)),
       );
     }
-    const z = standardized(f.fill, f.mean, scale) ?? 0;
-    for (let i = 0; i < rows.count; i++) x[i * width + offset] = z;
-    return;
+    return { kind: 'constant', offset, value: standardized(feature.fill, feature.mean, scale) ?? 0 };
   }
-  const values = column.values;
-  for (let r = 0, at = offset; r < sides.length; r++) {
-    if (sides[r] !== side) continue;
-    const v = values[r];
-    const z = standardized(v === v ? v : f.fill, f.mean, scale);
-    if (z === undefined) throw tooFar(table, f.name, v, f.mean, f.std, r);
-    x[at] = z;
-    at += width;
+  const index = new Map(feature.categories.map((name, i) => [name, i]));
+  const fill = index.get(feature.fill) ?? -1;
+  // This table's codes mapped to the fitted order once, rather than a string lookup per row.
+  if (column.kind === 'categorical')
+    return { kind: 'codes', offset, codes: column.codes, byCode: Int32Array.from(column.categories, (name) => index.get(name) ?? -1), fill };
+  return { kind: 'spelled', offset, values: column.values, index, fill };
+}
+
+/** Writes `input` for the `count` rows of `block`, the first of them at row `first` of `x`. */
+function write(x: Float32Array, width: number, input: Input, block: Int32Array, count: number, first: number, table: ParsedTable): void {
+  const at = first * width + input.offset;
+  switch (input.kind) {
+    case 'numbers':
+      return writeNumbers(x, width, at, input.feature, input.values, input.scale, block, count, table);
+    case 'constant':
+      for (let k = 0; k < count; k++) x[at + k * width] = input.value;
+      return;
+    case 'codes':
+      for (let k = 0; k < count; k++) {
+        const code = input.codes[block[k]];
+        const c = code < 0 ? input.fill : input.byCode[code];
+        if (c >= 0) x[at + k * width + c] = 1;
+      }
+      return;
+    case 'spelled':
+      // Numbers where categories were trained: each looked up by its spelling.
+      for (let k = 0; k < count; k++) {
+        const v = input.values[block[k]];
+        const c = v !== v ? input.fill : (input.index.get(String(v)) ?? -1);
+        if (c >= 0) x[at + k * width + c] = 1;
+      }
   }
 }
 
-function encodeOneHot(x: Float32Array, width: number, offset: number, f: CategoricalFeature, column: TableColumn, { sides, side }: TableRows): void {
-  const index = new Map(f.categories.map((name, i) => [name, i]));
-  const fill = index.get(f.fill) ?? -1;
-  // This table's codes mapped to the fitted order once, rather than a string lookup per row.
-  const byCode = column.kind === 'categorical' ? Int32Array.from(column.categories, (name) => index.get(name) ?? -1) : null;
-  for (let r = 0, at = offset; r < sides.length; r++) {
-    if (sides[r] !== side) continue;
-    let k: number;
-    if (column.kind === 'categorical') k = column.codes[r] < 0 ? fill : byCode![column.codes[r]];
-    else k = column.values[r] !== column.values[r] ? fill : (index.get(String(column.values[r])) ?? -1);
-    if (k >= 0) x[at + k] = 1;
-    at += width;
+function writeNumbers(
+  x: Float32Array,
+  width: number,
+  at: number,
+  f: NumericFeature,
+  values: NumberArray,
+  scale: number,
+  block: Int32Array,
+  count: number,
+  table: ParsedTable,
+): void {
+  const { mean, fill } = f;
+  for (let k = 0; k < count; k++) {
+    const v = values[block[k]];
+    const z = standardized(v === v ? v : fill, mean, scale);
+    if (z === undefined) throw tooFar(table, f.name, v, mean, f.std, block[k]);
+    x[at + k * width] = z;
   }
 }
 
@@ -116,32 +153,38 @@ export function targetScale(label: Extract<LabelPreprocessing, { task: 'regressi
  * A missing label or a class the model does not know is a DataError naming the row.
  */
 export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows: TableRows): Int32Array | Float32Array {
-  const { sides, side } = rows;
   const column = columnFor(table, label.name, 'label');
   const missingAt = (r: number) => new DataError(table.source, `the label column ${quoted(label.name)} has no value`, rowWhere(table.lines.of(r)));
+  const block = new Int32Array(BLOCK);
   if (label.task === 'regression') {
     if (column.kind === 'categorical') {
       throw new DataError(table.source, `the label column ${quoted(label.name)} should hold numbers for regression`);
     }
     const y = new Float32Array(rows.count);
     const scale = inverseStd(targetScale(label));
-    for (let r = 0, i = 0; r < sides.length; r++) {
-      if (sides[r] !== side) continue;
-      if (column.values[r] !== column.values[r]) throw missingAt(r);
-      const z = standardized(column.values[r], label.mean, scale);
-      if (z === undefined) throw tooFar(table, label.name, column.values[r], label.mean, label.std, r);
-      y[i++] = z;
+    for (let start = 0, i = 0; start < rows.sides.length; start += BLOCK) {
+      const count = gather(rows, start, block);
+      for (let k = 0; k < count; k++, i++) {
+        const v = column.values[block[k]];
+        if (v !== v) throw missingAt(block[k]);
+        const z = standardized(v, label.mean, scale);
+        if (z === undefined) throw tooFar(table, label.name, v, label.mean, label.std, block[k]);
+        y[i] = z;
+      }
     }
     return y;
   }
   const y = new Int32Array(rows.count);
   const classOf = classLookup(label.classNames, column);
-  for (let r = 0, i = 0; r < sides.length; r++) {
-    if (sides[r] !== side) continue;
-    const k = classOf(r);
-    if (k === -2) throw missingAt(r);
-    if (k < 0) throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines.of(r)));
-    y[i++] = k;
+  for (let start = 0, i = 0; start < rows.sides.length; start += BLOCK) {
+    const count = gather(rows, start, block);
+    for (let k = 0; k < count; k++, i++) {
+      const c = classOf(block[k]);
+      if (c === -2) throw missingAt(block[k]);
+      if (c < 0)
+        throw new DataError(table.source, `the label column ${quoted(label.name)} has a class the model does not know`, rowWhere(table.lines.of(block[k])));
+      y[i] = c;
+    }
   }
   return y;
 }

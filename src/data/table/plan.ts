@@ -172,6 +172,6 @@ function regressionTarget(table: ParsedTable, label: TableColumn, used: TableRow
     );
   }
   // Only rows with a label are used: the stats exist.
-  const { min, max, mean } = numericStats(label.values, used)!;
+  const { min, max, mean } = numericStats([label.values], used)[0]!;
   return { min, max, mean };
 }

@@ -1,4 +1,4 @@
-import type { TableRows } from './rows';
+import { BLOCK, gather, type TableRows } from './rows';
 import type { NumberArray, TableColumn } from './types';
 
 // Reads a double's two 32-bit halves for hashing.
@@ -149,39 +149,90 @@ function sameRow(columns: readonly TableColumn[], a: number, b: number): boolean
   return true;
 }
 
-/** Range, mean and (population) standard deviation of the non-missing values of `rows`; undefined if none. */
-export function numericStats(values: NumberArray, rows: TableRows): { min: number; max: number; mean: number; std: number } | undefined {
-  const { sides, side } = rows;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let r = 0; r < sides.length; r++) {
-    if (sides[r] !== side) continue;
-    const v = values[r];
-    if (v < min) min = v;
-    if (v > max) max = v;
+/** Range, mean and (population) standard deviation of a column's values. */
+export interface ColumnStats {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly std: number;
+}
+
+/**
+ * Range, mean and (population) standard deviation of each column's non-missing values of `rows`
+ * (undefined for a column with none), every column at once over a block of gathered rows: the
+ * rows are picked out of the table once, not once per column and pass.
+ */
+export function numericStats(columns: readonly NumberArray[], rows: TableRows): (ColumnStats | undefined)[] {
+  const n = columns.length;
+  const min = new Float64Array(n).fill(Infinity);
+  const max = new Float64Array(n).fill(-Infinity);
+  const block = new Int32Array(BLOCK);
+  for (let start = 0; start < rows.sides.length; start += BLOCK) {
+    const count = gather(rows, start, block);
+    for (let c = 0; c < n; c++) rangeOf(columns[c], block, count, min, max, c);
   }
-  if (min > max) return undefined;
   // Past 2^500, the sums run on the values divided by a power of two near the largest magnitude
   // (exact), so squares of values near 1e300 do not overflow to Infinity, which made the
   // standardization NaN everywhere. Smaller values are summed as they are.
-  const largest = Math.max(-min, max);
-  const scale = largest > 2 ** 500 ? 2 ** Math.min(1023, Math.ceil(Math.log2(largest))) : 1;
-  // Sums of the values shifted by the first one: one pass, without the digits that plain sums of
-  // squares lose when the mean is large next to the spread. A constant column sums to exactly 0.
-  let shift = NaN;
-  let sum = 0;
-  let squares = 0;
-  let count = 0;
-  for (let r = 0; r < sides.length; r++) {
-    if (sides[r] !== side) continue;
-    const v = values[r] / scale;
+  const scale = Float64Array.from(min, (lo, c) => {
+    const largest = Math.max(-lo, max[c]);
+    return largest > 2 ** 500 ? 2 ** Math.min(1023, Math.ceil(Math.log2(largest))) : 1;
+  });
+  const sums = { shift: new Float64Array(n).fill(NaN), sum: new Float64Array(n), squares: new Float64Array(n), count: new Float64Array(n) };
+  for (let start = 0; start < rows.sides.length; start += BLOCK) {
+    const count = gather(rows, start, block);
+    for (let c = 0; c < n; c++) if (min[c] <= max[c]) sumsOf(columns[c], block, count, scale[c], sums, c);
+  }
+  return columns.map((_, c) => {
+    if (min[c] > max[c]) return undefined;
+    const count = sums.count[c];
+    const sum = sums.sum[c];
+    const variance = Math.max(0, (sums.squares[c] - (sum * sum) / count) / count);
+    return { min: min[c], max: max[c], mean: (sums.shift[c] + sum / count) * scale[c], std: Math.sqrt(variance) * scale[c] };
+  });
+}
+
+/** Widens column `c`'s range in `min` and `max` by its values at the `count` rows of `block`. */
+function rangeOf(values: NumberArray, block: Int32Array, count: number, min: Float64Array, max: Float64Array, c: number): void {
+  let lo = min[c];
+  let hi = max[c];
+  for (let k = 0; k < count; k++) {
+    const v = values[block[k]];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  min[c] = lo;
+  max[c] = hi;
+}
+
+/**
+ * Adds column `c`'s non-missing values at the `count` rows of `block`, divided by `scale`, to its
+ * sums shifted by its first value: one pass, without the digits that plain sums of squares lose
+ * when the mean is large next to the spread. A constant column sums to exactly 0.
+ */
+function sumsOf(
+  values: NumberArray,
+  block: Int32Array,
+  count: number,
+  scale: number,
+  sums: { shift: Float64Array; sum: Float64Array; squares: Float64Array; count: Float64Array },
+  c: number,
+): void {
+  let shift = sums.shift[c];
+  let sum = sums.sum[c];
+  let squares = sums.squares[c];
+  let seen = sums.count[c];
+  for (let k = 0; k < count; k++) {
+    const v = values[block[k]] / scale;
     if (v !== v) continue;
-    if (count === 0) shift = v;
+    if (seen === 0) shift = v;
     const d = v - shift;
     sum += d;
     squares += d * d;
-    count++;
+    seen++;
   }
-  const variance = Math.max(0, (squares - (sum * sum) / count) / count);
-  return { min, max, mean: (shift + sum / count) * scale, std: Math.sqrt(variance) * scale };
+  sums.shift[c] = shift;
+  sums.sum[c] = sum;
+  sums.squares[c] = squares;
+  sums.count[c] = seen;
 }
