@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ExportFile } from '../export/base';
 import { burnExport, type TrainingNotes } from '../export/burn';
+import { lightningExport } from '../export/lightning';
+import { loadMnist } from '../data/mnist-node';
 import { safetensorsExport } from '../export/safetensors';
 import { loadModel, type LoadedModel } from '../infer/load';
 import type { ArtifactStore } from '../store/base';
@@ -18,7 +20,15 @@ const WRITERS: {
 } = {
   burn: async (loaded, name, store) => burnExport(loaded.model, { name, epoch: loaded.epoch, training: await trainingNotes(store) }),
   safetensors: (loaded, name, _store, file) => safetensorsExport(loaded, name, file),
+  lightning: async (loaded, name, store) => lightningExport(loaded, name, store, async () => loadMnist(), await pythonSources()),
 };
+
+/** The Lightning project's Python files that every export holds as they are (src/export/lightning/). */
+async function pythonSources(): Promise<Map<string, string>> {
+  const dir = new URL('../export/lightning/', import.meta.url);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.py')).sort();
+  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(new URL(n, dir), 'utf8')] as [string, string])));
+}
 
 /** How the run trained (optimizer, learning rate, accumulation), where its config.json says so. */
 async function trainingNotes(store: ArtifactStore): Promise<TrainingNotes | undefined> {
@@ -38,8 +48,10 @@ export async function exportRun(args: ExportArgs): Promise<string[]> {
   try {
     const files = await WRITERS[args.format](loaded, basename(resolve(args.run)), store, basename(args.out));
     const dir = FILE_FORMATS.has(args.format) ? dirname(args.out) : args.out;
-    await mkdir(dir, { recursive: true });
-    for (const f of files) await writeFile(join(dir, f.path), f.data);
+    for (const f of files) {
+      await mkdir(dirname(join(dir, f.path)), { recursive: true });
+      await writeFile(join(dir, f.path), f.data);
+    }
     return files.map((f) => join(dir, f.path));
   } finally {
     loaded.model.dispose();
