@@ -7,6 +7,7 @@ Kiln's batches and splits, and the learning-rate schedules. Needs numpy only.
 """
 
 import gzip
+import json
 import math
 import os
 import secrets
@@ -156,6 +157,17 @@ def js_number(v: float) -> str:
         return sign + "0." + "0" * -n + digits
     e = n - 1
     return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e > 0 else "e-") + str(abs(e))
+
+
+def js_json(value) -> str:
+    """JSON as JavaScript's JSON.stringify writes it (compact, numbers as JavaScript prints them)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{js_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(js_json(v) for v in value) + "]"
+    if isinstance(value, float):
+        return js_number(value) if math.isfinite(value) else "null"
+    return json.dumps(value)
 
 
 def metric_file(name: str) -> str:
@@ -315,6 +327,16 @@ BURN_METADATA = {
     "settings": "FullPrecisionSettings",
 }
 USIZE_MAX = (1 << 64) - 1
+
+
+def to_burn(a: np.ndarray, place: dict) -> np.ndarray:
+    """A weight (or an optimizer's state of it) from PyTorch's layout to Burn's, as Kiln's records hold it:
+    `place` is run.json's entry of the weight (its layout, `transpose` or `hwio`, and Burn's shape)."""
+    if place["layout"] == "transpose":
+        a = a.T
+    elif place["layout"] == "hwio":
+        a = a.transpose(2, 3, 1, 0)
+    return np.ascontiguousarray(a, dtype=np.float32).reshape(place["shape"])
 
 
 def tensor_data(a: np.ndarray) -> dict:

@@ -1,0 +1,11 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { readDroppedRun } from './src/store/dropped-run';
+import { checkImport } from './src/worker/import-check';
+const root = process.argv[2];
+const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
+const files = walk(root).map((p) => ({ name: relative(root, p), data: new Uint8Array(readFileSync(p)) }));
+const source = { names: files.map((f) => f.name), read: async (keep: (n: string) => boolean) => files.filter((f) => keep(f.name)) };
+const run = await readDroppedRun(source, 'run.zip');
+if (run.kind !== 'kiln') throw new Error(`not a Kiln run: ${run.kind}`);
+console.log(JSON.stringify(checkImport('run.zip', run.manifest, run.files)).slice(0, 300));
