@@ -122,7 +122,7 @@ class Split(torch.utils.data.Dataset):
     """One side of the split, indexed by a whole batch of item indices (see Batches): (x, y, weight)."""
 
     def __init__(self, side: dict):
-        self.x = torch.from_numpy(np.ascontiguousarray(side["x"], dtype=np.float32))
+        self.x = torch.from_numpy(np.array(side["x"], dtype=np.float32))  # a copy: the record's bytes are read-only
         y = np.asarray(side["y"])
         self.y = torch.from_numpy(y.astype(np.int64) if np.issubdtype(y.dtype, np.integer) else y.astype(np.float32).reshape(len(self.x), -1))
 
