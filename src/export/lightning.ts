@@ -90,7 +90,13 @@ run, so the weights keep their meaning).
  * (everything of the run the Python reads: config, schedule, progress, where each weight goes in
  * Kiln's records), the static Python (\`sources\`), and a README.
  */
-export async function lightningExport(loaded: LoadedModel, run: string, store: ArtifactStore, mnist: MnistSource, sources: LightningSources): Promise<ExportFile[]> {
+export async function lightningExport(
+  loaded: LoadedModel,
+  run: string,
+  store: ArtifactStore,
+  mnist: MnistSource,
+  sources: LightningSources,
+): Promise<ExportFile[]> {
   const plan = torchPlan(loaded.model);
   const records = await new LearnerCheckpointer(store, new KeepLastNCheckpoints(1)).load(loaded.epoch);
   const source = await readModelSource(store);

@@ -68,10 +68,7 @@ export function modelItem(layout: BurnLayout, weights: readonly PackedTensor[]):
   const item: { [module: string]: unknown } = {};
   for (const [module, fields] of Object.entries(modelItemTemplate(layout, new Set(byName.keys())))) {
     item[module] =
-      fields &&
-      Object.fromEntries(
-        Object.entries(fields).map(([f, v]) => [f, v && 'param' in v ? paramSerde(places.get(v.param)!, byName.get(v.param)!) : v]),
-      );
+      fields && Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, v && 'param' in v ? paramSerde(places.get(v.param)!, byName.get(v.param)!) : v]));
   }
   return item;
 }
