@@ -1,6 +1,6 @@
+import { modelFile } from '../export/format-list';
 import { parseExportArgs } from './args';
 import { command } from './command';
-import { FILE_FORMATS } from './export-formats';
 import { checkRunDir, exists, OutDirError } from './out-dir';
 
 // `npm run export -- --run DIR [--checkpoint N] --format F --out PATH`. The flags and the run are
@@ -11,8 +11,9 @@ await command(
   async () => {
     const args = parseExportArgs(process.argv.slice(2));
     await checkRunDir(args.run, args.checkpoint);
-    if (FILE_FORMATS.has(args.format) && (await exists(args.out))?.isDirectory())
-      throw new OutDirError(`--out: ${args.out} is a folder; --format ${args.format} writes a file: name it (model.${args.format})`);
+    const file = modelFile(args.format);
+    if (file && (await exists(args.out))?.isDirectory())
+      throw new OutDirError(`--out: ${args.out} is a folder; --format ${args.format} writes a file: name it (${file})`);
     return args;
   },
   async (args) => {

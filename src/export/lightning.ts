@@ -8,14 +8,11 @@ import { modelItemTemplate } from '../train/checkpoint/burn/model';
 import { LearnerCheckpointer } from '../train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { burnLayoutOf } from '../train/model/burn-layout';
-import { describeModel, lastActivation } from '../train/model/layers';
+import { describeModel, outputsProbabilities } from '../train/model/layers';
 import type { ExportFile } from './base';
 import { modelPy } from './model-py';
 import { type SafeTensor, safetensors, torchMetadata, torchStateDict } from './safetensors';
 import { torchPlan, toTorch } from './torch-modules';
-
-/** The Python files every Lightning project holds as they are (src/export/lightning/*.py), by name. */
-export type LightningSources = ReadonlyMap<string, string>;
 
 /** The version of the project's `run.json` this code writes. */
 export const LIGHTNING_RUN_VERSION = 1;
@@ -32,9 +29,9 @@ const TORCH_SLOTS: { readonly [slot: string]: string } = {
 /** How the run's loss reads the model's outputs (src/train/model/layers.ts: classification, regression). */
 function lossKind(loaded: LoadedModel): string {
   if (loaded.output.task === 'regression') return 'mse';
-  const activation = lastActivation(loaded.model)?.toLowerCase();
-  if (loaded.model.outputs[0].shape.at(-1) === 1) return activation === 'sigmoid' || activation === 'softmax' ? 'binary_probability' : 'binary_logit';
-  return activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
+  const given = outputsProbabilities(loaded.model);
+  if (loaded.model.outputs[0].shape.at(-1) === 1) return given ? 'binary_probability' : 'binary_logit';
+  return given ? 'probabilities' : 'logits';
 }
 
 /** The project's README: what it is, the three commands, and what differs from Kiln. */
@@ -95,7 +92,7 @@ export async function lightningExport(
   run: string,
   store: ArtifactStore,
   mnist: MnistSource,
-  sources: LightningSources,
+  sources: ReadonlyMap<string, string>,
 ): Promise<ExportFile[]> {
   const plan = torchPlan(loaded.model);
   const records = await new LearnerCheckpointer(store, new KeepLastNCheckpoints(1)).load(loaded.epoch);

@@ -1,5 +1,5 @@
 import type { LoadedModel } from '../infer/load';
-import { lastActivation } from '../train/model/layers';
+import { outputsProbabilities } from '../train/model/layers';
 import { py, type TorchPlan } from './torch-modules';
 
 /** Python helpers a plan's modules may use, by name. */
@@ -21,11 +21,10 @@ const HELPERS: { readonly [name: string]: string } = {
 function outputLines(loaded: LoadedModel): string[] {
   const { output, model } = loaded;
   if (output.task === 'regression') return [`return out * ${py(output.scale)} + ${py(output.mean)}  # the label's units`];
-  const activation = lastActivation(model)?.toLowerCase();
-  const given = activation === 'softmax' || activation === 'sigmoid';
+  const given = outputsProbabilities(model);
   if (model.outputs[0].shape.at(-1) === 1)
     return [`p = ${given ? 'out' : 'torch.sigmoid(out)'}  # a binary classifier's one unit`, 'return torch.cat([1 - p, p], dim=1)'];
-  return [given ? 'return out  # the last layer applies the softmax' : 'return torch.softmax(out, dim=1)'];
+  return [given ? 'return out  # the last layer gives probabilities' : 'return torch.softmax(out, dim=1)'];
 }
 
 /** The Python that builds the plan's modules: `nn.Sequential(...)` for a chain, else a Sequential whose forward follows the graph. */
