@@ -58,6 +58,31 @@ describe('the studio exports a checkpoint model', async () => {
     expect(strFromU8(unzipped['model.rs']!)).toContain('#[derive(Module, Debug)]');
   });
 
+  it('as_safetensors_and_lightning_zips_of_their_files', async () => {
+    const torch = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'safetensors');
+    expect(torch.fileName).toBe('iris_imported_-epoch-2-safetensors-model.zip');
+    expect(Object.keys(unzipSync(await bytesOf(torch.parts))).sort()).toEqual(['model.py', 'model.safetensors']);
+    const lightning = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'lightning');
+    const unzipped = unzipSync(await bytesOf(lightning.parts));
+    expect(Object.keys(unzipped).sort()).toEqual(
+      [
+        'README.md',
+        'data.py',
+        'data/data.mpk.gz',
+        'data/dataset.json',
+        'kiln_logger.py',
+        'kiln_run.py',
+        'model.py',
+        'model.safetensors',
+        'optimizer.safetensors',
+        'run.json',
+        'train.py',
+      ].sort(),
+    );
+    // The worker bundles the project's Python as the files are.
+    expect(strFromU8(unzipped['train.py']!)).toBe(readFileSync(join(import.meta.dirname, '../../src/export/lightning/train.py'), 'utf8'));
+  });
+
   it('refuses_a_checkpoint_the_run_does_not_have', async () => {
     await expect(exportArtifacts(kiln, runId, 'model', 7, undefined, 'onnx')).rejects.toThrow("run 'iris (imported)' has no checkpoint 7");
   });
