@@ -35,7 +35,7 @@ function lossKind(loaded: LoadedModel): string {
 }
 
 /** The project's README: what it is, the three commands, and what differs from Kiln. */
-function readme(name: string, epoch: number, remaining: number, mnist: boolean): string {
+function readme(name: string, epoch: number, remaining: number, table: boolean): string {
   return `# ${name}: continue from epoch ${epoch} on PyTorch Lightning
 
 This folder continues the Kiln run \`${name}\` from its checkpoint ${epoch}: the same model and weights
@@ -60,11 +60,13 @@ The last runs on several machines (the same command on each, \`R\` its rank); un
 \`srun python train.py --devices 8 --num-nodes 2\` in a batch script with
 \`--ntasks-per-node=8\` does the same (Lightning reads SLURM's variables).
 
-Flags: \`--epochs N\` (default ${remaining}: the epochs the run had left), \`--devices\`, \`--num-nodes\`,
+Flags: \`--epochs N\` (default ${remaining}: the epochs the run had left, at least 1), \`--devices\`, \`--num-nodes\`,
 \`--strategy\` (Lightning's; \`auto\` is DDP on more than one device), \`--precision\` (\`32-true\`
-default, as Kiln trains; \`bf16-mixed\`, \`16-mixed\`), \`--data PATH\`${mnist ? ' (not for MNIST runs)' : ''}: a larger copy of the
-original data, split, shuffled and standardized as the run's (the training split's statistics of the
-run, so the weights keep their meaning).
+default, as Kiln trains; \`bf16-mixed\`, \`16-mixed\`)${
+    table
+      ? ", `--data PATH`: a larger copy of the run's table (CSV/TSV), split, shuffled and standardized as the run's (the training split's statistics of the run, so the weights keep their meaning)."
+      : '. This run trains on images: it continues on its stored split (`--data` reads a larger copy of a table, for runs on tables).'
+  }
 
 ## What to know
 
@@ -154,6 +156,6 @@ export async function lightningExport(
     ...(await Promise.all(data)),
     { path: 'run.json', data: text.encode(JSON.stringify(runJson, null, 2)) },
     ...[...sources].map(([path, source]) => ({ path, data: text.encode(source) })),
-    { path: 'README.md', data: text.encode(readme(run, loaded.epoch, remaining, source.dataset.type === 'mnist')) },
+    { path: 'README.md', data: text.encode(readme(run, loaded.epoch, remaining, loaded.input.kind === 'table')) },
   ];
 }
