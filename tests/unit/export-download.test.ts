@@ -71,6 +71,7 @@ describe('the studio exports a checkpoint model', async () => {
         'data/data.mpk.gz',
         'data/dataset.json',
         'kiln_logger.py',
+        'kiln_msgpack.py',
         'kiln_run.py',
         'model.py',
         'model.safetensors',

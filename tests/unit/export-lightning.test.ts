@@ -61,6 +61,7 @@ describe('npm run export --format lightning', () => {
         'data/data.mpk.gz',
         'data/dataset.json',
         'kiln_logger.py',
+        'kiln_msgpack.py',
         'kiln_run.py',
         'model.py',
         'model.safetensors',
