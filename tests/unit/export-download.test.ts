@@ -19,8 +19,10 @@ const files = (dir: string): { path: string; data: Uint8Array }[] =>
     .map((e) => ({ path: relative(FIXTURE, join(e.parentPath, e.name)), data: new Uint8Array(readFileSync(join(e.parentPath, e.name))) }));
 
 async function importedRun(kiln: KilnDb): Promise<string> {
-  const parts: Uint8Array[] = [];
-  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'iris', createdAt: '2026-01-01T00:00:00Z' }, files(FIXTURE), (p) => parts.push(p));
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'iris', createdAt: '2026-01-01T00:00:00Z' }, files(FIXTURE), (p) =>
+    parts.push(p.slice()),
+  );
   return (await importArchive(kiln, 'iris.zip', new Uint8Array(await new Blob(parts).arrayBuffer()))).id;
 }
 
