@@ -13,8 +13,9 @@ const run = (cmd, args) => {
 if (!existsSync('node_modules/.package-lock.json')) run('npm', ['ci']);
 
 // Debian packages the tests drive: chromium (browser tests), Mesa's EGL and OpenGL ES (WebGPU in
-// Node through Dawn's OpenGL ES backend, for the compiled-step tests).
-const PACKAGES = ['chromium', 'libegl1', 'libegl-mesa0', 'libgles2', 'libgl1-mesa-dri'];
+// Node through Dawn's OpenGL ES backend, for the compiled-step tests), Python with numpy (the
+// PyTorch exports' model.py run on numpy stand-ins, and the generated Python compiled).
+const PACKAGES = ['chromium', 'libegl1', 'libegl-mesa0', 'libgles2', 'libgl1-mesa-dri', 'python3', 'python3-numpy'];
 const missing = PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
 if (missing.length) {
   if (process.getuid?.() === 0) {

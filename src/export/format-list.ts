@@ -7,9 +7,11 @@ export interface ModelFormatInfo {
 }
 
 const FORMATS = {
-  tfjs: { label: 'TensorFlow.js (model.json, weights.bin)' },
-  onnx: { label: 'ONNX (model.onnx)', file: 'model.onnx' },
-  burn: { label: 'Burn (model.rs, model.mpk.gz)' },
+  tfjs: { label: 'TensorFlow.js' },
+  onnx: { label: 'ONNX', file: 'model.onnx' },
+  burn: { label: 'Burn (model.rs + record)' },
+  safetensors: { label: 'PyTorch (safetensors + model.py)', file: 'model.safetensors' },
+  lightning: { label: 'PyTorch Lightning project' },
 } satisfies Record<string, ModelFormatInfo>;
 
 /** A model export format's name. */

@@ -1,20 +1,24 @@
 import type { LoadedModel } from '../infer/load';
 import type { ArtifactStore } from '../store/base';
 import { OptimizerConfigSchema } from '../train/optim/config';
-import type { ExportFile } from './base';
+import type { ExportFile, ExportHost } from './base';
 import { burnExport, type TrainingNotes } from './burn';
 import type { ModelFormatName } from './format-list';
+import { lightningExport } from './lightning';
 import { exportOnnx } from './onnx';
+import { safetensorsExport } from './safetensors';
 import { exportTfjs } from './tfjs';
 
 /** Writes a format's files for a loaded model; `file` is the name a one-file format's model gets. */
-type Writer = (loaded: LoadedModel, name: string, store: ArtifactStore, file: string) => Promise<ExportFile[]>;
+type Writer = (loaded: LoadedModel, name: string, store: ArtifactStore, file: string, host: ExportHost) => Promise<ExportFile[]>;
 
 /** Each format's writer (see format-list): the worker and the CLI share them. */
 export const MODEL_WRITERS: { readonly [F in ModelFormatName]: Writer } = {
   tfjs: (loaded, name) => exportTfjs(loaded, name),
   onnx: (loaded, name, _store, file) => exportOnnx(loaded, name, file),
   burn: async (loaded, name, store) => burnExport(loaded.model, { name, epoch: loaded.epoch, training: await trainingNotes(store) }),
+  safetensors: (loaded, name, _store, file) => safetensorsExport(loaded, name, file),
+  lightning: async (loaded, name, store, _file, host) => lightningExport(loaded, name, store, host.mnist, await host.python()),
 };
 
 /** How the run trained (optimizer, learning rate, accumulation), where its config.json says so. */

@@ -1,4 +1,5 @@
 import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
 import { describeModel } from '../protocol/describe';
 import { TrainingClient } from './client';
@@ -134,13 +135,14 @@ export function App() {
     store.continueRun();
     client.start(opened.record.id, opened.record.name, { ...opened.config, epochs: untilEpoch }, epoch);
   };
-  const exportFile = async (what: ExportKind, epoch?: number) => {
+  const exportFile = async (what: ExportKind, epoch?: number, format?: ModelFormatName) => {
     if (!opened) return;
-    setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? 'the model' : `checkpoint ${epoch}`}…`);
+    const model = format === 'lightning' ? 'the Lightning project' : `model ${epoch} as ${MODEL_FORMATS[format ?? 'tfjs'].label}`;
+    setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? model : `checkpoint ${epoch}`}…`);
     const controller = new AbortController();
     setExporting(controller);
     try {
-      const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch, controller.signal);
+      const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch, controller.signal, format);
       download(fileName, blob);
       setNotice(`Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).`);
     } catch (e) {

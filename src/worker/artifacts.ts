@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
 import { type ModelFormatName, modelFile } from '../export/format-list';
+import type { ExportHost } from '../export/base';
 import { MODEL_WRITERS } from '../export/formats';
 import { loadModel } from '../infer/load';
 import type { ExportKind } from '../protocol/index';
@@ -9,6 +10,16 @@ import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/arc
 import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { checkBurnRun, checkImport } from './import-check';
+import { loadMnist } from './mnist';
+
+/** What the model writers need from the worker: the built-in digits, and the Lightning project's Python (bundled, loaded when asked for). */
+const HOST: ExportHost = {
+  mnist: () => loadMnist(() => {}),
+  python: async () => {
+    const sources = import.meta.glob<string>('../export/lightning/*.py', { query: '?raw', import: 'default' });
+    return new Map(await Promise.all(Object.entries(sources).map(async ([path, load]) => [path.slice(path.lastIndexOf('/') + 1), await load()] as const)));
+  },
+};
 
 /** A download: its name and the archive's parts. */
 export interface Download {
@@ -71,7 +82,7 @@ export async function exportArtifacts(
   const loaded = await loadModel(store, n);
   try {
     const file = modelFile(format);
-    const files = await MODEL_WRITERS[format](loaded, run.name, store, file ?? 'model');
+    const files = await MODEL_WRITERS[format](loaded, run.name, store, file ?? 'model', HOST);
     // A one-file format whose export is that file alone downloads as it; the others as one zip of their files.
     if (file && files.length === 1) return { fileName: `${base}-epoch-${n}-${file}`, parts: [files[0].data.slice().buffer] };
     return { fileName: `${base}-epoch-${n}-${format}-model.zip`, parts: [plainZip(files)] };

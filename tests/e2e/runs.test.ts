@@ -11,8 +11,9 @@ import { openStudio, startRun, statusMatches } from './browser';
 const url = inject('studioUrl');
 
 /** Clicks a button that starts a download and returns the file's name and bytes. */
-async function downloadOf(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+async function downloadOf(page: Page, action: string | (() => Promise<unknown>)): Promise<{ name: string; bytes: Uint8Array }> {
+  const act = typeof action === 'string' ? () => page.getByRole('button', { name: action }).click() : action;
+  const [download] = await Promise.all([page.waitForEvent('download'), act()]);
   return { name: download.suggestedFilename(), bytes: new Uint8Array(readFileSync((await download.path())!)) };
 }
 
@@ -65,7 +66,8 @@ describe('stored runs', () => {
       expect(lines).toHaveLength(5); // 160 train items at batch 32
 
       // The exported model is the TensorFlow.js layers format that tf.loadLayersModel reads.
-      const exported = unzipSync((await downloadOf(page, 'Export model 2')).bytes);
+      const exportAs = (format: string) => downloadOf(page, () => page.getByLabel('Export model 2 as').selectOption(format));
+      const exported = unzipSync((await exportAs('tfjs')).bytes);
       const json = JSON.parse(strFromU8(exported['model.json']));
       expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
       const w = exported['weights.bin'];
@@ -78,6 +80,15 @@ describe('stored runs', () => {
       );
       expect(model.countParams()).toBe(101_770);
       expect((model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).shape).toEqual([1, 10]);
+      // The same menu's other formats: ONNX as its one file, the others as zips of their files.
+      const onnx = await exportAs('onnx');
+      expect(onnx.name).toMatch(/-epoch-2-model\.onnx$/);
+      expect(onnx.bytes.length).toBeGreaterThan(101_770 * 4);
+      expect(Object.keys(unzipSync((await exportAs('safetensors')).bytes)).sort()).toEqual(['model.py', 'model.safetensors']);
+      expect(Object.keys(unzipSync((await exportAs('burn')).bytes)).sort()).toEqual(['README.md', 'model.mpk.gz', 'model.rs']);
+      await page.getByText('Continue on PyTorch Lightning…').click();
+      const project = await downloadOf(page, 'Download the project (checkpoint 2)');
+      expect(Object.keys(unzipSync(project.bytes))).toEqual(expect.arrayContaining(['README.md', 'train.py', 'model.py', 'data.py']));
     } finally {
       await context.close();
     }

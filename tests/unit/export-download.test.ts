@@ -19,8 +19,10 @@ const files = (dir: string): { path: string; data: Uint8Array }[] =>
     .map((e) => ({ path: relative(FIXTURE, join(e.parentPath, e.name)), data: new Uint8Array(readFileSync(join(e.parentPath, e.name))) }));
 
 async function importedRun(kiln: KilnDb): Promise<string> {
-  const parts: Uint8Array[] = [];
-  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'iris', createdAt: '2026-01-01T00:00:00Z' }, files(FIXTURE), (p) => parts.push(p));
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'iris', createdAt: '2026-01-01T00:00:00Z' }, files(FIXTURE), (p) =>
+    parts.push(p.slice()),
+  );
   return (await importArchive(kiln, 'iris.zip', new Uint8Array(await new Blob(parts).arrayBuffer()))).id;
 }
 
@@ -56,6 +58,32 @@ describe('the studio exports a checkpoint model', async () => {
     const unzipped = unzipSync(await bytesOf(burn.parts));
     expect(Object.keys(unzipped).sort()).toEqual(['README.md', 'model.mpk.gz', 'model.rs']);
     expect(strFromU8(unzipped['model.rs']!)).toContain('#[derive(Module, Debug)]');
+  });
+
+  it('as_safetensors_and_lightning_zips_of_their_files', async () => {
+    const torch = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'safetensors');
+    expect(torch.fileName).toBe('iris_imported_-epoch-2-safetensors-model.zip');
+    expect(Object.keys(unzipSync(await bytesOf(torch.parts))).sort()).toEqual(['model.py', 'model.safetensors']);
+    const lightning = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'lightning');
+    const unzipped = unzipSync(await bytesOf(lightning.parts));
+    expect(Object.keys(unzipped).sort()).toEqual(
+      [
+        'README.md',
+        'data.py',
+        'data/data.mpk.gz',
+        'data/dataset.json',
+        'kiln_logger.py',
+        'kiln_msgpack.py',
+        'kiln_run.py',
+        'model.py',
+        'model.safetensors',
+        'optimizer.safetensors',
+        'run.json',
+        'train.py',
+      ].sort(),
+    );
+    // The worker bundles the project's Python as the files are.
+    expect(strFromU8(unzipped['train.py']!)).toBe(readFileSync(join(import.meta.dirname, '../../src/export/lightning/train.py'), 'utf8'));
   });
 
   it('refuses_a_checkpoint_the_run_does_not_have', async () => {

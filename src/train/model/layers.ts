@@ -30,8 +30,8 @@ export function outputsProbabilities(model: tf.LayersModel): boolean {
   return ['softmax', 'sigmoid'].includes(lastActivation(model)?.toLowerCase() ?? '');
 }
 
-/** One line per layer with output shape and parameter count, then the total. */
-function describeModel(model: tf.LayersModel): string {
+/** One line per layer with output shape and parameter count, then the total (the experiment log's `model:` line). */
+export function describeModel(model: tf.LayersModel): string {
   const lines = model.layers
     .filter((l) => l.getClassName() !== 'InputLayer')
     .map((l) => `${l.name} (${l.getClassName()}) ${JSON.stringify(l.outputShape)} ${l.countParams()} params`);

@@ -1,16 +1,20 @@
 import { useState } from 'react';
+import { MODEL_FORMAT_NAMES, MODEL_FORMATS, type ModelFormatName } from '../../export/format-list';
 import type { ExportKind, StoredRun } from '../../protocol/index';
 import { SummaryTable } from './SummaryTable';
 
 interface Props {
   readonly run: StoredRun;
   readonly busy: boolean;
-  readonly onExport: (what: ExportKind, epoch?: number) => void;
+  readonly onExport: (what: ExportKind, epoch?: number, format?: ModelFormatName) => void;
   readonly onResume: (epoch: number, untilEpoch: number) => void;
   readonly onView: (path: string) => Promise<string>;
 }
 
 const size = (b: number) => (b < 1024 ? `${b} B` : b < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+/** The model formats of the per-checkpoint menu: the Lightning project has its own entry, with what it is for. */
+const MENU_FORMATS = MODEL_FORMAT_NAMES.filter((f) => f !== 'lightning');
 
 /** An opened run: its checkpoints (resume, download, export model) and its artifact tree. */
 export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
@@ -18,6 +22,7 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
   const [viewing, setViewing] = useState<{ path: string; text: string } | null>(null);
   const untilEpoch = Number(until);
   const total = run.files.reduce((n, f) => n + f.bytes, 0);
+  const last = run.record.checkpoints.at(-1);
   return (
     <section className="run-details" aria-label="Run artifacts">
       <h2>
@@ -33,6 +38,18 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
           </label>
         )}
       </div>
+      {run.config && last !== undefined && (
+        <details className="lightning">
+          <summary>Continue on PyTorch Lightning…</summary>
+          <p>
+            When a run outgrows this tab, a Lightning project continues it from a checkpoint on any number of GPUs or machines, with the same model, data,
+            optimizer state and schedule. Its output folder, zipped, opens here again beside this run and resumes in Kiln.
+          </p>
+          <button type="button" onClick={() => onExport('model', last, 'lightning')}>
+            Download the project (checkpoint {last})
+          </button>
+        </details>
+      )}
       <SummaryTable series={run.series} />
       <table className="checkpoints" aria-label="Checkpoints">
         <tbody>
@@ -46,9 +63,19 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
                 <button type="button" onClick={() => onExport('checkpoint', n)}>
                   Download checkpoint {n}
                 </button>
-                <button type="button" onClick={() => onExport('model', n)}>
-                  Export model {n}
-                </button>
+                {run.config && (
+                  // A select as a menu: picking a format downloads the model in it, and the menu goes back to its title.
+                  <select aria-label={`Export model ${n} as`} value="" onChange={(e) => onExport('model', n, e.target.value as ModelFormatName)}>
+                    <option value="" disabled>
+                      Export model {n}…
+                    </option>
+                    {MENU_FORMATS.map((f) => (
+                      <option key={f} value={f}>
+                        {MODEL_FORMATS[f].label}
+                      </option>
+                    ))}
+                  </select>
+                )}
               </td>
             </tr>
           ))}

@@ -1,5 +1,5 @@
 import type { PackedTensor } from '../record';
-import type { BurnLayout, BurnParam, ModuleKind } from './layout';
+import { type BurnLayout, type BurnParam, type ModuleKind, paramsByName } from './layout';
 import { asMap, paramSerde, readParamSerde } from './tensor';
 
 /**
@@ -28,37 +28,48 @@ const CONSTANTS: { readonly [field: string]: null | readonly null[] } = {
   epsilon: null,
 };
 
+/** A field of a module's record: one of the model's weights (by name), or the constant Burn writes there. */
+export type FieldTemplate = { readonly param: string } | null | readonly null[];
+
 /**
- * The model record's item: the model struct's fields by layer name, each a module record (a map
- * of its fields, parameters as ParamSerde) or nil for a module without parameters. `weights` are
- * in tfjs layout; those the layout does not place are refused.
+ * The model record's item before the weights go in: the model struct's fields by layer name, each
+ * a module record (its fields in declaration order, a weight of `present` as `{param: name}`, a
+ * field without one as the constant Burn writes) or nil for a module without parameters.
  */
-export function modelItem(layout: BurnLayout, weights: readonly PackedTensor[]): { [module: string]: unknown } {
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  const placed = new Set<string>();
-  const item: { [module: string]: unknown } = {};
+export function modelItemTemplate(layout: BurnLayout, present: ReadonlySet<string>): { [module: string]: { [field: string]: FieldTemplate } | null } {
+  const item: { [module: string]: { [field: string]: FieldTemplate } | null } = {};
   for (const m of layout.modules) {
     if (m.kind === 'constant') {
       item[m.name] = null;
       continue;
     }
-    const values = new Map<string, unknown>();
-    for (const p of m.params) {
-      const w = byName.get(p.name);
-      if (!w) continue;
-      values.set(p.field, paramSerde(p, w));
-      placed.add(p.name);
-    }
+    const values = new Map(m.params.filter((p) => present.has(p.name)).map((p) => [p.field, { param: p.name }]));
     const fields = m.kind === 'params' ? m.params.map((p) => p.field) : RECORD_FIELDS[m.kind];
-    const record: { [field: string]: unknown } = {};
+    const record: { [field: string]: FieldTemplate } = {};
     for (const f of fields) {
-      if (values.has(f)) record[f] = values.get(f);
+      const value = values.get(f);
+      if (value) record[f] = value;
       else if (f in CONSTANTS) record[f] = CONSTANTS[f];
     }
     item[m.name] = record;
   }
-  const lost = weights.find((w) => !placed.has(w.name));
+  return item;
+}
+
+/**
+ * The model record's item: the template (`modelItemTemplate`) with each weight as a ParamSerde.
+ * `weights` are in tfjs layout; those the layout does not place are refused.
+ */
+export function modelItem(layout: BurnLayout, weights: readonly PackedTensor[]): { [module: string]: unknown } {
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  const places = paramsByName(layout);
+  const lost = weights.find((w) => !places.has(w.name));
   if (lost) throw new Error(`weight '${lost.name}' has no place in the model's Burn layout`);
+  const item: { [module: string]: unknown } = {};
+  for (const [module, fields] of Object.entries(modelItemTemplate(layout, new Set(byName.keys())))) {
+    item[module] =
+      fields && Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, v && 'param' in v ? paramSerde(places.get(v.param)!, byName.get(v.param)!) : v]));
+  }
   return item;
 }
 
