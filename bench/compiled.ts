@@ -40,8 +40,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     'per-submit': { type: 'string', default: '8' },
     reps: { type: 'string', default: '50' },
-    /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
-    autotune: { type: 'string', default: 'on' },
+    /** Tune GEMM tilings on the device first, as the learner does with --autotune ('off', the learner's default: the tiling policy's). */
+    autotune: { type: 'string', default: 'off' },
     /** The autotuner's budget per step, ms. */
     'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
     /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers), tk16 (K tiles of 16 for 128 × 128). */

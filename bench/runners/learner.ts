@@ -10,6 +10,8 @@ import type { Split } from '../../src/train/metric/base';
 import { createOptimizer } from '../../src/train/optim/create';
 import type { MetricsRenderer, MetricState } from '../../src/train/renderer/base';
 import type { EngineChoice } from '../../src/train/learner/engine';
+import type { StartupTimes } from '../../src/train/learner/startup';
+import type { TrainingProgress } from '../../src/train/renderer/base';
 import { compiledWebGpu } from '../../src/gpu/factory';
 import { tfjsStep } from '../../src/train/step/tfjs';
 import { buildModel, LR, maxGrowth, now, type RunnerInput, type RunnerResult } from './base';
@@ -28,8 +30,15 @@ export interface CheckpointStats {
 export interface LearnerResult extends RunnerResult {
   readonly checkpoint: CheckpointStats;
   readonly engine: string;
-  /** Milliseconds per step of the last epoch (from the previous checkpoint's save to its end): no upload, compile or final sync in it. */
+  /**
+   * Milliseconds per step of the last epoch, from the previous epoch's end to its own: its start,
+   * and whatever of the previous checkpoint is not overlapped with it, included; no upload, compile or final sync.
+   */
   readonly steadyMsPerStep: number;
+  /** Milliseconds per step inside the last epoch: from the values of its first quarter's end landing to those of its last step. */
+  readonly inEpochMsPerStep: number;
+  /** Where the time from fit() to the first step went, in this runner's first fit (the warm-up batch). */
+  readonly startup: StartupTimes | null;
 }
 
 /** A renderer that only takes the times the bench needs: epoch ends, checkpoint saves, the loss. */
@@ -37,11 +46,22 @@ class ProbeRenderer implements MetricsRenderer {
   readonly epochEnds: number[] = [];
   readonly tensors: number[] = [];
   readonly saves: number[] = [];
+  /** When each training iteration's values landed. */
+  readonly landed: { epoch: number; iteration: number; time: number }[] = [];
   loss = NaN;
 
-  update(_split: Split, _progress: unknown, metrics: readonly MetricState[]): void {
+  update(split: Split, progress: TrainingProgress, metrics: readonly MetricState[]): void {
     const loss = metrics.find((m) => m.entry.name === 'Loss');
     if (loss) this.loss = loss.entry.running;
+    if (split === 'train') this.landed.push({ epoch: progress.epoch, iteration: progress.iteration, time: now() });
+  }
+
+  /** Milliseconds per step inside an epoch of `steps`, from the end of its first quarter to its last step. */
+  inEpochMsPerStep(epoch: number, steps: number): number {
+    const points = this.landed.filter((p) => p.epoch === epoch);
+    const from = points.find((p) => p.iteration >= Math.ceil(steps / 4));
+    const to = points[points.length - 1];
+    return from && to && to.iteration > from.iteration ? (to.time - from.time) / (to.iteration - from.iteration) : NaN;
   }
 
   epochEnd(): void {
@@ -90,7 +110,7 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
   const train = loader(data, true);
   try {
     let start = now();
-    await builder(makeStore(), new ProbeRenderer()).build(model, optimizer, LR).fit(warm, none);
+    const { startup } = await builder(makeStore(), new ProbeRenderer()).build(model, optimizer, LR).fit(warm, none);
     const firstStepMs = now() - start;
     const store = makeStore();
     const probe = new ProbeRenderer();
@@ -105,7 +125,9 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
     const log = new TextDecoder().decode((await store.read('experiment.log')) ?? new Uint8Array());
     return {
       engine: /engine (\w+ \([^\n]*\))/.exec(log)?.[1] ?? 'unknown',
-      steadyMsPerStep: (probe.epochEnds[epochs - 1] - (epochs > 1 ? probe.saves[epochs - 2] : start)) / (numItems(data) / batch),
+      steadyMsPerStep: (probe.epochEnds[epochs - 1] - (epochs > 1 ? probe.epochEnds[epochs - 2] : start)) / (numItems(data) / batch),
+      inEpochMsPerStep: probe.inEpochMsPerStep(epochs, numItems(data) / batch),
+      startup,
       samplesPerSec: (epochs * numItems(data) * 1000) / trainMs,
       firstStepMs,
       tensorGrowthPerEpoch: maxGrowth(probe.tensors),

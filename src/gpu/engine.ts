@@ -9,8 +9,9 @@ import { planModel, type PlanResult } from './plan';
 import type { OptimizerConfig } from '../train/optim/config';
 import { writeModelState, writeModelWeights } from './weights';
 import { CompiledTrainer } from './runtime';
-import type { TuneResult } from './autotune';
+import { DEFAULT_TUNE, type TuneResult } from './autotune';
 import { kernelLimits, softwareAdapter } from './device';
+import { adapterKey, applyProfile, saveProfile, type GpuProfileStore } from './profile';
 import { lossThreads, lossWorkgroupBytes } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
@@ -28,8 +29,14 @@ export interface CompiledEngineInput {
   readonly seed: number;
   /** Bytes of a split kept on the GPU at once (default: the device's buffer limits); larger splits stream in chunks. */
   readonly maxResidentBytes?: number;
-  /** Where to say that a wait is coming (the autotuner's first timing on this device). */
+  /** Where to say that a wait is coming (the autotuner's first timing on this device), or that a profile could not be saved. */
   readonly note?: (line: string) => void;
+  /** Time the large GEMMs' tilings on this device before training (default: off; tilings found earlier still apply). */
+  readonly autotune?: boolean;
+  /** Where this GPU's profile (the tilings tuning found) is kept between runs. */
+  readonly profiles?: GpuProfileStore;
+  /** Rows of each split's batches (full, last): their pipelines compile with the trainer's, all at once. */
+  readonly batches?: Partial<Record<Split, readonly number[]>>;
 }
 
 /** The engine, with its statistics source and each metric's share of a step's values; or why not. */
@@ -38,8 +45,10 @@ export type CompiledEngineResult =
       readonly engine: CompiledStepEngine;
       readonly stats: CompiledStatsSource;
       readonly sizes: Record<Split, number[]>;
-      /** What the GEMM autotuner did (or why it did not run), for the experiment log; '' when no GEMM was large enough to tune. */
+      /** What the GEMM autotuner did (or why it did not run), for the experiment log; '' when it had nothing to do. */
       readonly tuning: string;
+      /** Milliseconds building the engine took, by part: tuning, pipelines, weights (their upload). */
+      readonly timings: Record<string, number>;
     }
   | { readonly reason: string };
 
@@ -54,13 +63,20 @@ export function planStep(step: TrainStep<unknown>, optimizer: OptimizerConfig): 
   return planned;
 }
 
-/** What the experiment log says of the autotuner ('' when there was nothing to tune). */
-function tuningNote(software: string | null, tuned: TuneResult | null): string {
-  if (software) return `software adapter (${software}): GEMM tiles not autotuned`;
+/** What the experiment log says of the autotuner ('' when it had nothing to do). */
+function tuningNote(software: string | null, asked: boolean, tuned: TuneResult | null): string {
+  if (software && asked) return `software adapter (${software}): GEMM tiles not autotuned`;
   if (!tuned || tuned.timed === 0) return '';
   if (tuned.failed) return `GEMM autotuning failed (${tuned.failed}): default tiles`;
-  const remembered = tuned.remembered ? ` (${tuned.remembered} remembered from an earlier fit)` : '';
+  if (tuned.timed === tuned.remembered) return `${tuned.timed} GEMM tilings remembered for this GPU, ${tuned.best.size} retiled`;
+  const remembered = tuned.remembered ? ` (${tuned.remembered} remembered)` : '';
   return `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s${remembered}, ${tuned.best.size} retiled`;
+}
+
+/** The stored profile of the device's adapter, where there is a store and the adapter says what it is (never for software adapters). */
+function profileOf(input: CompiledEngineInput, software: string | null): { store: GpuProfileStore; adapter: string } | null {
+  const adapter = adapterKey(input.device);
+  return input.profiles && adapter && !software ? { store: input.profiles, adapter } : null;
 }
 
 /**
@@ -115,30 +131,44 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     };
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
-    // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
-    // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
+    // Tiles are tuned on GPUs where asked; on a software adapter the timings would only cost the wait.
     const software = softwareAdapter(input.device);
+    const autotune = (input.autotune ?? false) && !software;
+    const profile = profileOf(input, software);
+    if (profile) await applyProfile(input.device, limits, profile.store, profile.adapter);
+    // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     const trainer = await CompiledTrainer.create(input.device, plan, {
       batchSize: input.batchSize,
       optimizer: optimizer.config,
       seed: input.seed,
       statsSlots: 256,
-      autotune: !software,
+      autotune: autotune && DEFAULT_TUNE,
       classStats,
       maxResidentBytes: input.maxResidentBytes,
-      onTuning: (gemms, budgetMs) => input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once per session`),
+      batches: input.batches,
+      onTuning: (gemms, budgetMs) =>
+        input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once for this GPU${profile ? '' : ' in this session'}`),
     });
     const engine = new CompiledStepEngine(trainer, input);
+    const loadStart = performance.now();
     try {
       await engine.load();
     } catch (e) {
       trainer.destroy();
       throw e;
     }
+    const timings = { tuning: trainer.startup.tuningMs, pipelines: trainer.startup.pipelinesMs, weights: performance.now() - loadStart };
+    const tuned = trainer.tuned;
+    // What a search found (a default kept included) is stored, so that no later run searches it again.
+    if (profile && tuned && !tuned.failed && tuned.timed > tuned.remembered) {
+      await saveProfile(input.device, profile.store, profile.adapter).catch((e: Error) =>
+        input.note?.(`this GPU's tuned tilings were not saved: ${e.message}`),
+      );
+    }
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
-    const tuning = tuningNote(software, trainer.tuned);
-    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
+    const tuning = tuningNote(software, input.autotune ?? false, tuned);
+    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning, timings };
   }
 
   /** Copies the model's weights and the optimizer's state (a resumed run's) into the trainer. */

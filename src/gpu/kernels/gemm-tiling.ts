@@ -61,6 +61,12 @@ export function withVariants(t: Omit<GemmTiling, keyof GemmVariants>, v: GemmVar
   return { ...t, ...(vec4 ? { vec4 } : {}), ...(v.prefetch ? { prefetch: true } : {}), ...(v.prefetch && v.doubleBuffer ? { doubleBuffer: true } : {}) };
 }
 
+/** Whether two tilings are the same (sizes and variants; field order aside). */
+export function sameTiling(a: GemmTiling, b: GemmTiling): boolean {
+  const sizes = (['tm', 'tn', 'tk', 'rm', 'rn', 'splitK'] as const).every((f) => a[f] === b[f]);
+  return sizes && (['prefetch', 'vec4', 'doubleBuffer'] as const).every((f) => (a[f] ?? false) === (b[f] ?? false));
+}
+
 /** Threads per workgroup of a tiling. */
 export function tilingThreads(t: GemmTiling): number {
   return (t.tm / t.rm) * (t.tn / t.rn);

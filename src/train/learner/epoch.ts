@@ -7,6 +7,7 @@ import type { Rng } from '../../util/rng';
 import type { StepEngine } from '../step/base';
 import type { TrainingInterrupter } from './interrupter';
 import type { EventProcessor } from './processor';
+import type { StartupClock } from './startup';
 
 /** Everything one epoch of either split needs. */
 export interface EpochContext<B> {
@@ -23,6 +24,8 @@ export interface EpochContext<B> {
   epochStart: number;
   /** Optimizer steps taken so far; the train epoch advances it. */
   globalStep: number;
+  /** Until the fit's first step is in: the clock of its start (the epoch marks the upload and the first step). */
+  startup: StartupClock | null;
 }
 
 const now = () => performance.now();
@@ -75,6 +78,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
   let itemsProcessed = 0;
   let iteration = 0;
   const resident = (await ctx.engine.beginEpoch?.(split, loader, epoch)) ?? false;
+  ctx.startup?.mark('upload');
   for (const batch of resident ? served(loader.numBatches) : loader.batches(epoch)) {
     if (ctx.interrupter.isPaused) {
       await ctx.processor.drain(); // show everything up to the pause
@@ -115,6 +119,12 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       elapsedMs: time - epochStart,
     };
     await ctx.processor.push(split, stats, meta, progress, size);
+    if (ctx.startup) {
+      // The fit's first step: its statistics are read before the next is recorded, to time it.
+      await ctx.processor.drain();
+      ctx.startup.firstStep();
+      ctx.startup = null;
+    }
     if (ctx.processor.diverged) return false;
     if (time - lastYield > 50) {
       await yieldToEventLoop();

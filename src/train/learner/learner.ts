@@ -22,6 +22,7 @@ import type { TrainingInterrupter } from './interrupter';
 import { EventProcessor, type RegisteredMetric } from './processor';
 import type { OnNonFinite } from './non-finite';
 import { formatSummary, learnerSummary, type LearnerSummary } from './summary';
+import { epochBatchRows, formatStartup, StartupClock, type StartupTimes } from './startup';
 import type { MetricLogger } from '../logger/base';
 
 /** Everything the builder wired (plain fields, no behaviour). */
@@ -58,6 +59,8 @@ export interface FitResult<M> {
   readonly reason: string;
   /** Last epoch that completed. */
   readonly epoch: number;
+  /** Where the time from `fit()` to the first step went (null when no step was trained). */
+  readonly startup: StartupTimes | null;
 }
 
 /** Copies checkpoint weights into the params; the first mismatch is named in the error. */
@@ -87,8 +90,14 @@ export class Learner<B, M> {
     const rng = new Rng(c.seed);
     let epoch = 0;
     let engine: StepEngine<B> | null = null;
+    let startup: StartupTimes | null = null;
+    const clock = new StartupClock((times) => {
+      startup = times;
+      void c.log.info('learner', formatStartup(times));
+    });
     try {
       const device = await selectBackend(c.devices);
+      clock.mark('backend');
       for (const s of device.skipped) await c.log.write('WARN', 'learner', `backend skipped: ${s}`);
       for (const k of useFastKernels(device.backend)) await c.log.info('learner', `kernel speed-up: ${k}`);
       await c.log.info('learner', `model: ${step.describe()}`);
@@ -108,6 +117,7 @@ export class Learner<B, M> {
         epochTotal: c.numEpochs,
         epochStart: 1,
         globalStep: 0,
+        startup: null,
       };
       if (c.checkpoint !== null) {
         ctx.globalStep = await this.restore(c.checkpoint, rng, train);
@@ -115,6 +125,7 @@ export class Learner<B, M> {
         ctx.epochStart = c.checkpoint + 1;
       }
       // After the restore: a compiled engine starts from the restored weights and optimizer state.
+      clock.mark('setup');
       const note = (line: string) => void c.log.info('learner', line);
       const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
       const statsFn = { train: processor.statsFn('train'), valid: processor.statsFn('valid') };
@@ -125,9 +136,13 @@ export class Learner<B, M> {
         metrics,
         statsFn,
         batchSize: train.batchSize,
+        batches: { train: epochBatchRows(train), valid: epochBatchRows(valid) },
         seed: c.seed,
         note,
       });
+      clock.mark('engine');
+      clock.engineParts = chosen.timings ?? {};
+      ctx.startup = clock;
       if (chosen.stats) processor.useStats(chosen.stats.source, chosen.stats.sizes);
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
@@ -169,7 +184,7 @@ export class Learner<B, M> {
       // The renderer shows the summary itself, so the log line is not echoed.
       if (c.summary) await c.log.write('INFO', 'learner', `summary\n${formatSummary(summary)}`, false);
       c.renderer.end(c.summary ? summary : undefined, reason);
-      return { model: step.model, summary, reason, epoch };
+      return { model: step.model, summary, reason, epoch, startup };
     } catch (e) {
       const message = (e as Error).message;
       await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});

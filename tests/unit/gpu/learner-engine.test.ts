@@ -78,7 +78,7 @@ async function fit(
   const model = o.model ?? smallModel(3);
   const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
   const log = new TextDecoder().decode((await store.read('experiment.log'))!);
-  return { store, log, weights: weights(result.model), model: result.model };
+  return { store, log, weights: weights(result.model), model: result.model, startup: result.startup };
 }
 
 describe('the compiled WebGPU engine in the Learner', () => {
@@ -89,8 +89,15 @@ describe('the compiled WebGPU engine in the Learner', () => {
     expect(gpu.log).toMatch(
       /backend webgpu, engine compiled \(8 steps per submit, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/,
     );
+    // The log says where the time to the first step went: the compiled step's parts named, and they add up.
+    expect(gpu.log).toMatch(
+      /first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms \(tuning \d+, pipelines \d+, weights \d+\), upload \d+ ms, first step \d+ ms/,
+    );
+    const { backend, setup, engine, upload, firstStep, total } = gpu.startup!;
+    expect(backend + setup + engine + upload + firstStep).toBeCloseTo(total, 6);
     const cpu = await fit('cpu', 'tfjs');
     expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
+    expect(cpu.log).toMatch(/first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms, upload \d+ ms, first step \d+ ms/);
     for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
       expect(relError(await logged(gpu.store, path), await logged(cpu.store, path))).toBeLessThan(1e-4);
     }
