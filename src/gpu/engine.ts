@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataLoader, ResidentRows } from '../data/dataloader';
 import type { Split } from '../train/metric/base';
 import type { TrainStep } from '../train/model/base';
-import type { Optimizer, OptimizerRecord } from '../train/optim/base';
+import type { Optimizer, OptimizerRecord, Param } from '../train/optim/base';
 import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, type PlanResult } from './plan';
@@ -15,6 +15,7 @@ import { adapterKey, applyProfile, saveProfile, type GpuProfileStore } from './p
 import { lossThreads, lossWorkgroupBytes } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
+import type { ConfusionMatrix } from '../train/metric/confusion-matrix';
 
 /** Steps recorded into one command buffer (the statistics ring holds 256, so any number up to that works). */
 export const STEPS_PER_SUBMIT = 8;
@@ -198,6 +199,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     }
     await this.trainer.setEpochOrder(rows.order(epoch), split);
     if (split === 'train') this.epoch = epoch;
+    else this.trainer.clearConfusion();
     return true;
   }
 
@@ -244,39 +246,50 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.encoded = 0;
   }
 
-  /** The weights and the optimizer's state as checkpoint records, read from the GPU. */
-  async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }> {
+  /**
+   * The weights, the moving statistics and the optimizer's state as checkpoint records, read from
+   * the GPU as they are when this is called (the copies are queued before any later step).
+   */
+  async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord; state: TensorRecord[] }> {
     const { step, optimizer } = this.input;
     this.alive();
     this.submit();
-    const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
-    const record = (i: number, data: Float32Array): TensorRecord => ({
-      name: step.params[i].name,
-      shape: [...step.params[i].variable.shape],
-      dtype: 'float32',
-      data,
-    });
+    const held = step.state ?? [];
+    const [weights, slots, moving] = await Promise.all([
+      this.trainer.readWeights(),
+      this.trainer.readOptimizerState(),
+      held.length ? this.trainer.readState() : [],
+    ]);
+    const record = (p: Param, data: Float32Array): TensorRecord => ({ name: p.name, shape: [...p.variable.shape], dtype: 'float32', data });
     return {
-      model: weights.map((data, i) => record(i, data)),
+      model: weights.map((data, i) => record(step.params[i], data)),
       optim: {
         type: optimizer.config.type,
         config: optimizer.config,
-        step: state.step,
-        slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => record(i, data))])),
+        step: slots.step,
+        slots: Object.fromEntries(Object.entries(slots.slots).map(([slot, list]) => [slot, list.map((data, i) => record(step.params[i], data))])),
       },
+      state: moving.map((data, i) => record(held[i], data)),
     };
+  }
+
+  /** The confusion matrix the last validation epoch counted on the GPU (null for regression). */
+  async validConfusion(): Promise<ConfusionMatrix | null> {
+    this.alive();
+    this.submit();
+    const counts = await this.trainer.readConfusion();
+    const c = this.trainer.plan.outputs;
+    return counts && Array.from({ length: c }, (_, row) => Array.from(counts.subarray(row * c, (row + 1) * c)));
   }
 
   /** Copies the weights, the moving statistics and the optimizer's state back into the tfjs model and optimizer. */
   async sync(): Promise<void> {
     const { step, optimizer } = this.input;
-    const [{ model, optim }, state] = await Promise.all([this.checkpointState(), this.trainer.readState()]);
+    const { model, optim, state } = await this.checkpointState();
     const layers = step.model as tf.LayersModel;
-    writeModelWeights(
-      layers,
-      model.map((r) => r.data as Float32Array),
-    );
-    writeModelState(layers, state);
+    const values = (records: readonly TensorRecord[]) => records.map((r) => r.data as Float32Array);
+    writeModelWeights(layers, values(model));
+    writeModelState(layers, values(state));
     optimizer.load(optim, step.params);
   }
 

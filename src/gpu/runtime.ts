@@ -10,6 +10,9 @@ import { readBack, StatsRing, StepRing } from './ring';
 import { statsStride } from './kernels/common';
 import { layerSteps } from './layers';
 
+/** Classifiers of up to 1,024 classes count their validation's confusion matrix on the GPU (4 MiB of counts at most). */
+const countsConfusion = (plan: ModelPlan) => plan.loss !== 'mse' && plan.outputs <= 1024;
+
 /** Which data a step reads: the training set (in the epoch's order) or the validation set (in order). */
 export type Split = 'train' | 'valid';
 
@@ -108,6 +111,7 @@ export class CompiledTrainer {
       const scratch = layerSteps(layer).scratch?.(layer, b, ctx.limits.maxInvocations) ?? 0;
       if (scratch > 0) t.allocate(`s${l}`, scratch, storage);
     });
+    if (countsConfusion(plan)) t.allocate('confusion', plan.outputs * plan.outputs, storage);
     const state = t.allocate('state', optim.stateFloats, storage);
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };
     const tuneStart = performance.now();
@@ -230,6 +234,7 @@ export class CompiledTrainer {
       training: split === 'train',
       limits: this.ctx.limits,
       classStats: this.options.classStats ?? false,
+      confusion: countsConfusion(this.plan),
       tiling: pick,
     });
   }
@@ -448,6 +453,21 @@ export class CompiledTrainer {
     slots.forEach((w, i) => {
       if (arrays[i].length !== w.size) throw new Error(`${what}: '${w.name}' has ${arrays[i].length} values, expected ${w.size} [${w.shape}]`);
     });
+  }
+
+  /** Zeroes the confusion counts: the next validation steps count from nothing (applies before the next submit). */
+  clearConfusion(): void {
+    const counts = this.shared.get('confusion');
+    if (counts) writeArray(this.ctx.device.queue, counts, 0, new Uint32Array(this.plan.outputs ** 2));
+  }
+
+  /**
+   * The confusion counts of the validation steps since `clearConfusion` (row: the label, column:
+   * the first arg-max), or null where the plan counts none (regression, or too many classes).
+   */
+  async readConfusion(): Promise<Uint32Array | null> {
+    const counts = this.shared.get('confusion');
+    return counts ? new Uint32Array(await readBack(this.ctx, counts, this.plan.outputs ** 2 * 4)) : null;
   }
 
   /** Frees every buffer the trainer made; it cannot be used afterwards. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataLoader } from '../../data/dataloader';
 import type { LearnerCheckpointer, TrainingProgressState } from '../checkpoint/learner';
+import type { CheckpointingAction } from '../checkpoint/strategy/base';
 import type { Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { Optimizer, Param } from '../optim/base';
@@ -177,7 +178,7 @@ export class Learner<B, M> {
           break;
         }
       }
-      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush()]);
+      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush(), c.checkpointer?.flush()]);
       await engine.sync();
       const summary = learnerSummary(history, processor.nonFinite);
       await c.log.info('learner', `training ended after epoch ${epoch}: ${reason}`);
@@ -186,6 +187,8 @@ export class Learner<B, M> {
       c.renderer.end(c.summary ? summary : undefined, reason);
       return { model: step.model, summary, reason, epoch, startup };
     } catch (e) {
+      // A checkpoint still being written lands before the fit ends (its own error, if any, is this one or secondary).
+      await c.checkpointer?.flush().catch(() => {});
       const message = (e as Error).message;
       await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});
       c.renderer.end(undefined, `failed: ${message}`);
@@ -214,26 +217,32 @@ export class Learner<B, M> {
     if (!c.checkpointer) return;
     const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
     const { engine } = ctx;
-    const actions = await c.checkpointer.checkpoint(epoch, history, async () => {
-      // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
-      const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
-      const direct = await engine.checkpointState?.();
-      // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
-      if (direct && !direct.state && this.step.state?.length) await engine.sync();
-      const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
-      return {
-        ...held,
-        state: held.state ?? (await records(this.step.state ?? [])),
-        scheduler: this.scheduler.save(),
-        progress,
-        layout: this.step.burnLayout,
-      };
-    });
-    for (const a of actions) {
+    // The records are read now and written in the background: the log and renderer hear of each action as it lands.
+    const landed = (a: CheckpointingAction) => {
       const action = a.type === 'save' ? 'saved' : 'deleted';
-      await c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
+      void c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
       c.renderer.checkpoint?.(a.epoch, action);
-    }
+    };
+    await c.checkpointer.checkpoint(
+      epoch,
+      history,
+      async () => {
+        // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
+        const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
+        const direct = await engine.checkpointState?.();
+        // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
+        if (direct && !direct.state && this.step.state?.length) await engine.sync();
+        const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
+        return {
+          ...held,
+          state: held.state ?? (await records(this.step.state ?? [])),
+          scheduler: this.scheduler.save(),
+          progress,
+          layout: this.step.burnLayout,
+        };
+      },
+      landed,
+    );
   }
 
   /** Loads checkpoint n into model, optimizer, scheduler and RNG; returns the global step. */
