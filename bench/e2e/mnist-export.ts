@@ -14,7 +14,7 @@ export function npy(data: Float32Array | Int32Array, shape: readonly number[]): 
   const descr = data instanceof Float32Array ? '<f4' : '<i4';
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   // The header (magic, version, its length, the dict) pads with spaces to a multiple of 64 and ends in a newline.
-  const padded = dict + ' '.repeat(63 - ((10 + dict.length) % 64)) + '\n';
+  const padded = `${dict}${' '.repeat(63 - ((10 + dict.length) % 64))}\n`;
   const out = new Uint8Array(10 + padded.length + data.byteLength);
   out.set([0x93, ...Buffer.from('NUMPY'), 1, 0, padded.length & 255, padded.length >> 8]);
   out.set(Buffer.from(padded, 'latin1'), 10);

@@ -37,9 +37,10 @@ export interface TuneResult {
 /** Told before timing starts: how many GEMMs are new to this device, and the time budget (a wait worth showing). */
 export type TuneAnnouncer = (gemms: number, budgetMs: number) => void;
 
-/** One GEMM to tune: its label, its size, and how to build its kernels (main, and the split-K sum) for a tiling. */
+/** One GEMM to tune: its label, key (`gemmKey` of its default kernels), size, and how to build its kernels (main, and the split-K sum) for a tiling. */
 export interface TunableGemm {
   readonly label: string;
+  readonly key: string;
   readonly k: number;
   readonly flops: number;
   readonly defaultTiling: GemmTiling;
@@ -59,6 +60,11 @@ export function rememberTilings(device: GPUDevice, tilings: Iterable<[string, Ge
   const known = tuned.get(device) ?? new Map<string, GemmTiling>();
   tuned.set(device, known);
   for (const [key, t] of tilings) known.set(key, t);
+}
+
+/** The WGSL of a GEMM's kernels, as its key hashes it. */
+export function kernelsCode(kernels: readonly ProgramKernel[]): string {
+  return kernels.map((k) => k.kernel.code).join('\n');
 }
 
 /**
@@ -155,14 +161,7 @@ export async function tuneGemms(
   tuned.set(ctx.device, cache);
   // The same GEMM (same WGSL at its default tiling) tuned before on this device reuses the result.
   const large = [...gemms].sort((a, b) => b.flops - a.flops).filter((g) => g.flops >= options.minFlops);
-  const keys = large.map((g) =>
-    gemmKey(
-      g
-        .build(g.defaultTiling)
-        .kernels.map((k) => k.kernel.code)
-        .join('\n'),
-    ),
-  );
+  const keys = large.map((g) => g.key);
   const fresh = keys.filter((k) => !cache.has(k)).length;
   // A budget of 0 applies what is remembered and times nothing.
   const searching = fresh > 0 && options.budgetMs > 0;
@@ -246,20 +245,22 @@ export async function tuneProgram(
   options: TuneOptions,
   announce?: TuneAnnouncer,
 ): Promise<TuneResult> {
-  const gemms: TunableGemm[] = [];
-  build((m, n, k, label) => {
+  const found: Omit<TunableGemm, 'key'>[] = [];
+  const ours = (label: string) => (name: string) => name === label || name === `${label} (split-K sum)`;
+  const program = build((m, n, k, label) => {
     const defaultTiling = fallback(m, n, k);
-    const ours = (name: string) => name === label || name === `${label} (split-K sum)`;
     const only = (t: GemmTiling) => build((m2, n2, k2, l) => (l === label ? t : fallback(m2, n2, k2)));
-    gemms.push({
+    found.push({
       label,
       k,
       flops: 2 * m * n * k,
       defaultTiling,
-      build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)),
+      build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(label)(x.kernel.label)), partFloats: p.partFloats }))(only(t)),
     });
     return defaultTiling;
   });
+  // Each GEMM's key from its kernels in the default program (one build for all of them).
+  const gemms: TunableGemm[] = found.map((g) => ({ ...g, key: gemmKey(kernelsCode(program.kernels.filter((x) => ours(g.label)(x.kernel.label)))) }));
   // Candidates are bound before any is timed, so a buffer outgrown by a later candidate stays alive until the end.
   const scratch = new Map<string, GPUBuffer>();
   const made: GPUBuffer[] = [];

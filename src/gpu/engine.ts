@@ -10,7 +10,9 @@ import type { OptimizerConfig } from '../train/optim/config';
 import { writeModelState, writeModelWeights } from './weights';
 import { CompiledTrainer } from './runtime';
 import { DEFAULT_TUNE, type TuneResult } from './autotune';
-import { kernelLimits, softwareAdapter } from './device';
+import { GpuContext, kernelLimits, softwareAdapter } from './device';
+import { chooseTiling, tilingPolicy } from './kernels/gemm-tiling';
+import { probeWorkgroups } from './probe';
 import { adapterKey, applyProfile, saveProfile, type GpuProfileStore } from './profile';
 import { lossThreads, lossWorkgroupBytes } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
@@ -52,6 +54,9 @@ export type CompiledEngineResult =
       readonly timings: Record<string, number>;
     }
   | { readonly reason: string };
+
+/** Workgroups at once each device was measured to run, for the fits after the first in a process. */
+const measured = new WeakMap<GPUDevice, number>();
 
 /** The compiled plan of a step's model and optimizer, or why there is none (before any GPU work). */
 export function planStep(step: TrainStep<unknown>, optimizer: OptimizerConfig): PlanResult {
@@ -136,7 +141,13 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     const software = softwareAdapter(input.device);
     const autotune = (input.autotune ?? false) && !software;
     const profile = profileOf(input, software);
-    if (profile) await applyProfile(input.device, limits, profile.store, profile.adapter);
+    const policyStart = performance.now();
+    const stored = profile ? await applyProfile(input.device, limits, profile.store, profile.adapter) : null;
+    // The tiling policy is sized to the GPU: its workgroups at once, stored, measured earlier in this process, or measured now.
+    const known = stored ?? measured.get(input.device) ?? null;
+    const workgroups = software ? null : (known ?? (await probeWorkgroups(new GpuContext(input.device))));
+    if (workgroups) measured.set(input.device, workgroups);
+    const policyMs = performance.now() - policyStart;
     // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     const trainer = await CompiledTrainer.create(input.device, plan, {
       batchSize: input.batchSize,
@@ -147,6 +158,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
       classStats,
       maxResidentBytes: input.maxResidentBytes,
       batches: input.batches,
+      tiling: workgroups ? (m, n, k, l) => chooseTiling(m, n, k, l, tilingPolicy(workgroups)) : undefined,
       onTuning: (gemms, budgetMs) =>
         input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once for this GPU${profile ? '' : ' in this session'}`),
     });
@@ -158,17 +170,24 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
       trainer.destroy();
       throw e;
     }
-    const timings = { tuning: trainer.startup.tuningMs, pipelines: trainer.startup.pipelinesMs, weights: performance.now() - loadStart };
+    const timings = {
+      policy: policyMs,
+      tuning: trainer.startup.tuningMs,
+      pipelines: trainer.startup.pipelinesMs,
+      weights: performance.now() - loadStart,
+    };
     const tuned = trainer.tuned;
-    // What a search found (a default kept included) is stored, so that no later run searches it again.
-    if (profile && tuned && !tuned.failed && tuned.timed > tuned.remembered) {
-      await saveProfile(input.device, profile.store, profile.adapter).catch((e: Error) =>
-        input.note?.(`this GPU's tuned tilings were not saved: ${e.message}`),
+    // A workgroup count or search result (a default kept included) new to the profile is stored, so that no later run measures or searches again.
+    const searched = tuned !== null && !tuned.failed && tuned.timed > tuned.remembered;
+    if (profile && (searched || stored !== workgroups)) {
+      await saveProfile(input.device, profile.store, profile.adapter, workgroups).catch((e: Error) =>
+        input.note?.(`this GPU's profile was not saved: ${e.message}`),
       );
     }
     const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
-    const tuning = tuningNote(software, input.autotune ?? false, tuned);
+    const sized = workgroups ? `tiles sized for ${workgroups} workgroups at once${known ? '' : ' (measured now)'}` : '';
+    const tuning = [sized, tuningNote(software, input.autotune ?? false, tuned)].filter(Boolean).join('; ');
     return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning, timings };
   }
 

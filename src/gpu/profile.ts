@@ -3,13 +3,15 @@ import { rememberedTilings, rememberTilings } from './autotune';
 import type { KernelLimits } from './device';
 
 /**
- * What Kiln keeps about one GPU between runs (docs/FORMATS.md, "GPU profiles"): the GEMM tilings
- * the autotuner settled on, by GEMM key (a default it kept is stored too, so that GEMM is not
- * searched again). Stored per adapter and driver: a file in the user's cache folder in Node,
+ * What Kiln keeps about one GPU between runs (docs/FORMATS.md, "GPU profiles"): how many large
+ * workgroups it runs at once, and the GEMM tilings the autotuner settled on, by GEMM key (a default
+ * it kept is stored too, so that GEMM is not searched again). Stored per adapter and driver: a file in the user's cache folder in Node,
  * IndexedDB in the studio.
  */
 export interface GpuProfile {
   readonly tilings: Readonly<Record<string, GemmTiling>>;
+  /** Large workgroups the GPU runs at once (`probeWorkgroups`), which sizes the tiling policy. */
+  readonly workgroups?: number;
 }
 
 /** Where profiles are kept, by adapter (`adapterKey`). */
@@ -33,14 +35,20 @@ export function adapterKey(device: GPUDevice): string | null {
 
 const TILING_FIELDS = ['tm', 'tn', 'tk', 'rm', 'rn', 'splitK'] as const;
 
-/** Loads the adapter's stored profile into what the device knows (tilings that do not fit its limits are left out). */
-export async function applyProfile(device: GPUDevice, limits: KernelLimits, store: GpuProfileStore, adapter: string): Promise<void> {
-  rememberTilings(device, usableTilings(await store.load(adapter), limits));
+/**
+ * Loads the adapter's stored profile: its tilings into what the device knows (those that do not
+ * fit its limits are left out); returns its workgroup count, or null where it holds none.
+ */
+export async function applyProfile(device: GPUDevice, limits: KernelLimits, store: GpuProfileStore, adapter: string): Promise<number | null> {
+  const profile = await store.load(adapter);
+  rememberTilings(device, usableTilings(profile, limits));
+  const workgroups = (profile as { workgroups?: unknown } | null)?.workgroups;
+  return typeof workgroups === 'number' && Number.isInteger(workgroups) && workgroups >= 1 ? workgroups : null;
 }
 
-/** Stores what the device knows (every tiling tuned or loaded) as the adapter's profile. */
-export function saveProfile(device: GPUDevice, store: GpuProfileStore, adapter: string): Promise<void> {
-  return store.save(adapter, { tilings: Object.fromEntries(rememberedTilings(device)) });
+/** Stores what the device knows (every tiling tuned or loaded) and its workgroup count as the adapter's profile. */
+export function saveProfile(device: GPUDevice, store: GpuProfileStore, adapter: string, workgroups: number | null): Promise<void> {
+  return store.save(adapter, { tilings: Object.fromEntries(rememberedTilings(device)), ...(workgroups ? { workgroups } : {}) });
 }
 
 /**

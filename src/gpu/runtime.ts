@@ -116,7 +116,7 @@ export class CompiledTrainer {
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };
     const tuneStart = performance.now();
     if (options.autotune) await t.autotune(options.autotune === true ? DEFAULT_TUNE : options.autotune);
-    else if (rememberedTilings(device).size > 0) await t.autotune({ ...DEFAULT_TUNE, budgetMs: 0 });
+    else if (rememberedTilings(device).size > 0) await t.autotune({ ...DEFAULT_TUNE, minFlops: 0, budgetMs: 0 }); // whatever is remembered applies
     const compileStart = performance.now();
     t.startup.tuningMs = compileStart - tuneStart;
     // Every pipeline of the step compiles at once: the optimizer's and each split's at each batch size.

@@ -91,7 +91,7 @@ describe('the compiled WebGPU engine in the Learner', () => {
     );
     // The log says where the time to the first step went: the compiled step's parts named, and they add up.
     expect(gpu.log).toMatch(
-      /first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms \(tuning \d+, pipelines \d+, weights \d+\), upload \d+ ms, first step \d+ ms/,
+      /first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms \(policy \d+, tuning \d+, pipelines \d+, weights \d+\), upload \d+ ms, first step \d+ ms/,
     );
     const { backend, setup, engine, upload, firstStep, total } = gpu.startup!;
     expect(backend + setup + engine + upload + firstStep).toBeCloseTo(total, 6);

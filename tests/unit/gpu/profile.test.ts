@@ -44,14 +44,14 @@ describe.skipIf(!ctx)('GPU profiles', () => {
     const first: number[] = [];
     const a = await trainer(ctx!.device, true, first);
     expect(first).toEqual([2]);
-    await saveProfile(ctx!.device, store, ADAPTER);
+    await saveProfile(ctx!.device, store, ADAPTER, 24);
     const file = JSON.parse(readFileSync(store.path, 'utf8'));
-    expect(file).toMatchObject({ format: 'kiln.gpu-profiles', version: 1 });
+    expect(file).toMatchObject({ format: 'kiln.gpu-profiles', version: 1, adapters: { [ADAPTER]: { workgroups: 24 } } });
     // Both GEMMs are stored, whether their default won or not.
     expect(Object.keys(file.adapters[ADAPTER].tilings)).toHaveLength(2);
     // A fresh device (a new process) with the profile loaded: asked to tune, it times nothing and tiles as the first did.
     const device = await anotherDevice();
-    await applyProfile(device, kernelLimits(device), store, ADAPTER);
+    expect(await applyProfile(device, kernelLimits(device), store, ADAPTER)).toBe(24);
     const later: number[] = [];
     const b = await trainer(device, true, later);
     expect(later).toEqual([]);

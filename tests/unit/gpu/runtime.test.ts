@@ -234,6 +234,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
       );
     const gemm: TunableGemm = {
       label: 'g',
+      key: 'the test GEMM',
       k: 56,
       flops: 1e9,
       defaultTiling: chooseTiling(40, 24, 56, limits),
