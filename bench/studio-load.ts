@@ -12,12 +12,21 @@ import { CHROMIUM, chromiumFlags } from '../scripts/chromium';
  * the worker started and fetched what, and the long main-thread tasks before Start (with the
  * scripts the long animation frames blame). `--train S` then trains for S seconds and reports the
  * tasks while training; `--webgl` hides WebGPU. Ends with the median and range over the runs.
- * `npx tsx bench/studio-load.ts [--runs 5] [--train 20] [--webgl] [--no-build]`.
+ * `--profile` records the main thread's CPU profile while training (the app built unminified) and
+ * prints the functions that took longest, self and total.
+ * `npx tsx bench/studio-load.ts [--runs 5] [--train 20] [--webgl] [--no-build] [--profile]`.
  */
 
 interface Seen {
   longTasks: { start: number; duration: number }[];
-  frames: { start: number; duration: number; blocking: number; scripts: { source: string; fn: string; invoker: string; duration: number }[] }[];
+  frames: {
+    start: number;
+    duration: number;
+    blocking: number;
+    layout: number;
+    render: number;
+    scripts: { source: string; fn: string; invoker: string; duration: number }[];
+  }[];
   startEnabledAt?: number;
   cardAt?: number;
   firstMessage: Record<string, number>;
@@ -39,6 +48,8 @@ const OBSERVE = `(() => {
   new PerformanceObserver((l) => l.getEntries().forEach((e) => seen.longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
   new PerformanceObserver((l) => l.getEntries().forEach((f) => seen.frames.push({
     start: f.startTime, duration: f.duration, blocking: f.blockingDuration,
+    render: f.renderStart ? f.startTime + f.duration - f.renderStart : 0,
+    layout: f.styleAndLayoutStart ? f.startTime + f.duration - f.styleAndLayoutStart : 0,
     scripts: f.scripts.map((s) => ({ source: s.sourceURL.replace(/^.*\\//, ''), fn: s.sourceFunctionName, invoker: s.invoker, duration: s.duration })),
   }))).observe({ type: 'long-animation-frame', buffered: true });
   // When the worker starts and when each kind of its messages first arrives.
@@ -72,7 +83,7 @@ function report(what: string, seen: Seen, from: number, to: number): number {
   const frames = seen.frames.filter((f) => f.start >= from && f.start < to && f.blocking > 0).sort((a, b) => b.blocking - a.blocking);
   for (const f of frames.slice(0, 4)) {
     console.log(
-      `    frame @${f.start.toFixed(0)} ${f.duration.toFixed(0)} ms (blocking ${f.blocking.toFixed(0)}): ${f.scripts.map((s) => `${s.invoker} ${s.fn || '?'} (${s.source}) ${s.duration.toFixed(0)} ms`).join('; ')}`,
+      `    frame @${f.start.toFixed(0)} ${f.duration.toFixed(0)} ms (blocking ${f.blocking.toFixed(0)}, rendering ${f.render.toFixed(0)}, style and layout ${f.layout.toFixed(0)}): ${f.scripts.map((s) => `${s.invoker} ${s.fn || '?'} (${s.source}) ${s.duration.toFixed(0)} ms`).join('; ')}`,
     );
   }
   return longest;
@@ -141,10 +152,15 @@ async function once(url: string, webgpu: boolean, trainSeconds: number): Promise
     await page.getByLabel('Epochs').fill('50');
     await page.getByLabel('Batch size').fill('32');
     await page.waitForTimeout(1500);
+    const cdp = flag('--profile') ? await context.newCDPSession(page) : null;
+    await cdp?.send('Profiler.enable');
+    await cdp?.send('Profiler.setSamplingInterval', { interval: 250 });
+    await cdp?.send('Profiler.start');
     const clickedAt = await page.evaluate(() => performance.now());
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.waitForTimeout(trainSeconds * 1000);
     await page.getByRole('button', { name: 'Stop' }).click();
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile);
     await page
       .getByRole('status')
       .filter({ hasText: /Stopped/ })
@@ -157,7 +173,40 @@ async function once(url: string, webgpu: boolean, trainSeconds: number): Promise
   }
 }
 
-if (!flag('--no-build')) await build({ logLevel: 'warn' });
+/** The functions that ran longest in a CPU profile: self time, and total time with their callees. */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\//, '')}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  profile.samples!.forEach((id, i) => {
+    const dt = (profile.timeDeltas![i + 1] ?? 0) / 1000;
+    const leaf = byId.get(id)!;
+    self.set(name(leaf), (self.get(name(leaf)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const k = name(byId.get(n)!);
+      if (!seen.has(k)) total.set(k, (total.get(k) ?? 0) + dt), seen.add(k);
+    }
+  });
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .filter(([k]) => !/^\((root|program|idle|garbage collector)\)/.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([k, ms]) => `    ${ms.toFixed(0).padStart(6)} ms  ${k}`)
+      .join('\n');
+  console.log(`  main thread while training, self time:\n${top(self)}\n  total time:\n${top(total)}`);
+}
+
+if (!flag('--no-build')) await build({ logLevel: 'warn', build: { minify: !flag('--profile') } });
 const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'warn' });
 const address = server.httpServer.address();
 const url = `http://localhost:${typeof address === 'object' && address ? address.port : 4173}/`;

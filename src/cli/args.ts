@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrossFieldRules, type DatasetConfig, type RunConfig } from '../protocol/run-config';
-import { EXPORT_FORMATS } from './export-formats';
+import { MODEL_FORMAT_NAMES } from '../export/format-list';
 import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { type ModelConfig, ModelConfigSchema } from '../train/model/config';
 import { OptimizerConfigSchema } from '../train/optim/config';
@@ -165,11 +165,11 @@ export function runConfigFromArgs(args: TrainArgs, dataset: DatasetConfig, model
   };
 }
 
-/** The export command's flags (`npm run export`); `--format` takes what EXPORT_FORMATS lists. */
+/** The export command's flags (`npm run export`); `--format` takes the model export formats' names. */
 export const ExportArgsSchema = z.strictObject({
   run: z.string().min(1),
   checkpoint: int(1).optional(),
-  format: z.enum(EXPORT_FORMATS, { error: `a format of ${EXPORT_FORMATS.join(', ')}` }),
+  format: z.enum(MODEL_FORMAT_NAMES, { error: `a format of ${MODEL_FORMAT_NAMES.join(', ')}` }),
   out: z.string().min(1),
 });
 

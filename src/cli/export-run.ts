@@ -1,41 +1,25 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import type { ExportFile } from '../export/base';
-import { burnExport, type TrainingNotes } from '../export/burn';
-import { loadModel, type LoadedModel } from '../infer/load';
-import type { ArtifactStore } from '../store/base';
+import { basename, dirname, join, resolve } from 'node:path';
+import { modelFile } from '../export/format-list';
+import { MODEL_WRITERS } from '../export/formats';
+import { loadModel } from '../infer/load';
 import { DirectoryStore } from '../store/node-dir';
 import { selectBackend } from '../train/learner/devices';
-import { OptimizerConfigSchema } from '../train/optim/config';
 import type { ExportArgs } from './args';
 import { registerNodeBackends } from './backends-node';
-import type { EXPORT_FORMATS } from './export-formats';
 
-/** Each format: the files it writes for a run's model at a checkpoint. */
-const WRITERS: { readonly [F in (typeof EXPORT_FORMATS)[number]]: (loaded: LoadedModel, name: string, store: ArtifactStore) => Promise<ExportFile[]> } = {
-  burn: async (loaded, name, store) => burnExport(loaded.model, { name, epoch: loaded.epoch, training: await trainingNotes(store) }),
-};
-
-/** How the run trained (optimizer, learning rate, accumulation), where its config.json says so. */
-async function trainingNotes(store: ArtifactStore): Promise<TrainingNotes | undefined> {
-  const bytes = await store.read('config.json');
-  const config = JSON.parse(new TextDecoder().decode(bytes)) as { optimizer?: unknown; lr?: unknown; gradAccumulation?: unknown };
-  const optimizer = OptimizerConfigSchema.safeParse(config.optimizer);
-  if (!optimizer.success || typeof config.lr !== 'number') return undefined;
-  return { optimizer: optimizer.data, lr: config.lr, gradAccumulation: typeof config.gradAccumulation === 'number' ? config.gradAccumulation : 1 };
-}
-
-/** Writes the export the flags ask for into `--out`; resolves to the files written. */
+/** Writes the export the flags ask for into `--out` (a folder, or a file format's model file); resolves to the files written. */
 export async function exportRun(args: ExportArgs): Promise<string[]> {
   registerNodeBackends();
   await selectBackend(['cpu']);
   const store = new DirectoryStore(args.run);
   const loaded = await loadModel(store, args.checkpoint);
   try {
-    const files = await WRITERS[args.format](loaded, basename(resolve(args.run)), store);
-    await mkdir(args.out, { recursive: true });
-    for (const f of files) await writeFile(join(args.out, f.path), f.data);
-    return files.map((f) => join(args.out, f.path));
+    const files = await MODEL_WRITERS[args.format](loaded, basename(resolve(args.run)), store, basename(args.out));
+    const dir = modelFile(args.format) ? dirname(args.out) : args.out;
+    await mkdir(dir, { recursive: true });
+    for (const f of files) await writeFile(join(dir, f.path), f.data);
+    return files.map((f) => join(dir, f.path));
   } finally {
     loaded.model.dispose();
   }

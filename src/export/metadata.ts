@@ -32,13 +32,24 @@ export interface ModelMetadata {
   readonly source: { readonly run: string; readonly checkpoint: number; readonly exportedAt: string };
   readonly task: 'classification' | 'regression';
   readonly classNames?: readonly string[];
-  readonly input: { readonly shape: readonly (number | null)[]; readonly dtype: 'float32' };
+  readonly input: {
+    readonly shape: readonly (number | null)[];
+    readonly dtype: 'float32';
+    /** The input's name, in formats that name it (ONNX). */
+    readonly name?: string;
+    /**
+     * (ONNX, tables) The input holds one raw value per column of `preprocessing.columns`; the model
+     * fills, standardizes and one-hot encodes them itself.
+     */
+    readonly rawColumns?: true;
+  };
   readonly preprocessing: InputPreprocessing;
   readonly output: OutputDescription;
   readonly usage: string;
 }
 
-const USAGE = {
+/** How to make a model's inputs, by preprocessing kind, for the `usage` text. */
+export const USAGE = {
   image: `Decode the image, fit it to size × size ('crop': the centred square, resized; 'pad': resized to fit, centred on black), composite over black, then write HWC float32 values (gray: (299 R + 587 G + 114 B) / 255000; RGB: each channel / 255).`,
   table: `Per row, in the order of preprocessing.columns: a numeric column gives (value − mean) / std (value − mean when std is 0), a missing value taking fill first; a categorical column gives one input per category, 1 for the row's category and 0 elsewhere (a missing value counts as fill, an unseen one is all zeros).`,
 };

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../infer/load';
 import type { ExportFile } from './base';
-import { lastActivation } from '../train/model/layers';
+import { outputsProbabilities } from '../train/model/layers';
 import { modelMetadata } from './metadata';
 
 /**
- * The model with the head that makes its output what `predict` gives: a softmax over logits
+ * The model with the head that makes its output what `predict` gives: a softmax over logits (none
+ * when the last layer gives probabilities already)
  * (classification), or the training standardization undone (regression, in the label's units).
  * The head shares the model's layers; only the model owns weights.
  */
@@ -15,7 +16,8 @@ function withHead(loaded: LoadedModel): tf.LayersModel {
     // predict widens a single-unit binary classifier to two columns, which no layer here does.
     if (model.outputs[0].shape.at(-1) === 1)
       throw new Error('a single-unit binary classifier cannot be exported yet: it outputs one score, not a probability per class');
-    if (lastActivation(model)?.toLowerCase() === 'softmax') return model;
+    // Outputs that are probabilities already (a softmax or a sigmoid last) are what predict reads as they are.
+    if (outputsProbabilities(model)) return model;
   }
   const head =
     output.task === 'classification'

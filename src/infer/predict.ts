@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { lastActivation } from '../train/model/layers';
+import { outputsProbabilities } from '../train/model/layers';
 import type { LoadedModel } from './load';
 
 /** What a model said about `rows` inputs. */
@@ -29,8 +29,7 @@ export type Predictions =
  * single logit) unless the model's last layer already did.
  */
 function classify(model: tf.LayersModel, output: tf.Tensor2D): { probabilities: tf.Tensor; predicted: tf.Tensor } {
-  const activation = lastActivation(model)?.toLowerCase();
-  const given = activation === 'softmax' || activation === 'sigmoid';
+  const given = outputsProbabilities(model);
   let columns: tf.Tensor = output;
   let probabilities: tf.Tensor = output;
   if (output.shape[1] === 1) {

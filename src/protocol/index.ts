@@ -1,4 +1,5 @@
 import type { DatasetCard } from '../data/card';
+import type { ModelFormatName } from '../export/format-list';
 import type { PickedFiles } from '../data/images/picked';
 import type { FileSize, RunRecord } from '../store/idb';
 import type { ModelShape } from '../train/model/infer';
@@ -10,7 +11,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -29,7 +30,7 @@ export interface BackendProbe {
 /** Where a run stands. */
 export type RunState = 'idle' | 'loading' | 'training' | 'validating' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
-/** A file the worker made for the user to download. */
+/** A file the worker made for the user to download: the run tree, one checkpoint, or the model (in `format`, TensorFlow.js by default). */
 export type ExportKind = 'run' | 'checkpoint' | 'model';
 
 /** One metric's points for one split: per iteration, and epoch means. */
@@ -156,7 +157,7 @@ export type Command =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'export'; requestId: string; runId: string; what: ExportKind; epoch?: number }
+  | { type: 'export'; requestId: string; runId: string; what: ExportKind; epoch?: number; format?: ModelFormatName }
   /** Mirror runs started from now on into this folder (null: stop mirroring). */
   | { type: 'mirror'; folder: FileSystemDirectoryHandle | null }
   /** An archive the user dropped; `bytes` is transferred, not copied. */

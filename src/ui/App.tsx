@@ -14,6 +14,7 @@ import { StatusBar } from './components/StatusBar';
 import { StoragePanel } from './components/StoragePanel';
 import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
+import type { FormState } from './config/FormField';
 import { formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
 import { ModelSection } from './model/ModelSection';
 import { useModel } from './model/use-model';
@@ -86,14 +87,20 @@ export function App() {
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 
-  const onChange = (field: Field, value: string) => setForm((f) => ({ ...f, [field]: value }));
+  // Stable props for the memoised form: it renders again only when what it shows changes.
+  const onChange = useCallback((field: Field, value: string) => setForm((f) => ({ ...f, [field]: value })), []);
+  const dataSection = useCallback((f: FormState) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />, [dataset]);
+  const layers = useMemo(
+    () => <ModelSection values={form} errors={errors} data={modelData} disabled={running} model={model} update={updateForm} />,
+    [form, errors, modelData, running, model, updateForm],
+  );
   const start = () => {
     if (!config) return;
     const runId = `run-${Date.now().toString(36)}`;
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
     runs.close();
-    setStartedWith(dataset.card);
+    startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
     client.start(runId, name, config);
   };
   const fail = (e: unknown) => store.apply({ type: 'error', message: (e as Error).message });
@@ -186,16 +193,7 @@ export function App() {
       </header>
       <aside>
         <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Panels" title={(t) => (t === 'Runs' ? `Runs (${runs.list.length})` : t)}>
-          {tab === 'Settings' && (
-            <ConfigPanel
-              values={form}
-              errors={errors}
-              disabled={running}
-              onChange={onChange}
-              data={(f) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />}
-              layers={<ModelSection values={form} errors={errors} data={modelData} disabled={running} model={model} update={updateForm} />}
-            />
-          )}
+          {tab === 'Settings' && <ConfigPanel values={form} errors={errors} disabled={running} onChange={onChange} data={dataSection} layers={layers} />}
           {tab === 'Runs' && (
             <RunsPanel
               runs={runs.list}

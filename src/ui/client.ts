@@ -1,5 +1,6 @@
 import type { DatasetCard } from '../data/card';
 import type { PickedFiles } from '../data/images/picked';
+import type { ModelFormatName } from '../export/format-list';
 import { PROTOCOL_VERSION, type Command, type ExportKind, type ReplyTo, type Request, type WorkerEvent } from '../protocol/index';
 import type { DatasetConfig, RunConfig } from '../protocol/run-config';
 
@@ -163,10 +164,11 @@ export class TrainingClient {
     this.send({ type: 'mirror', folder });
   }
 
-  /** Builds a download of a stored run, checkpoint or model. */
-  async exportFile(runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal): Promise<{ fileName: string; blob: Blob }> {
-    const e = await this.ask({ type: 'export', runId, what, epoch }, { signal });
-    return { fileName: e.fileName, blob: new Blob(e.parts, { type: 'application/zip' }) };
+  /** Builds a download of a stored run, checkpoint or model (in `format`). */
+  async exportFile(runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal, format?: ModelFormatName): Promise<{ fileName: string; blob: Blob }> {
+    const e = await this.ask({ type: 'export', runId, what, epoch, format }, { signal });
+    const type = e.fileName.endsWith('.zip') ? 'application/zip' : 'application/octet-stream';
+    return { fileName: e.fileName, blob: new Blob(e.parts, { type }) };
   }
 
   /** Imports an exported run or checkpoint archive, or a zipped burn-train run, as a new run. */

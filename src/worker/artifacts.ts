@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
-import { exportTfjs } from '../export/tfjs';
+import { type ModelFormatName, modelFile } from '../export/format-list';
+import { MODEL_WRITERS } from '../export/formats';
 import { loadModel } from '../infer/load';
 import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
@@ -35,11 +36,18 @@ async function readAll(store: ArtifactStore, paths: readonly string[], signal?: 
 
 /**
  * Builds a download: the whole run tree (`run`), one checkpoint with the config (`checkpoint`),
- * or the trained model in the TensorFlow.js layers format that `tf.loadLayersModel` reads, with its
- * `metadata.json` (`model`).
+ * or the trained model in one of the model formats (`model`; TensorFlow.js's layers format that
+ * `tf.loadLayersModel` reads by default), with its metadata.
  * `signal` stops it between files.
  */
-export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportKind, epoch?: number, signal?: AbortSignal): Promise<Download> {
+export async function exportArtifacts(
+  kiln: KilnDb,
+  runId: string,
+  what: ExportKind,
+  epoch?: number,
+  signal?: AbortSignal,
+  format: ModelFormatName = 'tfjs',
+): Promise<Download> {
   const run = await kiln.run(runId);
   if (!run) throw new Error(`run ${runId} is not stored`);
   const store = kiln.store(runId);
@@ -62,8 +70,11 @@ export async function exportArtifacts(kiln: KilnDb, runId: string, what: ExportK
   }
   const loaded = await loadModel(store, n);
   try {
-    // The layers format is two files, with metadata.json beside them: one zip (unzip, then tf.loadLayersModel('model.json')).
-    return { fileName: `${base}-epoch-${n}-tfjs-model.zip`, parts: [plainZip(await exportTfjs(loaded, run.name))] };
+    const file = modelFile(format);
+    const files = await MODEL_WRITERS[format](loaded, run.name, store, file ?? 'model');
+    // A one-file format whose export is that file alone downloads as it; the others as one zip of their files.
+    if (file && files.length === 1) return { fileName: `${base}-epoch-${n}-${file}`, parts: [files[0].data.slice().buffer] };
+    return { fileName: `${base}-epoch-${n}-${format}-model.zip`, parts: [plainZip(files)] };
   } finally {
     loaded.model.dispose();
   }

@@ -156,7 +156,7 @@ scope.onmessage = (e: MessageEvent<Command>) => {
     case 'export':
       void request(command.requestId, async (signal) => {
         const { exportArtifacts } = await trainer();
-        const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch, signal);
+        const file = await exportArtifacts(await kiln, command.runId, command.what, command.epoch, signal, command.format);
         return [{ type: 'file', requestId: command.requestId, fileName: file.fileName, parts: file.parts }, file.parts];
       });
       return;

@@ -102,9 +102,9 @@ describe('npm run export --format burn', () => {
   });
 
   it('refuses_a_bad_flag_with_status_2_and_one_line', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/export.ts', '--run', 'x', '--format', 'onnx', '--out', 'y'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/export.ts', '--run', 'x', '--format', 'tflite', '--out', 'y'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("export: --format: a format of burn (got 'onnx')\n");
+    expect(r.stderr).toBe("export: --format: a format of tfjs, onnx, burn (got 'tflite')\n");
     const missing = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/export.ts', '--format', 'burn', '--out', 'y'], { encoding: 'utf8' });
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);

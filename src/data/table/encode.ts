@@ -8,7 +8,7 @@ type NumericFeature = Extract<FeaturePreprocessing, { kind: 'numeric' }>;
 const F32_MAX = 3.4028234663852886e38;
 
 /** 1 / std, or 1 for a constant column (std 0, or so small that its inverse overflows): only centred then. */
-function inverse(std: number): number {
+export function inverseStd(std: number): number {
   return std > 0 && 1 / std < Infinity ? 1 / std : 1;
 }
 
@@ -59,7 +59,7 @@ export function encodeFeatures(features: readonly FeaturePreprocessing[], numFea
 
 function encodeNumeric(x: Float32Array, width: number, offset: number, f: NumericFeature, column: TableColumn, table: ParsedTable, rows: Int32Array): void {
   // A constant column (std 0) is only centred: dividing would make 0/0.
-  const scale = inverse(f.std);
+  const scale = inverseStd(f.std);
   if (column.kind === 'categorical') {
     // Text where numbers were trained is an error; a column with no values at all is filled.
     const text = rows.find((r) => column.codes[r] >= 0);
@@ -117,7 +117,7 @@ export function encodeLabels(label: LabelPreprocessing, table: ParsedTable, rows
       throw new DataError(table.source, `the label column ${quoted(label.name)} should hold numbers for regression`);
     }
     const y = new Float32Array(rows.length);
-    const scale = inverse(targetScale(label));
+    const scale = inverseStd(targetScale(label));
     rows.forEach((r, i) => {
       if (column.values[r] !== column.values[r]) throw missingAt(r);
       const z = standardized(column.values[r], label.mean, scale);

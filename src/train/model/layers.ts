@@ -25,6 +25,11 @@ export function lastActivation(model: tf.LayersModel): string | undefined {
   return last.activation?.getClassName();
 }
 
+/** Whether the model's outputs are probabilities already (its last layer applies a softmax or a sigmoid), not logits. */
+export function outputsProbabilities(model: tf.LayersModel): boolean {
+  return ['softmax', 'sigmoid'].includes(lastActivation(model)?.toLowerCase() ?? '');
+}
+
 /** One line per layer with output shape and parameter count, then the total. */
 function describeModel(model: tf.LayersModel): string {
   const lines = model.layers
@@ -77,7 +82,7 @@ class ClassificationStep extends LayersStep {
 
   constructor(model: tf.LayersModel) {
     super(model);
-    this.probabilities = ['softmax', 'sigmoid'].includes(lastActivation(model)?.toLowerCase() ?? '');
+    this.probabilities = outputsProbabilities(model);
   }
 
   forward(batch: Batch, training: boolean): StepOutput {

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { BACKENDS, type RunConfig } from '../../protocol/run-config';
 import type { Field, FormErrors, FormValues } from './form';
 import { visibleFields } from './form';
@@ -15,8 +15,12 @@ interface Props {
   readonly layers: ReactNode;
 }
 
-/** The run's configuration: data, model, optimizer, schedule and loop settings. */
-export function ConfigPanel({ values, errors, disabled, onChange, data, layers }: Props) {
+/**
+ * The run's configuration: data, model, optimizer, schedule and loop settings. Memoised: a run
+ * re-renders the page several times a second, and the form (with the layer editor) is its
+ * largest part; it renders again only when its own props change, so callers pass stable ones.
+ */
+export const ConfigPanel = memo(function ConfigPanel({ values, errors, disabled, onChange, data, layers }: Props) {
   const form: FormState = { values, errors, disabled, onChange, shown: visibleFields(values) };
   const input = (p: Omit<Parameters<typeof FormField>[0], 'form'>) => <FormField form={form} {...p} />;
   return (
@@ -108,4 +112,4 @@ export function ConfigPanel({ values, errors, disabled, onChange, data, layers }
       </fieldset>
     </form>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetCard } from '../../data/card';
 import type { PickedFiles } from '../../data/images/picked';
 import { RequestError, type TrainingClient } from '../client';
@@ -102,5 +102,6 @@ export function useDataset(client: TrainingClient, values: FormValues, update: (
     return () => clearTimeout(timer);
   }, [client, key]);
 
-  return { card, progress, problem, open };
+  // One object while nothing in it changes: the data section is memoised on it.
+  return useMemo(() => ({ card, progress, problem, open }), [card, progress, problem, open]);
 }

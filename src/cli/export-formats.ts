@@ -1,2 +1,0 @@
-/** The formats `npm run export --format` takes; each is one writer in export-run.ts. */
-export const EXPORT_FORMATS = ['burn'] as const;
