@@ -101,17 +101,34 @@ function run(job: string, id: CaseId): Promise<Run> {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const jobs = values.jobs.split(',').concat(values.before ? ['kiln-before'] : []);
 const cases = values.cases.split(',') as CaseId[];
-const results: { case: string; batch: number; job: string; untimed: Run; runs: Run[] }[] = [];
-for (const id of cases) for (const job of jobs) results.push({ case: id, batch: CASES[id], job, untimed: await run(job, id), runs: [] });
-for (let r = 0; r < Number(values.reps); r++) for (const row of results) row.runs.push(await run(row.job, row.case as CaseId));
+const results: { case: string; batch: number; job: string; untimed: Run | null; runs: Run[]; error?: string }[] = [];
+/** A job that fails is recorded with its error and not run again; the others go on. */
+const attempt = async (row: (typeof results)[number], first: boolean) => {
+  if (row.error) return;
+  try {
+    const r = await run(row.job, row.case as CaseId);
+    if (first) row.untimed = r;
+    else row.runs.push(r);
+  } catch (e) {
+    row.error = (e as Error).message;
+    console.error(row.error);
+  }
+};
+for (const id of cases) for (const job of jobs) results.push({ case: id, batch: CASES[id], job, untimed: null, runs: [] });
+for (const row of results) await attempt(row, true);
+for (let r = 0; r < Number(values.reps); r++) for (const row of results) await attempt(row, false);
 for (const row of results) {
+  if (!row.runs.length) {
+    console.log(`${row.case} b${row.batch} ${row.job}: failed`);
+    continue;
+  }
   const walls = row.runs.map((x) => x.wallMs);
   const mid = row.runs.find((x) => x.wallMs === median(walls))!;
   const phases = Object.entries(mid.phases)
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(', ');
   console.log(
-    `${row.case} b${row.batch} ${row.job.padEnd(11)} wall ${(median(walls) / 1000).toFixed(2)} s (runs ${walls.map((w) => (w / 1000).toFixed(2)).join(', ')}; untimed ${(row.untimed.wallMs / 1000).toFixed(2)}) | ${phases}`,
+    `${row.case} b${row.batch} ${row.job.padEnd(11)} wall ${(median(walls) / 1000).toFixed(2)} s (runs ${walls.map((w) => (w / 1000).toFixed(2)).join(', ')}; untimed ${((row.untimed?.wallMs ?? NaN) / 1000).toFixed(2)}) | ${phases}`,
   );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), results }, null, 2));
