@@ -109,6 +109,7 @@ const attempt = async (row: (typeof results)[number], first: boolean) => {
     const r = await run(row.job, row.case as CaseId);
     if (first) row.untimed = r;
     else row.runs.push(r);
+    console.log(`  ${row.case} ${row.job}${first ? ' (untimed)' : ''}: ${(r.wallMs / 1000).toFixed(2)} s ${JSON.stringify(r.phases)}`);
   } catch (e) {
     row.error = (e as Error).message;
     console.error(row.error);
