@@ -116,6 +116,16 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if (this.lost) throw new Error(this.lost);
   }
 
+  /** A GPU read's outcome; one that failed because the device was lost (the read fails first, the loss is told after) says so. */
+  async read<T>(reading: Promise<T>): Promise<T> {
+    try {
+      return await reading;
+    } catch (e) {
+      await Promise.race([this.input.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
+      throw this.lost ? new Error(this.lost) : e;
+    }
+  }
+
   /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
   static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
     const { optimizer } = input;
@@ -184,7 +194,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
         input.note?.(`this GPU's profile was not saved: ${e.message}`),
       );
     }
-    const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
+    const read = (from: number, count: number) => (engine.submit(), engine.read(trainer.readStats(from, count)));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
     const sized = workgroups ? `tiles sized for ${workgroups} workgroups at once${known ? '' : ' (measured now)'}` : '';
     const tuning = [sized, tuningNote(software, input.autotune ?? false, tuned)].filter(Boolean).join('; ');
@@ -274,11 +284,9 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.alive();
     this.submit();
     const held = step.state ?? [];
-    const [weights, slots, moving] = await Promise.all([
-      this.trainer.readWeights(),
-      this.trainer.readOptimizerState(),
-      held.length ? this.trainer.readState() : [],
-    ]);
+    const [weights, slots, moving] = await this.read(
+      Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState(), held.length ? this.trainer.readState() : []]),
+    );
     const record = (p: Param, data: Float32Array): TensorRecord => ({ name: p.name, shape: [...p.variable.shape], dtype: 'float32', data });
     return {
       model: weights.map((data, i) => record(step.params[i], data)),
@@ -296,7 +304,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
   async validConfusion(): Promise<ConfusionMatrix | null> {
     this.alive();
     this.submit();
-    const counts = await this.trainer.readConfusion();
+    const counts = await this.read(this.trainer.readConfusion());
     const c = this.trainer.plan.outputs;
     return counts && Array.from({ length: c }, (_, row) => Array.from(counts.subarray(row * c, (row + 1) * c)));
   }
