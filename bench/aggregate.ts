@@ -43,6 +43,9 @@ export function summarize(rounds: readonly Round[]) {
     compiled: compiled && {
       samplesPerSec: median(compiled.map((c) => c.samplesPerSec)),
       steadyMsPerStep: median(compiled.map((c) => c.steadyMsPerStep)),
+      inEpochMsPerStep: median(compiled.map((c) => c.inEpochMsPerStep)),
+      // The first round's is the case's first compiled fit in the process (its pipelines compiled); the last's reuses them.
+      startup: { cold: compiled[0].startup, warm: compiled[compiled.length - 1].startup },
       vsLearner: median(rounds.map((r) => r.compiled!.samplesPerSec / r.learner.samplesPerSec)),
       firstStepMs: median(compiled.map((c) => c.firstStepMs)),
       tensorGrowthPerEpoch: Math.max(...compiled.map((c) => c.tensorGrowthPerEpoch)),

@@ -5,11 +5,12 @@
 // single-kernel submits, which includes a submit's overhead). Node only:
 //   npx tsx bench/compiled.ts [--steps N] [--warmup N] [--per-submit K] [--reps N] [--cases a,b] [--json FILE]
 //     [--autotune on|off] [--tune-budget MS] [--variant none|vec4,prefetch,double]
-//     [--disable-robustness] [--split-waves N] [--big-min-k K]
+//     [--disable-robustness] [--split-waves N] [--big-min-k K] [--probe]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { encodeDispatches, type Dispatch, type KernelLimits } from '../src/gpu/device';
+import { encodeDispatches, GpuContext, type Dispatch, type KernelLimits } from '../src/gpu/device';
+import { probeWorkgroups } from '../src/gpu/probe';
 import { DEFAULT_TUNE } from '../src/gpu/autotune';
 import { chooseTiling, DEFAULT_TILING_POLICY } from '../src/gpu/kernels/gemm-tiling';
 import { planModel } from '../src/gpu/plan';
@@ -40,14 +41,16 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     'per-submit': { type: 'string', default: '8' },
     reps: { type: 'string', default: '50' },
-    /** Tune GEMM tilings on the device first, as the learner does ('off': the default tilings). */
-    autotune: { type: 'string', default: 'on' },
+    /** Tune GEMM tilings on the device first, as the learner does with --autotune ('off', the learner's default: the tiling policy's). */
+    autotune: { type: 'string', default: 'off' },
     /** The autotuner's budget per step, ms. */
     'tune-budget': { type: 'string', default: String(DEFAULT_TUNE.budgetMs) },
     /** The tiling policy's kernel variants: none, or a list of vec4, prefetch, double (prefetch into two buffers), tk16 (K tiles of 16 for 128 × 128). */
     variant: { type: 'string' },
     cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     'disable-robustness': { type: 'boolean', default: false },
+    /** Print how many workgroups the GPU runs at once, as the tiling policy measures it (probeWorkgroups). */
+    probe: { type: 'boolean', default: false },
     /** Tiling policy: split K for this many waves (default the library's), and the least K a split of big tiles keeps. */
     'split-waves': { type: 'string' },
     'big-min-k': { type: 'string' },
@@ -244,6 +247,14 @@ tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 const { device, adapter, timestamps } = await openDevice();
 console.log(`adapter: ${adapter}; per-kernel times from ${timestamps ? 'timestamp queries (GPU)' : 'host timing of single submits'}`);
+if (values.probe) {
+  // The tiling policy's measure of the GPU, three times (it should not move), and what it took.
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const workgroups = await probeWorkgroups(new GpuContext(device));
+    console.log(`workgroups at once: ${workgroups} (probe took ${(performance.now() - t0).toFixed(0)} ms)`);
+  }
+}
 const results = [];
 for (const c of picked) {
   const r = await runCase(device, timestamps, c);

@@ -1,5 +1,6 @@
 import type { DataResult } from './data-readers';
 import type { CheckpointStats } from './runners/learner';
+import { formatStartup, type StartupTimes } from '../src/train/learner/startup';
 
 /** Per-runner numbers of one case; null where a runner did not run. */
 export interface ByRunner<T> {
@@ -30,6 +31,10 @@ export interface CaseResult extends ByRunner<number> {
   readonly compiledVsLearner?: number | null;
   /** Milliseconds per step of the last epoch (no upload, compile or final sync in it): (a), and (d) when it compiled. */
   readonly steadyMsPerStep?: { readonly learner: number; readonly compiled: number | null };
+  /** (d)'s milliseconds per step inside its last epoch (no epoch boundary in it). */
+  readonly compiledInEpochMsPerStep?: number | null;
+  /** (d)'s time from fit() to its first step: the case's first compiled fit in the process (cold) and the last round's (warm). */
+  readonly compiledStartup?: { readonly cold: StartupTimes | null; readonly warm: StartupTimes | null } | null;
   /** The (d) learner's engine line from experiment.log: 'compiled (…)' or 'tfjs (not compiled: …)'. */
   readonly compiledEngine?: string | null;
   /** Why the case did not run, when it did not. */
@@ -119,6 +124,10 @@ export function formatTable(report: BenchReport): string {
       .join('  ')
       .trimEnd();
   const out = ['samples/s (higher is better)', line(head), ...rows.map(line)];
+  for (const c of ran.filter((c) => c.compiledStartup?.cold)) {
+    const { cold, warm } = c.compiledStartup!;
+    out.push(`${c.backend} ${c.model} (batch ${c.batch}) (d) ${formatStartup(cold!)}${warm ? `; later fits: ${Math.round(warm.total)} ms` : ''}`);
+  }
   for (const c of ran.filter((c) => c.compiledEngine && !c.compiledEngine.startsWith('compiled')))
     out.push(`${c.backend} ${c.model}: (d) ran the ${c.compiledEngine}`);
   for (const c of report.cases.filter((c) => c.skipped)) out.push(`${c.backend} ${c.model} (batch ${c.batch}): skipped: ${c.skipped}`);

@@ -89,6 +89,8 @@ export async function runCase(
           compiledVsLearner: s.compiled?.vsLearner ?? null,
           compiledEngine: s.compiledEngine,
           steadyMsPerStep: { learner: s.learnerSteadyMsPerStep, compiled: s.compiled?.steadyMsPerStep ?? null },
+          compiledInEpochMsPerStep: s.compiled?.inEpochMsPerStep ?? null,
+          compiledStartup: s.compiled?.startup ?? null,
         }
       : {}),
   };

@@ -42,6 +42,8 @@ export const TrainArgsSchema = z
     backend: z.enum(['cpu', 'wasm', 'webgpu']).default('cpu'),
     /** On webgpu: the compiled step where the model allows it (default), or always the tfjs step. */
     engine: z.enum(['compiled', 'tfjs']).optional(),
+    /** On webgpu: time the compiled step's GEMM tilings on this GPU first (once: the result is kept in the user's cache folder). */
+    autotune: z.boolean().default(false),
     'keep-checkpoints': int(1).default(2),
     /** A loss that goes NaN or infinite: stop the run (default), or warn once per epoch and train on. */
     'on-non-finite': z.enum(ON_NON_FINITE).default('stop'),
@@ -59,7 +61,7 @@ export const TrainArgsSchema = z
 export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 
 /** Flags that take no value. */
-const SWITCHES = new Set(['overwrite']);
+const SWITCHES = new Set(['overwrite', 'autotune']);
 
 /** `--epochs -1` as `--epochs=-1`: a negative number after a flag is its value, not another flag. */
 function joinNegativeValues(argv: readonly string[], switches: ReadonlySet<string>): string[] {

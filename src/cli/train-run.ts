@@ -10,6 +10,7 @@ import { readModelFile } from './model-file';
 import { runConfigFromArgs, type TrainArgs } from './args';
 import { registerNodeBackends } from './backends-node';
 import { registerNodeWebGpu } from './webgpu-node';
+import { GpuProfileFile } from './gpu-profiles';
 
 /**
  * Trains the run the flags describe (a preset or a model file on MNIST, Iris or a CSV/TSV file)
@@ -44,7 +45,7 @@ export async function train(args: TrainArgs): Promise<tf.LayersModel> {
     trainBatches: train.numBatches,
     backend: args.backend,
     resumeFrom: args.checkpoint,
-    engines: [compiledWebGpu(), tfjsStep()],
+    engines: [compiledWebGpu({ autotune: args.autotune, profiles: new GpuProfileFile() }), tfjsStep()],
     engine: args.engine ?? 'auto',
     interrupter,
     imported: file?.weights ?? undefined,

@@ -1,5 +1,5 @@
 import { encodeDispatches, type BufferBinding, type Dispatch, type GpuContext } from './device';
-import { checkTiling, withVariants, type GemmTiling } from './kernels/gemm-tiling';
+import { checkTiling, sameTiling, withVariants, type GemmTiling } from './kernels/gemm-tiling';
 import type { BufferName, Program, ProgramKernel } from './program';
 
 /**
@@ -15,7 +15,7 @@ export interface TuneOptions {
   readonly minFlops: number;
   /** Repetitions per timing. */
   readonly reps: number;
-  /** Wall-clock budget of one step's tuning; the best found so far is kept when it runs out. */
+  /** Wall-clock budget of one step's tuning; the best found so far is kept when it runs out. 0: apply what is remembered, time nothing. */
   readonly budgetMs: number;
 }
 
@@ -37,17 +37,52 @@ export interface TuneResult {
 /** Told before timing starts: how many GEMMs are new to this device, and the time budget (a wait worth showing). */
 export type TuneAnnouncer = (gemms: number, budgetMs: number) => void;
 
-/** One GEMM to tune: its label, its size, and how to build its kernels (main, and the split-K sum) for a tiling. */
+/** One GEMM to tune: its label, key (`gemmKey` of its default kernels), size, and how to build its kernels (main, and the split-K sum) for a tiling. */
 export interface TunableGemm {
   readonly label: string;
+  readonly key: string;
   readonly k: number;
   readonly flops: number;
   readonly defaultTiling: GemmTiling;
   readonly build: (t: GemmTiling) => { kernels: readonly ProgramKernel[]; partFloats: number };
 }
 
-/** Winners by device and GEMM source: a process tunes each GEMM once (fits after the first start at once). */
+/** Winners by device, then GEMM (`gemmKey`): a process tunes each GEMM once (fits after the first start at once). */
 const tuned = new WeakMap<GPUDevice, Map<string, GemmTiling>>();
+
+/** The winners known on a device, by GEMM key (to persist them). */
+export function rememberedTilings(device: GPUDevice): ReadonlyMap<string, GemmTiling> {
+  return tuned.get(device) ?? new Map();
+}
+
+/** Adds winners found earlier (a stored GPU profile's, checked against this device's limits) to what this device knows. */
+export function rememberTilings(device: GPUDevice, tilings: Iterable<[string, GemmTiling]>): void {
+  const known = tuned.get(device) ?? new Map<string, GemmTiling>();
+  tuned.set(device, known);
+  for (const [key, t] of tilings) known.set(key, t);
+}
+
+/** The WGSL of a GEMM's kernels, as its key hashes it. */
+export function kernelsCode(kernels: readonly ProgramKernel[]): string {
+  return kernels.map((k) => k.kernel.code).join('\n');
+}
+
+/**
+ * A GEMM's key: a hash of its kernels' WGSL at the default tiling (the sizes, layouts and epilogue
+ * are all in it), as 14 hex digits (cyrb53): short enough to store, distinct enough to trust.
+ */
+export function gemmKey(code: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
 
 /** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K and variants. */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
@@ -109,7 +144,6 @@ export async function tuneGemms(
   let timed = 0;
   let remembered = 0;
   const deadline = performance.now() + options.budgetMs;
-  const timer = new GemmTimer(ctx, options.reps);
   // Every candidate's pipelines compile at once (drivers compile in parallel), then each is timed.
   const prepared = (g: TunableGemm, tilings: readonly GemmTiling[]) =>
     Promise.all(
@@ -127,14 +161,12 @@ export async function tuneGemms(
   tuned.set(ctx.device, cache);
   // The same GEMM (same WGSL at its default tiling) tuned before on this device reuses the result.
   const large = [...gemms].sort((a, b) => b.flops - a.flops).filter((g) => g.flops >= options.minFlops);
-  const keys = large.map((g) =>
-    g
-      .build(g.defaultTiling)
-      .kernels.map((k) => k.kernel.code)
-      .join('\n'),
-  );
+  const keys = large.map((g) => g.key);
   const fresh = keys.filter((k) => !cache.has(k)).length;
-  if (fresh > 0) announce?.(fresh, options.budgetMs);
+  // A budget of 0 applies what is remembered and times nothing.
+  const searching = fresh > 0 && options.budgetMs > 0;
+  if (searching) announce?.(fresh, options.budgetMs);
+  const timer = searching ? new GemmTimer(ctx, options.reps) : null;
   // Every error of the search (out of memory for the scratch buffers, a candidate the driver
   // rejects) is caught here rather than reported as the device's: the defaults then stand.
   const device = ctx.device;
@@ -146,19 +178,19 @@ export async function tuneGemms(
     for (const [n, g] of large.entries()) {
       const known = cache.get(keys[n]);
       // Past the budget the rest keep their defaults (each search would still compile and warm its default).
-      if (!known && performance.now() > deadline) continue;
+      if (!known && (!timer || performance.now() > deadline)) continue;
       timed++;
       if (known) {
         remembered++;
-        if (JSON.stringify(known) !== JSON.stringify(g.defaultTiling)) best.set(g.label, known);
+        if (!sameTiling(known, g.defaultTiling)) best.set(g.label, known);
         continue;
       }
-      const winner = await search(g);
+      const winner = await search(g, timer!);
       if (performance.now() <= deadline) found.push([keys[n], winner]); // a search cut short is not remembered
       if (winner !== g.defaultTiling) best.set(g.label, winner);
     }
   } finally {
-    timer.destroy();
+    timer?.destroy();
     const validation = await device.popErrorScope();
     const outOfMemory = await device.popErrorScope();
     error = validation ?? outOfMemory;
@@ -169,7 +201,7 @@ export async function tuneGemms(
   return { best, timed, remembered, ms };
 
   /** The fastest tiling of one GEMM: the grid, then split-K, then variants, each round around the winner so far. */
-  async function search(g: TunableGemm): Promise<GemmTiling> {
+  async function search(g: TunableGemm, timer: GemmTimer): Promise<GemmTiling> {
     let winner = g.defaultTiling;
     let fastest = Infinity;
     const [defaults] = await prepared(g, [g.defaultTiling]);
@@ -213,20 +245,22 @@ export async function tuneProgram(
   options: TuneOptions,
   announce?: TuneAnnouncer,
 ): Promise<TuneResult> {
-  const gemms: TunableGemm[] = [];
-  build((m, n, k, label) => {
+  const found: Omit<TunableGemm, 'key'>[] = [];
+  const ours = (label: string) => (name: string) => name === label || name === `${label} (split-K sum)`;
+  const program = build((m, n, k, label) => {
     const defaultTiling = fallback(m, n, k);
-    const ours = (name: string) => name === label || name === `${label} (split-K sum)`;
     const only = (t: GemmTiling) => build((m2, n2, k2, l) => (l === label ? t : fallback(m2, n2, k2)));
-    gemms.push({
+    found.push({
       label,
       k,
       flops: 2 * m * n * k,
       defaultTiling,
-      build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(x.kernel.label)), partFloats: p.partFloats }))(only(t)),
+      build: (t) => ((p) => ({ kernels: p.kernels.filter((x) => ours(label)(x.kernel.label)), partFloats: p.partFloats }))(only(t)),
     });
     return defaultTiling;
   });
+  // Each GEMM's key from its kernels in the default program (one build for all of them).
+  const gemms: TunableGemm[] = found.map((g) => ({ ...g, key: gemmKey(kernelsCode(program.kernels.filter((x) => ours(g.label)(x.kernel.label)))) }));
   // Candidates are bound before any is timed, so a buffer outgrown by a later candidate stays alive until the end.
   const scratch = new Map<string, GPUBuffer>();
   const made: GPUBuffer[] = [];

@@ -58,15 +58,21 @@ export interface Dispatch {
   readonly usesStep: boolean;
 }
 
+/** Pipelines by device, then kernel source: fits in one process (or worker) on one device share them. */
+const compiled = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
 /**
  * The caller's GPUDevice with what the runtime needs around it: limits, buffer creation that
- * checks sizes, and pipelines compiled once per distinct kernel source.
+ * checks sizes, and pipelines compiled once per distinct kernel source and device.
  */
 export class GpuContext {
   readonly limits: KernelLimits;
-  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
 
   constructor(readonly device: GPUDevice) {
+    const known = compiled.get(device) ?? new Map<string, Promise<GPUComputePipeline>>();
+    compiled.set(device, known);
+    this.pipelines = known;
     this.limits = kernelLimits(device);
     if (this.limits.maxStorageBuffers < KERNEL_STORAGE_BUFFERS) {
       throw new Error(`the device allows ${this.limits.maxStorageBuffers} storage buffers per shader stage, the compiled step needs ${KERNEL_STORAGE_BUFFERS}`);
@@ -85,7 +91,8 @@ export class GpuContext {
 
   /**
    * The kernel's pipeline with an explicit layout (dynamic offsets need one); compiled
-   * asynchronously, once per distinct source, and rejected with the compiler's message on error.
+   * asynchronously (the driver may compile several at once), once per distinct source on this
+   * device, and rejected with the compiler's message on error (then forgotten, so a later fit asks again).
    */
   pipeline(kernel: KernelSource): Promise<GPUComputePipeline> {
     const key = kernel.code + JSON.stringify(kernel.bindings);
@@ -100,6 +107,7 @@ export class GpuContext {
       const module = this.device.createShaderModule({ label: kernel.label, code: kernel.code });
       p = this.device.createComputePipelineAsync({ label: kernel.label, layout, compute: { module, entryPoint: 'main' } });
       this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
     }
     return p;
   }

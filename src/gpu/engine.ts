@@ -2,18 +2,22 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataLoader, ResidentRows } from '../data/dataloader';
 import type { Split } from '../train/metric/base';
 import type { TrainStep } from '../train/model/base';
-import type { Optimizer, OptimizerRecord } from '../train/optim/base';
+import type { Optimizer, OptimizerRecord, Param } from '../train/optim/base';
 import type { TensorRecord } from '../train/tensor-record';
 import type { StepEngine } from '../train/step/base';
 import { planModel, type PlanResult } from './plan';
 import type { OptimizerConfig } from '../train/optim/config';
 import { writeModelState, writeModelWeights } from './weights';
 import { CompiledTrainer } from './runtime';
-import type { TuneResult } from './autotune';
-import { kernelLimits, softwareAdapter } from './device';
+import { DEFAULT_TUNE, type TuneResult } from './autotune';
+import { GpuContext, kernelLimits, softwareAdapter } from './device';
+import { chooseTiling, tilingPolicy } from './kernels/gemm-tiling';
+import { probeWorkgroups } from './probe';
+import { adapterKey, applyProfile, saveProfile, type GpuProfileStore } from './profile';
 import { lossThreads, lossWorkgroupBytes } from './kernels/losses';
 import { compiledLayout, CompiledStatsSource, needsClassStats, type CompiledStats } from './stats';
 import type { Metric } from '../train/metric/base';
+import type { ConfusionMatrix } from '../train/metric/confusion-matrix';
 
 /** Steps recorded into one command buffer (the statistics ring holds 256, so any number up to that works). */
 export const STEPS_PER_SUBMIT = 8;
@@ -28,8 +32,14 @@ export interface CompiledEngineInput {
   readonly seed: number;
   /** Bytes of a split kept on the GPU at once (default: the device's buffer limits); larger splits stream in chunks. */
   readonly maxResidentBytes?: number;
-  /** Where to say that a wait is coming (the autotuner's first timing on this device). */
+  /** Where to say that a wait is coming (the autotuner's first timing on this device), or that a profile could not be saved. */
   readonly note?: (line: string) => void;
+  /** Time the large GEMMs' tilings on this device before training (default: off; tilings found earlier still apply). */
+  readonly autotune?: boolean;
+  /** Where this GPU's profile (the tilings tuning found) is kept between runs. */
+  readonly profiles?: GpuProfileStore;
+  /** Rows of each split's batches (full, last): their pipelines compile with the trainer's, all at once. */
+  readonly batches?: Partial<Record<Split, readonly number[]>>;
 }
 
 /** The engine, with its statistics source and each metric's share of a step's values; or why not. */
@@ -38,10 +48,15 @@ export type CompiledEngineResult =
       readonly engine: CompiledStepEngine;
       readonly stats: CompiledStatsSource;
       readonly sizes: Record<Split, number[]>;
-      /** What the GEMM autotuner did (or why it did not run), for the experiment log; '' when no GEMM was large enough to tune. */
+      /** What the GEMM autotuner did (or why it did not run), for the experiment log; '' when it had nothing to do. */
       readonly tuning: string;
+      /** Milliseconds building the engine took, by part: tuning, pipelines, weights (their upload). */
+      readonly timings: Record<string, number>;
     }
   | { readonly reason: string };
+
+/** Workgroups at once each device was measured to run, for the fits after the first in a process. */
+const measured = new WeakMap<GPUDevice, number>();
 
 /** The compiled plan of a step's model and optimizer, or why there is none (before any GPU work). */
 export function planStep(step: TrainStep<unknown>, optimizer: OptimizerConfig): PlanResult {
@@ -54,13 +69,20 @@ export function planStep(step: TrainStep<unknown>, optimizer: OptimizerConfig): 
   return planned;
 }
 
-/** What the experiment log says of the autotuner ('' when there was nothing to tune). */
-function tuningNote(software: string | null, tuned: TuneResult | null): string {
-  if (software) return `software adapter (${software}): GEMM tiles not autotuned`;
+/** What the experiment log says of the autotuner ('' when it had nothing to do). */
+function tuningNote(software: string | null, asked: boolean, tuned: TuneResult | null): string {
+  if (software && asked) return `software adapter (${software}): GEMM tiles not autotuned`;
   if (!tuned || tuned.timed === 0) return '';
   if (tuned.failed) return `GEMM autotuning failed (${tuned.failed}): default tiles`;
-  const remembered = tuned.remembered ? ` (${tuned.remembered} remembered from an earlier fit)` : '';
+  if (tuned.timed === tuned.remembered) return `${tuned.timed} GEMM tilings remembered for this GPU, ${tuned.best.size} retiled`;
+  const remembered = tuned.remembered ? ` (${tuned.remembered} remembered)` : '';
   return `${tuned.timed} GEMMs autotuned in ${(tuned.ms / 1000).toFixed(1)} s${remembered}, ${tuned.best.size} retiled`;
+}
+
+/** The stored profile of the device's adapter, where there is a store and the adapter says what it is (never for software adapters). */
+function profileOf(input: CompiledEngineInput, software: string | null): { store: GpuProfileStore; adapter: string } | null {
+  const adapter = adapterKey(input.device);
+  return input.profiles && adapter && !software ? { store: input.profiles, adapter } : null;
 }
 
 /**
@@ -94,6 +116,16 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     if (this.lost) throw new Error(this.lost);
   }
 
+  /** A GPU read's outcome; one that failed because the device was lost (the read fails first, the loss is told after) says so. */
+  async read<T>(reading: Promise<T>): Promise<T> {
+    try {
+      return await reading;
+    } catch (e) {
+      await Promise.race([this.input.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
+      throw this.lost ? new Error(this.lost) : e;
+    }
+  }
+
   /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
   static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
     const { optimizer } = input;
@@ -115,30 +147,58 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     };
     if ('reason' in layouts.train) return layouts.train;
     if ('reason' in layouts.valid) return layouts.valid;
-    // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
-    // Tiles are tuned on GPUs; on a software adapter the timings would only cost the wait.
+    // Tiles are tuned on GPUs where asked; on a software adapter the timings would only cost the wait.
     const software = softwareAdapter(input.device);
+    const autotune = (input.autotune ?? false) && !software;
+    const profile = profileOf(input, software);
+    const policyStart = performance.now();
+    const stored = profile ? await applyProfile(input.device, limits, profile.store, profile.adapter) : null;
+    // The tiling policy is sized to the GPU: its workgroups at once, stored, measured earlier in this process, or measured now.
+    const known = stored ?? measured.get(input.device) ?? null;
+    const workgroups = software ? null : (known ?? (await probeWorkgroups(new GpuContext(input.device))));
+    if (workgroups) measured.set(input.device, workgroups);
+    const policyMs = performance.now() - policyStart;
+    // The ring keeps the statistics of the last 256 steps: more than the source leaves unread (lag + group).
     const trainer = await CompiledTrainer.create(input.device, plan, {
       batchSize: input.batchSize,
       optimizer: optimizer.config,
       seed: input.seed,
       statsSlots: 256,
-      autotune: !software,
+      autotune: autotune && DEFAULT_TUNE,
       classStats,
       maxResidentBytes: input.maxResidentBytes,
-      onTuning: (gemms, budgetMs) => input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once per session`),
+      batches: input.batches,
+      tiling: workgroups ? (m, n, k, l) => chooseTiling(m, n, k, l, tilingPolicy(workgroups)) : undefined,
+      onTuning: (gemms, budgetMs) =>
+        input.note?.(`timing GEMM tile sizes on this GPU: ${gemms} GEMMs, up to ${budgetMs / 1000} s, once for this GPU${profile ? '' : ' in this session'}`),
     });
     const engine = new CompiledStepEngine(trainer, input);
+    const loadStart = performance.now();
     try {
       await engine.load();
     } catch (e) {
       trainer.destroy();
       throw e;
     }
-    const read = (from: number, count: number) => (engine.submit(), trainer.readStats(from, count));
+    const timings = {
+      policy: policyMs,
+      tuning: trainer.startup.tuningMs,
+      pipelines: trainer.startup.pipelinesMs,
+      weights: performance.now() - loadStart,
+    };
+    const tuned = trainer.tuned;
+    // A workgroup count or search result (a default kept included) new to the profile is stored, so that no later run measures or searches again.
+    const searched = tuned !== null && !tuned.failed && tuned.timed > tuned.remembered;
+    if (profile && (searched || stored !== workgroups)) {
+      await saveProfile(input.device, profile.store, profile.adapter, workgroups).catch((e: Error) =>
+        input.note?.(`this GPU's profile was not saved: ${e.message}`),
+      );
+    }
+    const read = (from: number, count: number) => (engine.submit(), engine.read(trainer.readStats(from, count)));
     const stats = new CompiledStatsSource(read, { train: layouts.train.write, valid: layouts.valid.write }, trainer.statsStride);
-    const tuning = tuningNote(software, trainer.tuned);
-    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning };
+    const sized = workgroups ? `tiles sized for ${workgroups} workgroups at once${known ? '' : ' (measured now)'}` : '';
+    const tuning = [sized, tuningNote(software, input.autotune ?? false, tuned)].filter(Boolean).join('; ');
+    return { engine, stats, sizes: { train: layouts.train.sizes, valid: layouts.valid.sizes }, tuning, timings };
   }
 
   /** Copies the model's weights and the optimizer's state (a resumed run's) into the trainer. */
@@ -168,6 +228,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     }
     await this.trainer.setEpochOrder(rows.order(epoch), split);
     if (split === 'train') this.epoch = epoch;
+    else this.trainer.clearConfusion();
     return true;
   }
 
@@ -214,39 +275,48 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.encoded = 0;
   }
 
-  /** The weights and the optimizer's state as checkpoint records, read from the GPU. */
-  async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord }> {
+  /**
+   * The weights, the moving statistics and the optimizer's state as checkpoint records, read from
+   * the GPU as they are when this is called (the copies are queued before any later step).
+   */
+  async checkpointState(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord; state: TensorRecord[] }> {
     const { step, optimizer } = this.input;
     this.alive();
     this.submit();
-    const [weights, state] = await Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState()]);
-    const record = (i: number, data: Float32Array): TensorRecord => ({
-      name: step.params[i].name,
-      shape: [...step.params[i].variable.shape],
-      dtype: 'float32',
-      data,
-    });
+    const held = step.state ?? [];
+    const [weights, slots, moving] = await this.read(
+      Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState(), held.length ? this.trainer.readState() : []]),
+    );
+    const record = (p: Param, data: Float32Array): TensorRecord => ({ name: p.name, shape: [...p.variable.shape], dtype: 'float32', data });
     return {
-      model: weights.map((data, i) => record(i, data)),
+      model: weights.map((data, i) => record(step.params[i], data)),
       optim: {
         type: optimizer.config.type,
         config: optimizer.config,
-        step: state.step,
-        slots: Object.fromEntries(Object.entries(state.slots).map(([slot, list]) => [slot, list.map((data, i) => record(i, data))])),
+        step: slots.step,
+        slots: Object.fromEntries(Object.entries(slots.slots).map(([slot, list]) => [slot, list.map((data, i) => record(step.params[i], data))])),
       },
+      state: moving.map((data, i) => record(held[i], data)),
     };
+  }
+
+  /** The confusion matrix the last validation epoch counted on the GPU (null for regression). */
+  async validConfusion(): Promise<ConfusionMatrix | null> {
+    this.alive();
+    this.submit();
+    const counts = await this.read(this.trainer.readConfusion());
+    const c = this.trainer.plan.outputs;
+    return counts && Array.from({ length: c }, (_, row) => Array.from(counts.subarray(row * c, (row + 1) * c)));
   }
 
   /** Copies the weights, the moving statistics and the optimizer's state back into the tfjs model and optimizer. */
   async sync(): Promise<void> {
     const { step, optimizer } = this.input;
-    const [{ model, optim }, state] = await Promise.all([this.checkpointState(), this.trainer.readState()]);
+    const { model, optim, state } = await this.checkpointState();
     const layers = step.model as tf.LayersModel;
-    writeModelWeights(
-      layers,
-      model.map((r) => r.data as Float32Array),
-    );
-    writeModelState(layers, state);
+    const values = (records: readonly TensorRecord[]) => records.map((r) => r.data as Float32Array);
+    writeModelWeights(layers, values(model));
+    writeModelState(layers, values(state));
     optimizer.load(optim, step.params);
   }
 

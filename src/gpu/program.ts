@@ -14,11 +14,24 @@ import { MODEL_INPUT, type LayerPlan, type ModelPlan } from './plan';
  * roles bind to, by name. `h<l>` is layer l's output (after activation and dropout), `g<l>` the
  * gradient with respect to its pre-activation, `s<l>` its scratch (max pooling's argmax
  * positions, batch normalization's statistics); 'data' and 'order' are the split's dataset and
- * epoch order; 'part' is the split-K scratch.
+ * epoch order; 'part' is the split-K scratch; 'confusion' the validation's confusion counts.
  */
 
 /** A runtime buffer, by name. */
-export type BufferName = 'data' | 'order' | 'batch' | 'params' | 'grads' | 'state' | 'stats' | 'step' | 'part' | `h${number}` | `g${number}` | `s${number}`;
+export type BufferName =
+  | 'data'
+  | 'order'
+  | 'batch'
+  | 'params'
+  | 'grads'
+  | 'state'
+  | 'stats'
+  | 'step'
+  | 'part'
+  | 'confusion'
+  | `h${number}`
+  | `g${number}`
+  | `s${number}`;
 
 /** One kernel of a program and what its roles bind to. */
 export interface ProgramKernel {
@@ -42,6 +55,8 @@ export interface ProgramOptions {
   readonly limits: KernelLimits;
   /** Per-class counts and label ranks in the statistics (classification); see `statsStride`. */
   readonly classStats: boolean;
+  /** Validation of a classifier counts its confusion matrix into 'confusion' (default: not). */
+  readonly confusion?: boolean;
   /** The tiling for a GEMM of C[m × n] with inner dimension k, labelled as its kernel is. */
   readonly tiling: (m: number, n: number, k: number, label: string) => GemmTiling;
 }
@@ -141,8 +156,10 @@ export function buildProgram(plan: ModelPlan, o: ProgramOptions): Program {
     stride: statsStride(plan.outputs, classStats),
   };
   const loss =
-    plan.loss === 'mse' ? mseKernel(lossSpec) : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities', classStats });
-  b.kernel(loss, { output: `h${last}`, batch: 'batch', grad: `g${last}`, stats: 'stats' });
+    plan.loss === 'mse'
+      ? mseKernel(lossSpec)
+      : softmaxCrossEntropyKernel({ ...lossSpec, probabilities: plan.loss === 'softmax-probabilities', classStats, confusion: o.confusion });
+  b.kernel(loss, { output: `h${last}`, batch: 'batch', grad: `g${last}`, stats: 'stats', confusion: 'confusion' });
   if (!o.training) return { kernels: out, partFloats };
   for (let l = last; l >= 0; l--) {
     const layer = plan.layers[l];

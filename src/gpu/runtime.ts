@@ -4,11 +4,14 @@ import { packDataset, ResidentSplit } from './dataset';
 import { chooseTiling, type GemmTiling } from './kernels/gemm-tiling';
 import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/optim';
 import type { ModelPlan, WeightSlot } from './plan';
-import { DEFAULT_TUNE, tuneProgram, type TuneAnnouncer, type TuneOptions, type TuneResult } from './autotune';
+import { DEFAULT_TUNE, rememberedTilings, tuneProgram, type TuneAnnouncer, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
 import { readBack, StatsRing, StepRing } from './ring';
 import { statsStride } from './kernels/common';
 import { layerSteps } from './layers';
+
+/** Classifiers of up to 1,024 classes count their validation's confusion matrix on the GPU (4 MiB of counts at most). */
+const countsConfusion = (plan: ModelPlan) => plan.loss !== 'mse' && plan.outputs <= 1024;
 
 /** Which data a step reads: the training set (in the epoch's order) or the validation set (in order). */
 export type Split = 'train' | 'valid';
@@ -28,8 +31,14 @@ export interface TrainerOptions {
   readonly seed?: number;
   /** GEMM tilings; default `chooseTiling`. */
   readonly tiling?: (m: number, n: number, k: number, limits: KernelLimits) => GemmTiling;
-  /** Times the large GEMMs over candidate tilings on this device while the trainer is created, and keeps the fastest. */
+  /**
+   * Times the large GEMMs over candidate tilings on this device while the trainer is created, and
+   * keeps the fastest. Off (the default), tilings found earlier on this device (in this process, or
+   * from a stored profile) still apply, and nothing is timed.
+   */
   readonly autotune?: TuneOptions | boolean;
+  /** Rows of the batches each split's epochs will have (full, last): their pipelines compile while the trainer is created, all at once. */
+  readonly batches?: Partial<Record<Split, readonly number[]>>;
   /** Called when the autotuner is about to time GEMMs this device has not seen (not when all are remembered). */
   readonly onTuning?: TuneAnnouncer;
 }
@@ -67,8 +76,10 @@ export class CompiledTrainer {
   private readonly stats: StatsRing;
   private nextId = 0;
   private pendingItems = 0;
-  /** What the autotuner found, or null when it is off. */
+  /** What the autotuner found (or applied from memory), or null when it had nothing to do. */
   private tuning: TuneResult | null = null;
+  /** Milliseconds `create` spent tuning and compiling pipelines (those of `batches` included). */
+  readonly startup = { tuningMs: 0, pipelinesMs: 0 };
 
   private constructor(
     readonly ctx: GpuContext,
@@ -100,11 +111,28 @@ export class CompiledTrainer {
       const scratch = layerSteps(layer).scratch?.(layer, b, ctx.limits.maxInvocations) ?? 0;
       if (scratch > 0) t.allocate(`s${l}`, scratch, storage);
     });
+    if (countsConfusion(plan)) t.allocate('confusion', plan.outputs * plan.outputs, storage);
     const state = t.allocate('state', optim.stateFloats, storage);
     const bound = { params: t.shared.get('params')!, grads: t.shared.get('grads')!, state, step: t.steps.binding };
-    t.optimizer = await Promise.all([optim.norm, optim.prep, optim.update].filter((k) => k !== null).map((k) => ctx.prepare(k, bound)));
+    const tuneStart = performance.now();
     if (options.autotune) await t.autotune(options.autotune === true ? DEFAULT_TUNE : options.autotune);
+    else if (rememberedTilings(device).size > 0) await t.autotune({ ...DEFAULT_TUNE, minFlops: 0, budgetMs: 0 }); // whatever is remembered applies
+    const compileStart = performance.now();
+    t.startup.tuningMs = compileStart - tuneStart;
+    // Every pipeline of the step compiles at once: the optimizer's and each split's at each batch size.
+    const [dispatches] = await Promise.all([
+      Promise.all([optim.norm, optim.prep, optim.update].filter((k) => k !== null).map((k) => ctx.prepare(k, bound))),
+      ...Object.entries(options.batches ?? {}).flatMap(([split, sizes]) => sizes.map((rows) => t.compile(split as Split, rows))),
+    ]);
+    t.optimizer = dispatches;
+    t.startup.pipelinesMs = performance.now() - compileStart;
     return t;
+  }
+
+  /** Compiles the pipelines of a split's step at a batch size (bound once the split's data is uploaded). */
+  private async compile(split: Split, rows: number): Promise<void> {
+    const p = this.build(split, rows, (m, n, k, label) => this.tiling(m, n, k, label));
+    await Promise.all(p.kernels.map((k) => this.ctx.pipeline(k.kernel)));
   }
 
   private allocate(name: BufferName, floats: number, usage: number): GPUBuffer {
@@ -146,7 +174,7 @@ export class CompiledTrainer {
     d.setOrder(indices);
     const b = this.options.batchSize;
     const sizes = new Set([Math.min(b, indices.length), indices.length % b || b]);
-    for (const rows of sizes) await this.program(split, rows);
+    await Promise.all([...sizes].map((rows) => this.program(split, rows)));
   }
 
   /**
@@ -176,7 +204,7 @@ export class CompiledTrainer {
   async program(split: Split, rows: number): Promise<readonly Dispatch[]> {
     const done = this.programs.get(split)!.get(rows);
     if (done) return done;
-    const p = this.build(split, rows, (m, n, k, label) => this.tuning?.best.get(label) ?? this.fallbackTiling(m, n, k));
+    const p = this.build(split, rows, (m, n, k, label) => this.tiling(m, n, k, label));
     const part = p.partFloats > 0 ? this.ctx.createBuffer(`split-K scratch (${split}, ${rows} rows)`, p.partFloats * 4, GPUBufferUsage.STORAGE) : null;
     if (part) this.owned.push(part);
     const dispatches = await Promise.all(p.kernels.map((k) => this.ctx.prepare(k.kernel, this.resolve(k, split, part))));
@@ -184,9 +212,14 @@ export class CompiledTrainer {
     return dispatches;
   }
 
-  /** What the autotuner found: tilings that beat the default, by GEMM label; null when it is off. */
+  /** What the autotuner found (or applied from memory): tilings that beat the default, by GEMM label; null when it had nothing to do. */
   get tuned(): TuneResult | null {
     return this.tuning;
+  }
+
+  /** A GEMM's tiling: the tuner's where it found one, else the policy's. */
+  private tiling(m: number, n: number, k: number, label: string): GemmTiling {
+    return this.tuning?.best.get(label) ?? this.fallbackTiling(m, n, k);
   }
 
   private fallbackTiling(m: number, n: number, k: number): GemmTiling {
@@ -201,6 +234,7 @@ export class CompiledTrainer {
       training: split === 'train',
       limits: this.ctx.limits,
       classStats: this.options.classStats ?? false,
+      confusion: countsConfusion(this.plan),
       tiling: pick,
     });
   }
@@ -419,6 +453,21 @@ export class CompiledTrainer {
     slots.forEach((w, i) => {
       if (arrays[i].length !== w.size) throw new Error(`${what}: '${w.name}' has ${arrays[i].length} values, expected ${w.size} [${w.shape}]`);
     });
+  }
+
+  /** Zeroes the confusion counts: the next validation steps count from nothing (applies before the next submit). */
+  clearConfusion(): void {
+    const counts = this.shared.get('confusion');
+    if (counts) writeArray(this.ctx.device.queue, counts, 0, new Uint32Array(this.plan.outputs ** 2));
+  }
+
+  /**
+   * The confusion counts of the validation steps since `clearConfusion` (row: the label, column:
+   * the first arg-max), or null where the plan counts none (regression, or too many classes).
+   */
+  async readConfusion(): Promise<Uint32Array | null> {
+    const counts = this.shared.get('confusion');
+    return counts ? new Uint32Array(await readBack(this.ctx, counts, this.plan.outputs ** 2 * 4)) : null;
   }
 
   /** Frees every buffer the trainer made; it cannot be used afterwards. */

@@ -3,7 +3,7 @@ import { checkPath, type ArtifactStore, type StoreBatch } from './base';
 
 /** The database's name and schema version (docs/FORMATS.md). */
 export const DB_NAME = 'kiln';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** How a stored run stands. `interrupted`: it was running when its tab died. */
 export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
@@ -47,6 +47,8 @@ export interface FileSize {
 interface KilnSchema extends DBSchema {
   runs: { key: string; value: RunRecord };
   chunks: { key: [string, string, number]; value: Chunk; indexes: { sizes: [string, string, number, number] } };
+  /** GPU profiles by adapter (docs/FORMATS.md, "GPU profiles"), kept as plain data: the compiled step checks them as it reads them. */
+  gpu: { key: string; value: unknown };
 }
 
 /** Thrown when the origin's storage quota is exhausted; nothing of the failed write was stored. */
@@ -75,8 +77,8 @@ function isQuotaError(e: unknown, tx?: { error: DOMException | null }): boolean 
 type Tx = IDBPTransaction<KilnSchema, ('runs' | 'chunks')[], 'readwrite'>;
 
 /**
- * The studio's IndexedDB: the one module that opens it. Two stores: `runs` (the runs list) and
- * `chunks` (file contents by run, path and sequence). Transactions are small and never await
+ * The studio's IndexedDB: the one module that opens it. Three stores: `runs` (the runs list),
+ * `chunks` (file contents by run, path and sequence) and `gpu` (GPU profiles by adapter). Transactions are small and never await
  * anything but their own requests.
  */
 export class KilnDb {
@@ -97,6 +99,8 @@ export class KilnDb {
           chunks.createIndex('sizes', ['runId', 'path', 'seq', 'size']);
           for (let c = await chunks.openCursor(); c; c = await c.continue()) await c.update({ ...c.value, size: c.value.data.byteLength });
         }
+        // Version 3: GPU profiles.
+        if (oldVersion < 3) db.createObjectStore('gpu');
       },
     });
     return new KilnDb(db);
@@ -178,6 +182,16 @@ export class KilnDb {
       sizes.set(path, (sizes.get(path) ?? 0) + size);
     }
     return [...sizes].map(([path, n]) => ({ path, bytes: n })).sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** The stored GPU profile of an adapter, as stored (undefined when none is). */
+  gpuProfile(adapter: string): Promise<unknown> {
+    return this.db.get('gpu', adapter);
+  }
+
+  /** Stores an adapter's GPU profile (plain data), replacing any. */
+  async putGpuProfile(adapter: string, profile: unknown): Promise<void> {
+    await this.db.put('gpu', profile, adapter);
   }
 
   /** The run's artifact tree as an ArtifactStore. */

@@ -1,4 +1,6 @@
 import { compiledWebGpu } from '../gpu/factory';
+import type { GpuProfile, GpuProfileStore } from '../gpu/profile';
+import type { KilnDb } from '../store/idb';
 import type { BackendProbe, Task } from '../protocol/index';
 import type { RunConfig } from '../protocol/run-config';
 import { plannedEngine } from '../train/learner/engine';
@@ -8,8 +10,16 @@ import { classification, regression } from '../train/model/layers';
 import { tfjsStep } from '../train/step/tfjs';
 import { backendOrder } from './backends';
 
-/** The step engines the worker registers, in order of preference. */
-export const workerEngines = () => [compiledWebGpu(), tfjsStep()];
+/** The step engines the worker registers, in order of preference; the compiled step keeps its GPU profiles in `profiles` (IndexedDB). */
+export const workerEngines = (profiles?: GpuProfileStore) => [compiledWebGpu({ profiles }), tfjsStep()];
+
+/** The studio's GPU profiles, in the database's `gpu` store. */
+export function idbProfiles(db: KilnDb): GpuProfileStore {
+  return {
+    load: async (adapter) => ((await db.gpuProfile(adapter)) as GpuProfile | undefined) ?? null,
+    save: (adapter, profile) => db.putGpuProfile(adapter, profile),
+  };
+}
 
 /**
  * The step engine a run of `config` would train on, asked before it starts: the backend it would

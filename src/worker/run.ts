@@ -13,7 +13,7 @@ import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
-import { workerEngines } from './engine-check';
+import { idbProfiles, workerEngines } from './engine-check';
 
 /** What a run needs from the worker around it. */
 export interface RunContext {
@@ -118,7 +118,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
     trainBatches: train.numBatches,
     backend: device.backend,
     resumeFrom: ctx.resumeFrom,
-    engines: workerEngines(),
+    engines: workerEngines(idbProfiles(kiln)),
     extraTrainMetrics: [new TensorMemoryMetric('tensors')],
     renderer,
     interrupter,

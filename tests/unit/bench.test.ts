@@ -7,7 +7,14 @@ import { formatTable, skippedCase, type BenchReport } from '../../bench/report';
 
 const runner = (samplesPerSec: number, tensors = 0) => ({ samplesPerSec, firstStepMs: 10, tensorGrowthPerEpoch: tensors, finalLoss: 0.5 });
 const round = (a: number, b: number, c: number, tensors = 0): Round => ({
-  learner: { ...runner(a, tensors), checkpoint: { saveMs: 20, bytes: 2048, pctOfEpoch: 2 }, engine: 'tfjs (chosen)', steadyMsPerStep: 1 },
+  learner: {
+    ...runner(a, tensors),
+    checkpoint: { saveMs: 20, bytes: 2048, pctOfEpoch: 2 },
+    engine: 'tfjs (chosen)',
+    steadyMsPerStep: 1,
+    inEpochMsPerStep: 1,
+    startup: null,
+  },
   handLoop: runner(b),
   modelFit: runner(c),
 });
@@ -73,6 +80,8 @@ describe('bench helpers', () => {
       checkpoint: { saveMs: 1, bytes: 1, pctOfEpoch: 1 },
       engine,
       steadyMsPerStep: 64 / n,
+      inEpochMsPerStep: 60 / n,
+      startup: null,
     });
     const d = summarize([
       { ...round(100, 100, 50), compiled: compiled(1000) },

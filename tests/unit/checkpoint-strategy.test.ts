@@ -128,6 +128,7 @@ describe('default strategy: last two plus best valid loss', () => {
         collected++;
         return records(epoch);
       });
+      await c.flush(); // the actions are carried out in the background
       actions.push(done.map((a) => `${a.type} ${a.epoch}`));
       after.push(await c.epochs());
     }
@@ -158,6 +159,7 @@ describe('default strategy: last two plus best valid loss', () => {
       if (epoch === 2) expect(collected).toBe(1);
     }
     expect(collected).toBe(2);
+    await c.flush();
     expect(await c.epochs()).toEqual([3]);
   });
 });

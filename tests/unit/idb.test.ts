@@ -3,6 +3,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readText } from '../../src/store/base';
+import { idbProfiles } from '../../src/worker/engine-check';
 import { DB_NAME, KilnDb, StorageFullError, type RunRecord } from '../../src/store/idb';
 import { LearnerBuilder, LossMetric, AccuracyMetric, type MetricsRenderer } from '../../src/train/index';
 import { blobs, loader, smallModel, weights } from './fixtures';
@@ -195,6 +196,11 @@ describe('IndexedDB schema', () => {
       const migrated = await KilnDb.open();
       expect(await migrated.fileSizes('old')).toEqual([{ path: 'experiment.log', bytes: 12 }]);
       expect(await readText(migrated.store('old'), 'experiment.log')).toHaveLength(12);
+      // Version 3 keeps GPU profiles by adapter, beside the runs.
+      const profiles = idbProfiles(migrated);
+      expect(await profiles.load('nvidia | hopper')).toBeNull();
+      await profiles.save('nvidia | hopper', { tilings: {}, workgroups: 132 });
+      expect(await (await KilnDb.open()).gpuProfile('nvidia | hopper')).toEqual({ tilings: {}, workgroups: 132 });
     } finally {
       global.indexedDB = real;
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory';
 import { DirectoryStore } from '../../src/store/node-dir';
-import { readText } from '../../src/store/base';
+import { readText, type StoreBatch } from '../../src/store/base';
 import {
   AccuracyMetric,
   FBetaScoreMetric,
@@ -305,6 +305,57 @@ describe('learner', () => {
     const [w] = model.getWeights();
     const expected = [2, -1, 0, 0];
     Array.from(w.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 1));
+  });
+
+  it('writes_each_checkpoint_while_the_next_epoch_trains_and_ends_the_fit_once_the_last_has_landed', async () => {
+    // A store whose checkpoint writes wait until the next epoch has been logged (or 5 s): a
+    // learner that waited for each write would stall here, and write epoch 1 before epoch 2.
+    class SlowStore extends MemoryStore {
+      readonly trainedDuring: boolean[] = [];
+      override async commit(batch: StoreBatch): Promise<void> {
+        const epoch = Number(/-(\d+)\.mpk\.gz$/.exec(batch.write?.[0]?.path ?? '')?.[1]);
+        if (epoch) {
+          const started = Date.now();
+          while (!(await this.logged(`epoch ${epoch + 1}/`)) && epoch < 3 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
+          this.trainedDuring.push(await this.logged(`epoch ${epoch + 1}/`));
+        }
+        return super.commit(batch);
+      }
+      private async logged(text: string): Promise<boolean> {
+        return ((await readText(this, 'experiment.log')) ?? '').includes(text);
+      }
+    }
+    const store = new SlowStore();
+    await builder(store)
+      .numEpochs(3)
+      .withFileCheckpointer()
+      .build(smallModel(), { type: 'adam' }, 0.01)
+      .fit(loader(blobs(40), 10), loader(blobs(10, 2), 10));
+    expect(store.trainedDuring).toEqual([true, true, false]);
+    const log = (await readText(store, 'experiment.log'))!;
+    const at = (text: string) => log.indexOf(text);
+    expect(at('epoch 2/3')).toBeLessThan(at('saved checkpoint 1'));
+    // The last checkpoint is all there (the fit waited for it) before the run's end is logged.
+    expect(at('saved checkpoint 3')).toBeLessThan(at('training ended'));
+    expect(await store.list('checkpoint/')).toContain('checkpoint/scheduler-3.mpk.gz');
+  });
+
+  it('a_checkpoint_that_cannot_be_written_fails_the_fit_with_its_error_and_keeps_the_earlier_ones', async () => {
+    class FullStore extends MemoryStore {
+      override async commit(batch: StoreBatch): Promise<void> {
+        if (batch.write?.some((f) => f.path.endsWith('-2.mpk.gz'))) throw new Error('disk full');
+        return super.commit(batch);
+      }
+    }
+    const store = new FullStore();
+    const fit = builder(store)
+      .numEpochs(4)
+      .withFileCheckpointer()
+      .build(smallModel(), { type: 'adam' }, 0.01)
+      .fit(loader(blobs(40), 10), loader(blobs(10, 2), 10));
+    await expect(fit).rejects.toThrow('disk full');
+    expect((await store.list('checkpoint/')).filter((p) => p.startsWith('checkpoint/model-'))).toEqual(['checkpoint/model-1.mpk.gz']);
+    expect(await readText(store, 'experiment.log')).toMatch(/ERROR kiln::learner: training failed after epoch 3: disk full/);
   });
 
   it('fit_reports_a_backend_that_is_not_available', async () => {

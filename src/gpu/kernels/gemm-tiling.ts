@@ -61,6 +61,12 @@ export function withVariants(t: Omit<GemmTiling, keyof GemmVariants>, v: GemmVar
   return { ...t, ...(vec4 ? { vec4 } : {}), ...(v.prefetch ? { prefetch: true } : {}), ...(v.prefetch && v.doubleBuffer ? { doubleBuffer: true } : {}) };
 }
 
+/** Whether two tilings are the same (sizes and variants; field order aside). */
+export function sameTiling(a: GemmTiling, b: GemmTiling): boolean {
+  const sizes = (['tm', 'tn', 'tk', 'rm', 'rn', 'splitK'] as const).every((f) => a[f] === b[f]);
+  return sizes && (['prefetch', 'vec4', 'doubleBuffer'] as const).every((f) => (a[f] ?? false) === (b[f] ?? false));
+}
+
 /** Threads per workgroup of a tiling. */
 export function tilingThreads(t: GemmTiling): number {
   return (t.tm / t.rm) * (t.tn / t.rn);
@@ -118,6 +124,16 @@ export const DEFAULT_TILING_POLICY: TilingPolicy = {
   bigTk: 8,
 };
 
+/**
+ * The policy for a GPU that runs `workgroups` large workgroups at once (its multiprocessors or
+ * compute units, as `probeWorkgroups` measures them): the default's choices, with its grids and K
+ * splits sized to that GPU, so that a small one is not split for an H100's 132 (nor given an
+ * H100's split-K scratch: splits scale with the workgroups, and the scratch with the splits).
+ */
+export function tilingPolicy(workgroups: number): TilingPolicy {
+  return { ...DEFAULT_TILING_POLICY, targetWorkgroups: Math.max(1, Math.round(workgroups)) };
+}
+
 /** The tile edge for a dimension: the largest of 64, 32, 16 that the dimension mostly fills. */
 function edge(size: number): number {
   return size >= 48 ? 64 : size >= 24 ? 32 : 16;
@@ -157,7 +173,9 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
   // ran at 18 TFLOP/s in 208 unsplit 64 × 64 tiles, at 25 split eight ways in 128 × 128.
   const bn = n >= 96 ? 128 : edge(n);
   const bigTiles = Math.ceil(m / 128) * Math.ceil(n / bn);
-  const bigSplit = Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / bigTiles), Math.floor(k / policy.bigMinKPerSplit));
+  // Split-K's scratch (splits × m × n floats) must bind as one storage buffer.
+  const maxSplits = Math.max(1, Math.floor(limits.maxStorageBindingSize / (4 * m * n)));
+  const bigSplit = Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / bigTiles), Math.floor(k / policy.bigMinKPerSplit), maxSplits);
   const splitBig = m >= 128 && bn === 128 && bigSplit > 1 && bigTiles * bigSplit >= policy.targetWorkgroups;
   if (bn >= 32 && (bigTiles >= policy.targetWorkgroups || splitBig)) {
     // bigTk where the tiles are 64 or more wide: 32-wide ones ran 11% slower at tk 8 than 16, the
@@ -173,7 +191,7 @@ export function chooseTiling(m: number, n: number, k: number, limits: KernelLimi
   const tiles = () => Math.ceil(m / tm) * Math.ceil(n / tn);
   const splitK =
     tiles() < policy.targetWorkgroups / 2
-      ? Math.max(1, Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit)))
+      ? Math.max(1, Math.min(Math.ceil((policy.splitWaves * policy.targetWorkgroups) / tiles()), Math.floor(k / policy.minKPerSplit), maxSplits))
       : 1;
   while (tiles() * splitK < policy.targetWorkgroups && (tm > 16 || tn > 16)) {
     if (tm >= tn && tm > 16) tm /= 2;

@@ -44,13 +44,14 @@ function reduceAndWrite(threads: number, rows: number, stride: number): string {
   }`;
 }
 
-/** Bindings: output, batch (targets), the gradient when backward, stats, step. */
-function lossBindings(backward: boolean): KernelBinding[] {
+/** Bindings: output, batch (targets), the gradient when backward, stats, the confusion counts when counted, step. */
+function lossBindings(backward: boolean, confusion = false): KernelBinding[] {
   return [
     { role: 'output', kind: 'read' },
     { role: 'batch', kind: 'read' },
     ...(backward ? [{ role: 'grad', kind: 'rw' } as const] : []),
     { role: 'stats', kind: 'rw' },
+    ...(confusion ? [{ role: 'confusion', kind: 'rw' } as const] : []),
     { role: 'step', kind: 'step' },
   ];
 }
@@ -62,9 +63,14 @@ function lossBindings(backward: boolean): KernelBinding[] {
  * `probabilities` the model's last layer is a softmax and the step's loss is −log(clip(p, 1e-7, 1))
  * (tfjs's classification step): the loss is capped and a row whose p is clipped gets no gradient,
  * as the clip's gradient is zero there. A label outside [0, width) counts as an all-zero one-hot row.
+ * With `confusion` (validation only) each row adds one to `confusion[label · width + arg-max]`, a
+ * matrix the validation epoch fills (rows with a label outside the classes are not counted).
  */
-export function softmaxCrossEntropyKernel(spec: LossSpec & { readonly probabilities: boolean; readonly classStats: boolean }): KernelSource {
-  const bindings = lossBindings(spec.backward);
+export function softmaxCrossEntropyKernel(
+  spec: LossSpec & { readonly probabilities: boolean; readonly classStats: boolean; readonly confusion?: boolean },
+): KernelSource {
+  const confusion = (spec.confusion ?? false) && !spec.backward;
+  const bindings = lossBindings(spec.backward, confusion);
   const C = spec.width;
   // Class statistics: counts in workgroup atomics (exact, order-free), copied after the sums.
   const counts = spec.classStats
@@ -86,7 +92,7 @@ export function softmaxCrossEntropyKernel(spec: LossSpec & { readonly probabilit
   const loss = spec.probabilities ? `select(0.0, -log(clamp(pl, 1e-7, 1.0)), valid)` : `select(0.0, lse - l[label], valid)`;
   const rowGrad = spec.probabilities ? `valid && pl >= 1e-7` : `valid`;
   const code = /* wgsl */ `
-${declareAll(bindings, { batch: 'array<u32>' })}
+${declareAll(bindings, { batch: 'array<u32>', confusion: 'array<atomic<u32>>' })}
 var<workgroup> s0: array<f32, ${spec.threads}>;
 var<workgroup> s1: array<f32, ${spec.threads}>;
 ${counts.declare}
@@ -113,6 +119,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     acc0 = acc0 + ${loss};
     acc1 = acc1 + select(0.0, 1.0, valid && arg == label);
     ${counts.count}
+    ${confusion ? `if (valid) { atomicAdd(&confusion[label * ${C}u + arg], 1u); }` : ''}
     ${
       spec.backward
         ? `let live = ${rowGrad};

@@ -9,6 +9,7 @@ import { FileCheckpointer } from './file';
 import { checkModelPayload, checkOptimPayload, checkSchedulerPayload, recordCeilings } from './payload';
 import { packTensor, unpackTensor, type CheckpointStamp } from './record';
 import { checkpointingActions, type CheckpointingAction, type CheckpointingStrategy } from './strategy/base';
+import { yieldToEventLoop } from '../../util/yield';
 
 /** Where training stood when a checkpoint was made: what exact resume needs besides weights. */
 export interface TrainingProgressState {
@@ -53,11 +54,16 @@ const randomId = () =>
  * Saves model, optimizer and scheduler records together and prunes old ones as the strategy
  * decides (Burn's LearnerCheckpointer). The three files share a random id, so a checkpoint
  * whose files come from different saves — a crash mid-save — is detected instead of loaded.
+ * Like Burn's AsyncCheckpointer, the records are encoded and written in the background while
+ * training goes on: one checkpoint at a time, in order; an error surfaces at the next checkpoint
+ * or at `flush`, which the run's end awaits.
  */
 export class LearnerCheckpointer {
   private readonly model: FileCheckpointer<ModelPayload>;
   private readonly optim: FileCheckpointer<OptimPayload>;
   private readonly scheduler: FileCheckpointer<SchedulerPayload>;
+  /** The last checkpoint's writes and deletes, in flight. */
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -68,14 +74,35 @@ export class LearnerCheckpointer {
     this.scheduler = new FileCheckpointer(store, 'scheduler');
   }
 
-  /** Applies the strategy after `epoch`; `collect` reads the state only when a save is due. */
-  async checkpoint(epoch: number, history: MetricHistory, collect: () => Promise<CheckpointRecords>): Promise<CheckpointingAction[]> {
+  /**
+   * Applies the strategy after `epoch`: waits for the previous checkpoint's writes (throwing their
+   * error), reads the state with `collect` when a save is due, and returns the actions while they
+   * are carried out in the background; `landed` hears of each once it is done.
+   */
+  async checkpoint(
+    epoch: number,
+    history: MetricHistory,
+    collect: () => Promise<CheckpointRecords>,
+    landed: (action: CheckpointingAction) => void = () => {},
+  ): Promise<CheckpointingAction[]> {
+    await this.pending;
     const actions = checkpointingActions(this.strategy, epoch, history, await this.epochs());
-    for (const a of actions) {
-      if (a.type === 'save') await this.save(epoch, await collect());
-      else await this.delete(a.epoch);
-    }
+    const records = actions.some((a) => a.type === 'save') ? await collect() : null;
+    this.pending = (async () => {
+      for (const a of actions) {
+        await yieldToEventLoop(); // after the next epoch's first steps are queued, and between records
+        if (a.type === 'save') await this.save(epoch, records!);
+        else await this.delete(a.epoch);
+        landed(a);
+      }
+    })();
+    this.pending.catch(() => {}); // handled where it is awaited: the next checkpoint, or flush
     return actions;
+  }
+
+  /** Waits for the checkpoint in flight to be written; throws its error. */
+  flush(): Promise<void> {
+    return this.pending;
   }
 
   /**
@@ -86,13 +113,12 @@ export class LearnerCheckpointer {
     const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
     const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
     const placement: BurnPlacement = { layout: r.layout ?? genericLayout([...r.model, ...(r.state ?? [])].map((w) => w.name)), weights: r.model };
-    await this.store.commit({
-      write: [
-        this.model.encode(epoch, { kind: 'model', checkpoint, payload: modelPayload(r.model, r.state ?? []) }, placement),
-        this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement),
-        this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }, placement),
-      ],
-    });
+    // Each record is encoded in a task of its own, so that training gets turns in between.
+    const model = this.model.encode(epoch, { kind: 'model', checkpoint, payload: modelPayload(r.model, r.state ?? []) }, placement);
+    await yieldToEventLoop();
+    const optim = this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement);
+    const scheduler = this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }, placement);
+    await this.store.commit({ write: [model, optim, scheduler] });
   }
 
   /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataLoader } from '../../data/dataloader';
 import type { ArtifactStore } from '../../store/base';
 import { predictedClasses, targetClasses } from '../metric/classes';
-import { CONFUSION_VERSION, confusionPath, countConfusion, type ConfusionFile } from '../metric/confusion-matrix';
+import { CONFUSION_VERSION, confusionPath, countConfusion, type ConfusionFile, type ConfusionMatrix } from '../metric/confusion-matrix';
 import type { TrainStep } from '../model/base';
 import type { StepEngine } from '../step/base';
 
@@ -14,10 +14,9 @@ export interface ConfusionRecording {
 }
 
 /**
- * Records `valid/epoch-N/ConfusionMatrix.json`: the step's forward pass over the valid split with
- * the weights the epoch ended with, on the fit's backend. An engine that keeps the weights itself
- * (the compiled step) syncs them into the model first, so every engine records the same matrix
- * without computing it. Class indices stay on the device until one read at the end.
+ * Records `valid/epoch-N/ConfusionMatrix.json`: what the engine counted as it validated (the
+ * compiled step), or else the step's forward pass over the valid split with the weights the epoch
+ * ended with, on the fit's backend. Class indices stay on the device until one read at the end.
  */
 export async function recordConfusion<B>(
   recording: ConfusionRecording,
@@ -27,6 +26,21 @@ export async function recordConfusion<B>(
   epoch: number,
 ): Promise<void> {
   if (valid.numBatches === 0) return;
+  const counted = await engine.validConfusion?.();
+  const matrix = counted ?? (await forwardConfusion(step, engine, valid, epoch));
+  const file: ConfusionFile = {
+    format: 'kiln.confusion',
+    version: CONFUSION_VERSION,
+    split: 'valid',
+    epoch,
+    ...(recording.classNames ? { classNames: recording.classNames } : {}),
+    matrix,
+  };
+  await recording.store.write(confusionPath('valid', epoch), JSON.stringify(file));
+}
+
+/** The confusion matrix of the step's forward pass over the split (an engine that keeps the weights itself syncs them first). */
+async function forwardConfusion<B>(step: TrainStep<B>, engine: StepEngine<B>, valid: DataLoader<B>, epoch: number): Promise<ConfusionMatrix> {
   await engine.sync();
   const parts: { truth: tf.Tensor1D[]; predicted: tf.Tensor1D[] } = { truth: [], predicted: [] };
   let classes = 0;
@@ -49,13 +63,5 @@ export async function recordConfusion<B>(
   } finally {
     tf.dispose([...parts.truth, ...parts.predicted]);
   }
-  const file: ConfusionFile = {
-    format: 'kiln.confusion',
-    version: CONFUSION_VERSION,
-    split: 'valid',
-    epoch,
-    ...(recording.classNames ? { classNames: recording.classNames } : {}),
-    matrix: countConfusion(truth, predicted, classes),
-  };
-  await recording.store.write(confusionPath('valid', epoch), JSON.stringify(file));
+  return countConfusion(truth, predicted, classes);
 }

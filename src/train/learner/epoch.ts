@@ -4,9 +4,11 @@ import type { MetricMetadata, Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { LrScheduler } from '../schedule/base';
 import type { Rng } from '../../util/rng';
+import { yieldToEventLoop } from '../../util/yield';
 import type { StepEngine } from '../step/base';
 import type { TrainingInterrupter } from './interrupter';
 import type { EventProcessor } from './processor';
+import type { StartupClock } from './startup';
 
 /** Everything one epoch of either split needs. */
 export interface EpochContext<B> {
@@ -23,6 +25,8 @@ export interface EpochContext<B> {
   epochStart: number;
   /** Optimizer steps taken so far; the train epoch advances it. */
   globalStep: number;
+  /** Until the fit's first step is in: the clock of its start (the epoch marks the upload and the first step). */
+  startup: StartupClock | null;
 }
 
 const now = () => performance.now();
@@ -34,34 +38,6 @@ function* served(count: number): Iterable<null> {
 
 /** Frees a batch's tensors, whatever object holds them. */
 const disposeBatch = (batch: unknown) => tf.dispose(batch as tf.TensorContainer);
-
-type Schedule = (run: () => void) => void;
-
-/**
- * Lets timers and messages (a stop request) run; on the cpu and wasm backends the loop never
- * yields otherwise. setTimeout(0) costs 1 ms in Node and 4 ms in browsers once nested, so Node
- * gets setImmediate and browsers and workers a MessageChannel message, which are not clamped.
- * (Node has MessageChannel too, but an open port would keep the process alive.)
- */
-const schedule: Schedule = (() => {
-  const g = globalThis as {
-    setImmediate?: Schedule;
-    MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(m: null): void } };
-  };
-  if (g.setImmediate) return (run) => void g.setImmediate!(run);
-  if (g.MessageChannel) {
-    const channel = new g.MessageChannel();
-    const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
-    return (run) => {
-      waiting.push(run);
-      channel.port2.postMessage(null);
-    };
-  }
-  return (run) => void setTimeout(run, 0);
-})();
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => schedule(resolve));
 
 /**
  * Runs one epoch of a split (Burn's TrainEpoch / ValidEpoch). Returns false when interrupted.
@@ -75,6 +51,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
   let itemsProcessed = 0;
   let iteration = 0;
   const resident = (await ctx.engine.beginEpoch?.(split, loader, epoch)) ?? false;
+  ctx.startup?.mark('upload');
   for (const batch of resident ? served(loader.numBatches) : loader.batches(epoch)) {
     if (ctx.interrupter.isPaused) {
       await ctx.processor.drain(); // show everything up to the pause
@@ -115,7 +92,15 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       elapsedMs: time - epochStart,
     };
     await ctx.processor.push(split, stats, meta, progress, size);
+    if (ctx.startup) {
+      // The fit's first step: its statistics are read before the next is recorded, to time it.
+      await ctx.processor.drain();
+      ctx.startup.firstStep();
+      ctx.startup = null;
+    }
     if (ctx.processor.diverged) return false;
+    // Timers, messages (a stop request) and background work (a checkpoint's write) get a turn: on
+    // the cpu and wasm backends the loop never waits otherwise.
     if (time - lastYield > 50) {
       await yieldToEventLoop();
       lastYield = now();

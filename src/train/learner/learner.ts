@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataLoader } from '../../data/dataloader';
 import type { LearnerCheckpointer, TrainingProgressState } from '../checkpoint/learner';
+import type { CheckpointingAction } from '../checkpoint/strategy/base';
 import type { Split } from '../metric/base';
 import type { TrainStep } from '../model/base';
 import type { Optimizer, Param } from '../optim/base';
@@ -22,6 +23,7 @@ import type { TrainingInterrupter } from './interrupter';
 import { EventProcessor, type RegisteredMetric } from './processor';
 import type { OnNonFinite } from './non-finite';
 import { formatSummary, learnerSummary, type LearnerSummary } from './summary';
+import { epochBatchRows, formatStartup, StartupClock, type StartupTimes } from './startup';
 import type { MetricLogger } from '../logger/base';
 
 /** Everything the builder wired (plain fields, no behaviour). */
@@ -58,6 +60,8 @@ export interface FitResult<M> {
   readonly reason: string;
   /** Last epoch that completed. */
   readonly epoch: number;
+  /** Where the time from `fit()` to the first step went (null when no step was trained). */
+  readonly startup: StartupTimes | null;
 }
 
 /** Copies checkpoint weights into the params; the first mismatch is named in the error. */
@@ -87,8 +91,14 @@ export class Learner<B, M> {
     const rng = new Rng(c.seed);
     let epoch = 0;
     let engine: StepEngine<B> | null = null;
+    let startup: StartupTimes | null = null;
+    const clock = new StartupClock((times) => {
+      startup = times;
+      void c.log.info('learner', formatStartup(times));
+    });
     try {
       const device = await selectBackend(c.devices);
+      clock.mark('backend');
       for (const s of device.skipped) await c.log.write('WARN', 'learner', `backend skipped: ${s}`);
       for (const k of useFastKernels(device.backend)) await c.log.info('learner', `kernel speed-up: ${k}`);
       await c.log.info('learner', `model: ${step.describe()}`);
@@ -108,6 +118,7 @@ export class Learner<B, M> {
         epochTotal: c.numEpochs,
         epochStart: 1,
         globalStep: 0,
+        startup: null,
       };
       if (c.checkpoint !== null) {
         ctx.globalStep = await this.restore(c.checkpoint, rng, train);
@@ -115,6 +126,7 @@ export class Learner<B, M> {
         ctx.epochStart = c.checkpoint + 1;
       }
       // After the restore: a compiled engine starts from the restored weights and optimizer state.
+      clock.mark('setup');
       const note = (line: string) => void c.log.info('learner', line);
       const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
       const statsFn = { train: processor.statsFn('train'), valid: processor.statsFn('valid') };
@@ -125,9 +137,13 @@ export class Learner<B, M> {
         metrics,
         statsFn,
         batchSize: train.batchSize,
+        batches: { train: epochBatchRows(train), valid: epochBatchRows(valid) },
         seed: c.seed,
         note,
       });
+      clock.mark('engine');
+      clock.engineParts = chosen.timings ?? {};
+      ctx.startup = clock;
       if (chosen.stats) processor.useStats(chosen.stats.source, chosen.stats.sizes);
       engine = ctx.engine = chosen.engine;
       await c.log.write(chosen.warn ? 'WARN' : 'INFO', 'learner', `backend ${device.backend}, engine ${chosen.engine.name} (${chosen.why})`);
@@ -162,15 +178,17 @@ export class Learner<B, M> {
           break;
         }
       }
-      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush()]);
+      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush(), c.checkpointer?.flush()]);
       await engine.sync();
       const summary = learnerSummary(history, processor.nonFinite);
       await c.log.info('learner', `training ended after epoch ${epoch}: ${reason}`);
       // The renderer shows the summary itself, so the log line is not echoed.
       if (c.summary) await c.log.write('INFO', 'learner', `summary\n${formatSummary(summary)}`, false);
       c.renderer.end(c.summary ? summary : undefined, reason);
-      return { model: step.model, summary, reason, epoch };
+      return { model: step.model, summary, reason, epoch, startup };
     } catch (e) {
+      // A checkpoint still being written lands before the fit ends (its own error, if any, is this one or secondary).
+      await c.checkpointer?.flush().catch(() => {});
       const message = (e as Error).message;
       await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});
       c.renderer.end(undefined, `failed: ${message}`);
@@ -199,26 +217,32 @@ export class Learner<B, M> {
     if (!c.checkpointer) return;
     const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
     const { engine } = ctx;
-    const actions = await c.checkpointer.checkpoint(epoch, history, async () => {
-      // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
-      const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
-      const direct = await engine.checkpointState?.();
-      // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
-      if (direct && !direct.state && this.step.state?.length) await engine.sync();
-      const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
-      return {
-        ...held,
-        state: held.state ?? (await records(this.step.state ?? [])),
-        scheduler: this.scheduler.save(),
-        progress,
-        layout: this.step.burnLayout,
-      };
-    });
-    for (const a of actions) {
+    // The records are read now and written in the background: the log and renderer hear of each action as it lands.
+    const landed = (a: CheckpointingAction) => {
       const action = a.type === 'save' ? 'saved' : 'deleted';
-      await c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
+      void c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
       c.renderer.checkpoint?.(a.epoch, action);
-    }
+    };
+    await c.checkpointer.checkpoint(
+      epoch,
+      history,
+      async () => {
+        // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
+        const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
+        const direct = await engine.checkpointState?.();
+        // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
+        if (direct && !direct.state && this.step.state?.length) await engine.sync();
+        const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
+        return {
+          ...held,
+          state: held.state ?? (await records(this.step.state ?? [])),
+          scheduler: this.scheduler.save(),
+          progress,
+          layout: this.step.burnLayout,
+        };
+      },
+      landed,
+    );
   }
 
   /** Loads checkpoint n into model, optimizer, scheduler and RNG; returns the global step. */

@@ -3,6 +3,7 @@ import type { DataLoader } from '../../data/dataloader';
 import type { Split, StepOutput } from '../metric/base';
 import type { OptimizerRecord } from '../optim/base';
 import type { TensorRecord } from '../tensor-record';
+import type { ConfusionMatrix } from '../metric/confusion-matrix';
 
 /**
  * A step's metric statistics, still on the device: small 1-D float32 tensors, one per metric that
@@ -46,6 +47,12 @@ export interface StepEngine<B, S = unknown> {
    * `state` (the step's non-gradient variables) absent: read from tfjs, so make them current first.
    */
   checkpointState?(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord; state?: TensorRecord[] }>;
+  /**
+   * The last validation epoch's confusion matrix (rows: the true class, columns: the predicted),
+   * where the engine counts it as it validates; null or absent: the learner runs the step's
+   * forward pass over the split to count it.
+   */
+  validConfusion?(): Promise<ConfusionMatrix | null>;
   /** Frees what the engine allocated (accumulated gradients, buffers). */
   dispose(): void;
 }

@@ -15,6 +15,8 @@ export interface EngineContext<B> {
   /** How the processor turns a step's output into statistics, per split (for engines running tfjs forward passes). */
   readonly statsFn: Record<Split, StatsFn>;
   readonly batchSize: number;
+  /** Rows of the batches each split's epochs have (the full batch, and a shorter last one): an engine may prepare for them up front. */
+  readonly batches: Record<Split, readonly number[]>;
   readonly seed: number;
   /** Where an engine says that a wait is coming (the experiment log). */
   readonly note: (line: string) => void;
@@ -29,6 +31,8 @@ export interface BuiltEngine<B> {
    * absent: the processor reads the tensors the step's `statsFn` made.
    */
   readonly stats?: { readonly source: StatsSource<unknown>; readonly sizes: Record<Split, number[]> };
+  /** Milliseconds building the engine took, by part (for the time to the first step); absent: not broken down. */
+  readonly timings?: Readonly<Record<string, number>>;
 }
 
 /** Why a factory did not build its engine; `warn`: worth a warning even when this engine was not asked for. */

@@ -9,6 +9,14 @@ export interface TestGpu {
 }
 
 let cached: Promise<TestGpu> | null = null;
+let another: (() => Promise<GPUDevice>) | null = null;
+
+/** A second device from the tests' adapter: what a new process would get (nothing of the first's in-process memory). */
+export async function anotherDevice(): Promise<GPUDevice> {
+  await testGpu();
+  if (!another) throw new Error('no WebGPU adapter');
+  return another();
+}
 /**
  * The GPU instances (and the device), held for the process's life: Dawn aborts the process when
  * the garbage collector frees a GPU instance while a device made from it is still in use.
@@ -30,11 +38,20 @@ export function testGpu(): Promise<TestGpu> {
         keepAlive.push(gpu);
         return gpu;
       };
-      let adapter = await instance([]).requestAdapter();
-      adapter ??= await instance(['backend=opengles']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+      const find = async () =>
+        (await instance([]).requestAdapter()) ??
+        (await instance(['backend=opengles']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
+      const adapter = await find();
       if (!adapter) return { device: null, reason: 'no WebGPU adapter through Vulkan or OpenGL ES' };
       const device = await adapter.requestDevice();
       keepAlive.push(adapter, device);
+      // An adapter gives one device: another comes from a new adapter.
+      another = async () => {
+        const next = (await find())!;
+        const d = await next.requestDevice();
+        keepAlive.push(next, d);
+        return d;
+      };
       device.addEventListener('uncapturederror', (e) => console.error('WebGPU error:', (e as GPUUncapturedErrorEvent).error.message));
       return { device, reason: '' };
     } catch (e) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gemmKernels, type GemmSpec } from '../../../src/gpu/kernels/gemm';
 import type { GemmEpilogue } from '../../../src/gpu/kernels/gemm-epilogue';
-import { checkTiling, chooseTiling, DEFAULT_TILING_POLICY, type GemmTiling } from '../../../src/gpu/kernels/gemm-tiling';
+import { checkTiling, chooseTiling, DEFAULT_TILING_POLICY, tilingPolicy, type GemmTiling } from '../../../src/gpu/kernels/gemm-tiling';
+import { largestFlat } from '../../../src/gpu/probe';
 import type { Activation } from '../../../src/gpu/kernels/activation';
 import { gpuOrSkip, readFloats, runKernels, stepRecord, storage } from './device';
 import { randoms, refActivate, refDerivative, refGemm, relError } from './reference';
@@ -226,6 +227,47 @@ describe('GEMM tiling choice', () => {
   it('keeps_64_wide_tiles_and_splits_k_for_a_convolution_weight_gradient', () => {
     // conv 3×3, 64 → 64 channels at 14 × 14, batch 256: [577, 64] summed over 50,176 pixels.
     expect(chooseTiling(577, 64, 50176, limits)).toMatchObject({ tm: 64, tn: 64, splitK: 106 }); // eight waves of 132
+  });
+
+  it('sizes_grids_and_k_splits_to_the_gpu_so_a_small_one_is_not_over_split', () => {
+    const roomy = { ...limits, maxInvocations: 1024, maxWorkgroupStorage: 32768 };
+    // An H100 or H200 runs 132 large workgroups at once: the policy is the one measured there.
+    expect(tilingPolicy(132)).toEqual(DEFAULT_TILING_POLICY);
+    // A laptop GPU of 8 compute units, as the probe would measure it.
+    const small = tilingPolicy(8);
+    const scratch = (t: { splitK: number }, m: number, n: number) => (t.splitK > 1 ? t.splitK * m * n * 4 : 0);
+    // A convolution's weight gradient ([577 × 64] over 50,176 pixels): its 10 tiles leave most of an
+    // H100 idle, so K is split 106 ways there (15 MB of scratch); they fill the small GPU as they are.
+    const convLarge = chooseTiling(577, 64, 50176, roomy);
+    const convSmall = chooseTiling(577, 64, 50176, roomy, small);
+    expect([convLarge.splitK, convSmall.splitK]).toEqual([106, 1]);
+    expect([scratch(convLarge, 577, 64), scratch(convSmall, 577, 64)]).toEqual([106 * 577 * 64 * 4, 0]);
+    // Its 64-row twin (2 tiles) is split for eight waves of the small GPU: 32 ways, not 392.
+    expect([chooseTiling(65, 64, 50176, roomy).splitK, chooseTiling(65, 64, 50176, roomy, small).splitK]).toEqual([392, 32]);
+    // The wide MLP's first weight gradient ([785 × 1024], K 4096): its 56 big tiles are 7 waves
+    // of the small GPU, so K stays whole there; on the large one it is split 8 ways.
+    expect(chooseTiling(785, 1024, 4096, roomy)).toMatchObject({ tm: 128, tn: 128, splitK: 8 });
+    expect(chooseTiling(785, 1024, 4096, roomy, small)).toMatchObject({ tm: 128, tn: 128, splitK: 1 });
+    // A skinny weight gradient ([129 × 10] over 4096) splits for 8 small waves, not for 8 of 132 (bounded by K's 128 a split).
+    expect(chooseTiling(129, 10, 4096, roomy, small).splitK).toBeLessThan(chooseTiling(129, 10, 4096, roomy).splitK);
+    // Tiles fill the small GPU without shrinking to 16 × 16 for an H100's grid.
+    expect(chooseTiling(256, 128, 64, roomy, small)).toMatchObject({ tm: 64, tn: 64 });
+    expect(chooseTiling(256, 128, 64, roomy).tm).toBeLessThan(64);
+  });
+
+  it('finds_how_many_workgroups_a_gpu_runs_at_once_from_where_a_grid_stops_being_flat', async () => {
+    for (const units of [1, 8, 28, 132, 1000]) {
+      const asked: number[] = [];
+      const found = await largestFlat(async (n) => (asked.push(n), n <= units), 4096);
+      expect(found).toBe(units);
+      expect(asked.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(units + 1)) + 1);
+    }
+    expect(await largestFlat(async () => true, 4096)).toBe(4096); // never steps up: as large as the policy needs
+  });
+
+  it('keeps_split_k_scratch_within_what_one_storage_buffer_binds', () => {
+    const tight = { ...limits, maxStorageBindingSize: 4 * 577 * 64 * 10 };
+    expect(chooseTiling(577, 64, 50176, tight).splitK).toBe(10);
   });
 
   it('takes_128_wide_tiles_for_large_products_where_the_device_allows_256_threads', () => {

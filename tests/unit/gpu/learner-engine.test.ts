@@ -78,7 +78,7 @@ async function fit(
   const model = o.model ?? smallModel(3);
   const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
   const log = new TextDecoder().decode((await store.read('experiment.log'))!);
-  return { store, log, weights: weights(result.model), model: result.model };
+  return { store, log, weights: weights(result.model), model: result.model, startup: result.startup };
 }
 
 describe('the compiled WebGPU engine in the Learner', () => {
@@ -89,8 +89,15 @@ describe('the compiled WebGPU engine in the Learner', () => {
     expect(gpu.log).toMatch(
       /backend webgpu, engine compiled \(8 steps per submit, data resident on the GPU(; software adapter \(llvmpipe\): GEMM tiles not autotuned)?\)/,
     );
+    // The log says where the time to the first step went: the compiled step's parts named, and they add up.
+    expect(gpu.log).toMatch(
+      /first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms \(policy \d+, tuning \d+, pipelines \d+, weights \d+\), upload \d+ ms, first step \d+ ms/,
+    );
+    const { backend, setup, engine, upload, firstStep, total } = gpu.startup!;
+    expect(backend + setup + engine + upload + firstStep).toBeCloseTo(total, 6);
     const cpu = await fit('cpu', 'tfjs');
     expect(cpu.log).toContain('backend cpu, engine tfjs (chosen)');
+    expect(cpu.log).toMatch(/first step \d+ ms after fit\(\): backend \d+ ms, setup \d+ ms, engine \d+ ms, upload \d+ ms, first step \d+ ms/);
     for (const path of ['train/epoch-1/Loss.log', 'train/epoch-2/Loss.log', 'valid/epoch-2/Loss.log']) {
       expect(relError(await logged(gpu.store, path), await logged(cpu.store, path))).toBeLessThan(1e-4);
     }
@@ -102,9 +109,10 @@ describe('the compiled WebGPU engine in the Learner', () => {
     cpu.model.dispose();
   });
 
-  it('records_each_epochs_confusion_matrix_from_its_own_weights_without_leaving_the_compiled_step', async () => {
+  it('counts_each_epochs_confusion_matrix_on_the_gpu_as_it_validates', async () => {
     if (skip) return;
     const gpu = await fit('webgpu', 'auto', { confusion: true });
+    const cpu = await fit('cpu', 'tfjs', { confusion: true });
     expect(gpu.log).toContain('engine compiled');
     for (const epoch of [1, 2]) {
       const path = `valid/epoch-${epoch}/ConfusionMatrix.json`;
@@ -114,8 +122,12 @@ describe('the compiled WebGPU engine in the Learner', () => {
       const correct = Math.round((accuracy[0] * 16 + accuracy[1] * 4) / 100);
       expect(matrix.reduce((n, row, c) => n + row[c], 0)).toBe(correct);
       expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(20);
+      // Counted on the GPU as it validated, it is the matrix of the tfjs step's forward pass.
+      const tfjs = parseConfusionFile(new TextDecoder().decode((await cpu.store.read(path))!), path);
+      expect(matrix).toEqual(tfjs.matrix);
     }
     gpu.model.dispose();
+    cpu.model.dispose();
   });
 
   it('resumes_a_compiled_run_from_its_checkpoint_with_weights_and_optimizer_state', async () => {

@@ -87,6 +87,27 @@ describe.skipIf(!ctx)('compiled trainer', () => {
     t.destroy();
   });
 
+  it('counts_the_validation_confusion_matrix_whose_diagonal_is_the_correct_count', async () => {
+    const t = await trainer();
+    for (let s = 0; s < 5; s++) t.trainStep(s, { lr: 0.05 });
+    const pass = async () => {
+      t.clearConfusion();
+      const ids = Array.from({ length: t.stepsPerEpoch('valid') }, (_, s) => t.validStep(s));
+      const stats = await t.readStats(ids[0], ids.length);
+      const correct = ids.reduce((n, _, i) => n + stats[i * t.statsStride + 1], 0);
+      return { counts: (await t.readConfusion())!, correct };
+    };
+    const { counts, correct } = await pass();
+    expect(counts).toHaveLength(25);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(ITEMS);
+    expect([0, 1, 2, 3, 4].reduce((n, c) => n + counts[c * 5 + c], 0)).toBe(correct);
+    // Each label's row holds as many items as carry that label.
+    for (let c = 0; c < 5; c++) expect(counts.slice(c * 5, c * 5 + 5).reduce((a, b) => a + b, 0)).toBe(y.filter((l) => l === c).length);
+    // Cleared, the next pass counts from nothing.
+    expect((await pass()).counts).toEqual(counts);
+    t.destroy();
+  });
+
   it('autotunes_on_scratch_buffers_without_changing_what_the_steps_compute', async () => {
     const announced: number[] = [];
     const make = async (autotune: boolean) => {
@@ -213,6 +234,7 @@ describe.skipIf(!ctx)('compiled trainer', () => {
       );
     const gemm: TunableGemm = {
       label: 'g',
+      key: 'the test GEMM',
       k: 56,
       flops: 1e9,
       defaultTiling: chooseTiling(40, 24, 56, limits),
