@@ -3,11 +3,12 @@ import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
 import { describeModel } from '../protocol/describe';
 import { TrainingClient } from './client';
-import { ChartToolbar } from './components/ChartToolbar';
+import { ChartToolbar } from './charts/ChartToolbar';
+import { Charts } from './charts/Charts';
+import type { ChartOptions } from './charts/MetricChart';
 import { Controls } from './components/Controls';
 import { dateTime } from './components/format';
 import { LogPanel } from './components/LogPanel';
-import { MetricChart, type ChartOptions } from './components/MetricChart';
 import { MetricsTable } from './components/MetricsTable';
 import { RunDetails } from './components/RunDetails';
 import { RunsPanel } from './components/RunsPanel';
@@ -70,7 +71,7 @@ export function App() {
   }, [client, store]);
   const view = useRunView(store);
   const [form, setForm] = useState(initialForm);
-  const [chart, setChart] = useState<ChartOptions>({ xAxis: 'iteration', logY: false, smoothing: 0.6, iterationsPerEpoch: 1 });
+  const [chart, setChart] = useState<ChartOptions>({ xAxis: 'iteration', logY: false, smoothing: 0.6, diagnostics: false });
   const [tab, setTab] = useState<(typeof TABS)[number]>('Settings');
   const runs = useRuns(client, (message) => store.apply({ type: 'error', message }));
   const { opened } = runs;
@@ -180,12 +181,6 @@ export function App() {
       if ((e as Error).name !== 'AbortError') store.apply({ type: 'error', message: `could not use that folder: ${(e as Error).message}` });
     }
   };
-  const trainIterations = view.iterationsPerEpoch;
-  useEffect(() => {
-    // A transition: every chart redraws, and outside an event React would do it in one piece.
-    if (trainIterations && trainIterations !== chart.iterationsPerEpoch)
-      startTransition(() => setChart((c) => ({ ...c, iterationsPerEpoch: trainIterations })));
-  }, [trainIterations, chart.iterationsPerEpoch]);
 
   return (
     <div className="app">
@@ -261,14 +256,9 @@ export function App() {
           />
         )}
         <ChartToolbar options={chart} onChange={setChart} />
-        <div className="charts">
-          {[...store.series.values()].map((s) => (
-            <MetricChart key={s.name} series={s} options={chart} version={view.version} />
-          ))}
-          {store.series.size === 0 && <p className="empty">Charts of every numeric metric appear here once training starts.</p>}
-        </div>
+        <Charts series={store.series} version={view.version} options={chart} iterationsPerEpoch={view.iterationsPerEpoch ?? 1} live={running} />
         <div className="details">
-          <MetricsTable view={view} />
+          <MetricsTable view={view} diagnostics={chart.diagnostics} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
         {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}

@@ -30,6 +30,19 @@ export interface RunView {
 
 const emptySeries = (): SplitSeries => ({ x: [], y: [], epochX: [], epochY: [] });
 
+/** A stored run's last values, for the metrics table: each series' last point, and its last epoch value as the epoch mean. */
+function latestOf(series: readonly MetricSeries[]): RunView['latest'] {
+  const latest: Record<'train' | 'valid', Record<string, MetricPoint>> = { train: {}, valid: {} };
+  for (const s of series) {
+    for (const split of ['train', 'valid'] as const) {
+      const { x, y, epochX, epochY } = s[split];
+      if (!y.length && !epochY.length) continue;
+      latest[split][s.name] = { name: s.name, x: x.at(-1) ?? epochX.at(-1)!, value: y.at(-1) ?? NaN, running: epochY.at(-1) ?? NaN, numeric: true };
+    }
+  }
+  return latest;
+}
+
 /** Appends in a loop: a long log spread into push() would overflow the stack. */
 function append(to: string[], lines: readonly string[]): void {
   for (const line of lines) to.push(line);
@@ -137,7 +150,7 @@ export class RunStore {
         engine: undefined,
         skipped: [],
         progress: undefined,
-        latest: { train: {}, valid: {} },
+        latest: latestOf(ordered),
         epochsDone: run.epochsDone,
         iterationsPerEpoch: firstEpoch || undefined,
         checkpoints: [...run.checkpoints],

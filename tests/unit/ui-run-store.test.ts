@@ -79,6 +79,22 @@ describe('RunStore.apply', () => {
     expect(s.log[399_999]).toBe('line 199999');
   });
 
+  it('shows_a_stored_runs_last_values_and_epoch_means_in_the_table', () => {
+    const s = new RunStore();
+    const side = (y: number[], epochY: number[]) => ({ x: y.map((_, i) => (i + 1) / 2), y, epochX: epochY.map((_, i) => i + 1), epochY });
+    s.load({
+      runId: 'r',
+      runName: 'r',
+      series: [{ name: 'Loss', train: side([2, 1.5, 1.2, 0.9], [1.75, 1.05]), valid: side([1.4, 1.1, 1, 0.8], [1.2, 0.9]) }],
+      log: [],
+      epochsDone: 2,
+      checkpoints: [],
+      state: 'done',
+    });
+    expect(s.snapshot.latest.train.Loss).toMatchObject({ value: 0.9, running: 1.05 });
+    expect(s.snapshot.latest.valid.Loss).toMatchObject({ running: 0.9 });
+  });
+
   it('collects_every_error', () => {
     const s = new RunStore();
     s.apply({ type: 'error', message: 'device lost' });

@@ -5,7 +5,7 @@ interface Props {
   readonly onChange: (options: ChartOptions) => void;
 }
 
-/** Chart settings shared by every chart: x axis, y scale, smoothing. */
+/** Chart settings shared by every chart: x axis, y scale, smoothing, diagnostics. */
 export function ChartToolbar({ options, onChange }: Props) {
   return (
     <div className="chart-toolbar" role="group" aria-label="Chart options">
@@ -34,6 +34,9 @@ export function ChartToolbar({ options, onChange }: Props) {
           onChange={(e) => onChange({ ...options, smoothing: Number(e.target.value) })}
         />
         <span className="value">{options.smoothing.toFixed(2)}</span>
+      </label>
+      <label title="The engine's own metrics: tensor count and memory">
+        <input type="checkbox" checked={options.diagnostics} onChange={(e) => onChange({ ...options, diagnostics: e.target.checked })} /> diagnostics
       </label>
     </div>
   );
