@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -12,6 +12,7 @@ import {
   type LegendPayload,
   type MouseHandlerDataParam,
   type SyncMethod,
+  type XAxisProps,
 } from 'recharts';
 import { tickValue } from '../components/format';
 import { ChartTooltip, Swatch } from './ChartTooltip';
@@ -34,6 +35,39 @@ export interface BodyProps {
 
 const TRAIN = '#2563eb';
 const VALID = '#ea580c';
+
+// Props recharts gets are kept identical from one render to the next: a changed object makes an
+// axis or a line register itself with the chart's store again, and every registration costs a
+// pass over all of the chart's selectors. Only `data` changes while training.
+const STYLE = { width: '100%', height: 230 };
+const MARGIN = { top: 6, right: 14, bottom: 0, left: 0 };
+const TICK = { fontSize: 10 };
+const Y_DOMAIN = ['auto', 'auto'] as const;
+const CURSOR = { stroke: '#64748b', strokeDasharray: '2 2' };
+const LINES: Record<LineKey, object> = {
+  train: { stroke: TRAIN, dot: false },
+  trainSmooth: { stroke: TRAIN, strokeWidth: 2, dot: false, activeDot: { r: 3 } },
+  // Markers only: the epoch means are points, not a curve.
+  trainEpoch: {
+    stroke: TRAIN,
+    strokeOpacity: 0,
+    connectNulls: true,
+    legendType: 'circle',
+    dot: { r: 3.5, fill: '#fff', stroke: TRAIN, strokeOpacity: 1, strokeWidth: 1.5 },
+    activeDot: { r: 4.5, fill: '#fff', stroke: TRAIN, strokeOpacity: 1 },
+  },
+  valid: { stroke: VALID, strokeWidth: 2, connectNulls: true, dot: { r: 3, fill: VALID, strokeWidth: 0 }, activeDot: { r: 4.5 } },
+};
+const RAW_FAINT = { strokeWidth: 1, strokeOpacity: 0.3, activeDot: { r: 2.5 } };
+const RAW_BOLD = { strokeWidth: 2, strokeOpacity: 1, activeDot: { r: 3 } };
+
+/**
+ * An epoch boundary. Memoised: recharts' ReferenceLine registers itself with the chart's store on
+ * every render it gets (an effect without dependencies), each registration a pass over all selectors.
+ */
+const EpochEnd = memo(function EpochEnd({ x }: { x: number }) {
+  return <ReferenceLine x={x} stroke="#cbd5e1" strokeDasharray="3 3" />;
+});
 
 /** What the legend and the tooltip call each line. */
 export function lineName(key: LineKey, smoothed: boolean): string {
@@ -75,76 +109,72 @@ function LegendButtons({ payload, hidden, onToggle }: { payload?: readonly Legen
  */
 export const ChartBody = memo(function ChartBody({ data, xAxis, logY, iterationsPerEpoch, unit, hidden, onToggle, zoom, onZoom }: BodyProps) {
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
-  const has = (key: LineKey) => data.lines.includes(key);
-  const smoothed = has('trainSmooth');
-  const formatX = xAxis === 'epoch' ? (x: number) => String(Number(x.toFixed(2))) : (x: number) => x.toFixed(0);
-  const formatY = (y: number) => `${tickValue(y)}${unit === '%' ? '%' : ''}`;
-  const line = (key: LineKey) => ({ dataKey: key, name: lineName(key, smoothed), hide: hidden.has(key), isAnimationActive: false });
+  const smoothed = data.lines.includes('trainSmooth');
+  const lines = useMemo(
+    () =>
+      data.lines.map((key) => ({
+        key,
+        dataKey: key,
+        name: lineName(key, smoothed),
+        hide: hidden.has(key),
+        isAnimationActive: false,
+        ...LINES[key],
+        ...(key === 'train' ? (smoothed ? RAW_FAINT : RAW_BOLD) : {}),
+      })),
+    [data.lines, smoothed, hidden],
+  );
+  const xProps = useMemo(
+    (): XAxisProps => ({
+      domain: zoom ? [...zoom] : [0, 'dataMax'],
+      allowDataOverflow: zoom !== null,
+      allowDecimals: xAxis === 'epoch',
+      tickFormatter: xAxis === 'epoch' ? (x: number) => String(Number(x.toFixed(2))) : (x: number) => x.toFixed(0),
+      label: { value: xAxis, position: 'insideBottomRight', offset: 0, fontSize: 10, fill: '#64748b' } as const,
+    }),
+    [xAxis, zoom],
+  );
+  const formatY = useCallback((y: number) => `${tickValue(y)}${unit === '%' ? '%' : ''}`, [unit]);
+  // Elements, not functions: recharts takes a function as a component, and a new one on every render would remount.
+  const tooltip = useMemo(() => <ChartTooltip xAxis={xAxis} iterationsPerEpoch={iterationsPerEpoch} unit={unit} />, [xAxis, iterationsPerEpoch, unit]);
+  const legend = useMemo(() => <LegendButtons hidden={hidden} onToggle={onToggle} />, [hidden, onToggle]);
+  const onMouseDown = useCallback((s: MouseHandlerDataParam, e: React.MouseEvent) => {
+    const x = at(s);
+    // A drag starts on the plot, not on the legend below it.
+    if (x !== undefined && (e.target as Element).closest('svg')) setDrag({ from: x, to: x });
+  }, []);
+  const onMouseMove = useCallback((s: MouseHandlerDataParam) => {
+    const x = at(s);
+    if (x !== undefined) setDrag((d) => (d && d.to !== x ? { from: d.from, to: x } : d));
+  }, []);
+  const onMouseUp = useCallback(() => {
+    if (drag && drag.from !== drag.to) onZoom([Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)]);
+    setDrag(null);
+  }, [drag, onZoom]);
+  const onMouseLeave = useCallback(() => setDrag(null), []);
   return (
     <LineChart
       data={data.rows as object[]}
       responsive
-      style={{ width: '100%', height: 230 }}
-      margin={{ top: 6, right: 14, bottom: 0, left: 0 }}
+      style={STYLE}
+      margin={MARGIN}
       syncId="kiln-metrics"
       syncMethod={nearestX}
-      onMouseDown={(s, e) => {
-        const x = at(s);
-        // A drag starts on the plot, not on the legend below it.
-        if (x !== undefined && (e.target as Element).closest('svg')) setDrag({ from: x, to: x });
-      }}
-      onMouseMove={(s) => {
-        const x = at(s);
-        if (drag && x !== undefined && x !== drag.to) setDrag({ from: drag.from, to: x });
-      }}
-      onMouseUp={() => {
-        if (drag && drag.from !== drag.to) onZoom([Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)]);
-        setDrag(null);
-      }}
-      onMouseLeave={() => setDrag(null)}
+      onMouseDown={onMouseDown}
+      onMouseMove={onMouseMove}
+      onMouseUp={onMouseUp}
+      onMouseLeave={onMouseLeave}
     >
       <CartesianGrid stroke="#eef2f7" vertical={false} />
-      <XAxis
-        dataKey="x"
-        type="number"
-        domain={zoom ? [...zoom] : [0, 'dataMax']}
-        allowDataOverflow={zoom !== null}
-        allowDecimals={xAxis === 'epoch'}
-        tickFormatter={formatX}
-        tick={{ fontSize: 10 }}
-        height={34}
-        label={{ value: xAxis, position: 'insideBottomRight', offset: 0, fontSize: 10, fill: '#64748b' }}
-      />
-      <YAxis type="number" scale={logY ? 'log' : 'linear'} domain={['auto', 'auto']} tickFormatter={formatY} tickCount={6} width={54} tick={{ fontSize: 10 }} />
+      <XAxis dataKey="x" type="number" tick={TICK} height={34} interval={0} {...xProps} />
+      <YAxis type="number" scale={logY ? 'log' : 'linear'} domain={Y_DOMAIN} tickFormatter={formatY} tickCount={6} width={54} tick={TICK} interval={0} />
       {data.epochEnds.map((x) => (
-        <ReferenceLine key={x} x={x} stroke="#cbd5e1" strokeDasharray="3 3" />
+        <EpochEnd key={x} x={x} />
       ))}
-      <Tooltip
-        // Elements, not functions: recharts would take a new function as a new component and remount it on every render.
-        content={<ChartTooltip xAxis={xAxis} iterationsPerEpoch={iterationsPerEpoch} unit={unit} />}
-        isAnimationActive={false}
-        cursor={{ stroke: '#64748b', strokeDasharray: '2 2' }}
-      />
-      <Legend content={<LegendButtons hidden={hidden} onToggle={onToggle} />} />
-      {has('train') && (
-        <Line {...line('train')} stroke={TRAIN} strokeWidth={smoothed ? 1 : 2} strokeOpacity={smoothed ? 0.3 : 1} dot={false} activeDot={{ r: 2.5 }} />
-      )}
-      {has('trainSmooth') && <Line {...line('trainSmooth')} stroke={TRAIN} strokeWidth={2} dot={false} activeDot={{ r: 3 }} />}
-      {has('trainEpoch') && (
-        // Markers only: the epoch means are points, not a curve.
-        <Line
-          {...line('trainEpoch')}
-          stroke={TRAIN}
-          strokeOpacity={0}
-          connectNulls
-          legendType="circle"
-          dot={{ r: 3.5, fill: '#fff', stroke: TRAIN, strokeOpacity: 1, strokeWidth: 1.5 }}
-          activeDot={{ r: 4.5, fill: '#fff', stroke: TRAIN, strokeOpacity: 1 }}
-        />
-      )}
-      {has('valid') && (
-        <Line {...line('valid')} stroke={VALID} strokeWidth={2} connectNulls dot={{ r: 3, fill: VALID, strokeWidth: 0 }} activeDot={{ r: 4.5 }} />
-      )}
+      <Tooltip content={tooltip} isAnimationActive={false} cursor={CURSOR} />
+      <Legend content={legend} />
+      {lines.map(({ key, ...props }) => (
+        <Line key={key} {...props} />
+      ))}
       {drag && drag.from !== drag.to && <ReferenceArea x1={drag.from} x2={drag.to} fill="#64748b" fillOpacity={0.15} ifOverflow="hidden" />}
     </LineChart>
   );

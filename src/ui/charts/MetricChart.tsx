@@ -26,7 +26,7 @@ interface Props {
 }
 
 /** Points per line while a run trains, and when it does not. */
-const LIVE_POINTS = 300;
+const LIVE_POINTS = 200;
 const STILL_POINTS = 1000;
 
 /**

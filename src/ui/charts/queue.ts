@@ -8,7 +8,7 @@ export class ChartQueue {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private last = -Infinity;
 
-  constructor(private readonly gapMs = 200) {}
+  constructor(private readonly gapMs = 250) {}
 
   /** Queues `update` as chart `key`'s next update (replacing one still queued). */
   request(key: string, update: () => void): void {
