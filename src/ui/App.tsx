@@ -28,6 +28,8 @@ import { download } from './download';
 import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
+import { CompareView } from './runs/CompareView';
+import type { ComparedRun } from './runs/compare';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
@@ -77,6 +79,7 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
+  const [compared, setCompared] = useState<readonly ComparedRun[] | null>(null);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
   const modelData = useMemo(() => modelDataOf(dataset.card), [dataset.card]);
@@ -101,6 +104,7 @@ export function App() {
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
     runs.close();
+    setCompared(null);
     startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
     client.start(runId, name, config);
   };
@@ -108,6 +112,7 @@ export function App() {
   const open = async (run: RunRecord) => {
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
+    setCompared(null);
     store.load({
       runId: run.id,
       runName: run.name,
@@ -163,6 +168,10 @@ export function App() {
       fail(e);
     }
   };
+  const compare = async (chosen: RunRecord[]) => {
+    const read = await Promise.all(chosen.map((r) => runs.read(r.id))).catch(fail);
+    if (read) setCompared(read.map((s) => ({ id: s.record.id, name: s.record.name, config: s.config ?? s.record.config, series: s.series })));
+  };
   const remove = async (r: RunRecord) => {
     if (confirm(`Delete “${r.name}” and all its checkpoints?`)) await runs.remove(r.id).catch(fail);
   };
@@ -205,6 +214,7 @@ export function App() {
               onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
               onDelete={remove}
               onImport={importRun}
+              onCompare={compare}
             />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
@@ -260,6 +270,7 @@ export function App() {
             label={form.dataset === 'table' ? form.label : undefined}
           />
         )}
+        {compared && <CompareView runs={compared} onClose={() => setCompared(null)} />}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">
           {[...store.series.values()].map((s) => (
