@@ -1,4 +1,4 @@
-import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
 import { describeModel } from '../protocol/describe';
@@ -28,11 +28,12 @@ import { download } from './download';
 import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
-import { CompareView } from './runs/CompareView';
 import type { ComparedRun } from './runs/compare';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
+/** Loaded when first used: its chart library is not needed to show the page. */
+const CompareView = lazy(() => import('./runs/CompareView').then((m) => ({ default: m.CompareView })));
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
@@ -270,7 +271,11 @@ export function App() {
             label={form.dataset === 'table' ? form.label : undefined}
           />
         )}
-        {compared && <CompareView runs={compared} onClose={() => setCompared(null)} />}
+        {compared && (
+          <Suspense fallback={<p className="empty">Loading the comparison…</p>}>
+            <CompareView runs={compared} onClose={() => setCompared(null)} />
+          </Suspense>
+        )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">
           {[...store.series.values()].map((s) => (
