@@ -26,8 +26,9 @@ export function Controls({ state, reason, checks, onFix, onStart, onPause, onRes
   const [starting, startTransition] = useTransition();
   const running = ['loading', 'training', 'validating', 'paused'].includes(state);
   const busy = starting || running || state === 'stopping';
-  // A check that is the reason is listed once, with its fix.
+  // A check that is the reason is listed once, with its fix; a fix two checks share gets one button.
   const said = checks.some((c) => c.message === reason);
+  const fixes = checks.map((c) => (c.fix ? JSON.stringify(c.fix) : null));
   return (
     <>
       <div className="controls" role="toolbar" aria-label="Training controls">
@@ -55,10 +56,10 @@ export function Controls({ state, reason, checks, onFix, onStart, onPause, onRes
           {reason && !said && <p className="start-reason">{reason}</p>}
           {checks.length > 0 && (
             <ul>
-              {checks.map((c) => (
+              {checks.map((c, i) => (
                 <li key={c.message} className={`check-${c.level}`}>
                   {c.message}
-                  {c.fix && (
+                  {c.fix && fixes.indexOf(fixes[i]) === i && (
                     <button type="button" onClick={() => onFix(c.fix!)}>
                       {fixLabel(c.fix)}
                     </button>
