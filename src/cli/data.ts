@@ -43,6 +43,13 @@ function fixFlag(fix: CheckFix): string {
   return `--exclude ${fix.column}`;
 }
 
+/** The digits of both sides of MNIST's split, with their counts (the digits present only). */
+function digitCounts({ trainData, validData }: DataLoaders): { name: string; count: number }[] {
+  const counts = new Array<number>(10).fill(0);
+  for (const y of [trainData.y, validData.y]) for (const digit of y) counts[digit]++;
+  return counts.flatMap((count, digit) => (count ? [{ name: String(digit), count }] : []));
+}
+
 /** The data before the checks, with what the checks read of it. */
 function loadData(args: TrainArgs): CliData & { readonly checked: CheckedData } {
   const opts = { batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed };
@@ -57,7 +64,7 @@ function loadData(args: TrainArgs): CliData & { readonly checked: CheckedData } 
       describe: 'MNIST',
       targetScale: 1,
       dataset,
-      checked: { kind: 'images', task: 'classification', items: loaders.train.numItems + loaders.valid.numItems },
+      checked: { kind: 'images', task: 'classification', items: loaders.train.numItems + loaders.valid.numItems, classes: digitCounts(loaders) },
     };
   }
   const table = args.dataset === 'iris' ? irisTable() : readTableFile(args.file!, args.encoding);

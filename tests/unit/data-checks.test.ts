@@ -230,6 +230,17 @@ describe('the CLI says what the form says', () => {
     );
   });
 
+  it('checks_mnist_as_the_studio_does', () => {
+    const mnist = (...flags: string[]) => cliData(parseTrainArgs(['--dataset', 'mnist', '--out', join(dir, 'run'), ...flags]));
+    // The first five digits are 0 to 4, one each: none can be held out.
+    expect(message(() => mnist('--limit', '5'))).toBe(
+      "the validation split is empty: each of the 5 classes has a single image, and a class's only image stays in training",
+    );
+    expect(mnist('--limit', '100', '--batch-size', '50').describe).toContain(
+      'warning: only 2 steps an epoch (80 training images in batches of 50): the model will barely move from where it starts; lower the batch size to 8 (10 steps an epoch) (--batch-size 8)',
+    );
+  });
+
   it('prints_the_warnings_with_the_flag_that_fixes_each', () => {
     const shopFile = csv('shop.csv', shop(120));
     const { describe: lines, trainData } = data('--file', shopFile, '--label', 'kind', '--batch-size', '64');
