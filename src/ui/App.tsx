@@ -1,4 +1,4 @@
-import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
 import { describeModel } from '../protocol/describe';
@@ -30,9 +30,12 @@ import { useDataset } from './dataset/use-dataset';
 import { applyFix, readiness } from './dataset/readiness';
 import type { CheckFix } from '../data/checks';
 import { RunStore } from './run-store';
+import type { ComparedRun } from './runs/compare';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
+/** Loaded when first used: its chart library is not needed to show the page. */
+const CompareView = lazy(() => import('./runs/CompareView').then((m) => ({ default: m.CompareView })));
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
@@ -79,6 +82,7 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
+  const [compared, setCompared] = useState<readonly ComparedRun[] | null>(null);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
   const modelData = useMemo(() => modelDataOf(dataset.card), [dataset.card]);
@@ -114,6 +118,7 @@ export function App() {
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
     runs.close();
+    setCompared(null);
     startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
     client.start(runId, name, config);
   };
@@ -121,6 +126,7 @@ export function App() {
   const open = async (run: RunRecord) => {
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
+    setCompared(null);
     store.load({
       runId: run.id,
       runName: run.name,
@@ -176,6 +182,10 @@ export function App() {
       fail(e);
     }
   };
+  const compare = async (chosen: RunRecord[]) => {
+    const read = await Promise.all(chosen.map((r) => runs.read(r.id))).catch(fail);
+    if (read) setCompared(read.map((s) => ({ id: s.record.id, name: s.record.name, config: s.config ?? s.record.config, series: s.series })));
+  };
   const remove = async (r: RunRecord) => {
     if (confirm(`Delete “${r.name}” and all its checkpoints?`)) await runs.remove(r.id).catch(fail);
   };
@@ -218,6 +228,7 @@ export function App() {
               onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
               onDelete={remove}
               onImport={importRun}
+              onCompare={compare}
             />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
@@ -277,6 +288,11 @@ export function App() {
             onFix={fix}
             onExclude={exclude}
           />
+        )}
+        {compared && (
+          <Suspense fallback={<p className="empty">Loading the comparison…</p>}>
+            <CompareView runs={compared} onClose={() => setCompared(null)} />
+          </Suspense>
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">
