@@ -42,6 +42,18 @@ describe('guardrails before Start', () => {
       await card.getByText('MNIST (built in)').waitFor({ timeout: 60_000 });
       await startState(page, true);
 
+      // While a dropped file is read, Start waits, saying so.
+      const rows = Array.from({ length: 200_000 }, (_, i) => `${i % 97},${i % 89},${['x', 'y'][i % 2]}`).join('\n');
+      await drop(page, [{ name: 'big.csv', text: `a,b,label\n${rows}\n` }]);
+      await page.waitForFunction(
+        () =>
+          document.querySelector<HTMLButtonElement>('button.primary')?.disabled &&
+          /Reading big\.csv…/.test(document.querySelector('.start-checks')?.textContent ?? ''),
+        undefined,
+        { polling: 'raf', timeout: 60_000 },
+      );
+      await card.getByText('200,000 rows').waitFor({ timeout: 60_000 });
+
       await drop(page, [{ name: 'data.csv', bytes: PNG }]);
       const problem = page.locator('.dataset-problem');
       await problem.waitFor({ timeout: 60_000 });
@@ -59,7 +71,7 @@ describe('guardrails before Start', () => {
 
       // Dismissed, the dataset the form still names comes back, and Start with it.
       await problem.getByRole('button', { name: 'Dismiss' }).click();
-      await card.getByText('MNIST (built in)').waitFor({ timeout: 60_000 });
+      await card.getByText('big.csv').waitFor({ timeout: 60_000 });
       await startState(page, true);
       expect(errors).toEqual([]);
     } finally {
