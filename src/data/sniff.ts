@@ -101,12 +101,6 @@ export class FileKindError extends DataError {
 /** The error for a file of kind `kind` that was to be read as what its name promises. */
 export function wrongKind(file: string, kind: Exclude<FileKind, { kind: 'text' }>): FileKindError {
   const named = promised(file);
-  if (kind.kind === 'image') {
-    return new FileKindError(
-      file,
-      `is ${kind.what}, not ${named}: put it with other images in class folders (one subfolder per class) and drop the folder, or a zip of it`,
-    );
-  }
   if (kind.kind === 'zip') {
     return WORKBOOK_NAME.test(file)
       ? new FileKindError(file, `is a spreadsheet workbook, not ${named}: ${SAVE_CSV}`)
@@ -126,8 +120,10 @@ export function routeFile(name: string, head: Uint8Array): 'table' | 'zip' {
     return 'table';
   }
   if (kind.kind === 'zip' && !TABLE_NAME.test(name) && !WORKBOOK_NAME.test(name)) return 'zip';
-  if (kind.kind === 'image' && !TABLE_NAME.test(name) && !ZIP_NAME.test(name)) {
-    throw new FileKindError(name, `is ${kind.what}: one image is not a dataset; drop a folder of images with one subfolder per class, or a zip of one`);
+  if (kind.kind === 'image') {
+    // The studio reads images from class folders: say how to give it this one.
+    const what = TABLE_NAME.test(name) || ZIP_NAME.test(name) ? `is ${kind.what}, not ${promised(name)}` : `is ${kind.what}, and one image is not a dataset`;
+    throw new FileKindError(name, `${what}: put it with other images in class folders (one subfolder per class) and drop the folder, or a zip of it`);
   }
   throw wrongKind(name, kind);
 }

@@ -46,7 +46,7 @@ describe('what a dropped file is, by its first bytes', () => {
       );
     }
     expect(message(() => routeFile('cat.png', PNG))).toBe(
-      'cat.png is a PNG image: one image is not a dataset; drop a folder of images with one subfolder per class, or a zip of one',
+      'cat.png is a PNG image, and one image is not a dataset: put it with other images in class folders (one subfolder per class) and drop the folder, or a zip of it',
     );
   });
 
