@@ -40,9 +40,9 @@ const matches = (b: Uint8Array, bytes: readonly number[] | string, at = 0) =>
 
 const IMAGE_NAMES: Record<string, string> = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/gif': 'GIF', 'image/bmp': 'BMP', 'image/webp': 'WebP' };
 
-/** What the first bytes of a file (at least SNIFF_BYTES of them, or the whole file) say it is. */
+/** What the first bytes of a file (at least SNIFF_BYTES of them, or the whole file) say it is; a zip by a local header or the end record of an empty zip. */
 export function sniffFile(b: Uint8Array): FileKind {
-  if (b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6) || (b[2] === 7 && b[3] === 8))) return { kind: 'zip' };
+  if (b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6))) return { kind: 'zip' };
   const image = sniffImage(b);
   if (image.kind === 'image') return { kind: 'image', what: `a ${IMAGE_NAMES[image.mime]} image` };
   if (image.kind === 'unsupported') return { kind: 'image', what: `a ${image.format} image` };
@@ -75,7 +75,7 @@ function hasPeHeader(b: Uint8Array): boolean {
 }
 
 /** What a file's name promises, for messages: "a CSV table", "a zip archive"… */
-export function promised(name: string): string {
+function promised(name: string): string {
   const ext = name.toLowerCase().split('.').pop();
   if (ext === 'csv') return 'a CSV table';
   if (ext === 'tsv' || ext === 'tab') return 'a TSV table';
@@ -106,7 +106,8 @@ export function wrongKind(file: string, kind: Exclude<FileKind, { kind: 'text' }
       ? new FileKindError(file, `is a spreadsheet workbook, not ${named}: ${SAVE_CSV}`)
       : new FileKindError(file, `is a zip archive, not ${named} (an Excel .xlsx workbook is a zip too: ${SAVE_CSV}; a zip of image folders: name it .zip)`);
   }
-  return new FileKindError(file, `is ${kind.what}, not ${named}${kind.hint ? `: ${kind.hint}` : ''}`);
+  const hint = kind.kind === 'binary' && kind.hint ? `: ${kind.hint}` : '';
+  return new FileKindError(file, `is ${kind.what}, not ${named}${hint}`);
 }
 
 /**
