@@ -12,6 +12,7 @@ import { stratifiedSplit } from '../../src/data/split';
 import { describeTable, prepareTable, type TableChoices } from '../../src/data/table';
 import { RunConfigSchema, DEFAULT_RUN_CONFIG } from '../../src/protocol/run-config';
 import { parseText } from '../fixtures/table/tables';
+import { DatasetHost } from '../../src/worker/datasets';
 
 const bytes = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));
 const PNG = bytes([0x89], 'PNG\r\n\x1a\n', [0, 0, 0, 13], 'IHDR');
@@ -253,5 +254,29 @@ describe('the CLI says what the form says', () => {
     expect(excluded.describe).not.toContain('warning');
     expect(excluded.trainData.itemShape).toEqual([1]);
     expect(excluded.dataset).toMatchObject({ type: 'table', exclude: ['id', 'price'] });
+  });
+});
+
+describe("the worker's dataset host", () => {
+  const picked = (name: string, body: Uint8Array | string) => ({ name, files: [{ path: name, file: new Blob([body]) }], folders: [] });
+  const open = (host: DatasetHost, name: string, body: Uint8Array | string) => host.open(picked(name, body), 'utf-8', () => {});
+
+  it('routes_a_dropped_file_by_its_bytes_and_keeps_the_last_dataset_open_when_one_fails', async () => {
+    const host = new DatasetHost();
+    const { card, suggested } = await open(host, 'shop.data', shop(60));
+    expect(card).toMatchObject({ kind: 'table', items: 60 });
+    expect(suggested).toMatchObject({ type: 'table', file: 'shop.data', label: 'kind' });
+    await expect(open(host, 'data.csv', PNG)).rejects.toThrow(
+      'data.csv is a PNG image, not a CSV table: put it with other images in class folders (one subfolder per class) and drop the folder, or a zip of it',
+    );
+    await expect(open(host, 'pets.zip', 'a,b\n1,2\n')).rejects.toThrow('pets.zip is a text file, not a zip archive');
+    // The table read before is still the one open: its card (with the checks' inputs) still comes.
+    const again = await host.card(
+      { type: 'table', file: 'shop.data', label: 'price', task: 'classification', missing: 'fill', encoding: 'utf-8' },
+      0.2,
+      0,
+      () => {},
+    );
+    expect(blockingCheck(startChecks(again, settings({ label: 'price' })))?.message).toMatch(/^the validation split is empty/);
   });
 });
