@@ -258,8 +258,8 @@ describe('the CLI says what the form says', () => {
 });
 
 describe("the worker's dataset host", () => {
-  const picked = (name: string, body: Uint8Array | string) => ({ name, files: [{ path: name, file: new Blob([body]) }], folders: [] });
-  const open = (host: DatasetHost, name: string, body: Uint8Array | string) => host.open(picked(name, body), 'utf-8', () => {});
+  const picked = (name: string, body: Uint8Array<ArrayBuffer> | string) => ({ name, files: [{ path: name, file: new Blob([body]) }], folders: [] });
+  const open = (host: DatasetHost, name: string, body: Uint8Array<ArrayBuffer> | string) => host.open(picked(name, body), 'utf-8', () => {});
 
   it('routes_a_dropped_file_by_its_bytes_and_keeps_the_last_dataset_open_when_one_fails', async () => {
     const host = new DatasetHost();
