@@ -11,7 +11,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;

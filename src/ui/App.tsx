@@ -16,7 +16,7 @@ import { StoragePanel } from './components/StoragePanel';
 import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
 import type { FormState } from './config/FormField';
-import { formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
+import { excludeColumn, formForLabel, formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
 import { ModelSection } from './model/ModelSection';
 import { useModel } from './model/use-model';
 import type { DatasetCard } from '../data/card';
@@ -27,6 +27,8 @@ import { droppedFiles } from './dataset/drop';
 import { download } from './download';
 import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
+import { applyFix, readiness } from './dataset/readiness';
+import type { CheckFix } from '../data/checks';
 import { RunStore } from './run-store';
 import type { ComparedRun } from './runs/compare';
 import { useRuns } from './runs/use-runs';
@@ -92,15 +94,26 @@ export function App() {
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 
-  // Stable props for the memoised form: it renders again only when what it shows changes.
-  const onChange = useCallback((field: Field, value: string) => setForm((f) => ({ ...f, [field]: value })), []);
+  const ready = useMemo(
+    () => readiness({ workerReady: view.probes.length > 0, formValid: config !== null, values: form, data: dataset }),
+    [view.probes.length, config, form, dataset],
+  );
+  const fix = useCallback((f: CheckFix) => setForm((v) => ({ ...v, ...applyFix(f, v) })), []);
+  const { card } = dataset;
+  // Stable props for the memoised form: it renders again only when what it shows changes. A new
+  // label brings its task (and comes back into the features if it was left out).
+  const onChange = useCallback(
+    (field: Field, value: string) => setForm((f) => ({ ...f, ...(field === 'label' ? formForLabel(f, value, card) : { [field]: value }) })),
+    [card],
+  );
   const dataSection = useCallback((f: FormState) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />, [dataset]);
   const layers = useMemo(
     () => <ModelSection values={form} errors={errors} data={modelData} disabled={running} model={model} update={updateForm} />,
     [form, errors, modelData, running, model, updateForm],
   );
+  const exclude = useCallback((column: string, out: boolean) => setForm((v) => ({ ...v, ...excludeColumn(v, column, out) })), []);
   const start = () => {
-    if (!config) return;
+    if (!config || ready.reason) return;
     const runId = `run-${Date.now().toString(36)}`;
     const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
     store.reset(runId, name);
@@ -224,13 +237,14 @@ export function App() {
       <main>
         <Controls
           state={view.state}
-          canStart={config !== null && view.probes.length > 0 && dataset.card !== null}
+          reason={ready.reason}
+          checks={ready.checks}
+          onFix={fix}
           onStart={start}
           onPause={() => client.pause()}
           onResume={() => client.resume()}
           onStop={() => client.stop()}
         />
-        {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
         <StatusBar view={view} />
         {notice && (
@@ -269,6 +283,10 @@ export function App() {
             validFraction={Number(form.validFraction) || 0}
             seed={Number(form.seed) || 0}
             label={form.dataset === 'table' ? form.label : undefined}
+            columnChecks={ready.columnChecks}
+            exclude={form.dataset === 'table' ? form.exclude : undefined}
+            onFix={fix}
+            onExclude={exclude}
           />
         )}
         {compared && (

@@ -82,6 +82,8 @@ export interface TableChoices {
   /** Share of rows held out for validation, in [0, 1). */
   readonly validFraction: number;
   readonly seed: number;
+  /** Columns left out of the features by the user. */
+  readonly exclude?: readonly string[];
 }
 
 /** How one feature column becomes model inputs. */
