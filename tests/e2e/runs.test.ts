@@ -37,7 +37,7 @@ describe('stored runs', () => {
       const live = await chartPoints(page, 'train');
       await page.reload();
       await page.getByRole('tab', { name: 'Runs (1)' }).click();
-      const run = page.getByRole('button', { name: /^Open MLP 128/ });
+      const run = page.getByRole('button', { name: /^Open MNIST 200 · MLP 128/ });
       await run.click();
       await page.getByLabel('Run artifacts').waitFor();
       expect(await chartPoints(page, 'train')).toBe(live); // rebuilt from the stored logs
@@ -116,8 +116,8 @@ describe('stored runs', () => {
 
     const fresh = await openStudio(url, false);
     try {
-      expect(await importZip(fresh.page, archive.name, archive.bytes)).toMatch(/^Imported .* as “.*\(imported\)”/);
-      await fresh.page.getByRole('button', { name: /^Open .*\(imported\)/ }).click();
+      expect(await importZip(fresh.page, archive.name, archive.bytes)).toMatch(/^Imported .* as “MNIST 200 · MLP 128 relu · adam 0\.001”/);
+      await fresh.page.getByRole('button', { name: /^Open MNIST 200 · / }).click();
       await fresh.page.getByLabel('Train until epoch').fill('2');
       await fresh.page.getByRole('button', { name: 'Resume from epoch 1' }).click();
       await statusMatches(fresh.page, /Done/);
