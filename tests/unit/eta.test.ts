@@ -21,7 +21,14 @@ describe('estimateEta', () => {
     expect(eta.seconds).toBeCloseTo(5, 5);
     expect(eta.low).toBeLessThanOrEqual(5);
     expect(eta.high).toBeGreaterThanOrEqual(5);
-    expect(eta.high).toBeLessThan(6);
+    expect(eta.high).toBeLessThan(7);
+  });
+
+  it('narrows_the_range_as_more_is_measured', () => {
+    const early = fit(400, { startup: 0, stepSeconds: 0.1, upTo: 40 }).estimate()!;
+    const later = fit(400, { startup: 0, stepSeconds: 0.1, upTo: 200 }).estimate()!;
+    expect((early.high - early.low) / early.seconds).toBeGreaterThan(0.5);
+    expect((later.high - later.low) / later.seconds).toBeCloseTo(0.2, 5);
   });
 
   it('spans_the_steady_and_the_recent_pace_when_training_slows_down', () => {

@@ -27,14 +27,17 @@ export interface EtaOptions {
   readonly recent: number;
   /** The range is widened by this fraction each side, for what the pace so far cannot show (a slower epoch end). */
   readonly margin: number;
+  /** And by up to this much more while less than `settle` seconds were measured (a pace still changing as code warms up). */
+  readonly early: number;
+  readonly settle: number;
 }
 
-const DEFAULTS: EtaOptions = { warmup: 3, minSamples: 5, minSeconds: 2, spacing: 0.2, recent: 0.25, margin: 0.1 };
+const DEFAULTS: EtaOptions = { warmup: 3, minSamples: 5, minSeconds: 2, spacing: 0.2, recent: 0.25, margin: 0.1, early: 0.4, settle: 10 };
 
 /**
  * Estimates the time left from two paces measured after the warm-up: the pace over everything
  * since (steady, slow to move) and the recent pace (quick to follow a change). The estimate is
- * their mean, the range spans both, widened by `margin`. Null until `minSamples` samples over
+ * their mean, the range spans both, widened by `margin` (more in the first `settle` seconds). Null until `minSamples` samples over
  * `minSeconds` were measured after the warm-up.
  */
 export function estimateEta(reference: EtaSample, recent: readonly EtaSample[], o: EtaOptions = DEFAULTS): Eta | null {
@@ -45,10 +48,11 @@ export function estimateEta(reference: EtaSample, recent: readonly EtaSample[], 
   const window = Math.max(o.minSeconds, (now.t - reference.t) * o.recent);
   const from = recent.find((s) => s.t >= now.t - window && s.done < now.done) ?? reference;
   const lately = now.done > from.done ? (now.t - from.t) / (now.done - from.done) : steady;
+  const margin = o.margin + o.early * Math.max(0, 1 - (now.t - reference.t) / o.settle);
   return {
     seconds: (left * (steady + lately)) / 2,
-    low: left * Math.min(steady, lately) * (1 - o.margin),
-    high: left * Math.max(steady, lately) * (1 + o.margin),
+    low: left * Math.min(steady, lately) * (1 - margin),
+    high: left * Math.max(steady, lately) * (1 + margin),
   };
 }
 
