@@ -1,4 +1,4 @@
-import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
 import { TrainingClient } from './client';
@@ -26,10 +26,13 @@ import { download } from './download';
 import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
 import { RunStore } from './run-store';
+import type { ComparedRun } from './runs/compare';
 import { defaultRunName } from './runs/name';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
+/** Loaded when first used: its chart library is not needed to show the page. */
+const CompareView = lazy(() => import('./runs/CompareView').then((m) => ({ default: m.CompareView })));
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
@@ -77,6 +80,7 @@ export function App() {
   const [notice, setNotice] = useState<{ readonly runId: string | null; readonly text: string } | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
+  const [compared, setCompared] = useState<readonly ComparedRun[] | null>(null);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
   const modelData = useMemo(() => modelDataOf(dataset.card), [dataset.card]);
@@ -102,6 +106,7 @@ export function App() {
     store.reset(runId, name);
     setNotice(null);
     runs.close();
+    setCompared(null);
     startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
     client.start(runId, name, config);
   };
@@ -110,6 +115,7 @@ export function App() {
     setNotice((n) => (n?.runId === run.id ? n : null));
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
+    setCompared(null);
     store.load({
       runId: run.id,
       runName: run.name,
@@ -166,6 +172,10 @@ export function App() {
       fail(e);
     }
   };
+  const compare = async (chosen: RunRecord[]) => {
+    const read = await Promise.all(chosen.map((r) => runs.read(r.id))).catch(fail);
+    if (read) setCompared(read.map((s) => ({ id: s.record.id, name: s.record.name, config: s.config ?? s.record.config, series: s.series })));
+  };
   const remove = async (r: RunRecord) => {
     if (confirm(`Delete “${r.name}” and all its checkpoints?`)) await runs.remove(r.id).catch(fail);
   };
@@ -211,6 +221,7 @@ export function App() {
               onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
               onDelete={remove}
               onImport={importRun}
+              onCompare={compare}
             />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
@@ -265,6 +276,11 @@ export function App() {
             seed={Number(form.seed) || 0}
             label={form.dataset === 'table' ? form.label : undefined}
           />
+        )}
+        {compared && (
+          <Suspense fallback={<p className="empty">Loading the comparison…</p>}>
+            <CompareView runs={compared} onClose={() => setCompared(null)} />
+          </Suspense>
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <div className="charts">
