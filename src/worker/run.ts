@@ -107,6 +107,7 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const by = bestMetric(task);
   // A resumed run retrains the epochs after its checkpoint: its best is of the epochs it keeps.
   let best = ctx.resumeFrom === undefined ? stored?.best : await bestUntil(kiln, runId, ctx.resumeFrom, by);
+  if (ctx.resumeFrom !== undefined) await kiln.updateRun(runId, { best });
   const renderer = new WorkerRenderer((event) => {
     post(event);
     if (event.type !== 'epoch') return;
