@@ -58,6 +58,9 @@ export function StatusBar({ view, blocked }: Props) {
   const p = view.progress;
   const probe = view.probes.find((b) => b.name === view.backend);
   const active = ACTIVE.includes(view.state);
+  // The progress of the phase on show: not the last validation batch under "Training epoch 2" or "Saving checkpoint 1".
+  const phase = view.phase;
+  const current = p && (!phase || (phase.name === p.split && phase.epoch === p.epoch));
   return (
     <div className="status" data-state={view.state} data-phase={view.phase?.name}>
       <p className="status-state" role="status" aria-live="polite" aria-atomic="true">
@@ -87,7 +90,7 @@ export function StatusBar({ view, blocked }: Props) {
         {['done', 'stopped', 'failed'].includes(view.state) && view.message && <span className="end">: {view.message}</span>}
       </p>
       {view.state === 'loading' && view.message && <p className="status-progress">{view.message}</p>}
-      {p && active && (
+      {p && current && active && (
         <p className="status-progress">
           <span>
             {p.split === 'train' ? 'iteration' : 'validation batch'} {p.iteration} of {p.iterationsTotal}
