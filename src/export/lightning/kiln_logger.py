@@ -89,6 +89,7 @@ class KilnCheckpoint(Checkpoint):
         super().__init__()
         self.run, self.logger, self.dataset = run, logger, dataset
         self.folder = logger.folder
+        self.last_epoch = run["checkpoint"]
         # The metric Kiln ranks a run by: valid Accuracy (highest) for classification, valid Loss (lowest) for regression.
         self.ranked = "Loss" if run["loss"] == "mse" else "Accuracy"
         self.valid_rank = {}
@@ -113,7 +114,7 @@ class KilnCheckpoint(Checkpoint):
                 self.dataset(folder / "dataset" / "data.mpk.gz")
 
     def on_train_epoch_end(self, trainer, module):
-        epoch = module.kiln_epoch
+        epoch = self.last_epoch = module.kiln_epoch
         self.valid_rank[epoch] = module.means["valid"].get(self.ranked, float("nan"))
         if trainer.global_rank != 0:
             return
@@ -149,4 +150,5 @@ class KilnCheckpoint(Checkpoint):
 
     @rank_zero_only
     def on_fit_end(self, trainer, module):
-        self.logger.info("learner", f"training ended after epoch {module.kiln_epoch}: completed")
+        # Not module.kiln_epoch: Lightning counts the epoch past the last once fit ends.
+        self.logger.info("learner", f"training ended after epoch {self.last_epoch}: completed")

@@ -108,7 +108,10 @@ export function CompareView({ runs, onClose }: { runs: readonly ComparedRun[]; o
     return [names.filter((n) => constantValue(runs, n) === undefined), fixed] as const;
   }, [runs]);
   const best = useMemo(() => runs.map((r) => bestValid(r.series)), [runs]);
-  const diff = useMemo(() => settingsDiff(runs), [runs]);
+  // Runs without a Kiln config (a Burn run's folder) have no settings to set beside the others.
+  const configured = useMemo(() => runs.filter((r) => r.config !== null && typeof r.config === 'object'), [runs]);
+  const diff = useMemo(() => settingsDiff(configured), [configured]);
+  const unconfigured = runs.filter((r) => !configured.includes(r));
   const bestMetrics = metrics.filter((m) => best.some((b) => b.has(m)));
   return (
     <section className="compare" aria-label="Run comparison">
@@ -172,7 +175,7 @@ export function CompareView({ runs, onClose }: { runs: readonly ComparedRun[]; o
           <thead>
             <tr>
               <th scope="col">Setting</th>
-              {runs.map((r) => (
+              {configured.map((r) => (
                 <th key={r.id} scope="col">
                   {r.name}
                 </th>
@@ -184,16 +187,25 @@ export function CompareView({ runs, onClose }: { runs: readonly ComparedRun[]; o
               <tr key={d.setting}>
                 <th scope="row">{d.setting}</th>
                 {d.values.map((v, i) => (
-                  <td key={runs[i].id}>{v}</td>
+                  <td key={configured[i].id}>{v}</td>
                 ))}
               </tr>
             ))}
-            {diff.length === 0 && (
+            {configured.length > 1 && diff.length === 0 && (
               <tr>
-                <td colSpan={runs.length + 1}>The runs share every setting.</td>
+                <td colSpan={configured.length + 1}>The runs share every setting.</td>
               </tr>
             )}
           </tbody>
+          {unconfigured.length > 0 && (
+            <tfoot>
+              <tr>
+                <td colSpan={configured.length + 1}>
+                  No settings known for {unconfigured.map((r) => r.name).join(', ')} (no Kiln config: a Burn run's folder).
+                </td>
+              </tr>
+            </tfoot>
+          )}
         </table>
       </div>
     </section>
