@@ -1,11 +1,9 @@
 import { lazy, Suspense, startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
-import { describeModel } from '../protocol/describe';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './components/ChartToolbar';
 import { Controls } from './components/Controls';
-import { dateTime } from './components/format';
 import { LogPanel } from './components/LogPanel';
 import { MetricChart, type ChartOptions } from './components/MetricChart';
 import { MetricsTable } from './components/MetricsTable';
@@ -31,6 +29,7 @@ import { applyFix, readiness } from './dataset/readiness';
 import type { CheckFix } from '../data/checks';
 import { RunStore } from './run-store';
 import type { ComparedRun } from './runs/compare';
+import { defaultRunName } from './runs/name';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
@@ -79,7 +78,8 @@ export function App() {
   const [tab, setTab] = useState<(typeof TABS)[number]>('Settings');
   const runs = useRuns(client, (message) => store.apply({ type: 'error', message }));
   const { opened } = runs;
-  const [notice, setNotice] = useState<string | null>(null);
+  // A notice of an export belongs to its run: it shows only while that run is on show. Imports are the studio's.
+  const [notice, setNotice] = useState<{ readonly runId: string | null; readonly text: string } | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
   const [compared, setCompared] = useState<readonly ComparedRun[] | null>(null);
@@ -115,8 +115,9 @@ export function App() {
   const start = () => {
     if (!config || ready.reason) return;
     const runId = `run-${Date.now().toString(36)}`;
-    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
+    const name = defaultRunName(config, runs.list);
     store.reset(runId, name);
+    setNotice(null);
     runs.close();
     setCompared(null);
     startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
@@ -124,6 +125,7 @@ export function App() {
   };
   const fail = (e: unknown) => store.apply({ type: 'error', message: (e as Error).message });
   const open = async (run: RunRecord) => {
+    setNotice((n) => (n?.runId === run.id ? n : null));
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
     setCompared(null);
@@ -157,25 +159,26 @@ export function App() {
   const exportFile = async (what: ExportKind, epoch?: number, format?: ModelFormatName) => {
     if (!opened) return;
     const model = format === 'lightning' ? 'the Lightning project' : `model ${epoch} as ${MODEL_FORMATS[format ?? 'tfjs'].label}`;
-    setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? model : `checkpoint ${epoch}`}…`);
+    const runId = opened.record.id;
+    setNotice({ runId, text: `Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? model : `checkpoint ${epoch}`}…` });
     const controller = new AbortController();
     setExporting(controller);
     try {
       const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch, controller.signal, format);
       download(fileName, blob);
-      setNotice(`Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).`);
+      setNotice({ runId, text: `Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).` });
     } catch (e) {
-      setNotice((e as Error).name === 'AbortError' ? 'Export cancelled.' : null);
+      setNotice((e as Error).name === 'AbortError' ? { runId, text: 'Export cancelled.' } : null);
       if ((e as Error).name !== 'AbortError') fail(e);
     } finally {
       setExporting(null);
     }
   };
   const importRun = async (dropped: File | PickedFiles) => {
-    setNotice(`Importing ${dropped.name}…`);
+    setNotice({ runId: null, text: `Importing ${dropped.name}…` });
     try {
       const { name } = dropped instanceof File ? await client.importArchive(dropped) : await client.importFolder(dropped);
-      setNotice(`Imported ${dropped.name} as “${name}”.`);
+      setNotice({ runId: null, text: `Imported ${dropped.name} as “${name}”.` });
       setTab('Runs');
     } catch (e) {
       setNotice(null);
@@ -203,6 +206,8 @@ export function App() {
       if ((e as Error).name !== 'AbortError') store.apply({ type: 'error', message: `could not use that folder: ${(e as Error).message}` });
     }
   };
+  // The run on show: the opened one, or the live one.
+  const shownRun = opened?.record.id ?? view.runId;
   const trainIterations = view.iterationsPerEpoch;
   useEffect(() => {
     // A transition: every chart redraws, and outside an event React would do it in one piece.
@@ -246,10 +251,10 @@ export function App() {
           onStop={() => client.stop()}
         />
         {view.runName && <p className="run-title">{view.runName}</p>}
-        <StatusBar view={view} />
-        {notice && (
+        <StatusBar view={view} blocked={ready.reason} />
+        {notice && (notice.runId === null || notice.runId === shownRun) && (
           <p className="notice">
-            {notice}{' '}
+            {notice.text}{' '}
             {exporting && (
               <button type="button" onClick={() => exporting.abort()}>
                 Cancel
@@ -301,12 +306,12 @@ export function App() {
           ))}
           {store.series.size === 0 && <p className="empty">Charts of every numeric metric appear here once training starts.</p>}
         </div>
+        {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
+        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
         <div className="details">
           <MetricsTable view={view} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
-        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
-        {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
       </main>
     </div>
   );

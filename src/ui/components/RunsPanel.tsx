@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { type PickedFiles, pickedFromInput } from '../../data/images/picked';
 import type { RunRecord } from '../../protocol/index';
 import { droppedFiles } from '../dataset/drop';
-import { metricValue } from './format';
+import { checkpointsLine } from './format';
 
 interface Props {
   readonly runs: readonly RunRecord[];
@@ -92,15 +92,22 @@ export function RunsPanel({ runs, openId, busy, onOpen, onRename, onDelete, onIm
                 {r.name}
               </button>
             )}
-            <span className={`badge badge-${r.status}`}>{r.status}</span>
+            <span className="badges">
+              <span className={`badge badge-${r.status}`}>{r.status}</span>
+              {r.imported && <span className="badge badge-imported">imported</span>}
+            </span>
             <small>
               {date(r.createdAt)} · {r.dataset} · {r.model}
             </small>
             <small>
               epochs {r.epochsDone}/{r.epochs}
-              {r.best && ` · best ${r.best.metric} ${metricValue(r.best.value)} (epoch ${r.best.epoch})`}
-              {r.checkpoints.length > 0 && ` · checkpoints ${r.checkpoints.join(', ')}`}
+              {(r.best || r.checkpoints.length > 0) && ` · ${checkpointsLine(r)}`}
             </small>
+            {r.imported && (
+              <small>
+                imported from {r.imported.from} on {date(r.imported.at)}
+              </small>
+            )}
             {r.message && <small className="message">{r.message}</small>}
             <span className="actions">
               {runs.length > 1 && (
