@@ -24,6 +24,12 @@ export const TrainArgsSchema = z
     task: z.enum(['classification', 'regression']).optional(),
     missing: z.enum(['drop', 'fill']).optional(),
     encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+    /** --dataset csv: columns to leave out of the features, comma-separated (an identifier, say). */
+    exclude: z
+      .string()
+      .transform((s) => s.split(',').map((c) => c.trim()))
+      .pipe(z.array(z.string().min(1, 'name the columns to leave out, separated by commas')))
+      .optional(),
     /** A preset (default mlp); or --model-file. */
     model: z.enum(['mlp', 'cnn', 'logistic']).optional(),
     /** A TensorFlow.js layers model.json (its weights files beside it, or none) or a layer list. */
@@ -51,6 +57,8 @@ export const TrainArgsSchema = z
     overwrite: z.boolean().default(false),
   })
   .superRefine((a, ctx) => {
+    if (a.exclude && a.dataset !== 'csv')
+      ctx.addIssue({ code: 'custom', path: ['exclude'], message: 'columns can be left out of a CSV or TSV (--dataset csv)' });
     if (a.dataset === 'csv' && !a.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'name the CSV or TSV file to train on' });
     if (a.model && a['model-file']) ctx.addIssue({ code: 'custom', path: ['model-file'], message: 'give a preset (--model) or a model file, not both' });
     // The studio's rules between fields, on the flags that carry those fields.

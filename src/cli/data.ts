@@ -5,10 +5,11 @@ import { irisTable } from '../data/iris';
 import { loadMnist } from '../data/mnist-node';
 import { prepareTable, suggestChoices, suggestTask, targetScale as tableTargetScale } from '../data/table/index';
 import { readTableFile } from '../data/table-node';
-import type { DatasetConfig } from '../protocol/run-config';
+import { blockingCheck, startChecks, type CheckedData, type CheckFix } from '../data/checks';
+import { checkSettings, type DatasetConfig } from '../protocol/run-config';
 import type { PreparedDataset } from '../recipe/run-files';
 import type { ModelShape } from '../train/model/infer';
-import type { TrainArgs } from './args';
+import { runConfigFromArgs, type TrainArgs } from './args';
 
 /** What the CLI trains on: its loaders, the model's shape, the task, and a line for the console. */
 export interface CliData extends DataLoaders {
@@ -25,17 +26,45 @@ export interface CliData extends DataLoaders {
 
 /** The dataset the flags name: built-in MNIST or Iris, or a CSV/TSV file prepared as the studio prepares it. */
 export function cliData(args: TrainArgs): CliData {
+  const data = loadData(args);
+  // The studio's checks before Start: an error refuses the run, a warning is printed with the flag that fixes it.
+  const split = { train: data.train.numItems, valid: data.valid.numItems };
+  const checks = startChecks({ ...data.checked, givenSplit: split }, checkSettings(runConfigFromArgs(args, data.dataset)));
+  const blocking = blockingCheck(checks);
+  if (blocking) throw new Error(blocking.fix ? `${blocking.message} (${fixFlag(blocking.fix)})` : blocking.message);
+  const warnings = checks.map((c) => `  warning: ${c.message}${c.fix ? ` (${fixFlag(c.fix)})` : ''}`);
+  return { ...data, describe: [data.describe, ...warnings].join('\n') };
+}
+
+/** The flag that applies a check's fix. */
+function fixFlag(fix: CheckFix): string {
+  if (fix.kind === 'task') return `--task ${fix.task}`;
+  if (fix.kind === 'batch-size') return `--batch-size ${fix.batchSize}`;
+  return `--exclude ${fix.column}`;
+}
+
+/** The digits of both sides of MNIST's split, with their counts (the digits present only). */
+function digitCounts({ trainData, validData }: DataLoaders): { name: string; count: number }[] {
+  const counts = new Array<number>(10).fill(0);
+  for (const y of [trainData.y, validData.y]) for (const digit of y) counts[digit]++;
+  return counts.flatMap((count, digit) => (count ? [{ name: String(digit), count }] : []));
+}
+
+/** The data before the checks, with what the checks read of it. */
+function loadData(args: TrainArgs): CliData & { readonly checked: CheckedData } {
   const opts = { batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed };
   if (args.dataset === 'mnist') {
     const mnist = loadMnist();
     const dataset: DatasetConfig = { type: 'mnist', samples: Math.min(args.limit ?? Infinity, numItems(mnist)) };
+    const loaders = dataLoaders(mnist, { ...opts, limit: args.limit });
     return {
-      ...dataLoaders(mnist, { ...opts, limit: args.limit }),
+      ...loaders,
       shape: { inputShape: [28, 28, 1], outputs: 10 },
       task: 'classification',
       describe: 'MNIST',
       targetScale: 1,
       dataset,
+      checked: { kind: 'images', task: 'classification', items: loaders.train.numItems + loaders.valid.numItems, classes: digitCounts(loaders) },
     };
   }
   const table = args.dataset === 'iris' ? irisTable() : readTableFile(args.file!, args.encoding);
@@ -43,7 +72,8 @@ export function cliData(args: TrainArgs): CliData {
   const label = args.label ?? suggested.label;
   const task = args.task ?? suggestTask(table, label);
   const missing = args.missing ?? suggested.missing;
-  const prepared = prepareTable(table, { label, task, missing, validFraction: args['valid-fraction'], seed: args.seed });
+  const exclude = args.exclude;
+  const prepared = prepareTable(table, { label, task, missing, validFraction: args['valid-fraction'], seed: args.seed, exclude });
   const { train, valid, card, preprocessing } = prepared;
   const outputs = isClassification(train) ? train.numClasses! : targetSize(train);
   const lines = [`${card.source}: ${card.items} rows, ${train.itemShape[0]} features, ${task} of '${label}'`, ...card.warnings.map((w) => `  warning: ${w}`)];
@@ -52,7 +82,9 @@ export function cliData(args: TrainArgs): CliData {
   if (target.task === 'regression')
     lines.push(`  targets standardized (mean ${target.mean.toPrecision(4)}, std ${targetScale.toPrecision(4)}): Loss is in standard units, MAE in the label's`);
   const dataset: DatasetConfig =
-    args.dataset === 'iris' ? { type: 'iris' } : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding };
+    args.dataset === 'iris'
+      ? { type: 'iris' }
+      : { type: 'table', file: basename(args.file!), label, task, missing, encoding: args.encoding, ...(exclude ? { exclude } : {}) };
   return {
     ...splitLoaders(train, valid, opts),
     shape: { inputShape: train.itemShape, outputs },
@@ -61,5 +93,6 @@ export function cliData(args: TrainArgs): CliData {
     targetScale,
     dataset,
     prepared,
+    checked: card,
   };
 }

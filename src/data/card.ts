@@ -21,6 +21,11 @@ export interface DatasetCard {
   readonly preview: TablePreview | ImagePreview;
   /** A split the data came with (train/ and valid/ folders): item counts. Absent: the studio splits. */
   readonly givenSplit?: { readonly train: number; readonly valid: number };
+  /**
+   * Why this data cannot be trained on as chosen (a label of one class, a text label for
+   * regression…): the card still shows the columns, so another choice can be made.
+   */
+  readonly error?: string;
   /** Things the user should know: imbalance, constant columns, duplicates, filled values… */
   readonly warnings: readonly string[];
   /** Files or entries left out, each with why. */
@@ -40,6 +45,8 @@ export interface ColumnSummary {
   /** Categorical columns: distinct values (the first few shown). */
   readonly categories?: readonly string[];
   readonly distinct: number;
+  /** Why the column looks like an identifier (row numbers, names) rather than a feature; absent when it does not. */
+  readonly identifier?: string;
 }
 
 /** The first rows of a table, as text. */

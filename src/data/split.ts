@@ -19,7 +19,7 @@ function checkFraction(validFraction: number): void {
  * How many of `count` rows go to validation: round(fraction * count), at least one when the
  * fraction is positive and there are two or more, and never all of them, so training keeps each class.
  */
-function validCount(count: number, validFraction: number): number {
+export function validCount(count: number, validFraction: number): number {
   if (count < 2 || validFraction === 0) return 0;
   return Math.min(count - 1, Math.max(1, Math.round(validFraction * count)));
 }

@@ -3,6 +3,7 @@ import type { ModelFormatName } from '../export/format-list';
 import type { PickedFiles } from '../data/images/picked';
 import type { FileSize, RunRecord } from '../store/idb';
 import type { ModelShape } from '../train/model/infer';
+import type { Eta } from '../train/renderer/eta';
 import type { LayerList } from '../train/model/layer-spec';
 import type { ClassificationReport, RegressionReport } from '../infer/evaluate';
 import type { DatasetConfig, RunConfig } from './run-config';
@@ -11,7 +12,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -214,6 +215,15 @@ export interface MetricPoint {
   readonly numeric: boolean;
 }
 
+/**
+ * What a run is doing now, in the order it happens (version 8): reading its data, building the
+ * model, compiling the step's kernels (up to the first trained step), training or validating an
+ * epoch, saving an epoch's checkpoint. Sent when it changes, a few times an epoch.
+ */
+export type RunPhase =
+  | { readonly name: 'data' | 'model' | 'compile' }
+  | { readonly name: 'train' | 'valid' | 'checkpoint'; readonly epoch: number; readonly epochs: number };
+
 /** Progress of the current split. */
 export interface Progress {
   readonly split: 'train' | 'valid';
@@ -222,14 +232,15 @@ export interface Progress {
   readonly iteration: number;
   readonly iterationsTotal: number;
   readonly itemsPerSecond: number;
-  /** Seconds left in this fit, from the pace so far. */
-  readonly etaSeconds: number;
+  /** Time left in this fit, from the steady pace after the first steps; null until that pace is known (version 8). */
+  readonly eta: Eta | null;
 }
 
 /** Events the worker sends to the studio. */
 export type WorkerEvent =
   | { type: 'ready'; protocol: number; backends: BackendProbe[] }
   | { type: 'state'; state: RunState; message?: string }
+  | { type: 'phase'; phase: RunPhase }
   | { type: 'backend'; backend: string; skipped: string[] }
   /** The step engine that trains: 'compiled' (WebGPU, steps recorded once and submitted several at a time) or 'tfjs', and why. */
   | { type: 'engine'; engine: string; why: string }
@@ -297,4 +308,5 @@ export const REPLIES = {
 export type ReplyTo<T extends Request['type']> = Extract<WorkerEvent, { type: (typeof REPLIES)[T] }>;
 
 export type { DatasetConfig, RunConfig } from './run-config';
+export type { Eta } from '../train/renderer/eta';
 export type { FileSize, RunRecord, RunStatus } from '../store/idb';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CheckSettings } from '../data/checks';
 import { ModelConfigSchema } from '../train/model/config';
 import { ON_NON_FINITE } from '../train/learner/non-finite';
 import { OptimizerConfigSchema } from '../train/optim/config';
@@ -41,6 +42,8 @@ export const DatasetConfigSchema = z.discriminatedUnion('type', [
     missing: z.enum(['drop', 'fill']),
     /** How the file was decoded (a file that is not UTF-8 can be read as Latin-1). */
     encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+    /** Columns the user left out of the features (an identifier, say); absent: none (configs written before the choice). */
+    exclude: z.array(z.string().min(1)).optional(),
   }),
   z.strictObject({
     type: z.literal('images'),
@@ -152,6 +155,14 @@ export const ModelSourceSchema = z.preprocess(
 
 /** The fields of a stored run's config that using its model needs. */
 export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
+/** What the checks before a run (src/data/checks.ts) read of its config: the split, the batches and, for a table, its columns. */
+export function checkSettings(c: Pick<RunConfig, 'dataset' | 'validFraction' | 'batchSize' | 'gradAccumulation'>): CheckSettings {
+  const { validFraction, batchSize, gradAccumulation } = c;
+  return c.dataset.type === 'table'
+    ? { validFraction, batchSize, gradAccumulation, label: c.dataset.label, exclude: c.dataset.exclude }
+    : { validFraction, batchSize, gradAccumulation };
+}
 
 /** What the studio starts with: a small MLP on all of MNIST, which trains in a minute on a GPU. */
 export const DEFAULT_RUN_CONFIG: RunConfig = {

@@ -6,11 +6,13 @@ import type { TensorRecord } from '../train/tensor-record';
 import type { Batch } from '../data/batcher';
 import type { RunConfig } from '../protocol/run-config';
 import type { ArtifactStore } from '../store/base';
+import type { CheckpointingStrategy } from '../train/checkpoint/strategy/base';
 import { ComposedCheckpointingStrategy } from '../train/checkpoint/strategy/composed';
 import { KeepLastNCheckpoints } from '../train/checkpoint/strategy/last-n';
 import { MetricCheckpointingStrategy } from '../train/checkpoint/strategy/metric';
 import { LearnerBuilder } from '../train/learner/builder';
 import type { EngineChoice } from '../train/learner/engine';
+import type { Direction } from '../train/learner/history';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
 import type { Learner } from '../train/learner/learner';
 import { AccuracyMetric } from '../train/metric/accuracy';
@@ -87,6 +89,42 @@ async function startingWeights(input: RecipeInput, model: tf.LayersModel): Promi
   );
 }
 
+/** The valid metric a run is ranked by: the runs list's "best", and the epoch whose checkpoint retention always keeps. */
+export interface BestMetric {
+  readonly name: 'Accuracy' | 'Loss';
+  readonly direction: Direction;
+}
+
+/** Valid Accuracy (highest) for classification, valid Loss (lowest) for regression. */
+export function bestMetric(task: 'classification' | 'regression'): BestMetric {
+  return task === 'classification' ? { name: 'Accuracy', direction: 'highest' } : { name: 'Loss', direction: 'lowest' };
+}
+
+/** A run's best epoch as the runs list shows it ("valid Accuracy", 97.5, epoch 4). */
+export interface BestEpoch {
+  readonly metric: string;
+  readonly value: number;
+  readonly epoch: number;
+}
+
+/**
+ * The best epoch after `epoch` ended with valid means `valid`: the one retention keeps, since it
+ * chooses as `MetricHistory.bestEpoch` does (the earliest of equals wins, NaN never does).
+ */
+export function bestSoFar(best: BestEpoch | undefined, epoch: number, valid: Readonly<Record<string, number>>, by: BestMetric): BestEpoch | undefined {
+  const value = valid[by.name];
+  if (value === undefined || Number.isNaN(value)) return best;
+  const metric = `valid ${by.name}`;
+  if (best && best.metric === metric && !(by.direction === 'highest' ? value > best.value : value < best.value)) return best;
+  return { metric, value, epoch };
+}
+
+/** Keeps the last `keepLast` checkpoints and the one of the best epoch by {@link bestMetric}. */
+export function retention(keepLast: number, task: 'classification' | 'regression'): CheckpointingStrategy {
+  const best = bestMetric(task);
+  return new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(keepLast), new MetricCheckpointingStrategy(best.name, best.direction, 'valid'));
+}
+
 /** Loss and, per task, Accuracy or MAE in the label's units. */
 function taskMetrics(input: RecipeInput): Metric[] {
   return [new LossMetric(), input.task === 'classification' ? new AccuracyMetric() : new MaeMetric(input.targetScale)];
@@ -96,7 +134,7 @@ function taskMetrics(input: RecipeInput): Metric[] {
  * The one way a run becomes a learner, for the studio's worker and the CLI alike: the preset model,
  * Loss with Accuracy (classification) or MAE (regression) on both splits, the learning rate and
  * the iteration speed on train, the valid confusion matrix per epoch (classification), checkpoints after every epoch keeping the last `keepCheckpoints`
- * and the best valid loss, the schedule over optimizer steps (`scheduleFor`), gradient
+ * and the best by {@link bestMetric} (`retention`), the schedule over optimizer steps (`scheduleFor`), gradient
  * accumulation, epochs, seed, what a non-finite loss does, and the summary. A layer list imported
  * with weights starts from them (`startingWeights`).
  */
@@ -110,9 +148,7 @@ export async function learnerFromConfig(input: RecipeInput): Promise<Recipe> {
   if (input.task === 'classification') builder.validConfusion(input.classNames);
   builder
     .withFileCheckpointer()
-    .checkpointingStrategy(
-      new ComposedCheckpointingStrategy(new KeepLastNCheckpoints(config.keepCheckpoints), new MetricCheckpointingStrategy('Loss', 'lowest', 'valid')),
-    )
+    .checkpointingStrategy(retention(config.keepCheckpoints, input.task))
     .gradsAccumulation(config.gradAccumulation)
     .numEpochs(config.epochs)
     .devices([input.backend])

@@ -16,6 +16,17 @@ export interface ArchiveManifest {
   /** The checkpoint's epoch (checkpoint archives). */
   readonly epoch?: number;
   readonly createdAt: string;
+  /** The run as the exporting studio listed it: an import keeps its status, dates and best epoch (absent from older archives). */
+  readonly run?: ArchivedRun;
+}
+
+/** What the runs list said of an exported run; times are ISO-8601. */
+export interface ArchivedRun {
+  readonly status: 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly best?: { readonly metric: string; readonly value: number; readonly epoch: number };
+  readonly message?: string;
 }
 
 /**
@@ -84,6 +95,17 @@ const ManifestSchema = z.object({
   name: z.string(),
   epoch: z.number().int().positive().optional(),
   createdAt: z.string(),
+  // A run block this version cannot read is left out: the run imports as one without it.
+  run: z
+    .object({
+      status: z.enum(['running', 'done', 'stopped', 'failed', 'interrupted']),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      best: z.object({ metric: z.string(), value: z.number(), epoch: z.number().int().positive() }).optional(),
+      message: z.string().optional(),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 /**

@@ -1,4 +1,16 @@
-import { ARCHIVE_LIMITS, ArchiveError, type ArchiveFile, type ArchiveManifest, archiveOf, type UnzippedFile, unzipArchive, vetArchiveName } from './archive';
+import {
+  ARCHIVE_LIMITS,
+  ARCHIVE_VERSION,
+  ArchiveError,
+  type ArchiveFile,
+  type ArchiveManifest,
+  archiveOf,
+  type UnzippedFile,
+  inLayout,
+  unzipArchive,
+  vetArchiveName,
+} from './archive';
+import { strFromU8 } from 'fflate';
 import { checkPath } from './base';
 import type { ZipLimits } from '../util/zip-read';
 
@@ -62,7 +74,7 @@ function sharedFolder(names: readonly string[]): string {
  * Anything else is refused, naming what is missing.
  */
 export async function readDroppedRun(source: DroppedSource, archive: string): Promise<DroppedRun> {
-  const atRoot = (n: string) => n === 'kiln.json' || BURN_METRIC_LOG.test(n);
+  const atRoot = (n: string) => n === 'kiln.json' || n === 'config.json' || BURN_METRIC_LOG.test(n);
   const folder = source.names.some(atRoot) ? '' : sharedFolder(source.names);
   const names = source.names.map((n) => n.slice(folder.length));
   const read = async (keep: (path: string) => boolean) =>
@@ -71,20 +83,53 @@ export async function readDroppedRun(source: DroppedSource, archive: string): Pr
     const { manifest, files } = archiveOf(await read((path) => vetArchiveName(path, archive)), archive);
     return { kind: 'kiln', manifest, files };
   }
+  const kilnFolder = await cliRun(names, read, archive);
+  if (kilnFolder) return kilnFolder;
   if (!names.some((n) => BURN_METRIC_LOG.test(n))) {
     throw new ArchiveError(
       archive,
       "neither a Kiln run nor a Burn run: it has no kiln.json (a Kiln export's manifest) and no metric logs train/epoch-N/<Metric>.log or valid/epoch-N/<Metric>.log (what burn-train writes)",
     );
   }
-  const keep = (path: string) => {
-    try {
-      checkPath(path);
-    } catch {
-      return false;
-    }
-    return BURN_LAYOUT.some((re) => re.test(path));
-  };
+  const keep = (path: string) => safePath(path) && BURN_LAYOUT.some((re) => re.test(path));
   const files = (await read(keep)).map((f) => ({ path: f.name, data: f.data })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { kind: 'burn', files, skipped: names.filter((n) => !keep(n)) };
+}
+
+/**
+ * A run folder as Kiln's CLI writes it (no kiln.json: a folder is not an export): every file is of
+ * Kiln's layout and config.json reads as a Kiln run config (a burn-train example's config.json has
+ * other fields: that folder is a Burn run). Imported as a run archive named after the folder; the
+ * config and records are then checked as any archive's.
+ */
+async function cliRun(
+  names: readonly string[],
+  read: (keep: (path: string) => boolean) => Promise<UnzippedFile[]>,
+  archive: string,
+): Promise<DroppedRun | null> {
+  if (!names.includes('config.json') || !names.every((n) => n.endsWith('/') || (safePath(n) && inLayout(n)))) return null;
+  const [config] = await read((path) => path === 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(strFromU8(config.data));
+  } catch {
+    return null;
+  }
+  const c = json as { dataset?: { type?: unknown }; batchSize?: unknown; epochs?: unknown } | null;
+  if (typeof c?.dataset?.type !== 'string' || typeof c.batchSize !== 'number' || typeof c.epochs !== 'number') return null;
+  const files = (await read((path) => vetArchiveName(path, archive)))
+    .map((f) => ({ path: f.name, data: f.data }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const name = archive.replace(/\.zip$/i, '');
+  return { kind: 'kiln', manifest: { format: 'kiln.archive', version: ARCHIVE_VERSION, kind: 'run', name, createdAt: new Date().toISOString() }, files };
+}
+
+/** A relative path that stays inside the run. */
+function safePath(path: string): boolean {
+  try {
+    checkPath(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

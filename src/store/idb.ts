@@ -26,6 +26,8 @@ export interface RunRecord {
   readonly checkpoints: readonly number[];
   readonly best?: { readonly metric: string; readonly value: number; readonly epoch: number };
   readonly message?: string;
+  /** A run imported from a file: which, and when (its `createdAt` and `status` are the original run's where the file said them). */
+  readonly imported?: { readonly from: string; readonly at: number };
 }
 
 /** One stored piece of a file: a file is its chunks in `seq` order (appends add a chunk). */

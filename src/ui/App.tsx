@@ -1,13 +1,11 @@
-import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import { MODEL_FORMATS, type ModelFormatName } from '../export/format-list';
 import type { ExportKind, RunRecord } from '../protocol/index';
-import { describeModel } from '../protocol/describe';
 import { TrainingClient } from './client';
 import { ChartToolbar } from './charts/ChartToolbar';
 import { Charts } from './charts/Charts';
 import type { ChartOptions } from './charts/MetricChart';
 import { Controls } from './components/Controls';
-import { dateTime } from './components/format';
 import { LogPanel } from './components/LogPanel';
 import { MetricsTable } from './components/MetricsTable';
 import { RunDetails } from './components/RunDetails';
@@ -17,7 +15,7 @@ import { StoragePanel } from './components/StoragePanel';
 import { Tabs } from './components/Tabs';
 import { ConfigPanel } from './config/ConfigPanel';
 import type { FormState } from './config/FormField';
-import { formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
+import { excludeColumn, formForLabel, formFromConfig, modelDataOf, parseForm, type Field, type FormValues } from './config/form';
 import { ModelSection } from './model/ModelSection';
 import { useModel } from './model/use-model';
 import type { DatasetCard } from '../data/card';
@@ -28,10 +26,16 @@ import { droppedFiles } from './dataset/drop';
 import { download } from './download';
 import { UsePanel } from './infer/UsePanel';
 import { useDataset } from './dataset/use-dataset';
+import { applyFix, readiness } from './dataset/readiness';
+import type { CheckFix } from '../data/checks';
 import { RunStore } from './run-store';
+import type { ComparedRun } from './runs/compare';
+import { defaultRunName } from './runs/name';
 import { useRuns } from './runs/use-runs';
 
 const FORM_KEY = 'kiln.form.v2';
+/** Loaded when first used: its chart library is not needed to show the page. */
+const CompareView = lazy(() => import('./runs/CompareView').then((m) => ({ default: m.CompareView })));
 const TABS = ['Settings', 'Runs', 'Storage'] as const;
 
 /**
@@ -75,9 +79,11 @@ export function App() {
   const [tab, setTab] = useState<(typeof TABS)[number]>('Settings');
   const runs = useRuns(client, (message) => store.apply({ type: 'error', message }));
   const { opened } = runs;
-  const [notice, setNotice] = useState<string | null>(null);
+  // A notice of an export belongs to its run: it shows only while that run is on show. Imports are the studio's.
+  const [notice, setNotice] = useState<{ readonly runId: string | null; readonly text: string } | null>(null);
   const [exporting, setExporting] = useState<AbortController | null>(null);
   const [mirror, setMirror] = useState<string | null>(null);
+  const [compared, setCompared] = useState<readonly ComparedRun[] | null>(null);
   const updateForm = useCallback((v: Partial<FormValues>) => setForm((f) => ({ ...f, ...v })), []);
   const dataset = useDataset(client, form, updateForm);
   const modelData = useMemo(() => modelDataOf(dataset.card), [dataset.card]);
@@ -89,26 +95,41 @@ export function App() {
 
   useEffect(() => localStorage.setItem(FORM_KEY, JSON.stringify(form)), [form]);
 
-  // Stable props for the memoised form: it renders again only when what it shows changes.
-  const onChange = useCallback((field: Field, value: string) => setForm((f) => ({ ...f, [field]: value })), []);
+  const ready = useMemo(
+    () => readiness({ workerReady: view.probes.length > 0, formValid: config !== null, values: form, data: dataset }),
+    [view.probes.length, config, form, dataset],
+  );
+  const fix = useCallback((f: CheckFix) => setForm((v) => ({ ...v, ...applyFix(f, v) })), []);
+  const { card } = dataset;
+  // Stable props for the memoised form: it renders again only when what it shows changes. A new
+  // label brings its task (and comes back into the features if it was left out).
+  const onChange = useCallback(
+    (field: Field, value: string) => setForm((f) => ({ ...f, ...(field === 'label' ? formForLabel(f, value, card) : { [field]: value }) })),
+    [card],
+  );
   const dataSection = useCallback((f: FormState) => <DatasetPanel form={f} data={dataset} fromDrop={droppedFiles} />, [dataset]);
   const layers = useMemo(
     () => <ModelSection values={form} errors={errors} data={modelData} disabled={running} model={model} update={updateForm} />,
     [form, errors, modelData, running, model, updateForm],
   );
+  const exclude = useCallback((column: string, out: boolean) => setForm((v) => ({ ...v, ...excludeColumn(v, column, out) })), []);
   const start = () => {
-    if (!config) return;
+    if (!config || ready.reason) return;
     const runId = `run-${Date.now().toString(36)}`;
-    const name = `${describeModel(config.model)} · ${config.optimizer.type} ${config.lr} · ${dateTime(new Date())}`;
+    const name = defaultRunName(config, runs.list);
     store.reset(runId, name);
+    setNotice(null);
     runs.close();
+    setCompared(null);
     startTransition(() => setStartedWith(dataset.card)); // the click itself renders nothing heavy
     client.start(runId, name, config);
   };
   const fail = (e: unknown) => store.apply({ type: 'error', message: (e as Error).message });
   const open = async (run: RunRecord) => {
+    setNotice((n) => (n?.runId === run.id ? n : null));
     const stored = await runs.open(run.id).catch(fail);
     if (!stored) return;
+    setCompared(null);
     store.load({
       runId: run.id,
       runName: run.name,
@@ -139,30 +160,35 @@ export function App() {
   const exportFile = async (what: ExportKind, epoch?: number, format?: ModelFormatName) => {
     if (!opened) return;
     const model = format === 'lightning' ? 'the Lightning project' : `model ${epoch} as ${MODEL_FORMATS[format ?? 'tfjs'].label}`;
-    setNotice(`Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? model : `checkpoint ${epoch}`}…`);
+    const runId = opened.record.id;
+    setNotice({ runId, text: `Preparing ${what === 'run' ? 'the run archive' : what === 'model' ? model : `checkpoint ${epoch}`}…` });
     const controller = new AbortController();
     setExporting(controller);
     try {
       const { fileName, blob } = await client.exportFile(opened.record.id, what, epoch, controller.signal, format);
       download(fileName, blob);
-      setNotice(`Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).`);
+      setNotice({ runId, text: `Downloaded ${fileName} (${(blob.size / 1024).toFixed(0)} KiB).` });
     } catch (e) {
-      setNotice((e as Error).name === 'AbortError' ? 'Export cancelled.' : null);
+      setNotice((e as Error).name === 'AbortError' ? { runId, text: 'Export cancelled.' } : null);
       if ((e as Error).name !== 'AbortError') fail(e);
     } finally {
       setExporting(null);
     }
   };
   const importRun = async (dropped: File | PickedFiles) => {
-    setNotice(`Importing ${dropped.name}…`);
+    setNotice({ runId: null, text: `Importing ${dropped.name}…` });
     try {
       const { name } = dropped instanceof File ? await client.importArchive(dropped) : await client.importFolder(dropped);
-      setNotice(`Imported ${dropped.name} as “${name}”.`);
+      setNotice({ runId: null, text: `Imported ${dropped.name} as “${name}”.` });
       setTab('Runs');
     } catch (e) {
       setNotice(null);
       fail(e);
     }
+  };
+  const compare = async (chosen: RunRecord[]) => {
+    const read = await Promise.all(chosen.map((r) => runs.read(r.id))).catch(fail);
+    if (read) setCompared(read.map((s) => ({ id: s.record.id, name: s.record.name, config: s.config ?? s.record.config, series: s.series })));
   };
   const remove = async (r: RunRecord) => {
     if (confirm(`Delete “${r.name}” and all its checkpoints?`)) await runs.remove(r.id).catch(fail);
@@ -181,6 +207,8 @@ export function App() {
       if ((e as Error).name !== 'AbortError') store.apply({ type: 'error', message: `could not use that folder: ${(e as Error).message}` });
     }
   };
+  // The run on show: the opened one, or the live one.
+  const shownRun = opened?.record.id ?? view.runId;
 
   return (
     <div className="app">
@@ -200,6 +228,7 @@ export function App() {
               onRename={(r, name) => runs.rename(r.id, name).catch(fail)}
               onDelete={remove}
               onImport={importRun}
+              onCompare={compare}
             />
           )}
           {tab === 'Storage' && <StoragePanel client={client} runs={runs.list} mirror={mirror} onMirror={mirrorRuns} />}
@@ -208,18 +237,19 @@ export function App() {
       <main>
         <Controls
           state={view.state}
-          canStart={config !== null && view.probes.length > 0 && dataset.card !== null}
+          reason={ready.reason}
+          checks={ready.checks}
+          onFix={fix}
           onStart={start}
           onPause={() => client.pause()}
           onResume={() => client.resume()}
           onStop={() => client.stop()}
         />
-        {!config && <p className="hint">Fix the marked fields to start.</p>}
         {view.runName && <p className="run-title">{view.runName}</p>}
-        <StatusBar view={view} />
-        {notice && (
+        <StatusBar view={view} blocked={ready.reason} />
+        {notice && (notice.runId === null || notice.runId === shownRun) && (
           <p className="notice">
-            {notice}{' '}
+            {notice.text}{' '}
             {exporting && (
               <button type="button" onClick={() => exporting.abort()}>
                 Cancel
@@ -253,16 +283,25 @@ export function App() {
             validFraction={Number(form.validFraction) || 0}
             seed={Number(form.seed) || 0}
             label={form.dataset === 'table' ? form.label : undefined}
+            columnChecks={ready.columnChecks}
+            exclude={form.dataset === 'table' ? form.exclude : undefined}
+            onFix={fix}
+            onExclude={exclude}
           />
+        )}
+        {compared && (
+          <Suspense fallback={<p className="empty">Loading the comparison…</p>}>
+            <CompareView runs={compared} onClose={() => setCompared(null)} />
+          </Suspense>
         )}
         <ChartToolbar options={chart} onChange={setChart} />
         <Charts series={store.series} version={view.version} options={chart} iterationsPerEpoch={view.iterationsPerEpoch ?? 1} live={running} />
+        {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
+        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
         <div className="details">
           <MetricsTable view={view} diagnostics={chart.diagnostics} />
           <LogPanel lines={store.log} count={store.log.length} />
         </div>
-        {opened && opened.record.checkpoints.length > 0 && <UsePanel key={opened.record.id} client={client} run={opened} />}
-        {opened && <RunDetails run={opened} busy={running} onExport={exportFile} onResume={resume} onView={(path) => runs.text(opened.record.id, path)} />}
       </main>
     </div>
   );

@@ -1,4 +1,4 @@
-import type { BackendProbe, MetricPoint, MetricSeries, Progress, RunState, SplitSeries, WorkerEvent } from '../protocol/index';
+import type { BackendProbe, MetricPoint, MetricSeries, Progress, RunPhase, RunState, SplitSeries, WorkerEvent } from '../protocol/index';
 
 export type { MetricSeries, SplitSeries } from '../protocol/index';
 
@@ -8,6 +8,8 @@ export interface RunView {
   readonly runId?: string;
   readonly runName?: string;
   readonly state: RunState;
+  /** What the live run is doing now (reading data, compiling kernels, training epoch 2…). */
+  readonly phase?: RunPhase;
   readonly message?: string;
   readonly backend?: string;
   /** The step engine and why it was chosen. */
@@ -104,6 +106,7 @@ export class RunStore {
         runId,
         runName,
         state: 'loading',
+        phase: undefined,
         message: undefined,
         backend: undefined,
         engine: undefined,
@@ -145,6 +148,7 @@ export class RunStore {
         runId: run.runId,
         runName: run.runName,
         state: run.state,
+        phase: undefined,
         message: run.message,
         backend: undefined,
         engine: undefined,
@@ -163,7 +167,7 @@ export class RunStore {
 
   /** Keeps the state but starts a resumed run's live part (errors, warnings and progress cleared). */
   continueRun(): void {
-    this.set({ state: 'loading', message: undefined, progress: undefined, errors: [], warnings: [] }, true);
+    this.set({ state: 'loading', phase: undefined, message: undefined, progress: undefined, errors: [], warnings: [] }, true);
   }
 
   private seriesFor(name: string): MetricSeries {
@@ -181,6 +185,8 @@ export class RunStore {
         // Once Stop is pressed, iterations still in flight must not flip the status back.
         if (this.view.state === 'stopping' && ['training', 'validating', 'paused'].includes(event.state)) return;
         return this.set({ state: event.state, message: event.message }, true);
+      case 'phase':
+        return this.set({ phase: event.phase }, true);
       case 'backend':
         return this.set({ backend: event.backend, skipped: event.skipped }, true);
       case 'engine':

@@ -1,4 +1,4 @@
-import { zipSync } from 'fflate';
+import { strFromU8, zipSync } from 'fflate';
 import { type ModelFormatName, modelFile } from '../export/format-list';
 import type { ExportHost } from '../export/base';
 import { MODEL_WRITERS } from '../export/formats';
@@ -6,7 +6,7 @@ import { loadModel } from '../infer/load';
 import type { ExportKind } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { ArtifactStore } from '../store/base';
-import { zipArchive, type ArchiveFile, type ArchiveManifest } from '../store/archive';
+import { zipArchive, type ArchivedRun, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { checkBurnRun, checkImport } from './import-check';
@@ -64,11 +64,18 @@ export async function exportArtifacts(
   const store = kiln.store(runId);
   const base = fileSafe(run.name);
   const createdAt = new Date().toISOString();
+  const listed: ArchivedRun = {
+    status: run.status,
+    createdAt: new Date(run.createdAt).toISOString(),
+    updatedAt: new Date(run.updatedAt).toISOString(),
+    ...(run.best ? { best: run.best } : {}),
+    ...(run.message ? { message: run.message } : {}),
+  };
   if (what === 'run') {
     const files = await readAll(store, await store.list(), signal);
     // A Burn run (imported, no Kiln config) goes back out as the artifact folder it came as.
     if (run.config === null) return { fileName: `${base}.zip`, parts: [plainZip(files)] };
-    return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt }, files);
+    return zipped(`${base}.zip`, { format: 'kiln.archive', version: 1, kind: 'run', name: run.name, createdAt, run: listed }, files);
   }
   const n = epoch ?? run.checkpoints[run.checkpoints.length - 1];
   if (n === undefined || !run.checkpoints.includes(n)) throw new Error(`run '${run.name}' has no checkpoint ${epoch ?? ''}`.trim());
@@ -77,7 +84,11 @@ export async function exportArtifacts(
     const dataset = (await store.list()).filter((p) => p.startsWith('dataset/'));
     const paths = ['config.json', ...dataset, ...['model', 'optim', 'scheduler'].map((k) => `checkpoint/${k}-${n}.mpk.gz`)];
     const files = await readAll(store, paths, signal);
-    return zipped(`${base}-epoch-${n}.zip`, { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt }, files);
+    return zipped(
+      `${base}-epoch-${n}.zip`,
+      { format: 'kiln.archive', version: 1, kind: 'checkpoint', name: run.name, epoch: n, createdAt, run: listed },
+      files,
+    );
   }
   const loaded = await loadModel(store, n);
   try {
@@ -94,6 +105,18 @@ export async function exportArtifacts(
 /** A zip of files without a manifest (the model export and a Burn run are not Kiln archives). */
 function plainZip(files: readonly ArchiveFile[]): ArrayBuffer {
   return zipSync(Object.fromEntries(files.map((f) => [f.path, f.data]))).slice().buffer;
+}
+
+/** Milliseconds of an ISO time, if it is one. */
+const time = (iso: string | undefined) => {
+  const t = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(t) ? undefined : t;
+};
+
+/** When a run's experiment.log began: the time its first line starts with. */
+function firstLogTime(files: readonly ArchiveFile[]): number | undefined {
+  const log = files.find((f) => f.path === 'experiment.log');
+  return log && time(/^(\d{4}-\d\d-\d\dT[\d:.]+Z) /.exec(strFromU8(log.data.subarray(0, 64)))?.[1]);
 }
 
 const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
@@ -121,19 +144,24 @@ async function importDropped(kiln: KilnDb, fileName: string, source: DroppedSour
   const { config, checkpoints, epochsDone } = checkImport(fileName, manifest, files);
   const id = newRunId();
   const now = Date.now();
+  const listed = manifest.run;
+  // The original run's dates and status where the archive says them (older archives: its log's first line, and its epochs).
+  const createdAt = time(listed?.createdAt) ?? firstLogTime(files) ?? now;
   const run: RunRecord = {
     id,
-    name: `${manifest.name} (imported)`,
-    createdAt: now,
-    updatedAt: now,
-    status: 'stopped',
+    name: manifest.name,
+    createdAt,
+    updatedAt: time(listed?.updatedAt) ?? createdAt,
+    status: listed ? (listed.status === 'running' ? 'interrupted' : listed.status) : epochsDone >= config.epochs ? 'done' : 'stopped',
     dataset: describeDataset(config.dataset),
     model: describeModel(config.model),
     config,
     epochs: config.epochs,
     epochsDone,
     checkpoints,
-    message: `imported from ${fileName}`,
+    ...(listed?.best && listed.best.epoch <= epochsDone ? { best: listed.best } : {}),
+    message: listed?.status === 'running' ? 'exported while it trained; its completed epochs and checkpoints are kept' : listed?.message,
+    imported: { from: fileName, at: now },
   };
   await kiln.addRun(run, files);
   return run;
@@ -149,11 +177,12 @@ async function importBurnRun(kiln: KilnDb, fileName: string, files: ArchiveFile[
   const left = skipped.length
     ? `; left out ${skipped.length} other file${skipped.length > 1 ? 's' : ''} (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})`
     : '';
+  const createdAt = firstLogTime(files) ?? now;
   const run: RunRecord = {
     id: newRunId(),
     name: `${fileName.replace(/\.zip$/i, '')} (Burn run)`,
-    createdAt: now,
-    updatedAt: now,
+    createdAt,
+    updatedAt: createdAt,
     status: 'done',
     dataset: 'Burn run',
     model: 'burn-train',
@@ -161,7 +190,8 @@ async function importBurnRun(kiln: KilnDb, fileName: string, files: ArchiveFile[
     epochs,
     epochsDone: epochs,
     checkpoints: [],
-    message: `imported from ${fileName}: a Burn run, to look at (it has no Kiln config to resume or export)${left}`,
+    message: `a Burn run, to look at (it has no Kiln config to resume or export)${left}`,
+    imported: { from: fileName, at: now },
   };
   await kiln.addRun(run, files);
   return run;

@@ -4,6 +4,7 @@ import { DataError } from '../data/errors';
 import { BrowserDecoder } from '../data/images/browser-decoder';
 import { imageCard } from '../data/images/card';
 import { openImageSource } from '../data/images/files';
+import { routeFile, SNIFF_BYTES } from '../data/sniff';
 import type { PickedFiles } from '../data/images/picked';
 import { readImages, type ImageDataset } from '../data/images/read';
 import type { ImageSource } from '../data/images/base';
@@ -21,7 +22,6 @@ type Opened =
   | { readonly kind: 'table'; readonly name: string; readonly encoding: 'utf-8' | 'latin1'; readonly table: ParsedTable }
   | { readonly kind: 'images'; readonly name: string; readonly source: ImageSource };
 
-const TABLE_FILE = /\.(csv|tsv|tab|txt)$/i;
 const CHUNK = 4 * 2 ** 20;
 
 /** Streams a File through the table parser in chunks, reporting bytes read. */
@@ -50,6 +50,7 @@ export class DatasetHost {
   private opened: Opened | null = null;
   private decoded: { key: string; result: ImageDataset } | null = null;
   private reading: AbortController | null = null;
+  private lastCard: { key: string; card: DatasetCard } | null = null;
   private readonly decoder = new BrowserDecoder();
 
   /**
@@ -63,26 +64,37 @@ export class DatasetHost {
     signal?: AbortSignal,
   ): Promise<{ card: DatasetCard; suggested: DatasetConfig }> {
     this.reading?.abort(new Error('a newer dataset was opened'));
+    this.lastCard = null; // a file of the same name may be a new one
     const reading = (this.reading = new AbortController());
     signal?.addEventListener('abort', () => reading.abort(signal.reason), { once: true });
     const [only] = picked.files;
     if (!only && !picked.folders.length) throw new DataError(picked.name || 'the drop', 'nothing to read: no files');
-    if (picked.files.length === 1 && TABLE_FILE.test(only.path)) {
+    // One file is what its first bytes say, whatever its name: a zip, or a table (anything else says what it is).
+    const single = picked.files.length === 1 && !picked.folders.length && !only.path.includes('/');
+    if (single && routeFile(picked.name, new Uint8Array(await only.file.slice(0, SNIFF_BYTES).arrayBuffer())) === 'table') {
       const table = await readTable(only.file, picked.name, encoding, progress, reading.signal);
       this.opened = { kind: 'table', name: picked.name, encoding, table };
       const { label, task, missing } = suggestChoices(table);
-      // The card without choices: a label that cannot train (one class) is a warning here, not an error.
-      return { card: describeTable(table), suggested: { type: 'table', file: picked.name, label, task, missing, encoding } };
+      // The card without choices: a label that cannot train (one class) is the card's error here, not a failed request.
+      return { card: describeTable(table), suggested: { type: 'table', file: picked.name, label, task, missing, encoding, exclude: [] } };
     }
     const source = await openImageSource(picked);
-    this.opened = { kind: 'images', name: picked.name, source };
-    this.decoded = null;
     const suggested: DatasetConfig = { type: 'images', source: picked.name, size: 28, channels: 1, fit: 'crop' };
-    return { card: (await this.images(suggested, progress, reading.signal)).card, suggested };
+    // What was open stays open until the new source has decoded: a folder that cannot be read leaves the last dataset usable.
+    const result = await this.decode(source, suggested, progress, reading.signal);
+    this.opened = { kind: 'images', name: picked.name, source };
+    this.decoded = { key: decodeKey(suggested), result };
+    return { card: result.card, suggested };
   }
 
-  /** The card of a dataset choice. */
+  /** The card of a dataset choice; the last one is kept, for the checks when a run starts. */
   async card(d: DatasetConfig, validFraction: number, seed: number, progress: DatasetProgress): Promise<DatasetCard> {
+    const key = JSON.stringify([d, validFraction, seed]);
+    if (this.lastCard?.key !== key) this.lastCard = { key, card: await this.makeCard(d, validFraction, seed, progress) };
+    return this.lastCard.card;
+  }
+
+  private async makeCard(d: DatasetConfig, validFraction: number, seed: number, progress: DatasetProgress): Promise<DatasetCard> {
     if (d.type === 'mnist') {
       const data = await loadMnist((done, total) => progress('Loading MNIST, bytes', done, total));
       return mnistCard(
@@ -112,26 +124,33 @@ export class DatasetHost {
     if (o?.kind !== 'table' || o.name !== d.file)
       throw new DataError(d.file, 'is not open in this tab: drop it again (a dropped file is read only while the tab is open)');
     if (o.encoding !== d.encoding) throw new DataError(d.file, `was read as ${o.encoding}; drop it again to read it as ${d.encoding}`);
-    return [o.table, { label: d.label, task: d.task, missing: d.missing, validFraction, seed }];
+    return [o.table, { label: d.label, task: d.task, missing: d.missing, validFraction, seed, exclude: d.exclude }];
   }
 
   /** The open image folder decoded at the choice's size (the last decode is reused). */
-  private async images(d: Extract<DatasetConfig, { type: 'images' }>, progress: DatasetProgress, signal?: AbortSignal): Promise<ImageDataset> {
+  private async images(d: Extract<DatasetConfig, { type: 'images' }>, progress: DatasetProgress): Promise<ImageDataset> {
     const o = this.opened;
     if (o?.kind !== 'images' || o.name !== d.source)
       throw new DataError(d.source, 'is not open in this tab: drop it again (dropped images are read only while the tab is open)');
-    const key = JSON.stringify([d.size, d.channels, d.fit]);
+    const key = decodeKey(d);
     if (this.decoded?.key === key) return this.decoded.result;
-    const result = await readImages(o.source, {
-      decoder: this.decoder,
-      shape: { size: d.size, channels: d.channels, fit: d.fit },
-      onProgress: (done, total) => progress(`Decoding ${o.name}`, done, total),
-      signal,
-    });
+    const result = await this.decode(o.source, d, progress);
     this.decoded = { key, result };
     return result;
   }
+
+  private decode(source: ImageSource, d: Extract<DatasetConfig, { type: 'images' }>, progress: DatasetProgress, signal?: AbortSignal): Promise<ImageDataset> {
+    return readImages(source, {
+      decoder: this.decoder,
+      shape: { size: d.size, channels: d.channels, fit: d.fit },
+      onProgress: (done, total) => progress(`Decoding ${source.name}`, done, total),
+      signal,
+    });
+  }
 }
+
+/** What a decode of an image source depends on. */
+const decodeKey = (d: Extract<DatasetConfig, { type: 'images' }>) => JSON.stringify([d.size, d.channels, d.fit]);
 
 /** The card of (the first N digits of) built-in MNIST. */
 function mnistCard(data: TensorData): DatasetCard {

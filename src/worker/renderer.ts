@@ -1,8 +1,9 @@
-import type { MetricPoint, RunState, WorkerEvent } from '../protocol/index';
+import type { MetricPoint, RunPhase, RunState, WorkerEvent } from '../protocol/index';
 import type { LearnerSummary } from '../train/learner/summary';
 import type { Split } from '../train/metric/base';
-import type { MetricState, MetricsRenderer, TrainingProgress } from '../train/renderer/base';
-import { itemsPerSecond, runEtaSeconds } from '../train/renderer/progress';
+import type { LearnerPhase, MetricState, MetricsRenderer, TrainingProgress } from '../train/renderer/base';
+import { EtaTracker } from '../train/renderer/eta';
+import { itemsPerSecond } from '../train/renderer/progress';
 
 /**
  * Shows training in the studio: turns renderer calls into protocol events. Metric points and
@@ -14,8 +15,10 @@ export class WorkerRenderer implements MetricsRenderer {
   private lines: string[] = [];
   private progress: TrainingProgress | null = null;
   private state: RunState | null = null;
+  private phaseNow: RunPhase | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly start = performance.now();
+  private readonly eta = new EtaTracker();
   /** Why the fit ended, as the learner said it. */
   endReason = '';
 
@@ -29,6 +32,19 @@ export class WorkerRenderer implements MetricsRenderer {
     this.flush();
     this.state = state;
     this.post({ type: 'state', state, message });
+  }
+
+  /** Posts what the run does now, when that changed (a few times an epoch, never per step). */
+  setPhase(phase: RunPhase): void {
+    const now = this.phaseNow;
+    if (now && now.name === phase.name && ('epoch' in now ? now.epoch : 0) === ('epoch' in phase ? phase.epoch : 0)) return;
+    this.flush();
+    this.phaseNow = phase;
+    this.post({ type: 'phase', phase });
+  }
+
+  phase(phase: LearnerPhase): void {
+    this.setPhase(phase);
   }
 
   private schedule(): void {
@@ -51,7 +67,6 @@ export class WorkerRenderer implements MetricsRenderer {
     this.lines = [];
     const p = this.progress;
     if (p) {
-      const eta = p.split === 'train' ? runEtaSeconds(p, performance.now() - this.start) : NaN;
       this.post({
         type: 'progress',
         progress: {
@@ -61,7 +76,7 @@ export class WorkerRenderer implements MetricsRenderer {
           iteration: p.iteration,
           iterationsTotal: p.iterationsTotal,
           itemsPerSecond: itemsPerSecond(p),
-          etaSeconds: eta,
+          eta: p.split === 'train' ? this.eta.estimate() : null,
         },
       });
     }
@@ -70,6 +85,11 @@ export class WorkerRenderer implements MetricsRenderer {
 
   update(split: Split, p: TrainingProgress, metrics: readonly MetricState[]): void {
     this.setState(split === 'train' ? 'training' : 'validating');
+    this.setPhase({ name: split, epoch: p.epoch, epochs: p.epochTotal });
+    if (split === 'train') {
+      const epochs = p.epochTotal - p.epochStart + 1;
+      this.eta.add((performance.now() - this.start) / 1000, (p.epoch - p.epochStart + p.itemsProcessed / p.itemsTotal) / epochs);
+    }
     const x = p.epoch - 1 + p.iteration / p.iterationsTotal;
     for (const { entry, numeric } of metrics) this.points[split].push({ name: entry.name, x, value: entry.value, running: entry.running, numeric });
     this.progress = p;

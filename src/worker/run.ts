@@ -2,7 +2,7 @@ import type { BackendProbe, WorkerEvent } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { RunConfig } from '../protocol/run-config';
 import type { TensorRecord } from '../train/tensor-record';
-import { learnerFromConfig } from '../recipe/learner';
+import { bestMetric, bestSoFar, learnerFromConfig, type BestMetric } from '../recipe/learner';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
@@ -13,6 +13,7 @@ import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
+import { openRun } from './browse';
 import { idbProfiles, workerEngines } from './engine-check';
 
 /** What a run needs from the worker around it. */
@@ -40,10 +41,11 @@ export interface RunEnd {
   readonly reason: string;
 }
 
-/** The best epoch so far by valid accuracy (or valid loss when there is none). */
-function better(best: RunRecord['best'], epoch: number, valid: Record<string, number>): RunRecord['best'] {
-  if (valid.Accuracy !== undefined) return !best || valid.Accuracy > best.value ? { metric: 'valid Accuracy', value: valid.Accuracy, epoch } : best;
-  if (valid.Loss !== undefined) return !best || valid.Loss < best.value ? { metric: 'valid Loss', value: valid.Loss, epoch } : best;
+/** The best epoch up to `until` of a stored run, from its valid metric logs. */
+async function bestUntil(kiln: KilnDb, runId: string, until: number, by: BestMetric): Promise<RunRecord['best']> {
+  const valid = (await openRun(kiln, runId, until)).series.find((s) => s.name === by.name)?.valid;
+  let best: RunRecord['best'];
+  valid?.epochX.forEach((epoch, i) => (best = bestSoFar(best, epoch, { [by.name]: valid.epochY[i] }, by)));
   return best;
 }
 
@@ -97,17 +99,22 @@ export async function runTraining(ctx: RunContext): Promise<RunEnd> {
   const store = folder ? mirroredStore(guarded, folder, (message) => post({ type: 'error', message })) : guarded;
   if (folder) post({ type: 'log', lines: [`mirroring this run to the folder ${ctx.mirror!.name}/${runId}`] });
   await store.write('config.json', JSON.stringify(config, null, 2));
-  post({ type: 'state', state: 'loading', message: 'Loading the dataset' });
+  post({ type: 'state', state: 'loading' });
+  post({ type: 'phase', phase: { name: 'data' } });
   const { train, valid, trainData, shape, task, targetScale } = await runData(config, store, ctx.prepare, (message) =>
     post({ type: 'state', state: 'loading', message }),
   );
-  let best = stored?.best;
+  const by = bestMetric(task);
+  // A resumed run retrains the epochs after its checkpoint: its best is of the epochs it keeps.
+  let best = ctx.resumeFrom === undefined ? stored?.best : await bestUntil(kiln, runId, ctx.resumeFrom, by);
+  if (ctx.resumeFrom !== undefined) await kiln.updateRun(runId, { best });
   const renderer = new WorkerRenderer((event) => {
     post(event);
     if (event.type !== 'epoch') return;
-    best = better(best, event.epoch, event.means.valid);
+    best = bestSoFar(best, event.epoch, event.means.valid, by);
     void kiln.updateRun(runId, { epochsDone: event.epoch, best }).then(() => post({ type: 'runs-changed', runId }));
   });
+  renderer.setPhase({ name: 'model' });
   const { learner, model } = await learnerFromConfig({
     config,
     store,

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { PROTOCOL_VERSION, runLock, type BackendProbe, type Command, type WorkerEvent } from '../protocol/index';
-import { RunConfigSchema } from '../protocol/run-config';
+import { checkSettings, RunConfigSchema } from '../protocol/run-config';
+import { blockingCheck, startChecks } from '../data/checks';
 import { readText } from '../store/base';
 import { KilnDb } from '../store/idb';
 import { TrainingInterrupter } from '../train/learner/interrupter';
@@ -67,9 +68,15 @@ async function start(command: Extract<Command, { type: 'start' }>): Promise<void
   training = runId;
   try {
     if (!trainerLoaded) post({ type: 'state', state: 'loading', message: 'Loading TensorFlow.js' });
-    const [probes, db, { runTraining }] = await Promise.all([ready, kiln, trainer()]);
     const config = parsed.data;
     const { dataset } = config;
+    // A new run starts only on data it can train on, checked as the form checks it (a resumed run has its data stored).
+    if (command.resumeFrom === undefined) {
+      const card = await datasets.card(dataset, config.validFraction, config.seed, () => {});
+      const blocking = blockingCheck(startChecks(card, checkSettings(config)));
+      if (blocking) throw new Error(blocking.message);
+    }
+    const [probes, db, { runTraining }] = await Promise.all([ready, kiln, trainer()]);
     const prepare = (progress: (phase: string, done: number, total: number) => void) => {
       if (dataset.type === 'mnist') throw new Error('MNIST is not prepared: it ships with the studio');
       return datasets.prepared(dataset, config.validFraction, config.seed, progress);

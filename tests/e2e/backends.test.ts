@@ -75,7 +75,7 @@ describe('studio', () => {
       const status = page.getByRole('status');
       expect(await status.getAttribute('aria-live')).toBe('polite');
       const said = await status.innerText();
-      expect(said).toMatch(/(Training|Validating) epoch \d+ of 20 on cpu/);
+      expect(said).toMatch(/((Training|Validating) epoch \d+ of 20|Saving checkpoint \d+) on cpu/);
       expect(said).not.toMatch(/iteration|items\/s|ETA/);
       await page.getByRole('button', { name: 'Stop' }).click();
       await status.filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });

@@ -37,7 +37,7 @@ describe('stored runs', () => {
       const live = await chartPoints(page, 'train');
       await page.reload();
       await page.getByRole('tab', { name: 'Runs (1)' }).click();
-      const run = page.getByRole('button', { name: /^Open MLP 128/ });
+      const run = page.getByRole('button', { name: /^Open MNIST 200 · MLP 128/ });
       await run.click();
       await page.getByLabel('Run artifacts').waitFor();
       expect(await chartPoints(page, 'train')).toBe(live); // rebuilt from the stored logs
@@ -116,10 +116,13 @@ describe('stored runs', () => {
 
     const fresh = await openStudio(url, false);
     try {
-      expect(await importZip(fresh.page, archive.name, archive.bytes)).toMatch(/^Imported .* as “.*\(imported\)”/);
-      await fresh.page.getByRole('button', { name: /^Open .*\(imported\)/ }).click();
+      expect(await importZip(fresh.page, archive.name, archive.bytes)).toMatch(/^Imported .* as “MNIST 200 · MLP 128 relu · adam 0\.001”/);
+      await fresh.page.getByRole('button', { name: /^Open MNIST 200 · / }).click();
       await fresh.page.getByLabel('Train until epoch').fill('2');
+      // The run was done when it was exported, and imports as done: the status says Done before the resume too.
+      expect(await fresh.page.locator('.runs li .badge').allInnerTexts()).toEqual(['done', 'imported']);
       await fresh.page.getByRole('button', { name: 'Resume from epoch 1' }).click();
+      await fresh.page.getByLabel('Experiment log').filter({ hasText: 'resumed from checkpoint 1' }).waitFor({ timeout: 120_000 });
       await statusMatches(fresh.page, /Done/);
       const log = await fresh.page.getByLabel('Experiment log').innerText();
       expect(log).toContain('resumed from checkpoint 1');

@@ -34,7 +34,7 @@ describe('the studio exports a checkpoint model', async () => {
 
   it('as_onnx_one_model_file_whose_probabilities_are_predicts', async () => {
     const download = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'onnx');
-    expect(download.fileName).toBe('iris_imported_-epoch-2-model.onnx');
+    expect(download.fileName).toBe('iris-epoch-2-model.onnx');
     const csv = 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n6.7,3.0,5.2,2.3,virginica\n';
     const loaded = await loadModel(kiln.store(runId), 2);
     const inputs = tableInputs(loaded, parseTable(new TextEncoder().encode(csv), { fileName: 'rows.csv' }));
@@ -51,10 +51,10 @@ describe('the studio exports a checkpoint model', async () => {
 
   it('as_tfjs_and_burn_zips_of_their_files', async () => {
     const tfjs = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'tfjs');
-    expect(tfjs.fileName).toBe('iris_imported_-epoch-2-tfjs-model.zip');
+    expect(tfjs.fileName).toBe('iris-epoch-2-tfjs-model.zip');
     expect(Object.keys(unzipSync(await bytesOf(tfjs.parts))).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
     const burn = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'burn');
-    expect(burn.fileName).toBe('iris_imported_-epoch-2-burn-model.zip');
+    expect(burn.fileName).toBe('iris-epoch-2-burn-model.zip');
     const unzipped = unzipSync(await bytesOf(burn.parts));
     expect(Object.keys(unzipped).sort()).toEqual(['README.md', 'model.mpk.gz', 'model.rs']);
     expect(strFromU8(unzipped['model.rs']!)).toContain('#[derive(Module, Debug)]');
@@ -62,7 +62,7 @@ describe('the studio exports a checkpoint model', async () => {
 
   it('as_safetensors_and_lightning_zips_of_their_files', async () => {
     const torch = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'safetensors');
-    expect(torch.fileName).toBe('iris_imported_-epoch-2-safetensors-model.zip');
+    expect(torch.fileName).toBe('iris-epoch-2-safetensors-model.zip');
     expect(Object.keys(unzipSync(await bytesOf(torch.parts))).sort()).toEqual(['model.py', 'model.safetensors']);
     const lightning = await exportArtifacts(kiln, runId, 'model', 2, undefined, 'lightning');
     const unzipped = unzipSync(await bytesOf(lightning.parts));
@@ -87,6 +87,6 @@ describe('the studio exports a checkpoint model', async () => {
   });
 
   it('refuses_a_checkpoint_the_run_does_not_have', async () => {
-    await expect(exportArtifacts(kiln, runId, 'model', 7, undefined, 'onnx')).rejects.toThrow("run 'iris (imported)' has no checkpoint 7");
+    await expect(exportArtifacts(kiln, runId, 'model', 7, undefined, 'onnx')).rejects.toThrow("run 'iris' has no checkpoint 7");
   });
 });

@@ -1,5 +1,9 @@
 import 'fake-indexeddb/auto';
 import { strToU8, unzipSync, zipSync } from 'fflate';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KilnDb } from '../../src/store/idb';
 import { exportArtifacts, importArchive, importFolder } from '../../src/worker/artifacts';
@@ -64,4 +68,34 @@ describe('importing a dropped folder', () => {
       'photos: neither a Kiln run nor a Burn run',
     );
   });
+});
+
+describe('importing a run folder of the CLI', () => {
+  it('a_cli_run_folder_imports_as_a_kiln_run_that_resumes_and_a_burn_config_keeps_a_burn_run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-run-'));
+    try {
+      const r = spawnSync('npx', ['tsx', 'src/cli/train.ts', '--dataset', 'iris', '--epochs', '2', '--out', dir], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => {
+          const path = relative(dir, join(e.parentPath, e.name));
+          return { path: `iris-cli/${path}`, file: new Blob([readFileSync(join(dir, path))]) };
+        });
+      expect(files.map((f) => f.path)).not.toContain('iris-cli/kiln.json');
+      const run = await importFolder(kiln, 'iris-cli', files);
+      expect(run).toMatchObject({ epochs: 2, epochsDone: 2, checkpoints: [1, 2], dataset: 'Iris' });
+      expect(run.name).toMatch(/^iris-cli/);
+      const opened = await openRun(kiln, run.id);
+      expect(opened.config?.dataset).toEqual({ type: 'iris' });
+      expect(opened.series.map((s) => s.name)).toContain('Loss');
+      // A Burn run whose example wrote its own config.json is still a Burn run.
+      const burn = Object.entries(unzipSync(burnRunZip())).filter(([path]) => !path.endsWith('model.mpk'));
+      expect(burn.map(([path]) => path)).toContain('mnist-burn/config.json');
+      const dropped = burn.map(([path, data]) => ({ path, file: new Blob([data]) }));
+      expect(await importFolder(kiln, 'mnist-burn', dropped)).toMatchObject({ name: 'mnist-burn (Burn run)' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { gunzipSync, gzipSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { encodeDataset } from '../../src/data/stored';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/protocol/run-config';
-import { zipArchive, type ArchiveFile } from '../../src/store/archive';
+import { zipArchive, type ArchivedRun, type ArchiveFile } from '../../src/store/archive';
 import { KilnDb } from '../../src/store/idb';
 import { MemoryStore } from '../../src/store/memory';
 import { LearnerCheckpointer } from '../../src/train/checkpoint';
@@ -51,10 +51,10 @@ async function runFiles(): Promise<Map<string, Uint8Array>> {
   return files;
 }
 
-async function archive(files: Map<string, Uint8Array>): Promise<Uint8Array> {
+async function archive(files: Map<string, Uint8Array>, run?: ArchivedRun): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const list: ArchiveFile[] = [...files].map(([path, data]) => ({ path, data }));
-  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'r', createdAt: '2026-01-01T00:00:00Z' }, list, (c) => parts.push(c));
+  await zipArchive({ format: 'kiln.archive', version: 1, kind: 'run', name: 'r', createdAt: '2026-01-01T00:00:00Z', run }, list, (c) => parts.push(c));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
   return out;
@@ -85,6 +85,34 @@ describe('importing a run archive', () => {
     expect(run.checkpoints).toEqual([2]);
     expect(run.epochsDone).toBe(2);
     expect(await kiln.store(run.id).list('dataset/')).toEqual(['dataset/data.mpk.gz', 'dataset/dataset.json']);
+  });
+
+  it('keeps_the_original_status_dates_and_best_and_says_where_it_came_from', async () => {
+    const best = { metric: 'valid Accuracy', value: 75, epoch: 2 };
+    const listed: ArchivedRun = {
+      status: 'done',
+      createdAt: '2026-03-04T05:06:07.000Z',
+      updatedAt: '2026-03-04T05:09:00.000Z',
+      best,
+      message: 'completed; 3 epochs done',
+    };
+    const before = Date.now();
+    const run = await importArchive(kiln, 'done.zip', await archive(await runFiles(), listed));
+    expect(run).toMatchObject({ name: 'r', status: 'done', best, message: 'completed; 3 epochs done' });
+    expect(new Date(run.createdAt).toISOString()).toBe('2026-03-04T05:06:07.000Z');
+    expect(new Date(run.updatedAt).toISOString()).toBe('2026-03-04T05:09:00.000Z');
+    expect(run.imported?.from).toBe('done.zip');
+    expect(run.imported!.at).toBeGreaterThanOrEqual(before);
+    expect((await kiln.runs()).find((r) => r.id === run.id)).toEqual(run);
+  });
+
+  it('dates_an_older_archive_by_its_log_and_calls_it_stopped_before_its_last_epoch', async () => {
+    const files = await runFiles();
+    files.set('experiment.log', strToU8('2026-02-01T10:00:00.500Z INFO kiln::learner: model: …\n'));
+    const run = await importArchive(kiln, 'old.zip', await archive(files));
+    expect(run.status).toBe('stopped'); // 2 of 3 epochs
+    expect(new Date(run.createdAt).toISOString()).toBe('2026-02-01T10:00:00.500Z');
+    expect(run.imported?.from).toBe('old.zip');
   });
 
   it('imports_a_runs_initial_model_and_refuses_one_of_another_model_naming_the_weight', async () => {

@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainArgs, runConfigFromArgs } from '../../src/cli/args';
 import type { TensorData } from '../../src/data/dataset';
 import { DEFAULT_RUN_CONFIG, RunConfigSchema, type RunConfig } from '../../src/protocol/run-config';
-import { learnerFromConfig, type RecipeInput } from '../../src/recipe/learner';
+import { bestMetric, bestSoFar, learnerFromConfig, retention, type BestEpoch, type RecipeInput } from '../../src/recipe/learner';
+import { checkpointingActions } from '../../src/train/checkpoint';
+import { MetricHistory } from '../../src/train/learner/history';
 import { readText } from '../../src/store/base';
 import { MemoryStore } from '../../src/store/memory';
 import { TensorMemoryMetric } from '../../src/train/metric/memory';
@@ -67,11 +69,12 @@ describe('the run recipe', () => {
     expect(await readText(store, 'experiment.log')).toContain('Learner Summary');
   });
 
-  it('keeps_the_last_keep_checkpoints_and_the_best_valid_loss', async () => {
+  it('keeps_the_last_keep_checkpoints_and_the_best_valid_accuracy_the_runs_list_shows', async () => {
     for (const keep of [1, 2]) {
       const store = await run(studio({ epochs: 4, keepCheckpoints: keep }));
-      const validLoss = await Promise.all([1, 2, 3, 4].map(async (e) => (await values(store, `valid/epoch-${e}/Loss.log`)).reduce((a, b) => a + b, 0)));
-      const best = validLoss.indexOf(Math.min(...validLoss)) + 1;
+      // Two valid batches of 16: the epoch's accuracy is their mean; the earliest of equals is the best.
+      const accuracy = await Promise.all([1, 2, 3, 4].map(async (e) => (await values(store, `valid/epoch-${e}/Accuracy.log`)).reduce((a, b) => a + b, 0)));
+      const best = accuracy.indexOf(Math.max(...accuracy)) + 1;
       const kept = new Set([...Array.from({ length: keep }, (_, i) => 4 - i), best]);
       const saved = (await store.list('checkpoint/')).filter((f) => f.startsWith('checkpoint/model-')).map((f) => Number(/model-(\d+)/.exec(f)![1]));
       expect(saved.sort()).toEqual([...kept].sort());
@@ -237,5 +240,51 @@ describe('the CLI flags', () => {
       seed: 0,
       backend: 'cpu',
     });
+  });
+});
+
+describe('retention and the best epoch', () => {
+  /** Runs `retention(keep, task)` over epochs with these valid means, as the checkpointer would; returns the checkpoints left and the best the runs list shows. */
+  function epochs(keep: number, task: 'classification' | 'regression', means: Record<string, number>[]) {
+    const history = new MetricHistory();
+    const strategy = retention(keep, task);
+    let kept: number[] = [];
+    let best: BestEpoch | undefined;
+    means.forEach((valid, i) => {
+      const e = i + 1;
+      for (const [name, v] of Object.entries(valid)) history.record('valid', name, e, v);
+      const actions = checkpointingActions(strategy, e, history, kept);
+      for (const a of actions) kept = a.type === 'save' ? [...kept, a.epoch].sort((x, y) => x - y) : kept.filter((k) => k !== a.epoch);
+      best = bestSoFar(best, e, valid, bestMetric(task));
+    });
+    return { kept, best };
+  }
+
+  it('keeps_the_checkpoint_of_the_best_valid_accuracy_when_one_is_kept_over_three_epochs', () => {
+    // Valid loss is lowest at epoch 3, accuracy highest at epoch 2: the runs list shows accuracy, so epoch 2 is kept.
+    const { kept, best } = epochs(1, 'classification', [
+      { Loss: 1.0, Accuracy: 50 },
+      { Loss: 0.9, Accuracy: 80 },
+      { Loss: 0.8, Accuracy: 60 },
+    ]);
+    expect(kept).toEqual([2, 3]);
+    expect(best).toEqual({ metric: 'valid Accuracy', value: 80, epoch: 2 });
+  });
+
+  it('ranks_by_the_earliest_of_equals_and_never_by_nan_in_both', () => {
+    const { kept, best } = epochs(1, 'classification', [{ Accuracy: Number.NaN }, { Accuracy: 50 }, { Accuracy: 50 }, { Accuracy: 40 }]);
+    expect(kept).toEqual([2, 4]);
+    expect(best?.epoch).toBe(2);
+  });
+
+  it('ranks_regression_by_the_lowest_valid_loss', () => {
+    const { kept, best } = epochs(2, 'regression', [
+      { Loss: 0.5, MAE: 3 },
+      { Loss: 0.7, MAE: 2 },
+      { Loss: 0.6, MAE: 1 },
+      { Loss: 0.9, MAE: 1 },
+    ]);
+    expect(kept).toEqual([1, 3, 4]);
+    expect(best).toEqual({ metric: 'valid Loss', value: 0.5, epoch: 1 });
   });
 });

@@ -67,10 +67,12 @@ describe('table errors', () => {
     const table = read('one-class.csv');
     const e = thrown(() => prepareTable(table, choices('label')));
     expect(e.message).toBe('one-class.csv: the label column "label" has only one class ("same"): there is nothing to tell apart');
-    // Before the user chooses, the same problem is a warning on a card that still shows the table.
-    const card = describeTable(table);
-    expect(card.warnings[0]).toContain('only one class');
-    expect(card.preview).toMatchObject({ kind: 'rows', header: ['a', 'b', 'label'] });
+    // On the card (suggested or chosen), the same problem is the card's error, and the card still shows the table.
+    for (const card of [describeTable(table), describeTable(table, choices('label'))]) {
+      expect(card.error).toBe(e.message);
+      expect(card.preview).toMatchObject({ kind: 'rows', header: ['a', 'b', 'label'] });
+      expect(card.columns?.map((c) => c.name)).toEqual(['a', 'b', 'label']);
+    }
   });
 
   it('refuses_a_text_label_for_regression_and_an_unknown_label', () => {

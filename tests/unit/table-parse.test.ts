@@ -166,6 +166,33 @@ describe('table parser', () => {
     }
   });
 
+  it('keeps_columns_of_small_integers_in_int8_or_int16_with_the_same_numbers_and_the_same_prepared_data', () => {
+    const n = 3000;
+    const spellings = {
+      label: (r: number) => String(r % 2), // a 0/1 label: int8
+      count: (r: number) => String(((r * 37) % 600) - 300), // int16
+      signed: (r: number) => String((r % 256) - 128), // exactly int8's range
+      fraction: (r: number) => (r === 2999 ? '0.5' : String(r % 3)), // one half: stays float32
+      gap: (r: number) => (r === 10 ? '' : String(r % 5)), // a missing value (NaN) needs a float
+      wide: (r: number) => (r === 7 ? '40000' : String(r % 9)), // past int16
+    };
+    const names = Object.keys(spellings) as (keyof typeof spellings)[];
+    const text = `${names.join(',')}\n${Array.from({ length: n }, (_, r) => names.map((k) => spellings[k](r)).join(',')).join('\n')}\n`;
+    const t = parseText(text);
+    const kinds = t.columns.map((c) => (c.kind === 'numeric' ? c.values.constructor.name : c.kind));
+    expect(kinds).toEqual(['Int8Array', 'Int16Array', 'Int8Array', 'Float32Array', 'Float32Array', 'Float32Array']);
+    for (const name of names) {
+      const expected = Array.from({ length: n }, (_, r) => (spellings[name](r) === '' ? null : Number(spellings[name](r))));
+      expect(cells(t, name)).toEqual(expected);
+    }
+    // The same features and labels as from the same columns held as float32.
+    const floats: ParsedTable = { ...t, columns: t.columns.map((c) => (c.kind === 'numeric' ? { ...c, values: Float32Array.from(c.values) } : c)) };
+    const choices = { label: 'label', task: 'classification' as const, missing: 'fill' as const, validFraction: 0.2, seed: 3 };
+    const [a, b] = [prepareTable(t, choices), prepareTable(floats, choices)];
+    expect(Array.from(a.train.x)).toEqual(Array.from(b.train.x));
+    expect(Array.from(a.valid.y)).toEqual(Array.from(b.valid.y));
+  });
+
   it('counts_distinct_values_and_repeated_rows_past_any_initial_table_size', () => {
     // 50,000 rows, 20,000 distinct values in a and 30,000 distinct (a, b) rows: the hash sets grow.
     const rows = Array.from({ length: 50_000 }, (_, r) => `${r % 20_000},${r % 30_000 < 20_000 ? 'x' : 'y'}`);

@@ -119,7 +119,15 @@ describe('RunStore.apply', () => {
     s.apply({ type: 'ready', protocol: 1, backends: [{ name: 'cpu', available: true }] });
     s.apply({ type: 'backend', backend: 'webgl', skipped: ['webgpu: no adapter'] });
     s.apply({ type: 'state', state: 'failed', message: 'boom' });
-    const progress = { split: 'train', epoch: 1, epochTotal: 2, iteration: 3, iterationsTotal: 9, itemsPerSecond: 100, etaSeconds: 4 } as const;
+    const progress = {
+      split: 'train',
+      epoch: 1,
+      epochTotal: 2,
+      iteration: 3,
+      iterationsTotal: 9,
+      itemsPerSecond: 100,
+      eta: { seconds: 4, low: 3, high: 5 },
+    } as const;
     s.apply({ type: 'progress', progress });
     expect(s.snapshot).toMatchObject({
       probes: [{ name: 'cpu' }],

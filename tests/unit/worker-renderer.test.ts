@@ -149,7 +149,36 @@ describe('WorkerRenderer', () => {
     const { r, of } = setup();
     r.update('valid', progress(1, 2, 'valid'), [metric('Loss', 1)]);
     r.flush();
-    expect(of('progress')[0].progress.etaSeconds).toBeNaN();
+    expect(of('progress')[0].progress.eta).toBeNull();
+  });
+
+  it('says_nothing_of_time_left_during_the_first_steps', () => {
+    const { r, of } = setup();
+    for (let i = 1; i <= 4; i++) r.update('train', progress(1, i), [metric('Loss', i)]);
+    r.flush();
+    expect(of('progress')[0].progress.eta).toBeNull();
+  });
+
+  it('posts_each_phase_once_when_it_changes_not_per_step', () => {
+    const { r, of, types } = setup();
+    r.setPhase({ name: 'model' });
+    r.phase({ name: 'compile' });
+    for (let i = 1; i <= 8; i++) r.update('train', progress(1, i), [metric('Loss', i)]);
+    for (let i = 1; i <= 3; i++) r.update('valid', progress(1, i, 'valid'), [metric('Loss', i)]);
+    r.epochEnd(1, { train: {}, valid: {} });
+    r.phase({ name: 'checkpoint', epoch: 1, epochs: 3 });
+    r.update('train', progress(2, 1), [metric('Loss', 1)]);
+    r.update('train', progress(2, 2), [metric('Loss', 1)]);
+    expect(of('phase').map((e) => e.phase)).toEqual([
+      { name: 'model' },
+      { name: 'compile' },
+      { name: 'train', epoch: 1, epochs: 3 },
+      { name: 'valid', epoch: 1, epochs: 3 },
+      { name: 'checkpoint', epoch: 1, epochs: 3 },
+      { name: 'train', epoch: 2, epochs: 3 },
+    ]);
+    // The train points of epoch 1 are posted before the phase that follows them.
+    expect(types().indexOf('metrics')).toBeLessThan(types().lastIndexOf('phase'));
   });
 
   it('flushes_everything_at_the_end', () => {

@@ -1,3 +1,4 @@
+import { sniffFile } from '../sniff';
 import type { ImageSource } from './base';
 import type { PickedFiles } from './picked';
 import { zipSource } from './zip';
@@ -21,8 +22,7 @@ export function filesSource(picked: PickedFiles): ImageSource {
 
 /** Whether a file starts as a zip does (a local header, or the end record of an empty zip). */
 async function isZip(file: Blob): Promise<boolean> {
-  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  return head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
+  return sniffFile(new Uint8Array(await file.slice(0, 4).arrayBuffer())).kind === 'zip';
 }
 
 /** The source for what the page posted: one zip is opened as an archive, anything else read as a folder. */

@@ -1,6 +1,7 @@
 import type { ColumnSummary, DatasetCard } from '../card';
 import { countOf, quoted } from './errors';
-import type { TablePlan } from './plan';
+import { identifierReason } from './identifier';
+import { isFreeText, type TablePlan } from './plan';
 import type { ParsedTable, TableChoices, TableColumn } from './types';
 
 /** Categories a column summary lists; `distinct` still counts them all. */
@@ -8,14 +9,17 @@ const SHOWN_CATEGORIES = 20;
 /** A largest class this many times the smallest is worth a warning. */
 const IMBALANCE_RATIO = 5;
 
-/** What the card says about one column of the file. */
-function columnSummary(column: TableColumn): ColumnSummary {
+/** What the card says about one column of the file (a column left out as free text is not flagged as an identifier again). */
+function columnSummary(column: TableColumn, rows: number): ColumnSummary {
   const { name, missing, distinct } = column;
+  const why = isFreeText(column, rows) ? undefined : identifierReason(column, rows);
+  const identifier = why ? { identifier: why } : {};
   if (column.kind === 'categorical') {
-    return { name, type: 'categorical', missing, distinct, categories: column.categories.slice(0, SHOWN_CATEGORIES) };
+    return { name, type: 'categorical', missing, distinct, categories: column.categories.slice(0, SHOWN_CATEGORIES), ...identifier };
   }
   const { min, max, mean } = column;
-  return min === undefined ? { name, type: 'numeric', missing, distinct } : { name, type: 'numeric', missing, distinct, min, max, mean };
+  const range = min === undefined ? {} : { min, max, mean };
+  return { name, type: 'numeric', missing, distinct, ...range, ...identifier };
 }
 
 /** The parts of a card every table has: its columns, preview, and duplicate rows. */
@@ -26,7 +30,7 @@ function baseCard(table: ParsedTable, task: TableChoices['task']): DatasetCard {
     task,
     items: table.rows,
     inputShape: [],
-    columns: table.columns.map(columnSummary),
+    columns: table.columns.map((c) => columnSummary(c, table.rows)),
     preview: table.preview,
     warnings:
       table.duplicateRows > 0 ? [`${countOf(table.duplicateRows, 'row')} ${table.duplicateRows === 1 ? 'repeats' : 'repeat'} an earlier row exactly`] : [],
@@ -35,9 +39,8 @@ function baseCard(table: ParsedTable, task: TableChoices['task']): DatasetCard {
 }
 
 /** The card of a table before a dataset can be made of it: columns and preview, and what stands in the way. */
-export function unplannedCard(table: ParsedTable, task: TableChoices['task'], problem: string): DatasetCard {
-  const base = baseCard(table, task);
-  return { ...base, warnings: [problem, ...base.warnings] };
+export function unplannedCard(table: ParsedTable, task: TableChoices['task'], error: string): DatasetCard {
+  return { ...baseCard(table, task), error };
 }
 
 /** The card of the dataset `plan` makes: rows kept, classes or target range, and every warning. */

@@ -121,7 +121,7 @@ export class ColumnStore {
       const texts = this.texts[c];
       const numbers = rows - missing - texts;
       if (!codes || !dict || texts === 0) {
-        const kept = trimmed(values, rows);
+        const kept = missing ? trimmed(values, rows) : narrowed(values, rows);
         return { kind: 'numeric', name, values: kept, missing, ...summarizeNumbers(kept, set) };
       }
       const first = this.firstText[c]!;
@@ -144,6 +144,25 @@ export class ColumnStore {
 /** The first `rows` of `a`: a view when little is unused (no copy of a large column), else a copy. */
 export function trimmed<T extends NumberArray | Int32Array>(a: T, rows: number): T {
   return (a.length - rows <= rows / 8 ? a.subarray(0, rows) : a.slice(0, rows)) as T;
+}
+
+/**
+ * The first `rows` of a column with no missing value, in int8 or int16 when every value is an
+ * integer that fits (exactly the same numbers in a quarter or half the memory), else as {@link trimmed}.
+ */
+export function narrowed(values: NumberArray, rows: number): NumberArray {
+  let lo = 0;
+  let hi = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (v !== Math.trunc(v) || Object.is(v, -0)) return trimmed(values, rows);
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+  }
+  if (lo < -32768 || hi > 32767) return trimmed(values, rows);
+  const out = lo >= -128 && hi <= 127 ? new Int8Array(rows) : new Int16Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = values[r];
+  return out;
 }
 
 /** `codes` copied into a larger array whose new rows read as missing (-1). */

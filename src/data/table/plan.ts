@@ -11,6 +11,11 @@ import type { ParsedTable, TableChoices, TableColumn } from './types';
 const ID_MIN_DISTINCT = 100;
 const ID_MIN_SHARE = 0.5;
 
+/** Whether a column is text with so many distinct values that it is left out of the features on its own. */
+export function isFreeText(column: TableColumn, rows: number): boolean {
+  return column.kind === 'categorical' && column.distinct > ID_MIN_DISTINCT && column.distinct > ID_MIN_SHARE * rows;
+}
+
 /** Which columns and rows a dataset uses, before anything is fitted: the pure half of preparing. */
 export interface TablePlan {
   readonly label: TableColumn;
@@ -38,10 +43,12 @@ export interface TablePlan {
  */
 export function planTable(table: ParsedTable, choices: TableChoices): TablePlan {
   const label = findColumn(table, choices.label);
+  const excluded = new Set(choices.exclude ?? []);
+  for (const name of excluded) findColumn(table, name);
   const warnings: string[] = [];
-  const features = table.columns.filter((c) => c !== label && keepFeature(c, table.rows, warnings));
+  const features = table.columns.filter((c) => c !== label && !excluded.has(c.name) && keepFeature(c, table.rows, warnings));
   if (features.length === 0) {
-    throw new DataError(table.source, `no column is left to learn ${quoted(label.name)} from`);
+    throw new DataError(table.source, `no column is left to learn ${quoted(label.name)} from${excluded.size ? ' (put back a column you left out)' : ''}`);
   }
   const used = keptRows(table, label, features, choices.missing, warnings);
   const { sides, count: items } = used;
@@ -79,7 +86,7 @@ function keepFeature(column: TableColumn, rows: number, warnings: string[]): boo
     warnings.push(`column ${quoted(column.name)} left out: it has no values`);
     return false;
   }
-  if (column.kind === 'categorical' && column.distinct > ID_MIN_DISTINCT && column.distinct > ID_MIN_SHARE * rows) {
+  if (isFreeText(column, rows)) {
     warnings.push(
       `column ${quoted(column.name)} left out: ${column.distinct} distinct values in ${rows} rows, an identifier or free text rather than categories`,
     );

@@ -25,9 +25,9 @@ export function prepareTable(table: ParsedTable, choices: TableChoices): Prepare
 }
 
 /**
- * The card for `choices` without building the data. Without choices, the card the studio shows
- * when the file is dropped: with the suggested ones, and when those cannot make a dataset (one
- * class, say), the problem as a warning, so the user can still see the table and pick another label.
+ * The card for `choices` (the suggested ones when none are given) without building the data. When
+ * they cannot make a dataset (one class, a text label for regression), the card carries the problem
+ * as its `error`, so the user still sees the table's columns and can pick another label.
  */
 export function describeTable(table: ParsedTable, choices?: TableChoices): DatasetCard {
   const chosen = choices ?? suggestChoices(table);
@@ -36,8 +36,8 @@ export function describeTable(table: ParsedTable, choices?: TableChoices): Datas
     const { preprocessing, warnings } = fitPreprocessing(plan, chosen);
     return plannedCard(table, plan, preprocessing.numFeatures, [...plan.warnings, ...warnings]);
   } catch (e) {
-    if (choices || !(e instanceof DataError)) throw e;
-    return unplannedCard(table, chosen.task, e.problem);
+    if (!(e instanceof DataError)) throw e;
+    return unplannedCard(table, chosen.task, e.message);
   }
 }
 

@@ -1,55 +1,21 @@
 import { DataError } from '../errors';
+import { SNIFF_BYTES, sniffFile, wrongKind, type FileKind } from '../sniff';
 
 /** Bytes looked at before anything is parsed: enough to tell a binary file or UTF-16 text. */
-export const START_BYTES = 4096;
-
-// Formats people drop by mistake, by their first bytes, and what to call them.
-const SIGNATURES: readonly { bytes: readonly number[]; what: string }[] = [
-  { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], what: 'a PNG image' },
-  { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
-  { bytes: [0x47, 0x49, 0x46, 0x38], what: 'a GIF image' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive (an Excel .xlsx or OpenDocument .ods workbook is one too: save the sheet as CSV)' },
-  { bytes: [0x50, 0x4b, 0x05, 0x06], what: 'an empty zip archive' },
-  { bytes: [0x1f, 0x8b], what: 'a gzip-compressed file (decompress it first)' },
-  { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: 'an old Office file, such as an Excel .xls workbook (save the sheet as CSV)' },
-  { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], what: 'a PDF document' },
-  { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive' },
-  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'an xz-compressed file (decompress it first)' },
-  { bytes: [0x28, 0xb5, 0x2f, 0xfd], what: 'a Zstandard-compressed file (decompress it first)' },
-];
+export const START_BYTES = SNIFF_BYTES;
 
 /** How the file's text is stored, from its first bytes: the mark to skip, and UTF-16's byte order. */
-export type TextForm = { readonly form: 'utf-8' | 'utf-16le' | 'utf-16be'; readonly mark: number };
+export type TextForm = Pick<Extract<FileKind, { kind: 'text' }>, 'form' | 'mark'>;
 
 /**
  * What the file's first bytes say: a byte-order mark (UTF-8, or UTF-16 either way), UTF-16 without
- * a mark (ASCII text has a NUL in every other byte), or plain bytes. A binary file is a DataError
- * naming what it looks like, so that a PNG renamed .csv is not reported as a bad row or bad UTF-8.
+ * a mark, or plain bytes. A file that is not text is a DataError saying what it is, so that a PNG
+ * renamed .csv is not reported as a bad row or bad UTF-8.
  */
 export function detectText(file: string, b: Uint8Array): TextForm {
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { form: 'utf-8', mark: 3 };
-  if (b[0] === 0xff && b[1] === 0xfe) return { form: 'utf-16le', mark: 2 };
-  if (b[0] === 0xfe && b[1] === 0xff) return { form: 'utf-16be', mark: 2 };
-  const signature = SIGNATURES.find((s) => s.bytes.length <= b.length && s.bytes.every((byte, i) => b[i] === byte));
-  if (signature) throw binary(file, `it starts like ${signature.what}`);
-  const pairs = b.length >> 1;
-  let evenNul = 0;
-  let oddNul = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    if (b[i] === 0) evenNul++;
-    if (b[i + 1] === 0) oddNul++;
-  }
-  // Mostly ASCII text in UTF-16: the high byte of most characters is 0, the low byte never.
-  if (pairs >= 2 && evenNul === 0 && oddNul >= pairs / 4) return { form: 'utf-16le', mark: 0 };
-  if (pairs >= 2 && oddNul === 0 && evenNul >= pairs / 4) return { form: 'utf-16be', mark: 0 };
-  if (evenNul + oddNul > 0 || (b.length & 1 && b[b.length - 1] === 0)) {
-    throw binary(file, `it holds NUL bytes in its first ${b.length.toLocaleString('en-US')} bytes, which text never does`);
-  }
-  return { form: 'utf-8', mark: 0 };
-}
-
-function binary(file: string, why: string): DataError {
-  return new DataError(file, `the file is binary, not a text table (CSV or TSV): ${why}`);
+  const kind = sniffFile(b);
+  if (kind.kind !== 'text') throw wrongKind(file, kind);
+  return kind;
 }
 
 /**

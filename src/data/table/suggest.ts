@@ -25,11 +25,20 @@ export function suggestLabel(table: ParsedTable): string {
   return table.columns[table.columns.length - 1].name;
 }
 
+/**
+ * The task for a label column: regression for a number with many distinct values (a quantity),
+ * classification otherwise (text, or a few numbers: codes of kinds). The studio's form and the
+ * checks before Start read it from the card's column summary, the readers from the parsed column.
+ */
+export function taskForLabel(column: { readonly numeric: boolean; readonly distinct: number }, rows: number): TableChoices['task'] {
+  const many = column.distinct > REGRESSION_MIN_DISTINCT && column.distinct > REGRESSION_MIN_SHARE * rows;
+  return column.numeric && many ? 'regression' : 'classification';
+}
+
 /** Regression for a numeric label with many distinct values; classification otherwise (few numbers become classes). */
 export function suggestTask(table: ParsedTable, label: string): TableChoices['task'] {
   const column = findColumn(table, label);
-  const many = column.distinct > REGRESSION_MIN_DISTINCT && column.distinct > REGRESSION_MIN_SHARE * table.rows;
-  return column.kind === 'numeric' && many ? 'regression' : 'classification';
+  return taskForLabel({ numeric: column.kind === 'numeric', distinct: column.distinct }, table.rows);
 }
 
 /** The choices the studio proposes for a table before the user has picked anything. */

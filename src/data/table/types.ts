@@ -4,10 +4,11 @@ import type { RowLines } from './lines';
 import type { TableEncoding } from './text';
 
 /**
- * A column's numbers, exact either way: float32 when every value is a float32 exactly (small
- * integers, halves and quarters: half the memory), else float64.
+ * A column's numbers, exact every way: int8 or int16 when every value is an integer in their range
+ * and none is missing (labels, counts, codes: a quarter or half of a float32), float32 when every
+ * value is a float32 exactly (halves, quarters, larger integers), else float64.
  */
-export type NumberArray = Float32Array | Float64Array;
+export type NumberArray = Float32Array | Float64Array | Int8Array | Int16Array;
 
 /** A column of numbers; NaN marks a missing value. */
 export interface NumericColumn {
@@ -81,6 +82,8 @@ export interface TableChoices {
   /** Share of rows held out for validation, in [0, 1). */
   readonly validFraction: number;
   readonly seed: number;
+  /** Columns left out of the features by the user. */
+  readonly exclude?: readonly string[];
 }
 
 /** How one feature column becomes model inputs. */

@@ -2,7 +2,7 @@
 experiment.log, `train|valid/epoch-N/<Metric>.log` (`<value>,<count>` a line), the valid split's
 confusion matrices, and after every epoch a checkpoint of three records in Kiln's formats (model,
 optimizer and scheduler, Burn's records with Kiln's state beside), kept as Kiln keeps them: the
-last `keepCheckpoints` and the best valid loss. With kiln.json and config.json beside, the folder,
+last `keepCheckpoints` and the best epoch by valid Accuracy (classification) or valid Loss (regression). With kiln.json and config.json beside, the folder,
 zipped, is a Kiln run archive: it opens in the studio and resumes there.
 """
 
@@ -89,7 +89,10 @@ class KilnCheckpoint(Checkpoint):
         super().__init__()
         self.run, self.logger, self.dataset = run, logger, dataset
         self.folder = logger.folder
-        self.valid_loss = {}
+        self.last_epoch = run["checkpoint"]
+        # The metric Kiln ranks a run by: valid Accuracy (highest) for classification, valid Loss (lowest) for regression.
+        self.ranked = "Loss" if run["loss"] == "mse" else "Accuracy"
+        self.valid_rank = {}
 
     @rank_zero_only
     def on_fit_start(self, trainer, module):
@@ -111,8 +114,8 @@ class KilnCheckpoint(Checkpoint):
                 self.dataset(folder / "dataset" / "data.mpk.gz")
 
     def on_train_epoch_end(self, trainer, module):
-        epoch = module.kiln_epoch
-        self.valid_loss[epoch] = module.means["valid"].get("Loss", float("nan"))
+        epoch = self.last_epoch = module.kiln_epoch
+        self.valid_rank[epoch] = module.means["valid"].get(self.ranked, float("nan"))
         if trainer.global_rank != 0:
             return
         run = self.run
@@ -131,19 +134,21 @@ class KilnCheckpoint(Checkpoint):
         for kind, data in files.items():  # the scheduler record last: a checkpoint is whole once it is there
             write_atomic(str(folder / f"{kind}-{epoch}.mpk.gz"), data)
         self.logger.info("checkpoint", f"saved checkpoint {epoch}")
-        for old in sorted(set(self.valid_loss) - self.kept(epoch)):
+        for old in sorted(set(self.valid_rank) - self.kept(epoch)):
             if (folder / f"scheduler-{old}.mpk.gz").exists():
                 for kind in ("scheduler", "optim", "model"):
                     (folder / f"{kind}-{old}.mpk.gz").unlink(missing_ok=True)
                 self.logger.info("checkpoint", f"deleted checkpoint {old}")
 
     def kept(self, epoch: int) -> set:
-        """Kiln's retention: the last `keepCheckpoints` epochs, and the epoch of the lowest valid loss."""
+        """Kiln's retention: the last `keepCheckpoints` epochs, and the best epoch (the earliest of equals)."""
         keep = set(range(max(1, epoch - self.run["config"]["keepCheckpoints"] + 1), epoch + 1))
-        losses = [(v, e) for e, v in sorted(self.valid_loss.items()) if not np.isnan(v)]
-        best = min(losses, key=lambda t: t[0])[1] if losses else epoch
+        values = [(v, e) for e, v in sorted(self.valid_rank.items()) if not np.isnan(v)]
+        pick = min if self.ranked == "Loss" else max
+        best = pick(values, key=lambda t: t[0])[1] if values else epoch
         return keep | {best}
 
     @rank_zero_only
     def on_fit_end(self, trainer, module):
-        self.logger.info("learner", f"training ended after epoch {module.kiln_epoch}: completed")
+        # Not module.kiln_epoch: Lightning counts the epoch past the last once fit ends.
+        self.logger.info("learner", f"training ended after epoch {self.last_epoch}: completed")

@@ -127,6 +127,7 @@ export class Learner<B, M> {
       }
       // After the restore: a compiled engine starts from the restored weights and optimizer state.
       clock.mark('setup');
+      c.renderer.phase?.({ name: 'compile' });
       const note = (line: string) => void c.log.info('learner', line);
       const metrics = { train: processor.registered('train'), valid: processor.registered('valid') };
       const statsFn = { train: processor.statsFn('train'), valid: processor.statsFn('valid') };
@@ -227,6 +228,7 @@ export class Learner<B, M> {
       epoch,
       history,
       async () => {
+        c.renderer.phase?.({ name: 'checkpoint', epoch, epochs: c.numEpochs });
         // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
         const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
         const direct = await engine.checkpointState?.();

@@ -22,6 +22,12 @@ export interface MetricState {
   readonly numeric: boolean;
 }
 
+/**
+ * What the learner does between steps, for a person to see: readying the step engine and its
+ * first step (kernels compiled, data uploaded), or saving the checkpoint of an epoch.
+ */
+export type LearnerPhase = { readonly name: 'compile' } | { readonly name: 'checkpoint'; readonly epoch: number; readonly epochs: number };
+
 /** Shows training to a person (Burn's MetricsRenderer): the console in Node, the studio in the browser. */
 export interface MetricsRenderer {
   /** One iteration's metric entries, in order, a few iterations after the step ran. */
@@ -32,6 +38,8 @@ export interface MetricsRenderer {
   paused?(paused: boolean): void;
   /** A checkpoint was saved or deleted. */
   checkpoint?(epoch: number, action: 'saved' | 'deleted'): void;
+  /** The learner began a phase; training and validating are told by `update`. */
+  phase?(phase: LearnerPhase): void;
   /** The step engine that trains ('compiled' or 'tfjs') and why it was chosen. */
   engine?(name: string, why: string): void;
   /** A warning the person should see besides the log (a loss that went NaN or infinite while training goes on). */

@@ -16,13 +16,14 @@ const size = (b: number) => (b < 1024 ? `${b} B` : b < 2 ** 20 ? `${(b / 1024).t
 /** The model formats of the per-checkpoint menu: the Lightning project has its own entry, with what it is for. */
 const MENU_FORMATS = MODEL_FORMAT_NAMES.filter((f) => f !== 'lightning');
 
-/** An opened run: its checkpoints (resume, download, export model) and its artifact tree. */
+/** An opened run: its checkpoints (resume, download, export model; the best epoch's marked) and its artifact tree. */
 export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
   const [until, setUntil] = useState(String(Math.max(run.record.epochs, run.record.epochsDone + 1)));
   const [viewing, setViewing] = useState<{ path: string; text: string } | null>(null);
   const untilEpoch = Number(until);
   const total = run.files.reduce((n, f) => n + f.bytes, 0);
   const last = run.record.checkpoints.at(-1);
+  const best = run.record.best;
   return (
     <section className="run-details" aria-label="Run artifacts">
       <h2>
@@ -55,7 +56,10 @@ export function RunDetails({ run, busy, onExport, onResume, onView }: Props) {
         <tbody>
           {run.record.checkpoints.map((n) => (
             <tr key={n}>
-              <th scope="row">Checkpoint {n}</th>
+              <th scope="row">
+                Checkpoint {n}
+                {n === best?.epoch && <small> (best {best.metric})</small>}
+              </th>
               <td>
                 <button type="button" disabled={busy || !run.config || !(untilEpoch > n)} onClick={() => onResume(n, untilEpoch)}>
                   Resume from epoch {n}

@@ -1,4 +1,4 @@
-export { formatDuration as duration } from '../../train/renderer/progress';
+import type { RunRecord } from '../../protocol/index';
 
 /** An axis tick: three significant digits, no trailing zeros. */
 export function tickValue(v: number): string {
@@ -21,8 +21,18 @@ export function grouped(n: number): string {
   return `${n < 0 ? '-' : ''}${digits.replace(/\B(?=(\d{3})+$)/g, ',')}`;
 }
 
-/** A local date and time, `2025-05-04 13:07` (by hand, for the reason {@link grouped} gives). */
-export function dateTime(d: Date): string {
-  const two = (v: number) => String(v).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+/**
+ * A run's best epoch and checkpoints as they are: "best valid Accuracy 97.50 (epoch 3) ·
+ * checkpoints 3 (best), 4, 5"; a best epoch whose checkpoint is gone (runs kept before
+ * retention kept it) says so.
+ */
+export function checkpointsLine(r: Pick<RunRecord, 'best' | 'checkpoints'>): string {
+  const parts: string[] = [];
+  const best = r.best;
+  if (best) {
+    const gone = r.checkpoints.length > 0 && !r.checkpoints.includes(best.epoch) ? ', its checkpoint not kept' : '';
+    parts.push(`best ${best.metric} ${metricValue(best.value)} (epoch ${best.epoch}${gone})`);
+  }
+  if (r.checkpoints.length) parts.push(`checkpoints ${r.checkpoints.map((n) => (n === best?.epoch ? `${n} (best)` : String(n))).join(', ')}`);
+  return parts.join(' · ');
 }

@@ -96,7 +96,7 @@ export const ConfigPanel = memo(function ConfigPanel({ values, errors, disabled,
         {input({ name: 'epochs', label: 'Epochs' })}
         {input({ name: 'batchSize', label: 'Batch size' })}
         {input({ name: 'gradAccumulation', label: 'Gradient accumulation', hint: 'batches per optimizer step' })}
-        {input({ name: 'keepCheckpoints', label: 'Checkpoints to keep', hint: 'plus the best valid loss' })}
+        {input({ name: 'keepCheckpoints', label: 'Checkpoints to keep', hint: 'plus the best epoch: valid accuracy, or valid loss for regression' })}
         {input({ name: 'seed', label: 'Seed' })}
         {input({ name: 'backend', label: 'Backend', children: options(BACKENDS) })}
         {input({

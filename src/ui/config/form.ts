@@ -3,6 +3,7 @@ import { inferLayers, type ModelShape } from '../../train/model/infer';
 import { ModelConfigSchema, type PresetConfig } from '../../train/model/config';
 import { LAYER_LIST_VERSION } from '../../train/model/layer-spec';
 import type { DatasetCard } from '../../data/card';
+import { taskForLabel } from '../../data/table/suggest';
 import { modelLayers } from '../../train/model/presets';
 import { draftsOf, readDrafts, specOf } from '../model/drafts';
 
@@ -16,6 +17,7 @@ export const FIELDS = [
   'task',
   'missing',
   'encoding',
+  'exclude',
   'imageSize',
   'channels',
   'fit',
@@ -74,6 +76,7 @@ export function formFromConfig(c: RunConfig = DEFAULT_RUN_CONFIG): FormValues {
     task: d.type === 'table' ? d.task : 'classification',
     missing: d.type === 'table' ? d.missing : 'drop',
     encoding: d.type === 'table' ? d.encoding : 'utf-8',
+    exclude: JSON.stringify(d.type === 'table' ? (d.exclude ?? []) : []),
     imageSize: d.type === 'images' ? String(d.size) : '28',
     channels: d.type === 'images' ? String(d.channels) : '1',
     fit: d.type === 'images' ? d.fit : 'crop',
@@ -201,7 +204,10 @@ export function modelDataOf(card: DatasetCard | null): ModelData | undefined {
 /** The dataset part of the form as a draft config (numbers parsed by `num`). */
 function datasetDraft(v: FormValues, num: (f: Field) => number): Record<string, unknown> {
   if (v.dataset === 'mnist') return { type: 'mnist', samples: num('samples') };
-  if (v.dataset === 'table') return { type: 'table', file: v.source, label: v.label, task: v.task, missing: v.missing, encoding: v.encoding };
+  if (v.dataset === 'table') {
+    const exclude = excludedColumns(v);
+    return { type: 'table', file: v.source, label: v.label, task: v.task, missing: v.missing, encoding: v.encoding, ...(exclude.length ? { exclude } : {}) };
+  }
   if (v.dataset === 'images') return { type: 'images', source: v.source, size: num('imageSize'), channels: Number(v.channels), fit: v.fit };
   return { type: v.dataset };
 }
@@ -214,11 +220,38 @@ export function datasetFromForm(v: FormValues): DatasetConfig | null {
 
 /** Form values that show a dataset choice (the worker's suggestion after a drop). */
 export function formFromDataset(d: DatasetConfig): Partial<FormValues> {
-  const { dataset, source, sourceKind, samples, label, task, missing, encoding, imageSize, channels, fit } = formFromConfig({
+  const { dataset, source, sourceKind, samples, label, task, missing, encoding, exclude, imageSize, channels, fit } = formFromConfig({
     ...DEFAULT_RUN_CONFIG,
     dataset: d,
   });
-  return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, imageSize, channels, fit };
+  return d.type === 'mnist' ? { dataset, samples } : { dataset, source, sourceKind, label, task, missing, encoding, exclude, imageSize, channels, fit };
+}
+
+/** The table columns the form leaves out of the features. */
+export function excludedColumns(v: Pick<FormValues, 'exclude'>): string[] {
+  try {
+    const list: unknown = JSON.parse(v.exclude || '[]');
+    return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string' && c !== '') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The form with `column` left out of the features (`out`) or put back. */
+export function excludeColumn(v: FormValues, column: string, out: boolean): Partial<FormValues> {
+  const rest = excludedColumns(v).filter((c) => c !== column);
+  return { exclude: JSON.stringify(out ? [...rest, column] : rest) };
+}
+
+/**
+ * The form after the user picks another label: the task follows the column (a number with many
+ * distinct values is predicted by regression, anything else by classification; the same rule as
+ * the suggestion after a drop), and a column that was left out is put back as the label.
+ */
+export function formForLabel(v: FormValues, label: string, card: DatasetCard | null): Partial<FormValues> {
+  const column = card?.columns?.find((c) => c.name === label);
+  const task = column ? taskForLabel({ numeric: column.type === 'numeric', distinct: column.distinct }, card!.items) : v.task;
+  return { label, task, exclude: JSON.stringify(excludedColumns(v).filter((c) => c !== label)) };
 }
 
 /** The layer editor's drafts as a layer-list config; a problem of a layer goes to `errors.layers`, naming the layer and setting. */

@@ -1,6 +1,9 @@
 import { memo, useEffect, useRef } from 'react';
 import type { ColumnSummary, DatasetCard, ImagePreview, TablePreview } from '../../data/card';
+import { splitSizes, type CheckFix, type DataCheck } from '../../data/checks';
 import { grouped as n } from '../components/format';
+import { excludedColumns } from '../config/form';
+import { fixLabel } from './readiness';
 
 interface Props {
   readonly card: DatasetCard;
@@ -10,6 +13,13 @@ interface Props {
   /** The column to predict, marked in the columns table. */
   readonly label?: string;
   readonly hidden?: boolean;
+  /** Columns that look like identifiers, each with its fix (leave it out). */
+  readonly columnChecks?: readonly DataCheck[];
+  /** Tables: the form's columns left out of the features (a JSON list). */
+  readonly exclude?: string;
+  readonly onFix?: (fix: CheckFix) => void;
+  /** Leaves a column out of the features (`out`) or puts it back. */
+  readonly onExclude?: (column: string, out: boolean) => void;
 }
 
 const num = (x: number | undefined) =>
@@ -110,12 +120,20 @@ function Rows({ preview }: { preview: TablePreview }) {
   );
 }
 
-function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?: string }) {
+interface ColumnsProps {
+  readonly columns: readonly ColumnSummary[];
+  readonly label?: string;
+  readonly excluded: readonly string[];
+  readonly onExclude?: (column: string, out: boolean) => void;
+}
+
+function Columns({ columns, label, excluded, onExclude }: ColumnsProps) {
   return (
     <div className="table-scroll">
       <table className="metrics" aria-label="Columns">
         <thead>
           <tr>
+            <th>Use</th>
             <th>Column</th>
             <th>Type</th>
             <th>Missing</th>
@@ -124,10 +142,20 @@ function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?
         </thead>
         <tbody>
           {columns.map((c) => (
-            <tr key={c.name}>
+            <tr key={c.name} className={excluded.includes(c.name) ? 'excluded' : undefined}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Use ${c.name}`}
+                  checked={c.name === label || !excluded.includes(c.name)}
+                  disabled={c.name === label || !onExclude}
+                  onChange={(e) => onExclude?.(c.name, !e.currentTarget.checked)}
+                />
+              </td>
               <td>
                 {c.name}
                 {c.name === label ? ' (label)' : ''}
+                {c.identifier && c.name !== label ? ' (identifier?)' : ''}
               </td>
               <td>{c.type}</td>
               <td>{n(c.missing)}</td>
@@ -145,15 +173,26 @@ function Columns({ columns, label }: { columns: readonly ColumnSummary[]; label?
 }
 
 /** The dataset card: what the data is before training on it (memoized: the run view re-renders often while training). */
-export const DatasetCardView = memo(function DatasetCardView({ card, validFraction, seed, label, hidden }: Props) {
+export const DatasetCardView = memo(function DatasetCardView({
+  card,
+  validFraction,
+  seed,
+  label,
+  hidden,
+  columnChecks = [],
+  exclude,
+  onFix,
+  onExclude,
+}: Props) {
   const shape =
     card.inputShape.length === 3
       ? `${card.inputShape[0]}×${card.inputShape[1]} ${card.inputShape[2] === 1 ? 'gray' : 'RGB'}`
       : `${n(card.inputShape[0] ?? 0)} features`;
-  const valid = Math.round(card.items * validFraction);
+  const { train, valid } = splitSizes(card, validFraction);
   const split = card.givenSplit
-    ? `train ${n(card.givenSplit.train)} · valid ${n(card.givenSplit.valid)} (the folders' own split)`
-    : `train ≈ ${n(card.items - valid)} · valid ≈ ${n(valid)} (${Math.round(validFraction * 100)}% held out${card.task === 'classification' ? ', stratified' : ''}, seed ${seed})`;
+    ? `train ${n(train)} · valid ${n(valid)} (the folders' own split)`
+    : `train ${n(train)} · valid ${n(valid)} (${Math.round(validFraction * 100)}% held out${card.task === 'classification' ? ', stratified' : ''}, seed ${seed})`;
+  const excluded = exclude === undefined ? [] : excludedColumns({ exclude });
   return (
     <section className="dataset-card" aria-label="Dataset card" hidden={hidden}>
       <h2>{card.source}</h2>
@@ -161,9 +200,19 @@ export const DatasetCardView = memo(function DatasetCardView({ card, validFracti
         {n(card.items)} {card.kind === 'images' ? 'images' : 'rows'} · {shape} · {card.task}
         {card.classes ? ` · ${card.classes.length} classes` : ''}
       </p>
-      <p className="split">{split}</p>
-      {card.warnings.length > 0 && (
+      {card.error ? <p className="card-error">{card.error}</p> : <p className="split">{split}</p>}
+      {(card.warnings.length > 0 || columnChecks.length > 0) && (
         <ul className="warnings" aria-label="Warnings">
+          {columnChecks.map((c) => (
+            <li key={c.message}>
+              {c.message}
+              {c.fix && onFix && (
+                <button type="button" onClick={() => onFix(c.fix!)}>
+                  {fixLabel(c.fix)}
+                </button>
+              )}
+            </li>
+          ))}
           {card.warnings.map((w, i) => (
             <li key={i}>{w}</li>
           ))}
@@ -187,7 +236,7 @@ export const DatasetCardView = memo(function DatasetCardView({ card, validFracti
         {card.columns && (
           <div className="wide">
             <h3>Columns</h3>
-            <Columns columns={card.columns} label={label} />
+            <Columns columns={card.columns} label={label} excluded={excluded} onExclude={onExclude} />
           </div>
         )}
         <div className="wide">

@@ -90,6 +90,11 @@ export function DatasetPanel({ form, data, fromDrop }: Props) {
               Read it as Latin-1
             </button>
           )}
+          {problem.dismiss && (
+            <button type="button" onClick={problem.dismiss}>
+              Dismiss
+            </button>
+          )}
         </div>
       )}
       <FormField form={form} name="samples" label="Samples" hint="the first N digits (≤ 10,000)" />
