@@ -16,7 +16,10 @@ interface Tip {
 
 /** Walks a chart's tooltip with the arrow keys from its first point to its last. */
 async function walk(chart: Locator, steps: number): Promise<Tip[]> {
-  await chart.locator('svg.recharts-surface[role="application"]').focus();
+  // Focusing the chart hands it to recharts, which takes the focus for its arrow keys.
+  await chart.locator('.light-chart, svg.recharts-surface[role="application"]').first().focus();
+  const surface = chart.locator('svg.recharts-surface[role="application"]');
+  await expect.poll(() => surface.evaluate((el) => el === document.activeElement).catch(() => false)).toBe(true);
   const keys = chart.page().keyboard;
   for (let i = 0; i < steps; i++) await keys.press('ArrowLeft'); // to the first point, wherever an earlier walk left it
   const tips: Tip[] = [];
@@ -71,6 +74,8 @@ describe('charts', () => {
       expect(await loss.locator('.chart-legend button').allInnerTexts()).toEqual(['train (raw)', 'train (smoothed)', 'train epoch mean', 'valid']);
       await expect.poll(() => page.locator('.constant-metric').innerText()).toBe('Learning Rate 0.001 (constant)');
       expect(await page.locator('figure[aria-label="Learning Rate chart"]').count()).toBe(0);
+      // Pointing at a chart has recharts draw every chart (the cursors move together).
+      await loss.locator('.light-chart').hover();
       const yTicks = page.locator('figure[aria-label="Accuracy chart"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
       await expect.poll(() => yTicks.count()).toBeGreaterThanOrEqual(3);
       const accuracyTicks = await yTicks.allTextContents();
@@ -85,6 +90,7 @@ describe('charts', () => {
 
       // The cursor moves on every chart: the picture in docs/ has the tooltips at the end of epoch 2.
       await page.evaluate(() => window.scrollTo(0, document.querySelector('.chart-toolbar')!.getBoundingClientRect().top + window.scrollY - 150));
+      await loss.locator('.light-chart, .recharts-cartesian-grid').first().hover();
       const at = (await loss.locator('.recharts-cartesian-grid').boundingBox())!;
       await page.mouse.move(at.x + (at.width * 2) / 3, at.y + at.height / 2);
       await loss.locator('.chart-tooltip').waitFor();

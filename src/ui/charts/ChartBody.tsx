@@ -1,7 +1,6 @@
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ReferenceArea,
@@ -9,37 +8,38 @@ import {
   Tooltip,
   XAxis,
   YAxis,
-  type LegendPayload,
   type MouseHandlerDataParam,
   type SyncMethod,
   type XAxisProps,
 } from 'recharts';
 import { tickValue } from '../components/format';
 import { ChartTooltip, Swatch } from './ChartTooltip';
-import type { ChartData, LineKey } from './rows';
+import { CHART_HEIGHT } from './LightChart';
+import { LINE_COLOURS, type ChartData, type LineKey } from './rows';
 
 /** How a chart body draws its data (shared by all charts but the zoom). */
 export interface BodyProps {
   readonly data: ChartData;
+  /** Came with the keyboard: the chart takes the focus once drawn (its arrow keys move the tooltip). */
+  readonly focus: boolean;
   readonly xAxis: 'iteration' | 'epoch';
   readonly logY: boolean;
   readonly iterationsPerEpoch: number;
   /** The y values' unit ('' for none). */
   readonly unit: string;
   readonly hidden: ReadonlySet<LineKey>;
-  readonly onToggle: (key: LineKey) => void;
   /** The x range on show, or null for all of it. */
   readonly zoom: readonly [number, number] | null;
   readonly onZoom: (range: [number, number]) => void;
 }
 
-const TRAIN = '#2563eb';
-const VALID = '#ea580c';
+const TRAIN = LINE_COLOURS.train;
+const VALID = LINE_COLOURS.valid;
 
 // Props recharts gets are kept identical from one render to the next: a changed object makes an
 // axis or a line register itself with the chart's store again, and every registration costs a
 // pass over all of the chart's selectors. Only `data` changes while training.
-const STYLE = { width: '100%', height: 230 };
+const STYLE = { width: '100%', height: CHART_HEIGHT };
 const MARGIN = { top: 6, right: 14, bottom: 0, left: 0 };
 const TICK = { fontSize: 10 };
 const Y_DOMAIN = ['auto', 'auto'] as const;
@@ -86,18 +86,16 @@ const nearestX: SyncMethod = (ticks, { activeLabel }) => {
 const at = (s: MouseHandlerDataParam) => (typeof s.activeLabel === 'number' ? s.activeLabel : undefined);
 
 /** The legend as buttons: each shows or hides its line. */
-function LegendButtons({ payload, hidden, onToggle }: { payload?: readonly LegendPayload[]; hidden: ReadonlySet<LineKey>; onToggle: (key: LineKey) => void }) {
+export function LegendButtons({ lines, hidden, onToggle }: { lines: readonly LineKey[]; hidden: ReadonlySet<LineKey>; onToggle: (key: LineKey) => void }) {
+  const smoothed = lines.includes('trainSmooth');
   return (
     <div className="chart-legend">
-      {payload?.map((p) => {
-        const key = p.dataKey as LineKey;
-        return (
-          <button key={key} type="button" aria-pressed={!hidden.has(key)} onClick={() => onToggle(key)}>
-            <Swatch line={key} color={p.color} />
-            {p.value}
-          </button>
-        );
-      })}
+      {lines.map((key) => (
+        <button key={key} type="button" aria-pressed={!hidden.has(key)} onClick={() => onToggle(key)}>
+          <Swatch line={key} color={key === 'valid' ? VALID : TRAIN} />
+          {lineName(key, smoothed)}
+        </button>
+      ))}
     </div>
   );
 }
@@ -107,7 +105,21 @@ function LegendButtons({ payload, hidden, onToggle }: { payload?: readonly Legen
  * legend change, never on a bare live tick: the caller hands it a new {@link ChartData} a few times
  * a second at most. Nothing animates.
  */
-export const ChartBody = memo(function ChartBody({ data, xAxis, logY, iterationsPerEpoch, unit, hidden, onToggle, zoom, onZoom }: BodyProps) {
+export const ChartBody = memo(function ChartBody({ data, focus, xAxis, logY, iterationsPerEpoch, unit, hidden, zoom, onZoom }: BodyProps) {
+  const box = useRef<HTMLDivElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when recharts has drawn (it sizes itself first: a few frames)
+  useEffect(() => {
+    if (!focus) return;
+    let frame = 0;
+    let tries = 0;
+    const take = () => {
+      const svg = box.current?.querySelector<SVGElement>('svg.recharts-surface');
+      if (svg) svg.focus();
+      else if (++tries < 30) frame = requestAnimationFrame(take);
+    };
+    take();
+    return () => cancelAnimationFrame(frame);
+  }, []);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const smoothed = data.lines.includes('trainSmooth');
   const lines = useMemo(
@@ -136,7 +148,6 @@ export const ChartBody = memo(function ChartBody({ data, xAxis, logY, iterations
   const formatY = useCallback((y: number) => `${tickValue(y)}${unit === '%' ? '%' : ''}`, [unit]);
   // Elements, not functions: recharts takes a function as a component, and a new one on every render would remount.
   const tooltip = useMemo(() => <ChartTooltip xAxis={xAxis} iterationsPerEpoch={iterationsPerEpoch} unit={unit} />, [xAxis, iterationsPerEpoch, unit]);
-  const legend = useMemo(() => <LegendButtons hidden={hidden} onToggle={onToggle} />, [hidden, onToggle]);
   const onMouseDown = useCallback((s: MouseHandlerDataParam, e: React.MouseEvent) => {
     const x = at(s);
     // A drag starts on the plot, not on the legend below it.
@@ -152,30 +163,31 @@ export const ChartBody = memo(function ChartBody({ data, xAxis, logY, iterations
   }, [drag, onZoom]);
   const onMouseLeave = useCallback(() => setDrag(null), []);
   return (
-    <LineChart
-      data={data.rows as object[]}
-      responsive
-      style={STYLE}
-      margin={MARGIN}
-      syncId="kiln-metrics"
-      syncMethod={nearestX}
-      onMouseDown={onMouseDown}
-      onMouseMove={onMouseMove}
-      onMouseUp={onMouseUp}
-      onMouseLeave={onMouseLeave}
-    >
-      <CartesianGrid stroke="#eef2f7" vertical={false} />
-      <XAxis dataKey="x" type="number" tick={TICK} height={34} interval={0} {...xProps} />
-      <YAxis type="number" scale={logY ? 'log' : 'linear'} domain={Y_DOMAIN} tickFormatter={formatY} tickCount={6} width={54} tick={TICK} interval={0} />
-      {data.epochEnds.map((x) => (
-        <EpochEnd key={x} x={x} />
-      ))}
-      <Tooltip content={tooltip} isAnimationActive={false} cursor={CURSOR} />
-      <Legend content={legend} />
-      {lines.map(({ key, ...props }) => (
-        <Line key={key} {...props} />
-      ))}
-      {drag && drag.from !== drag.to && <ReferenceArea x1={drag.from} x2={drag.to} fill="#64748b" fillOpacity={0.15} ifOverflow="hidden" />}
-    </LineChart>
+    <div ref={box}>
+      <LineChart
+        data={data.rows as object[]}
+        responsive
+        style={STYLE}
+        margin={MARGIN}
+        syncId="kiln-metrics"
+        syncMethod={nearestX}
+        onMouseDown={onMouseDown}
+        onMouseMove={onMouseMove}
+        onMouseUp={onMouseUp}
+        onMouseLeave={onMouseLeave}
+      >
+        <CartesianGrid stroke="#eef2f7" vertical={false} />
+        <XAxis dataKey="x" type="number" tick={TICK} height={34} interval={0} {...xProps} />
+        <YAxis type="number" scale={logY ? 'log' : 'linear'} domain={Y_DOMAIN} tickFormatter={formatY} tickCount={6} width={54} tick={TICK} interval={0} />
+        {data.epochEnds.map((x) => (
+          <EpochEnd key={x} x={x} />
+        ))}
+        <Tooltip content={tooltip} isAnimationActive={false} cursor={CURSOR} />
+        {lines.map(({ key, ...props }) => (
+          <Line key={key} {...props} />
+        ))}
+        {drag && drag.from !== drag.to && <ReferenceArea x1={drag.from} x2={drag.to} fill="#64748b" fillOpacity={0.15} ifOverflow="hidden" />}
+      </LineChart>
+    </div>
   );
 });

@@ -1,6 +1,8 @@
-import { memo, startTransition, useCallback, useEffect, useRef, useState } from 'react';
+import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { MetricSeries } from '../run-store';
-import { ChartBody } from './ChartBody';
+import { ChartBody, LegendButtons } from './ChartBody';
+import { LightChart } from './LightChart';
+import { LiveData, reading } from './live';
 import { unitOf } from './metric-kind';
 import { chartQueue } from './queue';
 import { chartData, type ChartData, type LineKey } from './rows';
@@ -25,6 +27,16 @@ interface Props {
   readonly live: boolean;
 }
 
+/** Whether two snapshots have the same lines and epoch ends (the frame around the live lines is the same). */
+const sameShape = (a: ChartData, b: ChartData) =>
+  a.lines.length === b.lines.length &&
+  a.lines.every((k, i) => k === b.lines[i]) &&
+  a.epochEnds.length === b.epochEnds.length &&
+  a.epochEnds.every((x, i) => x === b.epochEnds[i]);
+
+const epochTick = (x: number) => String(Number(x.toFixed(2)));
+const iterationTick = (x: number) => x.toFixed(0);
+
 /** Points per line while a run trains, and when it does not. */
 const LIVE_POINTS = 200;
 const STILL_POINTS = 1000;
@@ -36,10 +48,21 @@ const STILL_POINTS = 1000;
  * tooltip holds still and a drag can zoom; zoom, legend and options apply at once.
  */
 export const MetricChart = memo(function MetricChart({ series, version, options, iterationsPerEpoch, live }: Props) {
+  const lines = useMemo(() => new LiveData(), []);
+  // What React renders from: the lines and epoch ends (a new object only when they change, or while
+  // held, when recharts draws the rows too); the growing lines go to `lines`, which the light chart draws.
   const [data, setData] = useState<ChartData | null>(null);
+  const heldNow = useRef(false);
   const [zoom, setZoom] = useState<{ axis: string; range: [number, number] } | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<LineKey>>(() => new Set());
-  const [held, setHeld] = useState(false);
+  // Recharts draws every chart while the pointer or the focus is on one (see `reading`); the light chart otherwise.
+  const [hovered, setHovered] = useState(false);
+  const [focused, setFocused] = useState(false);
+  const mine = hovered || focused;
+  useEffect(() => reading.hold(lines, mine), [lines, mine]);
+  useEffect(() => () => reading.hold(lines, false), [lines]);
+  const held = useSyncExternalStore(reading.subscribe, reading.get);
+  heldNow.current = held;
   const built = useRef<unknown>(null);
   const { xAxis, smoothing, logY } = options;
   const range = zoom?.axis === xAxis ? zoom.range : null;
@@ -54,9 +77,10 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
     chartQueue.request(series.name, () => {
       built.current = build;
       const next = build();
-      startTransition(() => setData(next));
+      lines.set(next);
+      startTransition(() => setData((p) => (!heldNow.current && p && sameShape(p, next) ? p : next)));
     });
-  }, [build, version, held, series.name]);
+  }, [build, version, held, series.name, lines]);
   useEffect(() => () => chartQueue.cancel(series.name), [series.name]);
   const onToggle = useCallback(
     (key: LineKey) =>
@@ -69,6 +93,7 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
   );
   const onZoom = useCallback((r: [number, number]) => setZoom({ axis: xAxis, range: r }), [xAxis]);
   const unit = unitOf(series.name);
+  const formatX = xAxis === 'epoch' ? epochTick : iterationTick;
   return (
     <figure
       className="chart"
@@ -76,10 +101,11 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
       data-train-points={series.train.y.length}
       data-valid-points={series.valid.y.length}
       data-valid-epochs={series.valid.epochX.length}
-      onPointerEnter={() => setHeld(true)}
-      onPointerLeave={() => setHeld(false)}
-      onFocus={() => setHeld(true)}
-      onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && setHeld(false)}
+      onPointerEnter={() => setHovered(true)}
+      onPointerLeave={() => setHovered(false)}
+      onFocus={() => setFocused(true)}
+      // The light chart hands the focus to recharts' chart as it goes: that is not leaving.
+      onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && !(e.target as Element).classList.contains('light-chart') && setFocused(false)}
     >
       <figcaption>
         {series.name}
@@ -89,22 +115,24 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
             Reset zoom
           </button>
         ) : (
-          held && data && <span className="hint">drag across to zoom</span>
+          mine && data && <span className="hint">drag across to zoom</span>
         )}
       </figcaption>
-      {data && (
+      {data && !held && <LightChart live={lines} hidden={hidden} logY={logY} unit={unit} zoom={range} formatX={formatX} />}
+      {data && held && (
         <ChartBody
-          data={data}
+          data={lines.get() ?? data}
+          focus={focused}
           xAxis={xAxis}
           logY={logY}
           iterationsPerEpoch={iterationsPerEpoch}
           unit={unit}
           hidden={hidden}
-          onToggle={onToggle}
           zoom={range}
           onZoom={onZoom}
         />
       )}
+      {data && <LegendButtons lines={data.lines} hidden={hidden} onToggle={onToggle} />}
     </figure>
   );
 });

@@ -5,6 +5,9 @@ import { downsample, smooth } from '../series';
 export const LINE_KEYS = ['train', 'trainSmooth', 'trainEpoch', 'valid'] as const;
 export type LineKey = (typeof LINE_KEYS)[number];
 
+/** Train in blue, valid in orange, on every chart and in the tooltip. */
+export const LINE_COLOURS = { train: '#2563eb', valid: '#ea580c' } as const;
+
 /** One x position of a chart, with the value of every line that has a point there. */
 export type ChartRow = { readonly x: number } & { [K in LineKey]?: number };
 
