@@ -97,3 +97,12 @@ export function flowersCsv(rows: number): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Drops files on the data section's zone as a script-made drag would (Files, no folder entries). */
+export async function drop(page: Page, files: { name: string; text?: string; bytes?: number[] }[]): Promise<void> {
+  await page.locator('.dropzone').evaluate((zone, list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) transfer.items.add(new File([f.text ?? new Uint8Array(f.bytes ?? [])], f.name));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
+}

@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { png } from '../fixtures/images/png';
-import { openStudio } from './browser';
+import { drop, openStudio } from './browser';
 
 const url = inject('studioUrl');
-
-/** Drops files on the data section's zone as a script-made drag would (Files, no folder entries). */
-async function drop(page: Page, files: { name: string; text?: string; bytes?: number[] }[]): Promise<void> {
-  await page.locator('.dropzone').evaluate((zone, list) => {
-    const transfer = new DataTransfer();
-    for (const f of list) transfer.items.add(new File([f.text ?? new Uint8Array(f.bytes ?? [])], f.name));
-    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, files);
-}
 
 /**
  * Waits until Start is enabled or disabled as asked and the text beside it (the reason, the checks)
