@@ -122,7 +122,7 @@ export function CompareView({ runs, onClose }: { runs: readonly ComparedRun[]; o
           Close comparison
         </button>
       </header>
-      <ul className="legend compare-key" aria-label="Runs compared">
+      <ul className="compare-key" aria-label="Runs compared">
         {runs.map((r, i) => (
           <li key={r.id}>
             <span className="swatch" style={{ background: runColour(i) }} /> {r.name}
