@@ -82,7 +82,7 @@ describe('your own data', () => {
       );
       await page.getByRole('tab', { name: 'Runs (2)' }).click();
       await page
-        .getByRole('button', { name: /^Open Logistic regression · sgd 10/ })
+        .getByRole('button', { name: /^Open .* · Logistic regression · sgd 10/ })
         .first()
         .click();
       expect(await page.getByLabel('Learner summary').innerText()).toMatch(

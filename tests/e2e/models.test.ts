@@ -113,7 +113,7 @@ describe('your own model', () => {
 
       // The run's config holds the architecture: the runs list names it, config.json has it.
       await page.getByRole('tab', { name: /^Runs/ }).click();
-      const open = page.getByRole('button', { name: /^Open Layers: conv 4, bn, relu, maxpool, conv 8, bn, relu, gap, dense 10/ });
+      const open = page.getByRole('button', { name: /^Open .* · Layers: conv 4, bn, relu, maxpool, conv 8, bn, relu, gap, dense 10/ });
       await open.click();
       const details = page.getByLabel('Run artifacts');
       await details.getByText(/^Files/).click();

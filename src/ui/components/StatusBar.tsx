@@ -58,9 +58,8 @@ export function StatusBar({ view, blocked }: Props) {
   const p = view.progress;
   const probe = view.probes.find((b) => b.name === view.backend);
   const active = ACTIVE.includes(view.state);
-  // The progress of the phase on show: not the last validation batch under "Training epoch 2" or "Saving checkpoint 1".
-  const phase = view.phase;
-  const current = p && (!phase || (phase.name === p.split && phase.epoch === p.epoch));
+  // The latest progress, saying its own epoch and split: when epochs are short, phases change faster
+  // than progress comes (a few times a second), so a line shown only for the phase on show would seldom show.
   return (
     <div className="status" data-state={view.state} data-phase={view.phase?.name}>
       <p className="status-state" role="status" aria-live="polite" aria-atomic="true">
@@ -90,10 +89,10 @@ export function StatusBar({ view, blocked }: Props) {
         {['done', 'stopped', 'failed'].includes(view.state) && view.message && <span className="end">: {view.message}</span>}
       </p>
       {view.state === 'loading' && view.message && <p className="status-progress">{view.message}</p>}
-      {p && current && active && (
+      {p && active && (
         <p className="status-progress">
           <span>
-            {p.split === 'train' ? 'iteration' : 'validation batch'} {p.iteration} of {p.iterationsTotal}
+            epoch {p.epoch}: {p.split === 'train' ? 'iteration' : 'validation batch'} {p.iteration} of {p.iterationsTotal}
           </span>
           <span>{p.itemsPerSecond.toFixed(0)} items/s</span>
           {p.split === 'train' && <span className="eta">{p.eta ? formatEta(p.eta) : 'time left: measuring'}</span>}
