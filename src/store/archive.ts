@@ -1,6 +1,6 @@
 import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
-import { checkPath } from './base';
+import { isSafePath } from './base';
 import { bytesZip, openZip, ZipError, type ZipLimits } from '../util/zip-read';
 
 /** The archive format this code writes and reads (docs/FORMATS.md). */
@@ -149,7 +149,7 @@ export async function unzipArchive(bytes: Uint8Array, archive: string, limits: Z
 
 /** Passes a name of an archive's layout (or its manifest), else refuses the archive naming the entry. */
 export function vetArchiveName(name: string, archive: string): true {
-  if (name !== 'kiln.json' && !safe(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
+  if (name !== 'kiln.json' && !isLayoutPath(name)) throw new ArchiveError(archive, `'${name}' is not a path of a run's artifact layout`);
   return true;
 }
 
@@ -171,11 +171,12 @@ export function archiveOf(unzipped: readonly UnzippedFile[], archive: string): {
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) throw new ArchiveError(archive, `kiln.json: ${issue(parsed.error)}`);
-  const files = unzipped
-    .filter((f) => f.name !== 'kiln.json')
-    .map((f) => ({ path: f.name, data: f.data }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { manifest: parsed.data, files };
+  return { manifest: parsed.data, files: archiveFiles(unzipped.filter((f) => f.name !== 'kiln.json')) };
+}
+
+/** Unpacked entries as a run's files, in path order. */
+export function archiveFiles(unzipped: readonly UnzippedFile[]): ArchiveFile[] {
+  return unzipped.map((f) => ({ path: f.name, data: f.data })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The first problem zod found, as `field: message`. */
@@ -185,11 +186,6 @@ function issue(error: z.ZodError): string {
 }
 
 /** A relative layout path that stays inside the run. */
-function safe(name: string): boolean {
-  try {
-    checkPath(name);
-  } catch {
-    return false;
-  }
-  return inLayout(name);
+export function isLayoutPath(name: string): boolean {
+  return isSafePath(name) && inLayout(name);
 }

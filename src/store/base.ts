@@ -49,5 +49,15 @@ export function checkPath(path: string): string {
   return path;
 }
 
+/** Whether `path` is a relative path that stays inside a run (see {@link checkPath}). */
+export function isSafePath(path: string): boolean {
+  try {
+    checkPath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The top-level entries of a run's layout (Burn's, and Kiln's config, dataset and initial model): a folder holding any of them holds a run. */
 export const RUN_ENTRIES = ['experiment.log', 'checkpoint', 'train', 'valid', 'config.json', 'dataset', 'init'] as const;

@@ -4,14 +4,15 @@ import {
   ArchiveError,
   type ArchiveFile,
   type ArchiveManifest,
+  archiveFiles,
   archiveOf,
   type UnzippedFile,
-  inLayout,
+  isLayoutPath,
   unzipArchive,
   vetArchiveName,
 } from './archive';
 import { strFromU8 } from 'fflate';
-import { checkPath } from './base';
+import { isSafePath } from './base';
 import type { ZipLimits } from '../util/zip-read';
 
 /** A Burn (burn-train 0.19–0.22) metric log: `<split>/epoch-N/<Metric>.log`. */
@@ -91,8 +92,8 @@ export async function readDroppedRun(source: DroppedSource, archive: string): Pr
       "neither a Kiln run nor a Burn run: it has no kiln.json (a Kiln export's manifest) and no metric logs train/epoch-N/<Metric>.log or valid/epoch-N/<Metric>.log (what burn-train writes)",
     );
   }
-  const keep = (path: string) => safePath(path) && BURN_LAYOUT.some((re) => re.test(path));
-  const files = (await read(keep)).map((f) => ({ path: f.name, data: f.data })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const keep = (path: string) => isSafePath(path) && BURN_LAYOUT.some((re) => re.test(path));
+  const files = archiveFiles(await read(keep));
   return { kind: 'burn', files, skipped: names.filter((n) => !keep(n)) };
 }
 
@@ -107,7 +108,7 @@ async function cliRun(
   read: (keep: (path: string) => boolean) => Promise<UnzippedFile[]>,
   archive: string,
 ): Promise<DroppedRun | null> {
-  if (!names.includes('config.json') || !names.every((n) => n.endsWith('/') || (safePath(n) && inLayout(n)))) return null;
+  if (!names.includes('config.json') || !names.every((n) => n.endsWith('/') || isLayoutPath(n))) return null;
   const [config] = await read((path) => path === 'config.json');
   let json: unknown;
   try {
@@ -117,19 +118,7 @@ async function cliRun(
   }
   const c = json as { dataset?: { type?: unknown }; batchSize?: unknown; epochs?: unknown } | null;
   if (typeof c?.dataset?.type !== 'string' || typeof c.batchSize !== 'number' || typeof c.epochs !== 'number') return null;
-  const files = (await read((path) => vetArchiveName(path, archive)))
-    .map((f) => ({ path: f.name, data: f.data }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = archiveFiles(await read((path) => vetArchiveName(path, archive)));
   const name = archive.replace(/\.zip$/i, '');
   return { kind: 'kiln', manifest: { format: 'kiln.archive', version: ARCHIVE_VERSION, kind: 'run', name, createdAt: new Date().toISOString() }, files };
-}
-
-/** A relative path that stays inside the run. */
-function safePath(path: string): boolean {
-  try {
-    checkPath(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
