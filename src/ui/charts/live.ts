@@ -24,7 +24,7 @@ export class LiveData {
   }
 }
 
-/** The axes' ranges a chart's frame is drawn with while its lines are drawn live. */
+/** The axes' ranges the light chart draws in. */
 export interface Frame {
   readonly x: readonly [number, number];
   readonly y: readonly [number, number];
@@ -43,7 +43,7 @@ const step = (span: number) => niceCeil(span / 5);
 /**
  * The frame for the drawn lines (hidden ones left out): x from 0 to a round number past the last
  * point, y padded to round steps (on a log axis, to powers of ten). Round edges change seldom, so
- * the frame (axes, grid, ticks) redraws seldom while the lines grow.
+ * the ticks hold still while the lines grow.
  */
 export function frameOf(data: ChartData, hidden: ReadonlySet<LineKey>, logY: boolean): Frame | null {
   let x1 = -Infinity;
@@ -67,10 +67,6 @@ export function frameOf(data: ChartData, hidden: ReadonlySet<LineKey>, logY: boo
   const y1 = Math.ceil(hi / s) * s;
   return { x, y: [y0, y1 > y0 ? y1 : y0 + s] };
 }
-
-/** Whether two frames draw the same. */
-export const sameFrame = (a: Frame | null, b: Frame | null): boolean =>
-  a === b || (a !== null && b !== null && a.x[0] === b.x[0] && a.x[1] === b.x[1] && a.y[0] === b.y[0] && a.y[1] === b.y[1]);
 
 /**
  * Whether the user is reading a chart (the pointer or the focus on one): then every chart is

@@ -2,14 +2,15 @@ import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { downsample, smooth } from '../series';
 import { metricValue, tickValue } from '../components/format';
+import { constantValue, isDiagnostic, unitOf } from '../charts/metric-kind';
 import { bestValid, lowerIsBetter, settingsDiff, type ComparedRun } from './compare';
 
 /** One colour per run (train solid, valid dashed with dots in the same colour). */
 const COLOURS = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
-export const runColour = (i: number) => COLOURS[i % COLOURS.length];
+const runColour = (i: number) => COLOURS[i % COLOURS.length];
 
 /** Metrics about the machine, not the model: not compared. */
-const DIAGNOSTIC = new Set(['Tensor Count', 'Memory', 'Iteration Speed']);
+const notCompared = (name: string) => isDiagnostic(name) || name === 'Iteration Speed';
 const POINTS = 300;
 
 type Row = { x: number } & Record<string, number>;
@@ -40,18 +41,12 @@ function rows(runs: readonly ComparedRun[], metric: string): Row[] {
 const valuesOf = (runs: readonly ComparedRun[], metric: string) =>
   runs.flatMap((r) => r.series.filter((s) => s.name === metric).flatMap((s) => [...s.train.y, ...s.valid.y, ...s.valid.epochY])).filter(Number.isFinite);
 
-/** One value in every run and epoch (a constant learning rate): said in words, not charted. */
-function constantValue(runs: readonly ComparedRun[], metric: string): number | undefined {
-  const values = valuesOf(runs, metric);
-  return values.length && values.every((v) => Math.abs(v - values[0]) <= 1e-9 * Math.abs(values[0])) ? values[0] : undefined;
-}
-
 /** One metric, every run overlaid on an epoch axis. */
 const CompareChart = memo(function CompareChart({ runs, metric }: { runs: readonly ComparedRun[]; metric: string }) {
   const data = useMemo(() => rows(runs, metric), [runs, metric]);
   const epochs = Math.ceil(data.at(-1)?.x ?? 1);
   const ticks = epochs <= 20 ? Array.from({ length: epochs + 1 }, (_, e) => e) : undefined;
-  const unit = /accuracy|top/i.test(metric) ? '%' : '';
+  const unit = unitOf(metric) === '%' ? '%' : '';
   const name = (key: string) => {
     const [split, i] = key.split('-');
     return `${runs[Number(i)].name} · ${split}`;
@@ -100,13 +95,14 @@ const CompareChart = memo(function CompareChart({ runs, metric }: { runs: readon
 /** Two or more runs side by side: their metrics overlaid, each run's best valid values, and the settings that differ. */
 export function CompareView({ runs, onClose }: { runs: readonly ComparedRun[]; onClose: () => void }) {
   const [metrics, constants] = useMemo(() => {
-    const names = [...new Set(runs.flatMap((r) => r.series.map((s) => s.name)))].filter((n) => !DIAGNOSTIC.has(n));
+    const names = [...new Set(runs.flatMap((r) => r.series.map((s) => s.name)))].filter((n) => !notCompared(n));
     names.sort((a, b) => (a === 'Loss' ? -1 : b === 'Loss' ? 1 : a.localeCompare(b)));
-    const fixed = names.flatMap((n) => {
-      const v = constantValue(runs, n);
-      return v === undefined ? [] : [`${n} ${metricValue(v)}`];
-    });
-    return [names.filter((n) => constantValue(runs, n) === undefined), fixed] as const;
+    // One value in every run and epoch (a constant learning rate): said in words, not charted.
+    const fixed = new Map(names.map((n) => [n, constantValue(valuesOf(runs, n))]));
+    return [
+      names.filter((n) => fixed.get(n) === undefined),
+      names.flatMap((n) => (fixed.get(n) === undefined ? [] : [`${n} ${metricValue(fixed.get(n)!)}`])),
+    ] as const;
   }, [runs]);
   const best = useMemo(() => runs.map((r) => bestValid(r.series)), [runs]);
   // Runs without a Kiln config (a Burn run's folder) have no settings to set beside the others.
