@@ -37,6 +37,8 @@ describe('comparing runs', () => {
       await statusMatches(page, /Done/);
 
       await page.getByRole('tab', { name: 'Runs (2)' }).click();
+      // The status line still says the first run's Done until the second run's state comes: wait for both runs to be done.
+      await expect.poll(() => page.locator('.runs li[data-status="done"]').count(), { timeout: 120_000 }).toBe(2);
       const compare = page.getByRole('button', { name: /^Compare/ });
       expect(await compare.isDisabled()).toBe(true); // nothing ticked yet
       const ticks = page.getByRole('checkbox', { name: /^Compare / });
