@@ -12,7 +12,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // zod's core in a chunk of its own: the page evaluates it in a task before the run form's (see main.tsx).
-    rollupOptions: { output: { manualChunks: (id) => (id.includes('/node_modules/zod/v4/core/') ? 'zod-core' : null) } },
+    // zod in a chunk of its own: the page evaluates it in a task before the run form's (see main.tsx).
+    rollupOptions: { output: { manualChunks: (id) => (id.includes('/node_modules/zod/') ? 'zod' : null) } },
   },
 });

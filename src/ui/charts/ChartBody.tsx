@@ -13,7 +13,8 @@ import {
   type XAxisProps,
 } from 'recharts';
 import { tickValue } from '../components/format';
-import { ChartTooltip, Swatch } from './ChartTooltip';
+import { ChartTooltip } from './ChartTooltip';
+import { lineName } from './Legend';
 import { CHART_HEIGHT } from './LightChart';
 import { LINE_COLOURS, type ChartData, type LineKey } from './rows';
 
@@ -69,11 +70,6 @@ const EpochEnd = memo(function EpochEnd({ x }: { x: number }) {
   return <ReferenceLine x={x} stroke="#cbd5e1" strokeDasharray="3 3" />;
 });
 
-/** What the legend and the tooltip call each line. */
-export function lineName(key: LineKey, smoothed: boolean): string {
-  return { train: smoothed ? 'train (raw)' : 'train', trainSmooth: 'train (smoothed)', trainEpoch: 'train epoch mean', valid: 'valid' }[key];
-}
-
 /** The cursor of every chart follows the one under the pointer, at the nearest x it has (charts keep different points). */
 const nearestX: SyncMethod = (ticks, { activeLabel }) => {
   const x = Number(activeLabel); // the label arrives as a string
@@ -84,21 +80,6 @@ const nearestX: SyncMethod = (ticks, { activeLabel }) => {
 };
 
 const at = (s: MouseHandlerDataParam) => (typeof s.activeLabel === 'number' ? s.activeLabel : undefined);
-
-/** The legend as buttons: each shows or hides its line. */
-export function LegendButtons({ lines, hidden, onToggle }: { lines: readonly LineKey[]; hidden: ReadonlySet<LineKey>; onToggle: (key: LineKey) => void }) {
-  const smoothed = lines.includes('trainSmooth');
-  return (
-    <div className="chart-legend">
-      {lines.map((key) => (
-        <button key={key} type="button" aria-pressed={!hidden.has(key)} onClick={() => onToggle(key)}>
-          <Swatch line={key} color={key === 'valid' ? VALID : TRAIN} />
-          {lineName(key, smoothed)}
-        </button>
-      ))}
-    </div>
-  );
-}
 
 /**
  * One metric's recharts chart. Rendered only when its data, its options or the user's zoom and

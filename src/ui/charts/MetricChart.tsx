@@ -1,6 +1,6 @@
-import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { lazy, memo, startTransition, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { MetricSeries } from '../run-store';
-import { ChartBody, LegendButtons } from './ChartBody';
+import { LegendButtons } from './Legend';
 import { LightChart } from './LightChart';
 import { LiveData, reading } from './live';
 import { unitOf } from './metric-kind';
@@ -36,6 +36,9 @@ const sameShape = (a: ChartData, b: ChartData) =>
 
 const epochTick = (x: number) => String(Number(x.toFixed(2)));
 const iterationTick = (x: number) => x.toFixed(0);
+
+/** recharts loads when someone first reads a chart: it is not needed to train, and it is most of the studio's script. */
+const ChartBody = lazy(() => import('./ChartBody').then((m) => ({ default: m.ChartBody })));
 
 /** Points per line while a run trains, and when it does not. */
 const LIVE_POINTS = 200;
@@ -94,6 +97,7 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
   const onZoom = useCallback((r: [number, number]) => setZoom({ axis: xAxis, range: r }), [xAxis]);
   const unit = unitOf(series.name);
   const formatX = xAxis === 'epoch' ? epochTick : iterationTick;
+  const light = <LightChart live={lines} hidden={hidden} logY={logY} unit={unit} zoom={range} formatX={formatX} />;
   return (
     <figure
       className="chart"
@@ -118,19 +122,21 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
           mine && data && <span className="hint">drag across to zoom</span>
         )}
       </figcaption>
-      {data && !held && <LightChart live={lines} hidden={hidden} logY={logY} unit={unit} zoom={range} formatX={formatX} />}
+      {data && !held && light}
       {data && held && (
-        <ChartBody
-          data={lines.get() ?? data}
-          focus={focused}
-          xAxis={xAxis}
-          logY={logY}
-          iterationsPerEpoch={iterationsPerEpoch}
-          unit={unit}
-          hidden={hidden}
-          zoom={range}
-          onZoom={onZoom}
-        />
+        <Suspense fallback={light}>
+          <ChartBody
+            data={lines.get() ?? data}
+            focus={focused}
+            xAxis={xAxis}
+            logY={logY}
+            iterationsPerEpoch={iterationsPerEpoch}
+            unit={unit}
+            hidden={hidden}
+            zoom={range}
+            onZoom={onZoom}
+          />
+        </Suspense>
       )}
       {data && <LegendButtons lines={data.lines} hidden={hidden} onToggle={onToggle} />}
     </figure>
