@@ -15,6 +15,8 @@ export interface DataLoader<B> {
   batches(epoch: number): Iterable<B>;
   /** The data-order state saved in checkpoints. */
   state(): { seed: number | null; shuffle: boolean };
+  /** Makes epoch `epoch`'s order ahead of it (the learner does, while the device works), so that the epoch starts without the wait. */
+  prepare?(epoch: number): void;
   /**
    * The rows and each epoch's order, for an engine that keeps the data on the device and gathers
    * batches itself; null when the loader's batches are not rows of one TensorData.
@@ -55,6 +57,8 @@ export class BatchDataLoader<B> implements DataLoader<B> {
   /** Items per full batch. */
   readonly batchSize: number;
   private readonly shuffle: boolean;
+  /** An epoch's order made ahead (`prepare`), handed out once. */
+  private ahead: { readonly epoch: number; readonly order: Int32Array } | null = null;
   private readonly seed: number | null;
   private readonly dropLast: boolean;
 
@@ -111,7 +115,14 @@ export class BatchDataLoader<B> implements DataLoader<B> {
     return { data, order: (epoch) => (items < this.numItems ? this.order(epoch).slice(0, items) : this.order(epoch)) };
   }
 
+  prepare(epoch: number): void {
+    this.ahead = { epoch, order: this.order(epoch) };
+  }
+
   private order(epoch: number): Int32Array {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead?.epoch === epoch) return ahead.order;
     const order = new Int32Array(this.numItems);
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (this.shuffle) Rng.derive(this.seed!, epoch).shuffle(order);

@@ -141,6 +141,29 @@ describe('default strategy: last two plus best valid loss', () => {
     expect((await c.load(5)).progress.globalStep).toBe(50);
   });
 
+  it('writes_a_checkpoint_only_once_its_start_says_so_having_read_the_state_at_once', async () => {
+    const store = new MemoryStore();
+    const c = new LearnerCheckpointer(store, defaultCheckpointingStrategy());
+    const h = new MetricHistory();
+    h.record('valid', 'Loss', 1, 0.5);
+    let go!: () => void;
+    const start = new Promise<void>((resolve) => (go = resolve));
+    let collected = 0;
+    const collect = async () => {
+      collected++;
+      return records(1);
+    };
+    await c.checkpoint(1, h, collect, undefined, () => start);
+    // The state is read when the epoch ends; nothing is written while the next epoch has no steps queued.
+    expect(collected).toBe(1);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.list()).toEqual([]);
+    go();
+    await c.flush();
+    expect(await c.epochs()).toEqual([1]);
+    expect((await c.load(1)).model[0].data).toEqual(new Float32Array([1, -1]));
+  });
+
   it('reads_the_state_only_when_a_save_is_due', async () => {
     const c = new LearnerCheckpointer(new MemoryStore(), new MetricCheckpointingStrategy('Loss', 'lowest'));
     const h = new MetricHistory();

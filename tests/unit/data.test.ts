@@ -74,6 +74,17 @@ describe('BatchDataLoader', () => {
     expect(b.state()).toEqual({ seed: 42, shuffle: true });
   });
 
+  it('an_order_made_ahead_is_the_epochs_own_and_serves_only_that_epoch', () => {
+    const plain = new BatchDataLoader(50, new IndexBatcher(), { batchSize: 8, seed: 42 });
+    const ahead = new BatchDataLoader(50, new IndexBatcher(), { batchSize: 8, seed: 42 });
+    ahead.prepare(2);
+    expect(epochOrder(ahead, 2)).toEqual(epochOrder(plain, 2));
+    // Made for epoch 4 but asked for epoch 3 (a stop and resume in between): epoch 3's order all the same.
+    ahead.prepare(4);
+    expect(epochOrder(ahead, 3)).toEqual(epochOrder(plain, 3));
+    expect(epochOrder(ahead, 4)).toEqual(epochOrder(plain, 4));
+  });
+
   it('different_seeds_give_different_orders', () => {
     const a = new BatchDataLoader(50, new IndexBatcher(), { batchSize: 50, seed: 1 });
     const b = new BatchDataLoader(50, new IndexBatcher(), { batchSize: 50, seed: 2 });

@@ -77,20 +77,23 @@ export class LearnerCheckpointer {
   /**
    * Applies the strategy after `epoch`: waits for the previous checkpoint's writes (throwing their
    * error), reads the state with `collect` when a save is due, and returns the actions while they
-   * are carried out in the background; `landed` hears of each once it is done.
+   * are carried out in the background, once `start` resolves (the learner's: once the next epoch
+   * has steps queued); `landed` hears of each once it is done.
    */
   async checkpoint(
     epoch: number,
     history: MetricHistory,
     collect: () => Promise<CheckpointRecords>,
     landed: (action: CheckpointingAction) => void = () => {},
+    start: () => Promise<void> = yieldToEventLoop,
   ): Promise<CheckpointingAction[]> {
     await this.pending;
     const actions = checkpointingActions(this.strategy, epoch, history, await this.epochs());
     const records = actions.some((a) => a.type === 'save') ? await collect() : null;
     this.pending = (async () => {
+      await start();
       for (const a of actions) {
-        await yieldToEventLoop(); // after the next epoch's first steps are queued, and between records
+        await yieldToEventLoop(); // a task of its own, between records too
         if (a.type === 'save') await this.save(epoch, records!);
         else await this.delete(a.epoch);
         landed(a);

@@ -27,6 +27,25 @@ export interface EpochContext<B> {
   globalStep: number;
   /** Until the fit's first step is in: the clock of its start (the epoch marks the upload and the first step). */
   startup: StartupClock | null;
+  /** Raised once a train epoch has a backlog of steps queued, and at its end (see {@link Backlog}). */
+  readonly backlog: Backlog;
+}
+
+/**
+ * Background work of the fit (a checkpoint's encoding, the next epoch's order) waits for this, so
+ * that it runs while the device works through queued steps rather than between epochs, where the
+ * device would wait for it. Waiters resolve at the next `raise`.
+ */
+export class Backlog {
+  private waiters: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  raise(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
 }
 
 const now = () => performance.now();
@@ -92,6 +111,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       elapsedMs: time - epochStart,
     };
     await ctx.processor.push(split, stats, meta, progress, size);
+    if (split === 'train' && ctx.processor.backlogged) ctx.backlog.raise();
     if (ctx.startup) {
       // The fit's first step: its statistics are read before the next is recorded, to time it.
       await ctx.processor.drain();
@@ -106,6 +126,7 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       lastYield = now();
     }
   }
+  ctx.backlog.raise();
   await ctx.processor.drain();
   return true;
 }

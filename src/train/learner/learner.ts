@@ -7,6 +7,7 @@ import type { TrainStep } from '../model/base';
 import type { Optimizer, Param } from '../optim/base';
 import type { MetricsRenderer } from '../renderer/base';
 import { Rng } from '../../util/rng';
+import { yieldToEventLoop } from '../../util/yield';
 import type { LrScheduler } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
 import type { StepEngine } from '../step/base';
@@ -16,7 +17,7 @@ import { chooseEngine, type EngineChoice } from './engine';
 import { checkShape, fromTensorRecord, toTensorRecord, type TensorRecord } from '../tensor-record';
 import { selectBackend } from './devices';
 import type { EarlyStoppingStrategy } from './early-stopping';
-import { runEpoch, type EpochContext } from './epoch';
+import { Backlog, runEpoch, type EpochContext } from './epoch';
 import type { ExperimentLog } from './experiment-log';
 import { MetricHistory } from './history';
 import type { TrainingInterrupter } from './interrupter';
@@ -96,6 +97,7 @@ export class Learner<B, M> {
       startup = times;
       void c.log.info('learner', formatStartup(times));
     });
+    const backlog = new Backlog();
     try {
       const device = await selectBackend(c.devices);
       clock.mark('backend');
@@ -119,6 +121,7 @@ export class Learner<B, M> {
         epochStart: 1,
         globalStep: 0,
         startup: null,
+        backlog,
       };
       if (c.checkpoint !== null) {
         ctx.globalStep = await this.restore(c.checkpoint, rng, train);
@@ -153,6 +156,8 @@ export class Learner<B, M> {
       let reason = 'completed';
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
         await processor.beginEpoch(e);
+        // The next epoch's order is made while this one's steps keep the device busy.
+        if (e < c.numEpochs && train.prepare) void ctx.backlog.wait().then(() => yieldToEventLoop().then(() => train.prepare!(e + 1)));
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
         await (done ? processor.endEpoch(e) : processor.drain());
         // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
@@ -179,6 +184,7 @@ export class Learner<B, M> {
           break;
         }
       }
+      backlog.raise();
       await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush(), c.checkpointer?.flush()]);
       await engine.sync();
       const summary = learnerSummary(history, processor.nonFinite);
@@ -189,6 +195,7 @@ export class Learner<B, M> {
       return { model: step.model, summary, reason, epoch, startup };
     } catch (e) {
       // A checkpoint still being written lands before the fit ends (its own error, if any, is this one or secondary).
+      backlog.raise();
       await c.checkpointer?.flush().catch(() => {});
       const message = (e as Error).message;
       await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});
@@ -244,6 +251,7 @@ export class Learner<B, M> {
         };
       },
       landed,
+      () => ctx.backlog.wait(),
     );
   }
 

@@ -93,6 +93,11 @@ export class EventProcessor {
     await Promise.all([this.loggers.train.beginEpoch(epoch), this.loggers.valid.beginEpoch(epoch)]);
   }
 
+  /** Whether as many iterations are in flight as the loop lets run ahead (the device has a backlog of queued steps). */
+  get backlogged(): boolean {
+    return this.queue.length >= (this.reader.lag ?? this.lag);
+  }
+
   /** Queues an iteration (taking ownership of its stats); handles those whose values are in; waits once more than `lag` are in flight. */
   async push(split: Split, stats: unknown, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
     this.queue.push({ split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
