@@ -1,7 +1,7 @@
 import { gunzipSync as fflateGunzip } from 'fflate';
 import { crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, gzipStored } from '../../src/util/gzip';
+import { crc32, crc32InTurns, gzipStored } from '../../src/util/gzip';
 
 /** Deterministic bytes that are not all alike. */
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
@@ -10,6 +10,16 @@ describe('stored gzip', () => {
   it('computes_the_crc32_zlib_computes_for_every_length_around_the_eight_byte_rounds', () => {
     for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1000, 65537]) expect(crc32(bytes(n)), `${n} bytes`).toBe(zlibCrc32(bytes(n)));
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926); // the standard check value
+  });
+
+  it('continues_a_crc_across_pieces_and_takes_a_large_one_in_turns', async () => {
+    const data = bytes(9 * 2 ** 20 + 5);
+    expect(crc32(data.subarray(1003), crc32(data.subarray(0, 1003)))).toBe(zlibCrc32(data));
+    let turns = 0;
+    const crc = await crc32InTurns(data, async () => void turns++);
+    expect(crc).toBe(zlibCrc32(data));
+    expect(turns).toBe(2); // three pieces of at most 4 MiB
+    expect(new Uint8Array(gunzipSync(gzipStored(data, crc)))).toEqual(data);
   });
 
   it('writes_gzip_that_zlib_and_fflate_read_back_across_block_boundaries', () => {

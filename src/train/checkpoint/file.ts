@@ -1,7 +1,7 @@
 import type { ArtifactStore } from '../../store/base';
 import type { Checkpointer } from './base';
 import type { BurnPlacement } from './burn/record';
-import { decodeRecord, encodeRecord, type Record, type RecordKind } from './record';
+import { decodeRecord, encodeRecord, encodeRecordInTurns, type Record, type RecordKind } from './record';
 
 const pattern = (kind: string) => new RegExp(`^checkpoint/${kind}-(\\d+)\\.mpk\\.gz$`);
 
@@ -21,9 +21,9 @@ export class FileCheckpointer<P> implements Checkpointer<P> {
     await this.store.write(this.path(epoch), encodeRecord(record, placement));
   }
 
-  /** The file a save would write, for saving several records in one commit. */
-  encode(epoch: number, record: Record<P>, placement: BurnPlacement): { path: string; data: Uint8Array } {
-    return { path: this.path(epoch), data: encodeRecord(record, placement) };
+  /** The file a save would write, for saving several records in one commit; `turn` is awaited between pieces of the work. */
+  async encode(epoch: number, record: Record<P>, placement: BurnPlacement, turn: () => Promise<void>): Promise<{ path: string; data: Uint8Array }> {
+    return { path: this.path(epoch), data: await encodeRecordInTurns(record, placement, turn) };
   }
 
   /** The record of `epoch`, unpacked to at most `maxBytes` (by default the kind's RECORD_LIMITS). */

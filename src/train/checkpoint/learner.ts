@@ -116,11 +116,16 @@ export class LearnerCheckpointer {
     const checkpoint: CheckpointStamp = { id: randomId(), epoch, globalStep: r.progress.globalStep };
     const slots = Object.fromEntries(Object.entries(r.optim.slots).map(([k, v]) => [k, v.map(packTensor)]));
     const placement: BurnPlacement = { layout: r.layout ?? genericLayout([...r.model, ...(r.state ?? [])].map((w) => w.name)), weights: r.model };
-    // Each record is encoded in a task of its own, so that training gets turns in between.
-    const model = this.model.encode(epoch, { kind: 'model', checkpoint, payload: modelPayload(r.model, r.state ?? []) }, placement);
+    // Each record is encoded in tasks of a few milliseconds, so that training gets turns in between.
+    const model = await this.model.encode(epoch, { kind: 'model', checkpoint, payload: modelPayload(r.model, r.state ?? []) }, placement, yieldToEventLoop);
     await yieldToEventLoop();
-    const optim = this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement);
-    const scheduler = this.scheduler.encode(epoch, { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } }, placement);
+    const optim = await this.optim.encode(epoch, { kind: 'optim', checkpoint, payload: { ...r.optim, slots } }, placement, yieldToEventLoop);
+    const scheduler = await this.scheduler.encode(
+      epoch,
+      { kind: 'scheduler', checkpoint, payload: { scheduler: r.scheduler, progress: r.progress } },
+      placement,
+      yieldToEventLoop,
+    );
     await this.store.commit({ write: [model, optim, scheduler] });
   }
 

@@ -1,5 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
-import { gunzipBounded, gzipStored } from '../../util/gzip';
+import { crc32InTurns, gunzipBounded, gzipStored } from '../../util/gzip';
 import type { TensorRecord } from '../tensor-record';
 import { type BurnPlacement, burnRecord, KILN_KEY, readBurnRecord } from './burn/record';
 
@@ -90,9 +90,29 @@ function firstNonFinite(b: Uint8Array): number {
  * `NamedMpkGzFileRecorder` writes it, its item laid out by `placement`, Kiln's state beside it.
  */
 export function encodeRecord(record: Record, placement: BurnPlacement): Uint8Array {
+  return gzipStored(packRecord(record, placement));
+}
+
+/** {@link encodeRecord}, its CRC taken in pieces with `turn` awaited between them (see crc32InTurns). */
+export async function encodeRecordInTurns(record: Record, placement: BurnPlacement, turn: () => Promise<void>): Promise<Uint8Array> {
+  const packed = packRecord(record, placement);
+  return gzipStored(packed, await crc32InTurns(packed, turn));
+}
+
+/** msgpack(BurnRecord), into a buffer sized for its tensors up front (growing it copied them once per doubling). */
+function packRecord(record: Record, placement: BurnPlacement): Uint8Array {
   const burn = burnRecord(record.kind, record.checkpoint, record.payload, placement, RECORD_VERSION);
   // 64-bit integers as bigint: Burn's cosine scheduler counts from usize::MAX.
-  return gzipStored(encode(burn, { useBigInt64: true, ignoreUndefined: true }));
+  return encode(burn, { useBigInt64: true, ignoreUndefined: true, initialBufferSize: binaryBytes(burn) + 65536 });
+}
+
+/** Bytes of the byte arrays in a record (its tensors). */
+function binaryBytes(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value === null || typeof value !== 'object') return 0;
+  let sum = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) sum += binaryBytes(v);
+  return sum;
 }
 
 /** The header and payload of a record of version 1 or 2 (Kiln's map, or Burn's record with Kiln's key). */
