@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { usePlatformCrc32 } from '../util/gzip';
+import { setPlatformCrc32 } from '../util/gzip';
 
 /**
  * Registers the wasm backend in Node with its .wasm files from the installed package, and has
@@ -12,7 +12,7 @@ import { usePlatformCrc32 } from '../util/gzip';
  */
 export function registerNodeBackends(): void {
   const crc = (zlib as { crc32?: (data: Uint8Array, value: number) => number }).crc32;
-  if (crc) usePlatformCrc32(crc);
+  if (crc) setPlatformCrc32(crc);
   // PROD skips tfjs's debug checks and its banner suggesting tfjs-node (which cannot install here).
   tf.env().set('PROD', true);
   const pkg = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');

@@ -25,7 +25,7 @@ const CRC_TABLES = (() => {
 let platformCrc32: ((data: Uint8Array, crc: number) => number) | null = null;
 
 /** Has {@link crc32} use the platform's CRC-32 (Node's zlib.crc32 runs about 10× the tables below on a checkpoint). */
-export function usePlatformCrc32(crc: (data: Uint8Array, crc: number) => number): void {
+export function setPlatformCrc32(crc: (data: Uint8Array, crc: number) => number): void {
   platformCrc32 = crc;
 }
 
