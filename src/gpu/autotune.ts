@@ -84,7 +84,11 @@ export function gemmKey(code: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
-/** Tilings to try first: blocks of 32–128 with 64–256 threads and tk 8 or 16, at the default's split-K and variants. */
+/**
+ * Tilings to try first: blocks of 32–256 with 64–256 threads, up to 8 × 16 values a thread, and tk 8
+ * or 16, at the default's split-K and variants. On the H200 the wide MLP's 4096-row forward and
+ * input-gradient GEMMs ran 3–7% faster in 128 × 128 tiles of 8 × 16 a thread than 8 × 8.
+ */
 export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
   const edges: [number, number][] = [
     [32, 2],
@@ -93,12 +97,15 @@ export function candidateTilings(base: GemmTiling, k: number): GemmTiling[] {
     [64, 8],
     [128, 8],
     [128, 4],
+    [128, 16],
+    [256, 16],
   ];
   const out: GemmTiling[] = [];
   for (const [tm, rm] of edges) {
     for (const [tn, rn] of edges) {
       const threads = (tm / rm) * (tn / rn);
-      if (threads < 64 || threads > 256) continue;
+      // 256 × 256 would hold 256 accumulators a thread: past any register file.
+      if (threads < 64 || threads > 256 || rm * rn > 128) continue;
       for (const tk of [16, 8]) out.push(withVariants({ tm, tn, rm, rn, tk, splitK: base.splitK }, base));
     }
   }
