@@ -72,8 +72,10 @@ describe('console renderer on a terminal', () => {
     r.update('train', progress(1), METRICS);
     at(2000);
     r.update('train', progress(2), METRICS);
-    // 64 items in 2 s; half the epoch and a quarter of the fit done in 2 s.
-    expect(s.out[1]).toBe('\r\x1b[2K[train] epoch 1/2 iter 2/4 ██████████░░░░░░░░░░ 50% 32 items/s ETA 0:02 (run 0:06) | Loss 0.5000 Accuracy 75.0000');
+    // 64 items in 2 s; the run's time left waits for the pace after the first steps.
+    expect(s.out[1]).toBe(
+      '\r\x1b[2K[train] epoch 1/2 iter 2/4 ██████████░░░░░░░░░░ 50% 32 items/s ETA 0:02 (run: measuring the pace) | Loss 0.5000 Accuracy 75.0000',
+    );
     expect(s.out.every((w) => w.startsWith('\r\x1b[2K') && !w.includes('\n'))).toBe(true);
   });
 
@@ -157,7 +159,20 @@ describe('console renderer in a log file', () => {
     const iterationsShown = s.out.map((l) => Number(/ iter (\d+)\//.exec(l)![1]));
     // t = 1 s (first), 6 s (5 s later), 10 s (last iteration, though under 5 s since the previous).
     expect(iterationsShown).toEqual([1, 6, 10]);
-    expect(s.out[2]).toBe('[train] epoch 1/2 iter 10/10 100% 32 items/s ETA 0:00 (run 0:10) | Loss 0.5000 Accuracy 75.0000\n');
+    // Half the fit in 10 s at a steady second an iteration: 10 s left, with the early range.
+    expect(s.out[2]).toBe('[train] epoch 1/2 iter 10/10 100% 32 items/s ETA 0:00 (run: about 0:10 left (0:05–0:15)) | Loss 0.5000 Accuracy 75.0000\n');
+  });
+
+  it('estimates_the_run_from_the_pace_after_the_first_steps_not_from_a_slow_start', () => {
+    const s = sink(false);
+    const r = new ConsoleRenderer(s, 0);
+    // The first step takes 20 s (kernels compiling), then one a second: 40 iterations a fit.
+    for (let i = 1; i <= 12; i++) {
+      at(20_000 + (i - 1) * 1000);
+      r.update('train', progress(i, { iterationsTotal: 20, itemsTotal: 640, itemsProcessed: i * 32 }), METRICS);
+    }
+    // 28 iterations left at a second each; a pace over the whole 31 s would say 72 s.
+    expect(s.out.at(-1)).toContain('(run: about 0:30 left (0:20–0:35))');
   });
 
   it('prints_the_last_validation_iteration_without_a_run_eta', () => {

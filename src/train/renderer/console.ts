@@ -2,7 +2,8 @@ import type { Split } from '../metric/base';
 import type { LearnerSummary } from '../learner/summary';
 import { formatSummary } from '../learner/summary';
 import type { MetricState, MetricsRenderer, TrainingProgress } from './base';
-import { formatDuration, itemsPerSecond, runEtaSeconds } from './progress';
+import { EtaTracker, formatEta } from './eta';
+import { formatDuration, itemsPerSecond } from './progress';
 
 /** Where the console renderer writes; `isTTY` picks a live line over plain lines. */
 export interface ConsoleSink {
@@ -12,12 +13,13 @@ export interface ConsoleSink {
 }
 
 /**
- * Progress in a terminal: one live line (epoch, iteration, bar, items/s, ETA, metrics) when the
- * sink is a TTY; otherwise a plain line every `plainEveryMs` and at every epoch's end, so logs
- * in CI stay readable.
+ * Progress in a terminal: one live line (epoch, iteration, bar, items/s, the epoch's ETA, the run's
+ * time left as the studio estimates it, metrics) when the sink is a TTY; otherwise a plain line
+ * every `plainEveryMs` and at every epoch's end, so logs in CI stay readable.
  */
 export class ConsoleRenderer implements MetricsRenderer {
   private readonly start = Date.now();
+  private readonly eta = new EtaTracker();
   private lastPlain = 0;
   private live = false;
 
@@ -35,7 +37,8 @@ export class ConsoleRenderer implements MetricsRenderer {
       .map((m) => `${m.entry.name} ${m.entry.running.toFixed(4)}`)
       .join(' ');
     const head = `[${split}] epoch ${p.epoch}/${p.epochTotal} iter ${p.iteration}/${p.iterationsTotal}`;
-    const tail = `${rate.toFixed(0)} items/s ETA ${formatDuration(epochEta)}${split === 'train' ? ` (run ${formatDuration(this.runEta(p))})` : ''}`;
+    if (split === 'train') this.eta.add((Date.now() - this.start) / 1000, (p.epoch - p.epochStart + frac) / (p.epochTotal - p.epochStart + 1));
+    const tail = `${rate.toFixed(0)} items/s ETA ${formatDuration(epochEta)}${split === 'train' ? ` (run: ${this.runLeft()})` : ''}`;
     if (this.sink.isTTY) {
       const width = 20;
       const filled = Math.round(frac * width);
@@ -48,9 +51,10 @@ export class ConsoleRenderer implements MetricsRenderer {
     }
   }
 
-  /** Time left for the whole fit, from the pace so far. */
-  private runEta(p: TrainingProgress): number {
-    return runEtaSeconds(p, Date.now() - this.start);
+  /** Time left for the whole fit, as the studio says it (the pace after the first steps, with a range). */
+  private runLeft(): string {
+    const eta = this.eta.estimate();
+    return eta ? formatEta(eta) : 'measuring the pace';
   }
 
   private newline(): void {
