@@ -3,6 +3,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { enabledAt, longTasks, openStudio, type LongTask } from './browser';
 
+/** Where to save screenshots (a folder), if anywhere: a test run leaves the tracked docs/ alone. */
+const SHOTS = process.env.KILN_SCREENSHOTS;
+
 const url = inject('studioUrl');
 
 // Polled several times a second while the page's main thread is measured: plain CSS selectors,
@@ -60,7 +63,7 @@ describe.each([
         expect(await points(page, chart, 'train')).toBeGreaterThanOrEqual(15); // 480 train items / 32
         expect(await points(page, chart, 'valid')).toBeGreaterThanOrEqual(4); // 120 valid items / 32
       }
-      if (webgpu) await page.screenshot({ path: 'docs/studio.png' });
+      if (webgpu && SHOTS) await page.screenshot({ path: `${SHOTS}/studio.png` }); // KILN_SCREENSHOTS=docs refreshes the README's
 
       await page.getByRole('button', { name: 'Pause' }).click();
       await until(page, 'paused', async () => (await status(page).innerText()).includes('Paused'));

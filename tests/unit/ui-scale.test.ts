@@ -46,6 +46,9 @@ describe('niceTicks', () => {
 
   it('prints_round_values_without_float_noise', () => {
     expect(niceTicks(0.1, 0.3)).toEqual([0.1, 0.15, 0.2, 0.25, 0.3]);
+    // Iterations: two of them tick at whole numbers, never 0.5 (which reads as a second '1').
+    expect(niceTicks(0, 2, 6, 1)).toEqual([0, 1, 2]);
+    expect(niceTicks(0, 20, 6, 1)).toEqual([0, 5, 10, 15, 20]);
   });
 
   it('gives_one_tick_for_an_empty_range', () => {

@@ -45,6 +45,8 @@ interface Props {
   readonly unit: string;
   readonly zoom: readonly [number, number] | null;
   readonly formatX: (x: number) => string;
+  /** Whole numbers only on the x axis (iterations): a first epoch of two iterations ticks 0, 1, 2, not 0, 0.5, 1 … */
+  readonly wholeX: boolean;
 }
 
 /**
@@ -54,17 +56,17 @@ interface Props {
  * every part of it at once) costs 45-250 ms a chart on a small machine, over the 50 ms the page
  * may block while training; this costs a few.
  */
-export function LightChart({ live, hidden, logY, unit, zoom, formatX }: Props) {
+export function LightChart({ live, hidden, logY, unit, zoom, formatX, wholeX }: Props) {
   const data = useSyncExternalStore(live.subscribe, live.get);
   const [ref, width] = useWidth();
   const frame = useMemo(() => (data ? frameOf(data, hidden, logY) : null), [data, hidden, logY]);
   const scales = useMemo(() => {
     if (!frame) return null;
     const [x0, x1] = zoom ?? frame.x;
-    const x = linearScale(x0, x1, M.left, width - M.right, Math.max(2, Math.floor(width / 90)));
+    const x = linearScale(x0, x1, M.left, width - M.right, Math.max(2, Math.floor(width / 90)), wholeX ? 1 : 0);
     const y = logY ? logScale(frame.y[0], frame.y[1], CHART_HEIGHT - M.bottom, M.top) : linearScale(frame.y[0], frame.y[1], CHART_HEIGHT - M.bottom, M.top, 5);
     return { x, y };
-  }, [frame, zoom, width, logY]);
+  }, [frame, zoom, width, logY, wholeX]);
   const shown = (k: LineKey) => !!data?.lines.includes(k) && !hidden.has(k);
   const smoothed = !!data?.lines.includes('trainSmooth');
   return (

@@ -97,7 +97,7 @@ export const MetricChart = memo(function MetricChart({ series, version, options,
   const onZoom = useCallback((r: [number, number]) => setZoom({ axis: xAxis, range: r }), [xAxis]);
   const unit = unitOf(series.name);
   const formatX = xAxis === 'epoch' ? epochTick : iterationTick;
-  const light = <LightChart live={lines} hidden={hidden} logY={logY} unit={unit} zoom={range} formatX={formatX} />;
+  const light = <LightChart live={lines} hidden={hidden} logY={logY} unit={unit} zoom={range} formatX={formatX} wholeX={xAxis === 'iteration'} />;
   return (
     <figure
       className="chart"

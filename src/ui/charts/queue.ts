@@ -33,5 +33,8 @@ export class ChartQueue {
   };
 }
 
-/** The studio's one queue: all its charts take turns. */
-export const chartQueue = new ChartQueue();
+/**
+ * The studio's one queue: all its charts take turns, one every 100 ms (a light chart's redraw
+ * costs a few ms; at 250 ms, with two charts each one lagged up to half a second behind training).
+ */
+export const chartQueue = new ChartQueue(100);

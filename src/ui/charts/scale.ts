@@ -5,10 +5,10 @@ export interface Scale {
   readonly ticks: readonly number[];
 }
 
-/** Round tick values (1, 2 or 5 × 10^k apart), about `count` of them inside [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
+/** Round tick values (1, 2 or 5 × 10^k apart, and no closer than `minStep`), about `count` of them inside [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5, minStep = 0): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
+  const raw = Math.max((hi - lo) / count, minStep);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
   const out: number[] = [];
@@ -16,11 +16,11 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** A linear scale from [d0, d1] to [r0, r1]. */
-export function linearScale(d0: number, d1: number, r0: number, r1: number, tickCount = 5): Scale {
+/** A linear scale from [d0, d1] to [r0, r1] (ticks no closer than `minStep`: 1 for iterations). */
+export function linearScale(d0: number, d1: number, r0: number, r1: number, tickCount = 5, minStep = 0): Scale {
   const k = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
   const f = ((v: number) => r0 + (v - d0) * k) as Scale;
-  return Object.assign(f, { invert: (px: number) => (k === 0 ? d0 : d0 + (px - r0) / k), ticks: niceTicks(d0, d1, tickCount) });
+  return Object.assign(f, { invert: (px: number) => (k === 0 ? d0 : d0 + (px - r0) / k), ticks: niceTicks(d0, d1, tickCount, minStep) });
 }
 
 /** A base-10 log scale from [d0, d1] (both > 0) to [r0, r1]; ticks at powers of ten (and 2, 5 when few). */
