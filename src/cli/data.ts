@@ -3,6 +3,7 @@ import { dataLoaders, splitLoaders, type DataLoaders } from '../data/dataloader'
 import { isClassification, numItems, targetSize } from '../data/dataset';
 import { irisTable } from '../data/iris';
 import { loadMnist } from '../data/mnist-node';
+import { kilnCacheDir } from '../util/cache-dir-node';
 import { prepareTable, suggestChoices, suggestTask, targetScale as tableTargetScale } from '../data/table/index';
 import { readTableFile } from '../data/table-node';
 import { blockingCheck, startChecks, type CheckedData, type CheckFix } from '../data/checks';
@@ -54,7 +55,7 @@ function digitCounts({ trainData, validData }: DataLoaders): { name: string; cou
 function loadData(args: TrainArgs): CliData & { readonly checked: CheckedData } {
   const opts = { batchSize: args['batch-size'], validFraction: args['valid-fraction'], seed: args.seed };
   if (args.dataset === 'mnist') {
-    const mnist = loadMnist();
+    const mnist = loadMnist(kilnCacheDir());
     const dataset: DatasetConfig = { type: 'mnist', samples: Math.min(args.limit ?? Infinity, numItems(mnist)) };
     const loaders = dataLoaders(mnist, { ...opts, limit: args.limit });
     return {

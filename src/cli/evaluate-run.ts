@@ -1,4 +1,5 @@
 import { loadMnist } from '../data/mnist-node';
+import { kilnCacheDir } from '../util/cache-dir-node';
 import { evaluate, type ClassificationReport, type RegressionReport } from '../infer/evaluate';
 import { loadModel, runSplit } from '../infer/load';
 import { DirectoryStore } from '../store/node-dir';
@@ -46,7 +47,7 @@ export async function evaluateRun(args: EvaluateArgs): Promise<void> {
   const store = new DirectoryStore(args.run);
   const loaded = await loadModel(store, args.checkpoint);
   try {
-    const { valid } = await runSplit(loaded.source, store, async () => loadMnist());
+    const { valid } = await runSplit(loaded.source, store, async () => loadMnist(kilnCacheDir()));
     const { report } = await evaluate(loaded, valid, 10);
     console.log(`checkpoint ${loaded.epoch} of ${args.run}, validation split: ${report.items} items\n`);
     console.log((report.task === 'classification' ? classificationLines(report) : regressionLines(report)).join('\n'));

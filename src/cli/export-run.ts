@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadMnist } from '../data/mnist-node';
+import { kilnCacheDir } from '../util/cache-dir-node';
 import type { ExportHost } from '../export/base';
 import { modelFile } from '../export/format-list';
 import { MODEL_WRITERS } from '../export/formats';
@@ -12,7 +13,7 @@ import { registerNodeBackends } from './backends-node';
 
 /** What the writers need from Node: the mnist package's digits, and the Lightning project's Python read from src/export/lightning/. */
 const HOST: ExportHost = {
-  mnist: async () => loadMnist(),
+  mnist: async () => loadMnist(kilnCacheDir()),
   python: async () => {
     const dir = new URL('../export/lightning/', import.meta.url);
     const names = (await readdir(dir)).filter((n) => n.endsWith('.py')).sort();

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GpuProfile, GpuProfileStore } from '../gpu/profile';
+import { kilnCacheDir } from '../util/cache-dir-node';
 
 /** The file's format and version (docs/FORMATS.md, "GPU profiles"). */
 const FORMAT = 'kiln.gpu-profiles';
@@ -13,13 +13,9 @@ interface ProfilesFile {
   readonly adapters: Readonly<Record<string, GpuProfile>>;
 }
 
-/**
- * Where Node keeps GPU profiles: `$KILN_CACHE_DIR`, else the user's cache folder
- * (`$XDG_CACHE_HOME/kiln`, `%LOCALAPPDATA%\kiln`, or `~/.cache/kiln`), file `gpu-profiles.json`.
- */
+/** Where Node keeps GPU profiles: `gpu-profiles.json` in Kiln's cache folder (`kilnCacheDir`). */
 export function gpuProfilesPath(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.KILN_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? env.LOCALAPPDATA ?? join(homedir(), '.cache'), 'kiln');
-  return join(dir, 'gpu-profiles.json');
+  return join(kilnCacheDir(env), 'gpu-profiles.json');
 }
 
 /**

@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerNodeBackends } from '../../src/cli/backends-node';
 import {
@@ -319,6 +322,25 @@ describe('MNIST', () => {
     expect(shipped.x.length).toBe(fromJson.x.length);
     // Bit for bit, so the studio (bytes) and the CLI (JSON) train on the same numbers.
     expect(shipped.x.findIndex((v, i) => v !== fromJson.x[i])).toBe(-1);
+  });
+
+  it('keeps_a_packed_copy_in_the_cache_folder_and_remakes_a_damaged_one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-cache-'));
+    try {
+      const fromJson = loadMnist();
+      const same = (d: ReturnType<typeof loadMnist>) =>
+        Array.from(d.y).every((v, i) => v === fromJson.y[i]) && d.x.findIndex((v, i) => v !== fromJson.x[i]) === -1;
+      expect(same(loadMnist(dir))).toBe(true); // made from the JSON, and written
+      const [file] = readdirSync(dir);
+      expect(file).toMatch(/^mnist-\d+\.\d+\.\d+\.bin$/);
+      expect(statSync(join(dir, file)).size).toBe(MNIST_DIGITS * (1 + MNIST_PIXELS));
+      expect(same(loadMnist(dir))).toBe(true); // read from the copy
+      writeFileSync(join(dir, file), new Uint8Array(1000)); // cut short: not whole digits
+      expect(same(loadMnist(dir))).toBe(true);
+      expect(statSync(join(dir, file)).size).toBe(MNIST_DIGITS * (1 + MNIST_PIXELS)); // made again
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses_packed_digits_that_are_cut_short', () => {
