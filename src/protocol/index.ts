@@ -12,7 +12,7 @@ import type { DatasetConfig, RunConfig } from './run-config';
  * The worker boundary: every message between the studio and its training worker. Plain data
  * only; bump PROTOCOL_VERSION on any change to these types.
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 /** The Web Lock a live run holds, so a reopened studio can tell a dead run (tab killed) from a live one. */
 export const runLock = (runId: string) => `kiln-run-${runId}`;
@@ -222,6 +222,8 @@ export interface MetricPoint {
  */
 export type RunPhase =
   | { readonly name: 'data' | 'model' | 'compile' }
+  /** Reading checkpoint `epoch` to resume from it (version 9). */
+  | { readonly name: 'restore'; readonly epoch: number }
   | { readonly name: 'train' | 'valid' | 'checkpoint'; readonly epoch: number; readonly epochs: number };
 
 /** Progress of the current split. */

@@ -9,12 +9,19 @@ import { LearnerCheckpointer } from '../../src/train/checkpoint/learner';
 import { KeepLastNCheckpoints } from '../../src/train/checkpoint/strategy/last-n';
 import { blobs, loader, smallModel, weights } from './fixtures';
 
-const quiet = (): MetricsRenderer => ({ update() {}, epochEnd() {}, log() {}, end() {} });
+/** A renderer that only keeps the phases the learner announces. */
+const quiet = (phases: string[] = []): MetricsRenderer => ({
+  update() {},
+  epochEnd() {},
+  log() {},
+  end() {},
+  phase: (p) => void phases.push('epoch' in p ? `${p.name} ${p.epoch}` : p.name),
+});
 
 /** Trains `smallModel(1, 0.3)` (with dropout) for `epochs`, optionally resuming from a checkpoint. */
-async function train(store: MemoryStore, epochs: number, checkpoint?: number, model = smallModel(1, 0.3), seed = 7) {
+async function train(store: MemoryStore, epochs: number, checkpoint?: number, model = smallModel(1, 0.3), seed = 7, phases: string[] = []) {
   const b = new LearnerBuilder(store)
-    .renderer(quiet())
+    .renderer(quiet(phases))
     .devices(['cpu'])
     .seed(seed)
     .metricTrainNumeric(new LossMetric())
@@ -39,8 +46,12 @@ describe('resume', () => {
     const { model: a } = await train(straight, 4);
     const split = new MemoryStore();
     await train(split, 2);
-    const { model: b, result } = await train(split, 4, 2, smallModel(9, 0.3)); // other init: the checkpoint must win
+    const phases: string[] = [];
+    const { model: b, result } = await train(split, 4, 2, smallModel(9, 0.3), 7, phases); // other init: the checkpoint must win
     expect(weights(b)).toEqual(weights(a));
+    // The resume says it is loading its checkpoint before the step is built, then goes on from epoch 3.
+    expect(phases.slice(0, 2)).toEqual(['restore 2', 'compile']);
+    expect(phases).toContain('checkpoint 3');
     for (const f of ['valid/epoch-3/Loss.log', 'valid/epoch-4/Accuracy.log', 'train/epoch-4/Loss.log']) {
       expect(await readText(split, f)).toBe(await readText(straight, f));
     }

@@ -124,6 +124,7 @@ export class Learner<B, M> {
         backlog,
       };
       if (c.checkpoint !== null) {
+        c.renderer.phase?.({ name: 'restore', epoch: c.checkpoint });
         ctx.globalStep = await this.restore(c.checkpoint, rng, train);
         await processor.restoreHistory(c.checkpoint);
         ctx.epochStart = c.checkpoint + 1;

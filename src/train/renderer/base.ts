@@ -26,7 +26,10 @@ export interface MetricState {
  * What the learner does between steps, for a person to see: readying the step engine and its
  * first step (kernels compiled, data uploaded), or saving the checkpoint of an epoch.
  */
-export type LearnerPhase = { readonly name: 'compile' } | { readonly name: 'checkpoint'; readonly epoch: number; readonly epochs: number };
+export type LearnerPhase =
+  | { readonly name: 'compile' }
+  | { readonly name: 'restore'; readonly epoch: number }
+  | { readonly name: 'checkpoint'; readonly epoch: number; readonly epochs: number };
 
 /** Shows training to a person (Burn's MetricsRenderer): the console in Node, the studio in the browser. */
 export interface MetricsRenderer {

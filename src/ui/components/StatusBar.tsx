@@ -25,6 +25,8 @@ export function phaseLabel(phase: RunPhase): string {
       return 'Building the model';
     case 'compile':
       return 'Compiling kernels';
+    case 'restore':
+      return `Loading checkpoint ${phase.epoch}`;
     case 'train':
       return `Training epoch ${phase.epoch} of ${phase.epochs}`;
     case 'valid':
