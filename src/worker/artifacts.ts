@@ -9,7 +9,9 @@ import type { ArtifactStore } from '../store/base';
 import { zipArchive, type ArchivedRun, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
+import { bestMetric } from '../recipe/learner';
 import { checkBurnRun, checkImport } from './import-check';
+import { bestUntil } from './run';
 import { loadMnist } from './mnist';
 
 /** What the model writers need from the worker: the built-in digits, and the Lightning project's Python (bundled, loaded when asked for). */
@@ -164,7 +166,12 @@ async function importDropped(kiln: KilnDb, fileName: string, source: DroppedSour
     imported: { from: fileName, at: now },
   };
   await kiln.addRun(run, files);
-  return run;
+  if (run.best || !epochsDone) return run;
+  // An archive that does not say its best epoch (older ones, a Lightning continuation's): from its valid logs.
+  const best = await bestUntil(kiln, id, epochsDone, bestMetric(config.dataset.type === 'table' ? config.dataset.task : 'classification'));
+  if (!best) return run;
+  await kiln.updateRun(id, { best });
+  return { ...run, best };
 }
 
 /**

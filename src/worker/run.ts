@@ -42,7 +42,7 @@ export interface RunEnd {
 }
 
 /** The best epoch up to `until` of a stored run, from its valid metric logs. */
-async function bestUntil(kiln: KilnDb, runId: string, until: number, by: BestMetric): Promise<RunRecord['best']> {
+export async function bestUntil(kiln: KilnDb, runId: string, until: number, by: BestMetric): Promise<RunRecord['best']> {
   const valid = (await openRun(kiln, runId, until)).series.find((s) => s.name === by.name)?.valid;
   let best: RunRecord['best'];
   valid?.epochX.forEach((epoch, i) => (best = bestSoFar(best, epoch, { [by.name]: valid.epochY[i] }, by)));

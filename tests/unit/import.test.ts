@@ -115,6 +115,15 @@ describe('importing a run archive', () => {
     expect(run.imported?.from).toBe('old.zip');
   });
 
+  it('finds_the_best_epoch_in_the_valid_logs_of_an_archive_that_does_not_say_it', async () => {
+    const files = await runFiles();
+    files.set('valid/epoch-1/Accuracy.log', strToU8('60,4\n80,4\n')); // mean 70
+    files.set('valid/epoch-2/Accuracy.log', strToU8('90,2\n70,6\n')); // count-weighted mean 75
+    const run = await importArchive(kiln, 'lightning.zip', await archive(files));
+    expect(run.best).toEqual({ metric: 'valid Accuracy', value: 75, epoch: 2 });
+    expect((await kiln.runs()).find((r) => r.id === run.id)?.best).toEqual(run.best);
+  });
+
   it('imports_a_runs_initial_model_and_refuses_one_of_another_model_naming_the_weight', async () => {
     const files = await runFiles();
     files.set('init/model.mpk.gz', files.get('checkpoint/model-2.mpk.gz')!);
