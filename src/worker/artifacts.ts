@@ -9,9 +9,9 @@ import type { ArtifactStore } from '../store/base';
 import { zipArchive, type ArchivedRun, type ArchiveFile, type ArchiveManifest } from '../store/archive';
 import { type DroppedSource, filesSource, readDroppedRun, zipSource } from '../store/dropped-run';
 import type { KilnDb, RunRecord } from '../store/idb';
-import { bestMetric } from '../recipe/learner';
+import { bestMetric, bestSoFar, type BestMetric } from '../recipe/learner';
+import { openRun } from './browse';
 import { checkBurnRun, checkImport } from './import-check';
-import { bestUntil } from './run';
 import { loadMnist } from './mnist';
 
 /** What the model writers need from the worker: the built-in digits, and the Lightning project's Python (bundled, loaded when asked for). */
@@ -119,6 +119,14 @@ const time = (iso: string | undefined) => {
 function firstLogTime(files: readonly ArchiveFile[]): number | undefined {
   const log = files.find((f) => f.path === 'experiment.log');
   return log && time(/^(\d{4}-\d\d-\d\dT[\d:.]+Z) /.exec(strFromU8(log.data.subarray(0, 64)))?.[1]);
+}
+
+/** The best epoch up to `until` of a stored run, from its valid metric logs. */
+export async function bestUntil(kiln: KilnDb, runId: string, until: number, by: BestMetric): Promise<RunRecord['best']> {
+  const valid = (await openRun(kiln, runId, until)).series.find((s) => s.name === by.name)?.valid;
+  let best: RunRecord['best'];
+  valid?.epochX.forEach((epoch, i) => (best = bestSoFar(best, epoch, { [by.name]: valid.epochY[i] }, by)));
+  return best;
 }
 
 const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;

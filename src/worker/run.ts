@@ -2,7 +2,8 @@ import type { BackendProbe, WorkerEvent } from '../protocol/index';
 import { describeDataset, describeModel } from '../protocol/describe';
 import type { RunConfig } from '../protocol/run-config';
 import type { TensorRecord } from '../train/tensor-record';
-import { bestMetric, bestSoFar, learnerFromConfig, type BestMetric } from '../recipe/learner';
+import { bestMetric, bestSoFar, learnerFromConfig } from '../recipe/learner';
+import { bestUntil } from './artifacts';
 import type { KilnDb, RunRecord } from '../store/idb';
 import { selectBackend } from '../train/learner/devices';
 import type { TrainingInterrupter } from '../train/learner/interrupter';
@@ -13,7 +14,6 @@ import { runData, type Prepare } from './run-data';
 import { WorkerRenderer } from './renderer';
 import { mirrorFolder, mirroredStore } from './mirror';
 import { guardedStore } from './storage-guard';
-import { openRun } from './browse';
 import { idbProfiles, workerEngines } from './engine-check';
 
 /** What a run needs from the worker around it. */
@@ -39,14 +39,6 @@ export interface RunContext {
 export interface RunEnd {
   readonly state: 'done' | 'stopped';
   readonly reason: string;
-}
-
-/** The best epoch up to `until` of a stored run, from its valid metric logs. */
-export async function bestUntil(kiln: KilnDb, runId: string, until: number, by: BestMetric): Promise<RunRecord['best']> {
-  const valid = (await openRun(kiln, runId, until)).series.find((s) => s.name === by.name)?.valid;
-  let best: RunRecord['best'];
-  valid?.epochX.forEach((epoch, i) => (best = bestSoFar(best, epoch, { [by.name]: valid.epochY[i] }, by)));
-  return best;
 }
 
 /**
