@@ -65,7 +65,10 @@ export class DirectoryStore implements ArtifactStore {
         else if (!TMP.test(e.name)) out.push(rel);
       }
     };
-    await walk('');
+    // From the deepest folder the prefix names: listing 'checkpoint/' at each epoch's end must not
+    // walk every epoch's metric folders (a long run has thousands of files).
+    const slash = prefix.lastIndexOf('/');
+    await walk(slash > 0 ? prefix.slice(0, slash) : '');
     return out.filter((p) => p.startsWith(prefix)).sort();
   }
 

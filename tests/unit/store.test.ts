@@ -103,7 +103,9 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await s.list('')).toEqual(await s.list());
     expect(await s.list('checkpoint/')).toEqual(['checkpoint/model-10.mpk.gz', 'checkpoint/model-2.mpk.gz', 'checkpoint/optim-2.mpk.gz']);
     expect(await s.list('train/epoch-1/')).toEqual(['train/epoch-1/Accuracy.log']);
+    expect(await s.list('train/epoch-1')).toEqual(['train/epoch-1/Accuracy.log', 'train/epoch-10/Loss.log']); // a prefix, not a folder
     expect(await s.list('nothing/')).toEqual([]);
+    expect(await s.list('checkpoint/model-')).toEqual(['checkpoint/model-10.mpk.gz', 'checkpoint/model-2.mpk.gz']);
   });
 
   it('sorts_by_path_string_across_folders_and_punctuation', async () => {
