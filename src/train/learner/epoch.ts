@@ -59,7 +59,8 @@ function* served(count: number): Iterable<null> {
 const disposeBatch = (batch: unknown) => tf.dispose(batch as tf.TensorContainer);
 
 /**
- * Runs one epoch of a split (Burn's TrainEpoch / ValidEpoch). Returns false when interrupted.
+ * Runs one epoch of a split (Burn's TrainEpoch / ValidEpoch): queues its steps, leaving the last
+ * ones' values in flight for the caller to drain. Returns false when interrupted.
  * Train: gradients accumulate over `gradAccumulation` batches (and whatever is left at the
  * epoch's end), then the optimizer steps at the scheduler's learning rate.
  */
@@ -126,7 +127,8 @@ export async function runEpoch<B>(ctx: EpochContext<B>, split: Split, loader: Da
       lastYield = now();
     }
   }
+  // No drain here: the validation epoch's steps queue behind the last training steps, so the device
+  // does not wait between them; the caller drains at the epoch's end (`processor.endEpoch`).
   ctx.backlog.raise();
-  await ctx.processor.drain();
   return true;
 }
