@@ -3,7 +3,7 @@ import type { LearnerSummary } from '../train/learner/summary';
 import type { Split } from '../train/metric/base';
 import type { LearnerPhase, MetricState, MetricsRenderer, TrainingProgress } from '../train/renderer/base';
 import { EtaTracker } from '../train/renderer/eta';
-import { itemsPerSecond } from '../train/renderer/progress';
+import { fitDone, itemsPerSecond } from '../train/renderer/progress';
 
 /**
  * Shows training in the studio: turns renderer calls into protocol events. Metric points and
@@ -86,10 +86,7 @@ export class WorkerRenderer implements MetricsRenderer {
   update(split: Split, p: TrainingProgress, metrics: readonly MetricState[]): void {
     this.setState(split === 'train' ? 'training' : 'validating');
     this.setPhase({ name: split, epoch: p.epoch, epochs: p.epochTotal });
-    if (split === 'train') {
-      const epochs = p.epochTotal - p.epochStart + 1;
-      this.eta.add((performance.now() - this.start) / 1000, (p.epoch - p.epochStart + p.itemsProcessed / p.itemsTotal) / epochs);
-    }
+    if (split === 'train') this.eta.add((performance.now() - this.start) / 1000, fitDone(p));
     const x = p.epoch - 1 + p.iteration / p.iterationsTotal;
     for (const { entry, numeric } of metrics) this.points[split].push({ name: entry.name, x, value: entry.value, running: entry.running, numeric });
     this.progress = p;

@@ -158,7 +158,11 @@ export class Learner<B, M> {
       for (let e = ctx.epochStart; e <= c.numEpochs; e++) {
         await processor.beginEpoch(e);
         // The next epoch's order is made while this one's steps keep the device busy.
-        if (e < c.numEpochs && train.prepare) void ctx.backlog.wait().then(() => yieldToEventLoop().then(() => train.prepare!(e + 1)));
+        if (e < c.numEpochs && train.prepare)
+          void ctx.backlog
+            .wait()
+            .then(yieldToEventLoop)
+            .then(() => train.prepare!(e + 1));
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
         await (done ? processor.endEpoch(e) : processor.drain());
         // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the

@@ -3,7 +3,7 @@ import type { LearnerSummary } from '../learner/summary';
 import { formatSummary } from '../learner/summary';
 import type { MetricState, MetricsRenderer, TrainingProgress } from './base';
 import { EtaTracker, formatEta } from './eta';
-import { formatDuration, itemsPerSecond } from './progress';
+import { fitDone, formatDuration, itemsPerSecond } from './progress';
 
 /** Where the console renderer writes; `isTTY` picks a live line over plain lines. */
 export interface ConsoleSink {
@@ -37,7 +37,7 @@ export class ConsoleRenderer implements MetricsRenderer {
       .map((m) => `${m.entry.name} ${m.entry.running.toFixed(4)}`)
       .join(' ');
     const head = `[${split}] epoch ${p.epoch}/${p.epochTotal} iter ${p.iteration}/${p.iterationsTotal}`;
-    if (split === 'train') this.eta.add((Date.now() - this.start) / 1000, (p.epoch - p.epochStart + frac) / (p.epochTotal - p.epochStart + 1));
+    if (split === 'train') this.eta.add((Date.now() - this.start) / 1000, fitDone(p));
     const tail = `${rate.toFixed(0)} items/s ETA ${formatDuration(epochEta)}${split === 'train' ? ` (run: ${this.runLeft()})` : ''}`;
     if (this.sink.isTTY) {
       const width = 20;
