@@ -14,7 +14,7 @@ const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 // is a transition, which React slices with breaks for input between the slices.
 const root = createRoot(document.getElementById('root')!);
 void (async () => {
-  await import('./zod-core');
+  await import('./zod-config');
   await nextTask();
   const { formFromConfig, parseForm } = await import('./config/form');
   const { App } = await import('./App');
