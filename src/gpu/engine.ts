@@ -126,6 +126,17 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     }
   }
 
+  /**
+   * A read whose data is kept (a checkpoint, a confusion matrix): a device lost before it came back
+   * may have handed back zeros, so the loss, told a turn later, is waited for and named instead.
+   */
+  private async readKept<T>(reading: Promise<T>): Promise<T> {
+    const value = await this.read(reading);
+    await Promise.race([this.input.device.lost, new Promise((resolve) => setTimeout(resolve, 0))]);
+    this.alive();
+    return value;
+  }
+
   /** Builds the engine for the learner's model, or says why it cannot (the tfjs step runs then). */
   static async create(input: CompiledEngineInput): Promise<CompiledEngineResult> {
     const { optimizer } = input;
@@ -284,7 +295,7 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     this.alive();
     this.submit();
     const held = step.state ?? [];
-    const [weights, slots, moving] = await this.read(
+    const [weights, slots, moving] = await this.readKept(
       Promise.all([this.trainer.readWeights(), this.trainer.readOptimizerState(), held.length ? this.trainer.readState() : []]),
     );
     const record = (p: Param, data: Float32Array): TensorRecord => ({ name: p.name, shape: [...p.variable.shape], dtype: 'float32', data });
@@ -300,13 +311,18 @@ export class CompiledStepEngine implements StepEngine<unknown, CompiledStats> {
     };
   }
 
-  /** The confusion matrix the last validation epoch counted on the GPU (null for regression). */
-  async validConfusion(): Promise<ConfusionMatrix | null> {
+  /**
+   * The confusion matrix of the validation steps queued so far, read as they are when this is called
+   * (the copy is queued before any later step); null where the GPU does not count it (regression, too many classes).
+   */
+  validConfusion(): Promise<ConfusionMatrix> | null {
     this.alive();
+    if (!this.trainer.countsConfusion) return null;
     this.submit();
-    const counts = await this.read(this.trainer.readConfusion());
     const c = this.trainer.plan.outputs;
-    return counts && Array.from({ length: c }, (_, row) => Array.from(counts.subarray(row * c, (row + 1) * c)));
+    return this.readKept(this.trainer.readConfusion()).then((counts) =>
+      Array.from({ length: c }, (_, row) => Array.from(counts.subarray(row * c, (row + 1) * c))),
+    );
   }
 
   /** Copies the weights, the moving statistics and the optimizer's state back into the tfjs model and optimizer. */

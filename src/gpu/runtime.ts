@@ -461,13 +461,16 @@ export class CompiledTrainer {
     if (counts) writeArray(this.ctx.device.queue, counts, 0, new Uint32Array(this.plan.outputs ** 2));
   }
 
-  /**
-   * The confusion counts of the validation steps since `clearConfusion` (row: the label, column:
-   * the first arg-max), or null where the plan counts none (regression, or too many classes).
-   */
-  async readConfusion(): Promise<Uint32Array | null> {
+  /** Whether the validation steps count the confusion matrix (classification of up to 1024 classes). */
+  get countsConfusion(): boolean {
+    return countsConfusion(this.plan);
+  }
+
+  /** The confusion counts of the validation steps since `clearConfusion` (row: the label, column: the first arg-max); see `countsConfusion`. */
+  async readConfusion(): Promise<Uint32Array> {
     const counts = this.shared.get('confusion');
-    return counts ? new Uint32Array(await readBack(this.ctx, counts, this.plan.outputs ** 2 * 4)) : null;
+    if (!counts) throw new Error('this plan counts no confusion matrix (regression, or more than 1024 classes)');
+    return new Uint32Array(await readBack(this.ctx, counts, this.plan.outputs ** 2 * 4));
   }
 
   /** Frees every buffer the trainer made; it cannot be used afterwards. */

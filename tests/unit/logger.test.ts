@@ -162,6 +162,22 @@ describe('file metric logger', () => {
     expect(await readText(store, 'train/epoch-10/Loss.log')).toBe('1,1\n');
   });
 
+  it('begin_epoch_does_not_wait_and_keeps_the_last_epochs_lines_logged_after_it', async () => {
+    const store = new MemoryStore();
+    await store.write('train/epoch-2/Loss.log', '9,9\n'); // left by an interrupted run
+    const logger = new FileMetricLogger(store, 'train', 60_000);
+    logger.log([entry('Loss', 1, 4)], 1);
+    const begun = logger.beginEpoch(2);
+    // The last epoch's iterations are still coming in while the next one starts (its steps run ahead).
+    logger.log([entry('Loss', 2, 4)], 1);
+    logger.log([entry('Loss', 3, 4)], 2);
+    await begun;
+    await logger.flush();
+    expect(await readText(store, 'train/epoch-1/Loss.log')).toBe('1,4\n2,4\n');
+    // The stale file went before the new epoch's first line was written.
+    expect(await readText(store, 'train/epoch-2/Loss.log')).toBe('3,4\n');
+  });
+
   it('read_numeric_returns_logged_values_including_unflushed_ones', async () => {
     const store = new MemoryStore();
     const logger = new FileMetricLogger(store, 'valid', 60_000);

@@ -14,9 +14,10 @@ export interface ConfusionRecording {
 }
 
 /**
- * Records `valid/epoch-N/ConfusionMatrix.json`: what the engine counted as it validated (the
- * compiled step), or else the step's forward pass over the valid split with the weights the epoch
- * ended with, on the fit's backend. Class indices stay on the device until one read at the end.
+ * Records `valid/epoch-N/ConfusionMatrix.json`: what the engine counted as it validated (`counted`,
+ * the compiled step's, read at the epoch's end), or else the step's forward pass over the valid
+ * split with the weights the epoch ended with, on the fit's backend. Class indices stay on the
+ * device until one read at the end.
  */
 export async function recordConfusion<B>(
   recording: ConfusionRecording,
@@ -24,10 +25,10 @@ export async function recordConfusion<B>(
   engine: StepEngine<B>,
   valid: DataLoader<B>,
   epoch: number,
+  counted: Promise<ConfusionMatrix> | null,
 ): Promise<void> {
   if (valid.numBatches === 0) return;
-  const counted = await engine.validConfusion?.();
-  const matrix = counted ?? (await forwardConfusion(step, engine, valid, epoch));
+  const matrix = await (counted ?? forwardConfusion(step, engine, valid, epoch));
   const file: ConfusionFile = {
     format: 'kiln.confusion',
     version: CONFUSION_VERSION,

@@ -34,17 +34,24 @@ export interface EpochContext<B> {
 /**
  * Background work of the fit (a checkpoint's encoding, the next epoch's order) waits for this, so
  * that it runs while the device works through queued steps rather than between epochs, where the
- * device would wait for it. Waiters resolve at the next `raise`.
+ * device would wait for it. Waiters resolve at the next `raise`; once the fit queues no more steps
+ * (`close`), at once.
  */
 export class Backlog {
   private waiters: (() => void)[] = [];
+  private closed = false;
 
   wait(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.closed ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 
   raise(): void {
     for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.raise();
   }
 }
 

@@ -8,7 +8,7 @@ import type { Optimizer, Param } from '../optim/base';
 import type { MetricsRenderer } from '../renderer/base';
 import { Rng } from '../../util/rng';
 import { yieldToEventLoop } from '../../util/yield';
-import type { LrScheduler } from '../schedule/base';
+import type { LrScheduler, SchedulerRecord } from '../schedule/base';
 import { useFastKernels } from '../step/kernels';
 import type { StepEngine } from '../step/base';
 import type { StepEngineFactory } from '../step/factory';
@@ -51,6 +51,18 @@ export interface LearnerConfig {
   readonly confusion: ConfusionRecording | null;
   /** The builder made the optimizer from a config, so fit frees its state when it ends. */
   readonly ownsOptimizer: boolean;
+}
+
+/** What an epoch's end keeps for its bookkeeping, taken before the next epoch's first step is queued. */
+interface EpochEnd {
+  readonly progress: TrainingProgressState;
+  readonly scheduler: SchedulerRecord;
+  /** The engine's weights and optimizer state, being read; null: read from tfjs when the checkpoint is made. */
+  readonly state: ReturnType<NonNullable<StepEngine<unknown>['checkpointState']>> | null;
+  /** Records the epoch's confusion matrix, where one is recorded. */
+  readonly confusion: (() => Promise<void>) | null;
+  /** Whether the next epoch trains while this one's end is processed. */
+  readonly overlaps: boolean;
 }
 
 /** What `fit` resolves to. */
@@ -98,6 +110,8 @@ export class Learner<B, M> {
       void c.log.info('learner', formatStartup(times));
     });
     const backlog = new Backlog();
+    /** The last ended epoch's bookkeeping (its log line, confusion matrix, checkpoint), which may still run. */
+    let ended: Promise<void> = Promise.resolve();
     try {
       const device = await selectBackend(c.devices);
       clock.mark('backend');
@@ -164,33 +178,43 @@ export class Learner<B, M> {
             .then(yieldToEventLoop)
             .then(() => train.prepare!(e + 1));
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
-        await (done ? processor.endEpoch(e) : processor.drain());
-        // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
-        // checkpoints of the epochs before it stay the last good ones.
-        if (processor.diverged) {
-          const kept = epoch >= 1 ? `the checkpoints of epochs up to ${epoch} are kept` : 'no checkpoint was written';
-          throw new Error(`${processor.diverged}: training stopped (try a lower learning rate, or check the data); ${kept}`);
-        }
-        // Or, as the user chose, it is counted and named once per epoch and split, and training goes on.
-        for (const warning of processor.nonFiniteWarnings(e)) {
-          await c.log.write('WARN', 'learner', warning);
-          c.renderer.warning?.(warning);
-        }
+        // The last epoch's bookkeeping ran while this epoch trained: its failure stops the fit here.
+        if (done && e < c.numEpochs) {
+          await processor.settle();
+          await ended;
+        } else backlog.close(); // no more steps: background work starts at once
         if (!done) {
+          // The epochs before this one end first (their checkpoints are kept), then what this one logged.
+          await processor.drain();
+          await ended;
+          this.failIfDiverged(processor, epoch);
+          processor.warnNonFinite(e);
+          await this.logWarnings(processor);
           reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
           break;
         }
-        epoch = e;
-        if (c.confusion && step.task !== 'regression') await recordConfusion(c.confusion, step, ctx.engine, valid, e);
-        await this.endEpoch(e, history, ctx, rng, train);
+        const end = this.captureEnd(e, ctx, rng, train, valid);
+        ended = processor.endEpoch(e).then(({ diverged }) => {
+          // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
+          // checkpoints of the epochs before it stay the last good ones.
+          if (diverged) this.failIfDiverged(processor, e - 1);
+          epoch = e;
+          return this.afterEpoch(e, end, history, processor, ctx);
+        });
+        ended.catch(() => {}); // awaited at the next epoch's end, or below
+        // An engine that hands its state over in queue order trains the next epoch while this one's
+        // end is processed; otherwise (or to decide early stopping) the loop waits for it here.
+        if (end.overlaps && e < c.numEpochs) continue;
+        await processor.drain();
+        await ended;
         const stop = c.earlyStopping.map((s) => s.shouldStop(e, history)).find((r) => r !== null);
         if (stop) {
           reason = `early stopping: ${stop}`;
           break;
         }
       }
-      backlog.raise();
-      await Promise.all([c.loggers.train.flush(), c.loggers.valid.flush(), c.checkpointer?.flush()]);
+      backlog.close();
+      await Promise.all([processor.flushLogs(), c.checkpointer?.flush()]);
       await engine.sync();
       const summary = learnerSummary(history, processor.nonFinite);
       await c.log.info('learner', `training ended after epoch ${epoch}: ${reason}`);
@@ -200,7 +224,9 @@ export class Learner<B, M> {
       return { model: step.model, summary, reason, epoch, startup };
     } catch (e) {
       // A checkpoint still being written lands before the fit ends (its own error, if any, is this one or secondary).
-      backlog.raise();
+      backlog.close();
+      processor.abandon();
+      await ended.catch(() => {});
       await c.checkpointer?.flush().catch(() => {});
       const message = (e as Error).message;
       await c.log.write('ERROR', 'learner', `training failed after epoch ${epoch}: ${message}`).catch(() => {});
@@ -213,9 +239,48 @@ export class Learner<B, M> {
     }
   }
 
-  /** Epoch bookkeeping: renderer, log line, checkpoint as the strategy decides. */
-  private async endEpoch(epoch: number, history: MetricHistory, ctx: EpochContext<B>, rng: Rng, train: DataLoader<B>): Promise<void> {
+  /**
+   * What an epoch's end keeps, taken as its last step is queued, before any step of the next: the
+   * progress, the scheduler, and where the engine hands it over, the weights, optimizer state and
+   * confusion counts (read in queue order, so later steps do not change them).
+   */
+  private captureEnd(epoch: number, ctx: EpochContext<B>, rng: Rng, train: DataLoader<B>, valid: DataLoader<B>): EpochEnd {
     const c = this.config;
+    const { engine } = ctx;
+    const recording = this.step.task !== 'regression' && valid.numBatches > 0 ? c.confusion : null;
+    const counted = recording ? (engine.validConfusion?.() ?? null) : null;
+    const state = c.checkpointer ? (engine.checkpointState?.() ?? null) : null;
+    for (const read of [counted, state]) read?.catch(() => {}); // awaited where used; unused when the fit stops first
+    return {
+      progress: { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() },
+      scheduler: this.scheduler.save(),
+      state,
+      confusion: recording && (() => recordConfusion(recording, this.step, engine, valid, epoch, counted)),
+      overlaps: engine.checkpointState !== undefined && !c.earlyStopping.length && (!recording || counted !== null),
+    };
+  }
+
+  /** Throws the loss's divergence, naming the last epoch checkpointed. */
+  private failIfDiverged(processor: EventProcessor, lastEpoch: number): void {
+    if (!processor.diverged) return;
+    const kept = lastEpoch >= 1 ? `the checkpoints of epochs up to ${lastEpoch} are kept` : 'no checkpoint was written';
+    throw new Error(`${processor.diverged}: training stopped (try a lower learning rate, or check the data); ${kept}`);
+  }
+
+  private async logWarnings(processor: EventProcessor): Promise<void> {
+    for (const warning of processor.takeWarnings()) await this.config.log.write('WARN', 'learner', warning);
+  }
+
+  /**
+   * An epoch's bookkeeping, once the processor reached its end: the confusion matrix, the log
+   * line, and the checkpoint as the strategy decides, written in the background.
+   */
+  private async afterEpoch(epoch: number, end: EpochEnd, history: MetricHistory, processor: EventProcessor, ctx: EpochContext<B>): Promise<void> {
+    const c = this.config;
+    // Non-finite losses the user chose to be warned of (the renderer heard at the epoch's end).
+    await this.logWarnings(processor);
+    await processor.flushLogs();
+    await end.confusion?.();
     const means = { train: {}, valid: {} } as Record<Split, Record<string, number>>;
     for (const split of ['train', 'valid'] as const) {
       for (const name of history.names(split)) {
@@ -223,41 +288,34 @@ export class Learner<B, M> {
         if (v !== undefined) means[split][name] = v;
       }
     }
-    c.renderer.epochEnd(epoch, means);
     // JSON would write a NaN or infinite mean as null: it is written as the number it is.
     const json = (m: Record<string, number>) => JSON.stringify(m, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
     await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${json(means.train)} valid ${json(means.valid)}`);
     if (!c.checkpointer) return;
-    const progress: TrainingProgressState = { epoch, globalStep: ctx.globalStep, dataOrder: train.state(), rng: rng.state() };
-    const { engine } = ctx;
     // The records are read now and written in the background: the log and renderer hear of each action as it lands.
     const landed = (a: CheckpointingAction) => {
       const action = a.type === 'save' ? 'saved' : 'deleted';
       void c.log.info('checkpoint', `${action} checkpoint ${a.epoch}`);
       c.renderer.checkpoint?.(a.epoch, action);
     };
-    await c.checkpointer.checkpoint(
-      epoch,
-      history,
-      async () => {
-        c.renderer.phase?.({ name: 'checkpoint', epoch, epochs: c.numEpochs });
-        // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
-        const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
-        const direct = await engine.checkpointState?.();
-        // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
-        if (direct && !direct.state && this.step.state?.length) await engine.sync();
-        const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
-        return {
-          ...held,
-          state: held.state ?? (await records(this.step.state ?? [])),
-          scheduler: this.scheduler.save(),
-          progress,
-          layout: this.step.burnLayout,
-        };
-      },
-      landed,
-      () => ctx.backlog.wait(),
-    );
+    const collect = async () => {
+      // While the next epoch trains, the read does not hold anything up: no phase to show.
+      if (!end.overlaps) c.renderer.phase?.({ name: 'checkpoint', epoch, epochs: c.numEpochs });
+      // A compiled engine hands its state over directly; the tfjs one lives in the model and optimizer.
+      const records = (p: readonly Param[]) => Promise.all(p.map((v) => toTensorRecord(v.name, v.variable)));
+      const direct = await end.state;
+      // State the engine does not hand over (moving statistics) is read from tfjs, made current first.
+      if (direct && !direct.state && this.step.state?.length) await ctx.engine.sync();
+      const held = direct ?? { model: await records(this.step.params), optim: await this.optimizer.save() };
+      return {
+        ...held,
+        state: held.state ?? (await records(this.step.state ?? [])),
+        scheduler: end.scheduler,
+        progress: end.progress,
+        layout: this.step.burnLayout,
+      };
+    };
+    await c.checkpointer.checkpoint(epoch, history, collect, landed, () => ctx.backlog.wait());
   }
 
   /** Loads checkpoint n into model, optimizer, scheduler and RNG; returns the global step. */

@@ -17,12 +17,27 @@ export interface RegisteredMetric {
 }
 
 interface Pending {
+  readonly kind: 'step';
   readonly split: Split;
   readonly slot: StatsSlot;
   readonly sizes: readonly number[];
   readonly meta: MetricMetadata;
   readonly progress: TrainingProgress;
   readonly batchSize: number;
+}
+
+/** What an epoch's end found, once every iteration queued before it was processed. */
+export interface EpochEnded {
+  /** Where the loss first went NaN or infinite, up to this epoch's end (with 'stop'); null while finite. */
+  readonly diverged: string | null;
+}
+
+/** An epoch's end, queued behind its iterations: processed in order, before the next epoch's. */
+interface EpochEnd {
+  readonly kind: 'end';
+  readonly epoch: number;
+  readonly ended: (result: EpochEnded) => void;
+  readonly abandoned: (why: Error) => void;
 }
 
 /**
@@ -32,11 +47,13 @@ interface Pending {
  * are in flight, so the logs read as if every value were read at once.
  */
 export class EventProcessor {
-  private readonly queue: Pending[] = [];
+  private readonly queue: (Pending | EpochEnd)[] = [];
   private readonly lastSizes: Record<Split, number[]> = { train: [], valid: [] };
   private reader: StatsSource<unknown> = new StatsReader() as StatsSource<unknown>;
   /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
   private readonly epochValues: Record<Split, Map<string, NumericValue[]>> = { train: new Map(), valid: new Map() };
+  /** Non-finite-loss warnings for the experiment log (`takeWarnings`). */
+  private readonly warnings: string[] = [];
   /** Where the loss first went NaN or infinite (with 'stop' the fit stops there, before anything is checkpointed); null while it is finite. */
   diverged: string | null = null;
   /** Iterations whose loss was NaN or infinite in this fit (and, after a resume, in the epochs before it). */
@@ -87,9 +104,8 @@ export class EventProcessor {
     this.renderer.paused?.(paused);
   }
 
-  /** Starts an epoch in both loggers. */
+  /** Starts an epoch in both loggers (the last epoch's iterations may still be in flight). */
   async beginEpoch(epoch: number): Promise<void> {
-    for (const split of ['train', 'valid'] as const) this.epochValues[split].clear();
     await Promise.all([this.loggers.train.beginEpoch(epoch), this.loggers.valid.beginEpoch(epoch)]);
   }
 
@@ -100,8 +116,8 @@ export class EventProcessor {
 
   /** Queues an iteration (taking ownership of its stats); handles those whose values are in; waits once more than `lag` are in flight. */
   async push(split: Split, stats: unknown, meta: MetricMetadata, progress: TrainingProgress, batchSize: number): Promise<void> {
-    this.queue.push({ split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
-    while (this.queue.length && slotLanded(this.queue[0].slot)) await this.processOldest();
+    this.queue.push({ kind: 'step', split, slot: this.reader.add(stats), sizes: this.lastSizes[split], meta, progress, batchSize });
+    while (this.queue.length && this.landed(this.queue[0])) await this.processOldest();
     while (this.queue.length > (this.reader.lag ?? this.lag)) await this.processOldest();
   }
 
@@ -111,8 +127,22 @@ export class EventProcessor {
     while (this.queue.length) await this.processOldest();
   }
 
+  /** Processes every iteration queued before the last epoch end still queued, and that end (not the steps after it). */
+  async settle(): Promise<void> {
+    while (this.queue.some((item) => item.kind === 'end')) await this.processOldest();
+  }
+
+  private landed(item: Pending | EpochEnd): boolean {
+    return item.kind === 'end' || slotLanded(item.slot);
+  }
+
   private async processOldest(): Promise<void> {
     const item = this.queue[0];
+    if (item.kind === 'end') {
+      this.queue.shift();
+      item.ended(this.finishEpoch(item.epoch));
+      return;
+    }
     const values = await this.reader.values(item.slot);
     this.queue.shift();
     // An iteration counts as done when its values are in, not when it was queued: a GPU engine
@@ -144,25 +174,47 @@ export class EventProcessor {
     );
   }
 
-  /** Ends an epoch: flushes logs, records epoch means in the history, clears metric state. */
-  async endEpoch(epoch: number): Promise<void> {
-    await this.drain();
+  /**
+   * Ends an epoch once every iteration queued so far is processed (the next epoch's steps may be
+   * queued behind it meanwhile): records its means in the history, clears metric state, warns of
+   * non-finite losses and tells the renderer, in order with the iterations around it.
+   */
+  endEpoch(epoch: number): Promise<EpochEnded> {
+    return new Promise((ended, abandoned) => this.queue.push({ kind: 'end', epoch, ended, abandoned }));
+  }
+
+  private finishEpoch(epoch: number): EpochEnded {
+    const means = { train: {}, valid: {} } as Record<Split, Record<string, number>>;
     for (const split of ['train', 'valid'] as const) {
-      await this.loggers[split].flush();
       for (const { metric } of this.metrics[split]) {
         const mean = epochMean(this.epochValues[split].get(metric.name) ?? []);
-        if (mean !== undefined) this.history.record(split, metric.name, epoch, mean);
+        if (mean !== undefined) {
+          this.history.record(split, metric.name, epoch, mean);
+          means[split][metric.name] = mean;
+        }
         metric.clear();
       }
     }
+    // A diverged fit ends here (the learner throws): no warning, no epoch end.
+    if (this.diverged) return { diverged: this.diverged };
+    this.warnNonFinite(epoch);
+    for (const split of ['train', 'valid'] as const) this.epochValues[split].clear();
+    this.renderer.epochEnd(epoch, means);
+    return { diverged: null };
+  }
+
+  /** Writes every line logged so far. */
+  async flushLogs(): Promise<void> {
+    await Promise.all([this.loggers.train.flush(), this.loggers.valid.flush()]);
   }
 
   /**
-   * Counts this epoch's iterations whose loss was NaN or infinite, per split, into `nonFinite`, and
-   * returns one warning per split that had any (with 'stop' the fit ends at the first instead).
+   * Counts the epoch's iterations whose loss was NaN or infinite, per split, into `nonFinite`, with
+   * one warning per split that had any (with 'stop' the fit ends at the first instead): the
+   * renderer is told at once, the experiment log by the learner (`takeWarnings`).
    */
-  nonFiniteWarnings(epoch: number): string[] {
-    return (['train', 'valid'] as const).flatMap((split) => {
+  warnNonFinite(epoch: number): void {
+    const warnings = (['train', 'valid'] as const).flatMap((split) => {
       const values = this.epochValues[split].get(this.lossName(split) ?? '') ?? [];
       const bad = values.filter((v) => !Number.isFinite(v.value)).length;
       if (!bad) return [];
@@ -172,6 +224,13 @@ export class EventProcessor {
         `the ${split} loss was NaN or infinite in ${bad} of ${values.length} iterations of epoch ${epoch} (first at iteration ${first}); training goes on (on non-finite loss: warn)`,
       ];
     });
+    for (const w of warnings) this.renderer.warning?.(w);
+    this.warnings.push(...warnings);
+  }
+
+  /** The warnings not yet written to the experiment log. */
+  takeWarnings(): string[] {
+    return this.warnings.splice(0);
   }
 
   /** The name of a split's loss metric, if one is registered. */
@@ -191,6 +250,11 @@ export class EventProcessor {
         }
       }
     }
+  }
+
+  /** A fit that failed: the epoch ends still queued are never reached, and their bookkeeping fails with this. */
+  abandon(): void {
+    for (const item of this.queue) if (item.kind === 'end') item.abandoned(new Error(`the fit stopped before epoch ${item.epoch} ended`));
   }
 
   /** Frees statistics still queued (a fit that failed mid-epoch). */

@@ -26,10 +26,16 @@ export class FileMetricLogger implements MetricLogger {
     return `${this.split}/epoch-${epoch}/${metricFileName(name)}`;
   }
 
+  /**
+   * Deletes what an interrupted run left for the epoch, queued behind the lines logged so far and
+   * before the epoch's own (the last epoch's lines may still be coming): nothing waits for it here.
+   */
   async beginEpoch(epoch: number): Promise<void> {
-    await this.flush();
-    const stale = await this.store.list(`${this.split}/epoch-${epoch}/`);
-    await Promise.all(stale.map((p) => this.store.delete(p)));
+    void this.startWrite();
+    this.chain(async () => {
+      const stale = await this.store.list(`${this.split}/epoch-${epoch}/`);
+      await Promise.all(stale.map((p) => this.store.delete(p)));
+    });
   }
 
   log(entries: readonly MetricEntry[], epoch: number): void {
@@ -51,11 +57,14 @@ export class FileMetricLogger implements MetricLogger {
   private startWrite(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
-    this.writing = this.writing.then(() =>
-      Promise.all([...batch].map(([p, text]) => this.store.append(p, text))).then(
-        () => undefined,
-        (e: Error) => void (this.failure ??= e),
-      ),
+    return this.chain(() => Promise.all([...batch].map(([p, text]) => this.store.append(p, text))));
+  }
+
+  /** Runs `work` after everything chained before it; a failure is kept for the next flush(). */
+  private chain(work: () => Promise<unknown>): Promise<void> {
+    this.writing = this.writing.then(work).then(
+      () => undefined,
+      (e: Error) => void (this.failure ??= e),
     );
     return this.writing;
   }

@@ -43,16 +43,17 @@ export interface StepEngine<B, S = unknown> {
   sync(): Promise<void>;
   /**
    * The weights and optimizer state for a checkpoint, read straight from the engine (a compiled
-   * engine's GPU buffers) without going through the tfjs model; absent: they are read from tfjs.
+   * engine's GPU buffers) as they are when this is called, whatever steps are queued after it;
+   * absent: they are read from tfjs, and the learner waits for each epoch's end before the next.
    * `state` (the step's non-gradient variables) absent: read from tfjs, so make them current first.
    */
   checkpointState?(): Promise<{ model: TensorRecord[]; optim: OptimizerRecord; state?: TensorRecord[] }>;
   /**
    * The last validation epoch's confusion matrix (rows: the true class, columns: the predicted),
-   * where the engine counts it as it validates; null or absent: the learner runs the step's
-   * forward pass over the split to count it.
+   * where the engine counts it as it validates, read as it is when this is called; null or absent:
+   * the learner runs the step's forward pass over the split to count it.
    */
-  validConfusion?(): Promise<ConfusionMatrix | null>;
+  validConfusion?(): Promise<ConfusionMatrix> | null;
   /** Frees what the engine allocated (accumulated gradients, buffers). */
   dispose(): void;
 }
