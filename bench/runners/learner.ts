@@ -33,8 +33,11 @@ export interface LearnerResult extends RunnerResult {
   readonly checkpoint: CheckpointStats;
   readonly engine: string;
   /**
-   * Milliseconds per step of the last epoch, from the previous epoch's end to its own: its start,
-   * and whatever of the previous checkpoint is not overlapped with it, included; no upload, compile or final sync.
+   * Milliseconds per step over the whole fit, from the first step's values (read at once, nothing
+   * queued behind it) to the last epoch's end (every step read): each epoch's boundary, and what
+   * of each checkpoint is not overlapped, included; no compile, upload of the data or final sync.
+   * Between two moments with nothing in flight, so a loop that runs ahead of the GPU gains nothing
+   * from where it was at either end.
    */
   readonly steadyMsPerStep: number;
   /** Milliseconds per step inside the last epoch: from the values of its first quarter's end landing to those of its last step. */
@@ -159,7 +162,7 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
     const log = new TextDecoder().decode((await store.read('experiment.log')) ?? new Uint8Array());
     return {
       engine: /engine (\w+ \([^\n]*\))/.exec(log)?.[1] ?? 'unknown',
-      steadyMsPerStep: (probe.epochEnds[epochs - 1] - (epochs > 1 ? probe.epochEnds[epochs - 2] : start)) / (numItems(data) / batch),
+      steadyMsPerStep: (probe.epochEnds[epochs - 1] - probe.landed[0].time) / ((epochs * numItems(data)) / batch - 1),
       inEpochMsPerStep: probe.inEpochMsPerStep(epochs, numItems(data) / batch),
       startup,
       samplesPerSec: (epochs * numItems(data) * 1000) / trainMs,

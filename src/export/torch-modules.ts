@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { type BurnParam, paramsByName, relayout } from '../train/checkpoint/burn/layout';
+import { type BurnParam, paramsByName, relayout, words } from '../train/checkpoint/burn/layout';
 import { burnLayoutOf } from '../train/model/burn-layout';
 
 /** A model Kiln cannot write as PyTorch modules; the message names the layer. */
@@ -324,7 +324,7 @@ export function toTorch(place: TorchPlace, bytes: Uint8Array, shape: readonly nu
   if (place.layout === 'same') return inBurn;
   if (place.layout === 'hwio') return relayout({ ...place.burn, layout: 'conv2d' }, inBurn, hwio(place.name, shape), true);
   const [rows, cols] = shape;
-  const src = new Uint32Array(inBurn.buffer);
+  const src = words(inBurn);
   const out = new Uint32Array(src.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
   return new Uint8Array(out.buffer);

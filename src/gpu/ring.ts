@@ -99,17 +99,39 @@ export class StatsRing {
   }
 }
 
-/** Reads `bytes` of a buffer back (for weights and optimizer state: checkpoints, not the hot loop). */
-export async function readBack(ctx: GpuContext, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-  const size = Math.ceil(bytes / 4) * 4;
-  const staging = ctx.device.createBuffer({ label: 'read-back', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = ctx.device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-  ctx.device.queue.submit([encoder.finish()]);
-  try {
-    await staging.mapAsync(GPUMapMode.READ);
-    return staging.getMappedRange().slice(0);
-  } finally {
-    staging.destroy();
+/**
+ * Reads buffers back whole (weights, optimizer state, confusion counts: checkpoints, not the hot
+ * loop) through staging buffers kept per size once their read is done: a mappable buffer of tens of
+ * MB takes milliseconds of the host to create, at every checkpoint.
+ */
+export class ReadBack {
+  private readonly idle = new Map<number, GPUBuffer[]>();
+
+  constructor(private readonly ctx: GpuContext) {}
+
+  /** The first `bytes` of `buffer`, as the GPU has it once the work queued before this call ran. */
+  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging =
+      this.idle.get(size)?.pop() ?? this.ctx.device.createBuffer({ label: 'read-back', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.ctx.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    this.ctx.device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const data = staging.getMappedRange().slice(0);
+      staging.unmap();
+      this.idle.set(size, [...(this.idle.get(size) ?? []), staging]);
+      return data;
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
+  }
+
+  /** Frees the staging buffers. */
+  destroy(): void {
+    for (const list of this.idle.values()) for (const b of list) b.destroy();
+    this.idle.clear();
   }
 }

@@ -6,7 +6,7 @@ import { OPTIM_HEAD, optimizerKernels, type OptimizerKernels } from './kernels/o
 import type { ModelPlan, WeightSlot } from './plan';
 import { DEFAULT_TUNE, rememberedTilings, tuneProgram, type TuneAnnouncer, type TuneOptions, type TuneResult } from './autotune';
 import { buildProgram, rowWords, type BufferName, type ProgramKernel } from './program';
-import { readBack, StatsRing, StepRing } from './ring';
+import { ReadBack, StatsRing, StepRing } from './ring';
 import { statsStride } from './kernels/common';
 import { layerSteps } from './layers';
 
@@ -74,6 +74,7 @@ export class CompiledTrainer {
   ]);
   private readonly steps: StepRing;
   private readonly stats: StatsRing;
+  private readonly readBack: ReadBack;
   private nextId = 0;
   private pendingItems = 0;
   /** What the autotuner found (or applied from memory), or null when it had nothing to do. */
@@ -92,6 +93,7 @@ export class CompiledTrainer {
     this.statsStride = statsStride(plan.outputs, (options.classStats ?? false) && plan.loss !== 'mse');
     this.steps = new StepRing(ctx, slots);
     this.stats = new StatsRing(ctx, slots, this.statsStride);
+    this.readBack = new ReadBack(ctx);
   }
 
   /** Builds the trainer: allocates params, gradients, activations and optimizer state, compiles the optimizer. */
@@ -391,7 +393,7 @@ export class CompiledTrainer {
 
   /** The weights, one array per model.trainableWeights entry. */
   async readWeights(): Promise<Float32Array[]> {
-    const all = new Float32Array(await readBack(this.ctx, this.shared.get('params')!, this.plan.paramCount * 4));
+    const all = new Float32Array(await this.readBack.read(this.shared.get('params')!, this.plan.paramCount * 4));
     return this.plan.weights.map((w) => all.slice(w.offset, w.offset + w.size));
   }
 
@@ -402,7 +404,7 @@ export class CompiledTrainer {
 
   /** The non-trainable weights (moving statistics), one array per model.nonTrainableWeights entry. */
   async readState(): Promise<Float32Array[]> {
-    const all = new Float32Array(await readBack(this.ctx, this.shared.get('params')!, this.plan.storedCount * 4));
+    const all = new Float32Array(await this.readBack.read(this.shared.get('params')!, this.plan.storedCount * 4));
     return this.plan.state.map((w) => all.slice(w.offset, w.offset + w.size));
   }
 
@@ -419,7 +421,7 @@ export class CompiledTrainer {
 
   /** The optimizer's step count and slots ('m', 'v' or 'momentum'), per weight. */
   async readOptimizerState(): Promise<OptimizerState> {
-    const all = new Float32Array(await readBack(this.ctx, this.shared.get('state')!, this.optim.stateFloats * 4));
+    const all = new Float32Array(await this.readBack.read(this.shared.get('state')!, this.optim.stateFloats * 4));
     const p = this.plan.paramCount;
     const slots = Object.fromEntries(
       this.optim.slots.map((name, k) => [name, this.plan.weights.map((w) => all.slice(OPTIM_HEAD + k * p + w.offset, OPTIM_HEAD + k * p + w.offset + w.size))]),
@@ -470,7 +472,7 @@ export class CompiledTrainer {
   async readConfusion(): Promise<Uint32Array> {
     const counts = this.shared.get('confusion');
     if (!counts) throw new Error('this plan counts no confusion matrix (regression, or more than 1024 classes)');
-    return new Uint32Array(await readBack(this.ctx, counts, this.plan.outputs ** 2 * 4));
+    return new Uint32Array(await this.readBack.read(counts, this.plan.outputs ** 2 * 4));
   }
 
   /** Frees every buffer the trainer made; it cannot be used afterwards. */
@@ -479,6 +481,7 @@ export class CompiledTrainer {
     for (const d of this.datasets.values()) d.destroy();
     this.steps.buffer.destroy();
     this.stats.destroy();
+    this.readBack.destroy();
     for (const p of this.programs.values()) p.clear();
     this.datasets.clear();
   }

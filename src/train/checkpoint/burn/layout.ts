@@ -84,13 +84,19 @@ export function tfjsShape(p: BurnParam, shape: readonly number[]): number[] {
   return [...shape];
 }
 
+/** Little-endian 32-bit words as a view of `bytes`, or of a copy where they do not start at a multiple of 4. */
+export function words(bytes: Uint8Array): Uint32Array {
+  return bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : new Uint32Array(bytes.slice().buffer);
+}
+
 /**
  * Rearranges little-endian float32 bytes of tfjs shape `shape` into Burn's layout (`toBurn`) or
- * back. Always returns a new array.
+ * back: a new array, except for a tensor going to Burn that needs no reordering (`bytes` itself:
+ * a checkpoint's weights and moments are tens of MB; what comes in is copied off the record's buffer).
  */
 export function relayout(p: BurnParam, bytes: Uint8Array, shape: readonly number[], toBurn: boolean): Uint8Array {
-  const src = new Uint32Array(bytes.slice().buffer);
-  if (p.layout === 'same') return new Uint8Array(src.buffer);
+  if (p.layout === 'same') return toBurn ? bytes : bytes.slice();
+  const src = words(bytes);
   const out = new Uint32Array(src.length);
   if (p.layout === 'conv2d') {
     const [kh, kw, cin, cout] = shape;
