@@ -56,14 +56,19 @@ export function crc32(data: Uint8Array, crc = 0): number {
 const CRC_TURN = 4 * 2 ** 20;
 
 /**
- * crc32(data), awaiting `turn` between pieces of a few milliseconds each: a large checkpoint's
- * CRC then leaves the training loop turns to queue steps in (a whole optimizer record's took tens of ms).
+ * crc32 of `data` (one array, or parts read as one), awaiting `turn` between pieces of a few
+ * milliseconds each: a large checkpoint's CRC then leaves the training loop turns to queue steps in
+ * (a whole optimizer record's took tens of ms).
  */
-export async function crc32InTurns(data: Uint8Array, turn: () => Promise<void>): Promise<number> {
+export async function crc32InTurns(data: Uint8Array | readonly Uint8Array[], turn: () => Promise<void>): Promise<number> {
   let crc = 0;
-  for (let at = 0; at < data.length; at += CRC_TURN) {
-    if (at) await turn();
-    crc = crc32(data.subarray(at, at + CRC_TURN), crc);
+  let first = true;
+  for (const part of data instanceof Uint8Array ? [data] : data) {
+    for (let at = 0; at < part.length; at += CRC_TURN) {
+      if (!first) await turn();
+      first = false;
+      crc = crc32(part.subarray(at, at + CRC_TURN), crc);
+    }
   }
   return crc;
 }
@@ -71,26 +76,43 @@ export async function crc32InTurns(data: Uint8Array, turn: () => Promise<void>):
 /** Bytes a stored deflate block holds at most. */
 const BLOCK = 65535;
 
-/** gzip(data) with stored deflate blocks: header, blocks of up to 65,535 bytes, CRC-32 (given, or taken here) and size. */
-export function gzipStored(data: Uint8Array, crc = crc32(data)): Uint8Array {
-  const blocks = Math.max(1, Math.ceil(data.length / BLOCK));
-  const out = new Uint8Array(10 + blocks * 5 + data.length + 8);
+/**
+ * gzip of `data` (one array, or parts read as one: copied once, straight into place) with stored
+ * deflate blocks: header, blocks of up to 65,535 bytes, CRC-32 (given, or taken here) and size.
+ */
+export function gzipStored(data: Uint8Array | readonly Uint8Array[], crc?: number): Uint8Array {
+  const parts = data instanceof Uint8Array ? [data] : data;
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const blocks = Math.max(1, Math.ceil(length / BLOCK));
+  const out = new Uint8Array(10 + blocks * 5 + length + 8);
   out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]); // magic, deflate, no flags, no time, unknown OS
   let o = 10;
+  let part = 0;
+  let at = 0; // in parts[part]
   for (let k = 0; k < blocks; k++) {
-    const from = k * BLOCK;
-    const len = Math.min(BLOCK, data.length - from);
+    const len = Math.min(BLOCK, length - k * BLOCK);
     out[o] = k === blocks - 1 ? 1 : 0; // BFINAL on the last, BTYPE 00 (stored)
     out[o + 1] = len & 255;
     out[o + 2] = len >>> 8;
     out[o + 3] = ~len & 255;
     out[o + 4] = (~len >>> 8) & 255;
-    out.set(data.subarray(from, from + len), o + 5);
-    o += 5 + len;
+    o += 5;
+    for (let left = len; left > 0; ) {
+      if (at === parts[part].length) {
+        part++;
+        at = 0;
+        continue;
+      }
+      const n = Math.min(left, parts[part].length - at);
+      out.set(parts[part].subarray(at, at + n), o);
+      o += n;
+      at += n;
+      left -= n;
+    }
   }
   const trailer = new DataView(out.buffer, o, 8);
-  trailer.setUint32(0, crc, true);
-  trailer.setUint32(4, data.length >>> 0, true);
+  trailer.setUint32(0, crc ?? parts.reduce((c, p) => crc32(p, c), 0), true);
+  trailer.setUint32(4, length >>> 0, true);
   return out;
 }
 

@@ -11,11 +11,13 @@ import {
   RECORD_VERSION,
   decodeRecord,
   encodeRecord,
+  packRecord,
   packTensor,
   unpackTensor,
   type CheckpointRecords,
   type Record as KilnRecord,
 } from '../../src/train/checkpoint';
+import { burnRecord } from '../../src/train/checkpoint/burn/record';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
 import { fromTensorRecord, toTensorRecord, type TensorRecord } from '../../src/train/tensor-record';
@@ -72,6 +74,28 @@ describe('record codec', () => {
     const { param } = (raw.item as { dense1: { kernel: { id: string; param: { bytes: Uint8Array; shape: number[]; dtype: string } } } }).dense1.kernel;
     expect(param).toMatchObject({ shape: [3, 4], dtype: 'F32' });
     expect(param.bytes.length).toBe(4 * 12);
+  });
+
+  it('writes_the_bytes_msgpack_writes_with_large_tensors_kept_out_of_its_buffer', () => {
+    // Tensors of 64 KiB and more go into the file as parts of their own: the file must not differ.
+    const shapes: [string, number[]][] = [
+      ['dense1/kernel', [300, 100]], // 120,000 bytes
+      ['dense1/bias', [100]],
+      ['dense2/kernel', [128, 128]], // exactly 64 KiB
+      ['dense2/bias', [3]],
+    ];
+    const weights = shapes.map(([name, shape]) =>
+      packTensor({ name, shape, dtype: 'float32', data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) * 1e3) }),
+    );
+    const record: KilnRecord = { kind: 'model', checkpoint: { id: 'big', epoch: 1, globalStep: 9 }, payload: { weights } };
+    const where = { layout: genericLayout(shapes.map(([n]) => n)), weights: shapes.map(([name, shape]) => ({ name, shape })) };
+    const parts = packRecord(record, where);
+    expect(parts.length).toBe(1 + 3 * 2); // two large tensors: a header and the tensor each, between msgpack's pieces
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const whole = encode(burnRecord('model', record.checkpoint, record.payload, where, RECORD_VERSION), { useBigInt64: true, ignoreUndefined: true });
+    expect(joined).toEqual(whole);
+    expect(gunzipSync(encodeRecord(record, where))).toEqual(whole);
   });
 
   it('decodes_what_it_encodes', () => {

@@ -22,6 +22,16 @@ describe('stored gzip', () => {
     expect(new Uint8Array(gunzipSync(gzipStored(data, crc)))).toEqual(data);
   });
 
+  it('writes_parts_as_the_gzip_of_their_concatenation_whatever_their_boundaries', async () => {
+    const data = bytes(300_000);
+    for (const cuts of [[0], [65535], [1, 65534, 65535, 200_000], [0, 0, 131_070, 131_071], [299_999]]) {
+      const parts = [...cuts, data.length].map((end, i, all) => data.subarray(i ? all[i - 1] : 0, end));
+      expect(gzipStored(parts), `cut at ${cuts}`).toEqual(gzipStored(data));
+      expect(await crc32InTurns(parts, async () => {}), `cut at ${cuts}`).toBe(zlibCrc32(data));
+    }
+    expect(gzipStored([])).toEqual(gzipStored(new Uint8Array(0)));
+  });
+
   it('writes_gzip_that_zlib_and_fflate_read_back_across_block_boundaries', () => {
     for (const n of [0, 1, 65535, 65536, 200_001]) {
       const data = bytes(n);
