@@ -112,7 +112,7 @@ export function packRecord(record: Record, placement: BurnPlacement): Uint8Array
   const burn = burnRecord(record.kind, record.checkpoint, record.payload, placement, RECORD_VERSION);
   // Each large array is encoded as a 16-byte marker instead (a random tag, then its index).
   const large: Uint8Array[] = [];
-  const tag = crypto.getRandomValues(new Uint8Array(12));
+  const tag = Uint8Array.from({ length: 12 }, () => Math.random() * 256);
   const marked = replaceLarge(burn, (bytes) => {
     const marker = new Uint8Array(16);
     marker.set(tag);
