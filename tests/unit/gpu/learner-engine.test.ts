@@ -5,6 +5,7 @@ import { selectRows, type TensorData } from '../../../src/data/dataset';
 import { MemoryStore } from '../../../src/store/memory';
 import { LearnerBuilder } from '../../../src/train/learner/builder';
 import type { EngineChoice } from '../../../src/train/learner/engine';
+import { TrainingInterrupter } from '../../../src/train/learner/interrupter';
 import { AccuracyMetric, FBetaScoreMetric, LossMetric, MaeMetric, PrecisionMetric, RecallMetric, TopKAccuracyMetric } from '../../../src/train/metric';
 import type { Metric } from '../../../src/train/metric/base';
 import { parseConfusionFile } from '../../../src/train/metric/confusion-matrix';
@@ -56,7 +57,7 @@ const relError = (a: number[], b: number[]) =>
 async function fit(
   backend: string,
   engine: EngineChoice,
-  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel; confusion?: boolean; renderer?: MetricsRenderer } = {},
+  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel; confusion?: boolean; renderer?: MetricsRenderer; interrupter?: TrainingInterrupter } = {},
 ) {
   const store = o.store ?? new MemoryStore();
   const builder = new LearnerBuilder(store)
@@ -76,6 +77,7 @@ async function fit(
   for (const m of o.extra?.() ?? []) builder.metricValidNumeric(m);
   if (o.resumeFrom !== undefined) builder.checkpoint(o.resumeFrom);
   if (o.confusion) builder.validConfusion();
+  if (o.interrupter) builder.withInterrupter(o.interrupter);
   const model = o.model ?? smallModel(3);
   const result = await builder.build(model, { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
   const log = new TextDecoder().decode((await store.read('experiment.log'))!);
@@ -166,6 +168,35 @@ describe('the compiled WebGPU engine in the Learner', () => {
     expect(events.filter((e) => e === 'step').length).toBe(10);
     expect(events.indexOf('end 1')).toBeGreaterThan(5);
     expect(events.at(-1)).toBe('end 2');
+  });
+
+  it('keeps_the_last_epochs_checkpoint_when_stopped_while_its_end_is_still_being_processed', async () => {
+    if (skip) return;
+    // Stop at epoch 2's second step: epoch 1's end (its log line, its checkpoint) may not have been
+    // reached yet; it is before the fit ends, and epoch 2 is not checkpointed.
+    const interrupter = new TrainingInterrupter();
+    const original = CompiledStepEngine.prototype.train;
+    let steps = 0;
+    const spy = vi.spyOn(CompiledStepEngine.prototype, 'train').mockImplementation(function (this: CompiledStepEngine, ...args) {
+      if (++steps === 7) interrupter.stop('user pressed Stop');
+      return original.apply(this, args);
+    });
+    const store = new MemoryStore();
+    try {
+      const run = await fit('webgpu', 'compiled', { store, interrupter });
+      run.model.dispose();
+      expect(run.log).toContain('training ended after epoch 1: interrupted: user pressed Stop (epoch 2 not checkpointed)');
+      expect(run.log).toMatch(/epoch 1\/2 train \{"Loss":[\d.]+,"Accuracy":[\d.]+\} valid/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await store.list('checkpoint/')).toEqual(['checkpoint/model-1.mpk.gz', 'checkpoint/optim-1.mpk.gz', 'checkpoint/scheduler-1.mpk.gz']);
+    // The checkpoint holds epoch 1's weights: a run resumed from it goes on as an unbroken one.
+    const whole = await fit('webgpu', 'compiled');
+    const resumed = await fit('webgpu', 'compiled', { store, resumeFrom: 1 });
+    expect(relError(resumed.weights.flat(), whole.weights.flat())).toBeLessThan(1e-5);
+    whole.model.dispose();
+    resumed.model.dispose();
   });
 
   it('resumes_a_run_with_dropout_drawing_the_masks_an_unbroken_run_draws', async () => {
