@@ -57,7 +57,15 @@ const relError = (a: number[], b: number[]) =>
 async function fit(
   backend: string,
   engine: EngineChoice,
-  o: { store?: MemoryStore; resumeFrom?: number; extra?: () => Metric[]; model?: tf.LayersModel; confusion?: boolean; renderer?: MetricsRenderer; interrupter?: TrainingInterrupter } = {},
+  o: {
+    store?: MemoryStore;
+    resumeFrom?: number;
+    extra?: () => Metric[];
+    model?: tf.LayersModel;
+    confusion?: boolean;
+    renderer?: MetricsRenderer;
+    interrupter?: TrainingInterrupter;
+  } = {},
 ) {
   const store = o.store ?? new MemoryStore();
   const builder = new LearnerBuilder(store)
