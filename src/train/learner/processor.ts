@@ -33,7 +33,7 @@ export interface EpochEnded {
 }
 
 /** An epoch's end, queued behind its iterations: processed in order, before the next epoch's. */
-interface EpochEnd {
+interface EndMarker {
   readonly kind: 'end';
   readonly epoch: number;
   readonly ended: (result: EpochEnded) => void;
@@ -47,7 +47,7 @@ interface EpochEnd {
  * are in flight, so the logs read as if every value were read at once.
  */
 export class EventProcessor {
-  private readonly queue: (Pending | EpochEnd)[] = [];
+  private readonly queue: (Pending | EndMarker)[] = [];
   private readonly lastSizes: Record<Split, number[]> = { train: [], valid: [] };
   private reader: StatsSource<unknown> = new StatsReader() as StatsSource<unknown>;
   /** This epoch's logged values per split and metric: the epoch means come from them, not from re-reading the logs. */
@@ -132,7 +132,7 @@ export class EventProcessor {
     while (this.queue.some((item) => item.kind === 'end')) await this.processOldest();
   }
 
-  private landed(item: Pending | EpochEnd): boolean {
+  private landed(item: Pending | EndMarker): boolean {
     return item.kind === 'end' || slotLanded(item.slot);
   }
 
