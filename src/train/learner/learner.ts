@@ -178,11 +178,14 @@ export class Learner<B, M> {
             .then(yieldToEventLoop)
             .then(() => train.prepare!(e + 1));
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
-        // The last epoch's bookkeeping ran while this epoch trained: its failure stops the fit here.
-        if (done && e < c.numEpochs) {
+        // No more steps after the last epoch or a stop: background work starts at once.
+        if (!done || e === c.numEpochs) backlog.close();
+        // The last epoch's bookkeeping ran while this epoch trained, and ends before this one's
+        // starts (one checkpoint at a time, log lines in order): its failure stops the fit here.
+        if (done) {
           await processor.settle();
           await ended;
-        } else backlog.close(); // no more steps: background work starts at once
+        }
         if (!done) {
           // The epochs before this one end first (their checkpoints are kept), then what this one logged.
           await processor.drain();

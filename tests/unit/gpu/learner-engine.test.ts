@@ -207,6 +207,39 @@ describe('the compiled WebGPU engine in the Learner', () => {
     resumed.model.dispose();
   });
 
+  it('writes_every_checkpoint_and_log_line_in_epoch_order_before_the_fit_returns_however_slow_the_store', async () => {
+    if (skip) return;
+    // A store whose commits take a while: the last epochs' ends must still be processed one after
+    // the other (one checkpoint at a time), and all of them land before fit() resolves.
+    class SlowStore extends MemoryStore {
+      override async commit(batch: Parameters<MemoryStore['commit']>[0]): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return super.commit(batch);
+      }
+    }
+    const store = new SlowStore();
+    const builder = new LearnerBuilder(store)
+      .metricTrainNumeric(new LossMetric())
+      .renderer(new NoopRenderer())
+      .withFileCheckpointer()
+      .numEpochs(4)
+      .devices(['webgpu'])
+      .engines([compiledWebGpu(), tfjsStep()])
+      .engine('compiled')
+      .seed(7);
+    const result = await builder.build(smallModel(3), { type: 'adam' }, 0.01).fit(loader(train, 16, 5), loader(valid, 16));
+    result.model.dispose();
+    const log = new TextDecoder().decode((await store.read('experiment.log'))!);
+    const order = [...log.matchAll(/(epoch \d)\/4 train|(saved|deleted) checkpoint (\d)/g)].map((m) => m[1] ?? `${m[2]} ${m[3]}`);
+    // Writes land in the background (a later epoch's line may come first), but in order, each after its epoch's line.
+    expect(order.filter((x) => x.startsWith('epoch'))).toEqual(['epoch 1', 'epoch 2', 'epoch 3', 'epoch 4']);
+    expect(order.filter((x) => !x.startsWith('epoch'))).toEqual(['saved 1', 'saved 2', 'saved 3', 'deleted 1', 'saved 4', 'deleted 2']);
+    for (const n of [1, 2, 3, 4]) expect(order.indexOf(`saved ${n}`)).toBeGreaterThan(order.indexOf(`epoch ${n}`));
+    expect((await store.list('checkpoint/')).sort()).toEqual(
+      ['model-3', 'model-4', 'optim-3', 'optim-4', 'scheduler-3', 'scheduler-4'].map((f) => `checkpoint/${f}.mpk.gz`).sort(),
+    );
+  });
+
   it('resumes_a_run_with_dropout_drawing_the_masks_an_unbroken_run_draws', async () => {
     if (skip) return;
     const model = () => smallModel(3, 0.3);
