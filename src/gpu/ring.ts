@@ -121,7 +121,9 @@ export class ReadBack {
       await staging.mapAsync(GPUMapMode.READ);
       const data = staging.getMappedRange().slice(0);
       staging.unmap();
-      this.idle.set(size, [...(this.idle.get(size) ?? []), staging]);
+      const idle = this.idle.get(size) ?? [];
+      idle.push(staging);
+      this.idle.set(size, idle);
       return data;
     } catch (e) {
       staging.destroy();

@@ -14,7 +14,7 @@ export interface ConfusionRecording {
 }
 
 /**
- * Records `valid/epoch-N/ConfusionMatrix.json`: what the engine counted as it validated (`counted`,
+ * Records `valid/epoch-N/ConfusionMatrix.json` (of a valid split with batches): what the engine counted as it validated (`counted`,
  * the compiled step's, read at the epoch's end), or else the step's forward pass over the valid
  * split with the weights the epoch ended with, on the fit's backend. Class indices stay on the
  * device until one read at the end.
@@ -27,7 +27,6 @@ export async function recordConfusion<B>(
   epoch: number,
   counted: Promise<ConfusionMatrix> | null,
 ): Promise<void> {
-  if (valid.numBatches === 0) return;
   const matrix = await (counted ?? forwardConfusion(step, engine, valid, epoch));
   const file: ConfusionFile = {
     format: 'kiln.confusion',

@@ -21,7 +21,7 @@ import { Backlog, runEpoch, type EpochContext } from './epoch';
 import type { ExperimentLog } from './experiment-log';
 import { MetricHistory } from './history';
 import type { TrainingInterrupter } from './interrupter';
-import { EventProcessor, type RegisteredMetric } from './processor';
+import { EventProcessor, type EpochMeans, type RegisteredMetric } from './processor';
 import type { OnNonFinite } from './non-finite';
 import { formatSummary, learnerSummary, type LearnerSummary } from './summary';
 import { epochBatchRows, formatStartup, StartupClock, type StartupTimes } from './startup';
@@ -180,12 +180,6 @@ export class Learner<B, M> {
         const done = (await runEpoch(ctx, 'train', train, e)) && (await runEpoch(ctx, 'valid', valid, e));
         // No more steps after the last epoch or a stop: background work starts at once.
         if (!done || e === c.numEpochs) backlog.close();
-        // The last epoch's bookkeeping ran while this epoch trained, and ends before this one's
-        // starts (one checkpoint at a time, log lines in order): its failure stops the fit here.
-        if (done) {
-          await processor.settle();
-          await ended;
-        }
         if (!done) {
           // The epochs before this one end first (their checkpoints are kept), then what this one logged.
           await processor.drain();
@@ -196,13 +190,17 @@ export class Learner<B, M> {
           reason = `interrupted: ${c.interrupter.stopReason} (epoch ${e} not checkpointed)`;
           break;
         }
+        // The last epoch's bookkeeping ran while this epoch trained, and ends before this one's
+        // starts (one checkpoint at a time, log lines in order): its failure stops the fit here.
+        await processor.settle();
+        await ended;
         const end = this.captureEnd(e, ctx, rng, train, valid);
-        ended = processor.endEpoch(e).then(({ diverged }) => {
+        ended = processor.endEpoch(e).then(({ diverged, means }) => {
           // A loss that went NaN or infinite fails the fit before its epoch is checkpointed: the
           // checkpoints of the epochs before it stay the last good ones.
           if (diverged) this.failIfDiverged(processor, e - 1);
           epoch = e;
-          return this.afterEpoch(e, end, history, processor, ctx);
+          return this.afterEpoch(e, means, end, history, processor, ctx);
         });
         ended.catch(() => {}); // awaited at the next epoch's end, or below
         // An engine that hands its state over in queue order trains the next epoch while this one's
@@ -278,19 +276,19 @@ export class Learner<B, M> {
    * An epoch's bookkeeping, once the processor reached its end: the confusion matrix, the log
    * line, and the checkpoint as the strategy decides, written in the background.
    */
-  private async afterEpoch(epoch: number, end: EpochEnd, history: MetricHistory, processor: EventProcessor, ctx: EpochContext<B>): Promise<void> {
+  private async afterEpoch(
+    epoch: number,
+    means: EpochMeans,
+    end: EpochEnd,
+    history: MetricHistory,
+    processor: EventProcessor,
+    ctx: EpochContext<B>,
+  ): Promise<void> {
     const c = this.config;
     // Non-finite losses the user chose to be warned of (the renderer heard at the epoch's end).
     await this.logWarnings(processor);
     await processor.flushLogs();
     await end.confusion?.();
-    const means = { train: {}, valid: {} } as Record<Split, Record<string, number>>;
-    for (const split of ['train', 'valid'] as const) {
-      for (const name of history.names(split)) {
-        const v = history.get(split, name, epoch);
-        if (v !== undefined) means[split][name] = v;
-      }
-    }
     // JSON would write a NaN or infinite mean as null: it is written as the number it is.
     const json = (m: Record<string, number>) => JSON.stringify(m, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
     await c.log.info('learner', `epoch ${epoch}/${c.numEpochs} train ${json(means.train)} valid ${json(means.valid)}`);

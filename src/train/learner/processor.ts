@@ -26,10 +26,15 @@ interface Pending {
   readonly batchSize: number;
 }
 
+/** An epoch's mean of each metric, per split. */
+export type EpochMeans = Record<Split, Record<string, number>>;
+
 /** What an epoch's end found, once every iteration queued before it was processed. */
 export interface EpochEnded {
   /** Where the loss first went NaN or infinite, up to this epoch's end (with 'stop'); null while finite. */
   readonly diverged: string | null;
+  /** The means recorded in the history for this epoch. */
+  readonly means: EpochMeans;
 }
 
 /** An epoch's end, queued behind its iterations: processed in order, before the next epoch's. */
@@ -184,7 +189,7 @@ export class EventProcessor {
   }
 
   private finishEpoch(epoch: number): EpochEnded {
-    const means = { train: {}, valid: {} } as Record<Split, Record<string, number>>;
+    const means: EpochMeans = { train: {}, valid: {} };
     for (const split of ['train', 'valid'] as const) {
       for (const { metric } of this.metrics[split]) {
         const mean = epochMean(this.epochValues[split].get(metric.name) ?? []);
@@ -196,11 +201,11 @@ export class EventProcessor {
       }
     }
     // A diverged fit ends here (the learner throws): no warning, no epoch end.
-    if (this.diverged) return { diverged: this.diverged };
+    if (this.diverged) return { diverged: this.diverged, means };
     this.warnNonFinite(epoch);
     for (const split of ['train', 'valid'] as const) this.epochValues[split].clear();
     this.renderer.epochEnd(epoch, means);
-    return { diverged: null };
+    return { diverged: null, means };
   }
 
   /** Writes every line logged so far. */
