@@ -50,24 +50,52 @@ const randomId = () =>
       .padStart(8, '0'),
   ).join('');
 
+/** How much background work a LearnerCheckpointer lets build up. */
+export interface InFlightLimits {
+  /** Checkpoints whose work has not landed. */
+  readonly checkpoints: number;
+  /** Bytes of records they may hold, beyond a first one of any size. */
+  readonly bytes: number;
+}
+
+/**
+ * Two checkpoints of at most 128 MiB in all: epochs shorter than a write (a 22 MB checkpoint landed
+ * 110–160 ms after its epoch's end, which took 34 ms of an H200) do not wait for the one before,
+ * and a process that dies loses at most the two.
+ */
+export const IN_FLIGHT: InFlightLimits = { checkpoints: 2, bytes: 128 * 2 ** 20 };
+
+/** Bytes of tensor data a checkpoint's records hold. */
+function recordBytes(r: CheckpointRecords): number {
+  const tensors = [...r.model, ...(r.state ?? []), ...Object.values(r.optim.slots).flat()];
+  return tensors.reduce((n, t) => n + t.data.byteLength, 0);
+}
+
 /**
  * Saves model, optimizer and scheduler records together and prunes old ones as the strategy
  * decides (Burn's LearnerCheckpointer). The three files share a random id, so a checkpoint
  * whose files come from different saves — a crash mid-save — is detected instead of loaded.
  * Like Burn's AsyncCheckpointer, the records are encoded and written in the background while
- * training goes on: one checkpoint at a time, in order; an error surfaces at the next checkpoint
- * or at `flush`, which the run's end awaits.
+ * training goes on, in order; several checkpoints may be in flight ({@link IN_FLIGHT}). An error
+ * surfaces at a later checkpoint or at `flush`, which the run's end awaits.
  */
 export class LearnerCheckpointer {
   private readonly model: FileCheckpointer<ModelPayload>;
   private readonly optim: FileCheckpointer<OptimPayload>;
   private readonly scheduler: FileCheckpointer<SchedulerPayload>;
-  /** The last checkpoint's writes and deletes, in flight. */
-  private pending: Promise<void> = Promise.resolve();
+  /** The last checkpoint's work: each begins once the one before it has landed, and none after a failure. */
+  private tail: Promise<void> = Promise.resolve();
+  /** Checkpoints whose work has not landed, oldest first, with the bytes of records they hold. */
+  private readonly inFlight: { readonly done: Promise<void>; readonly bytes: number }[] = [];
+  /** The first failure of a checkpoint's work. */
+  private failure: { readonly error: unknown } | null = null;
+  /** The epochs the store holds once the work in flight has landed (listed at the first checkpoint). */
+  private planned: number[] | null = null;
 
   constructor(
     private readonly store: ArtifactStore,
     readonly strategy: CheckpointingStrategy,
+    private readonly limits: InFlightLimits = IN_FLIGHT,
   ) {
     this.model = new FileCheckpointer(store, 'model');
     this.optim = new FileCheckpointer(store, 'optim');
@@ -75,10 +103,10 @@ export class LearnerCheckpointer {
   }
 
   /**
-   * Applies the strategy after `epoch`: waits for the previous checkpoint's writes (throwing their
-   * error), reads the state with `collect` when a save is due, and returns the actions while they
-   * are carried out in the background, once `start` resolves (the learner's: once the next epoch
-   * has steps queued); `landed` hears of each once it is done.
+   * Applies the strategy after `epoch`: waits while too many checkpoints are in flight, throws an
+   * earlier checkpoint's error, reads the state with `collect` when a save is due, and returns the
+   * actions while they are carried out in the background, after those in flight and once `start`
+   * resolves (the learner's: once the next epoch has steps queued); `landed` hears of each once it is done.
    */
   async checkpoint(
     epoch: number,
@@ -87,10 +115,16 @@ export class LearnerCheckpointer {
     landed: (action: CheckpointingAction) => void = () => {},
     start: () => Promise<void> = yieldToEventLoop,
   ): Promise<CheckpointingAction[]> {
-    await this.pending;
-    const actions = checkpointingActions(this.strategy, epoch, history, await this.epochs());
+    const last = this.inFlight.at(-1)?.bytes ?? 0; // the next save's size, as the last one's
+    const held = () => this.inFlight.reduce((n, c) => n + c.bytes, 0);
+    const full = () => this.inFlight.length >= this.limits.checkpoints || (this.inFlight.length > 0 && held() + last > this.limits.bytes);
+    while (full()) await this.inFlight[0].done;
+    if (this.failure) throw this.failure.error;
+    this.planned ??= await this.epochs();
+    const actions = checkpointingActions(this.strategy, epoch, history, this.planned);
+    for (const a of actions) this.planned = a.type === 'save' ? [...this.planned, a.epoch] : this.planned.filter((e) => e !== a.epoch);
     const records = actions.some((a) => a.type === 'save') ? await collect() : null;
-    this.pending = (async () => {
+    const work = this.tail.then(async () => {
       await start();
       for (const a of actions) {
         await yieldToEventLoop(); // a task of its own, between records too
@@ -98,14 +132,18 @@ export class LearnerCheckpointer {
         else await this.delete(a.epoch);
         landed(a);
       }
-    })();
-    this.pending.catch(() => {}); // handled where it is awaited: the next checkpoint, or flush
+    });
+    this.tail = work;
+    const entry = { done: work.catch((error: unknown) => void (this.failure ??= { error })), bytes: records ? recordBytes(records) : 0 };
+    this.inFlight.push(entry);
+    void entry.done.then(() => this.inFlight.splice(this.inFlight.indexOf(entry), 1));
     return actions;
   }
 
-  /** Waits for the checkpoint in flight to be written; throws its error. */
-  flush(): Promise<void> {
-    return this.pending;
+  /** Waits for the checkpoints in flight to be written; throws the first one's error. */
+  async flush(): Promise<void> {
+    await this.tail.catch(() => {});
+    if (this.failure) throw this.failure.error;
   }
 
   /**
