@@ -1,20 +1,6 @@
-/** A file's content: text (written as UTF-8), bytes, or bytes in pieces that read as one (written without being joined where the store can). */
-export type FileData = string | Uint8Array | readonly Uint8Array[];
-
-const encoder = new TextEncoder();
-
-/** The bytes of `data` in one array of their own. */
-export function fileBytes(data: FileData): Uint8Array<ArrayBuffer> {
-  if (typeof data === 'string') return encoder.encode(data) as Uint8Array<ArrayBuffer>; // a fresh ArrayBuffer, whatever the lib's type says
-  if (data instanceof Uint8Array) return data.slice();
-  const out = new Uint8Array(data.reduce((n, p) => n + p.length, 0));
-  data.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
-}
-
 /** Several writes and deletes that belong together (a checkpoint's three records). */
 export interface StoreBatch {
-  readonly write?: readonly { path: string; data: FileData }[];
+  readonly write?: readonly { path: string; data: Uint8Array | string }[];
   readonly delete?: readonly string[];
 }
 
@@ -24,7 +10,7 @@ export interface StoreBatch {
  */
 export interface ArtifactStore {
   /** Replaces the file atomically: a reader sees the old content or the new, never a part. */
-  write(path: string, data: FileData): Promise<void>;
+  write(path: string, data: Uint8Array | string): Promise<void>;
   /** Appends text, creating the file when missing. */
   append(path: string, text: string): Promise<void>;
   /** The file's bytes, or undefined when it does not exist. */

@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { checkPath, fileBytes, type ArtifactStore, type FileData, type StoreBatch } from './base';
+import { checkPath, type ArtifactStore, type StoreBatch } from './base';
 
 /** The database's name and schema version (docs/FORMATS.md). */
 export const DB_NAME = 'kiln';
@@ -62,6 +62,7 @@ export class StorageFullError extends Error {
 }
 
 const encoder = new TextEncoder();
+const bytes = (data: Uint8Array | string) => (typeof data === 'string' ? encoder.encode(data) : data.slice());
 const chunk = (runId: string, path: string, seq: number, data: Uint8Array): Chunk => ({ runId, path, seq, data, size: data.byteLength });
 const CHECKPOINT = /^checkpoint\/(model|optim|scheduler)-(\d+)\.mpk\.gz$/;
 
@@ -209,7 +210,7 @@ class IdbRunStore implements ArtifactStore {
     private readonly runId: string,
   ) {}
 
-  write(path: string, data: FileData): Promise<void> {
+  write(path: string, data: Uint8Array | string): Promise<void> {
     return this.commit({ write: [{ path, data }] });
   }
 
@@ -253,7 +254,7 @@ class IdbRunStore implements ArtifactStore {
    * checkpoint list in it, so the runs list never names a checkpoint that is not all there.
    */
   async commit(batch: StoreBatch): Promise<void> {
-    const writes = (batch.write ?? []).map((f) => ({ path: checkPath(f.path), data: fileBytes(f.data) }));
+    const writes = (batch.write ?? []).map((f) => ({ path: checkPath(f.path), data: bytes(f.data) }));
     const deletes = (batch.delete ?? []).map(checkPath);
     const touched = [...writes.map((w) => w.path), ...deletes];
     const what = touched.length === 1 ? touched[0] : `${touched.length} files (${touched.join(', ')})`;

@@ -1,4 +1,4 @@
-import { checkPath, commitInOrder, fileBytes, type ArtifactStore, type FileData, type StoreBatch } from './base';
+import { checkPath, commitInOrder, type ArtifactStore, type StoreBatch } from './base';
 
 const encoder = new TextEncoder();
 
@@ -6,8 +6,8 @@ const encoder = new TextEncoder();
 export class MemoryStore implements ArtifactStore {
   private readonly files = new Map<string, Uint8Array>();
 
-  async write(path: string, data: FileData): Promise<void> {
-    this.files.set(checkPath(path), fileBytes(data));
+  async write(path: string, data: Uint8Array | string): Promise<void> {
+    this.files.set(checkPath(path), typeof data === 'string' ? encoder.encode(data) : data.slice());
   }
 
   async append(path: string, text: string): Promise<void> {

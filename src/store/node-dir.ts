@@ -1,6 +1,6 @@
 import { type Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkPath, commitInOrder, type ArtifactStore, type FileData, type StoreBatch } from './base';
+import { checkPath, commitInOrder, type ArtifactStore, type StoreBatch } from './base';
 
 /** Temporary files of in-flight writes: named so no artifact path can look like one; group 1 is the writer's pid. */
 const TMP = /\.~kiln-(\d+)-\d+\.tmp$/;
@@ -22,13 +22,13 @@ export class DirectoryStore implements ArtifactStore {
     return path.join(this.root, checkPath(p));
   }
 
-  async write(p: string, data: FileData): Promise<void> {
+  async write(p: string, data: Uint8Array | string): Promise<void> {
     await this.swept;
     const target = this.abs(p);
     await fs.mkdir(path.dirname(target), { recursive: true });
     // Write beside the target and rename: rename is atomic, so a crash never leaves half a file.
     const tmp = `${target}.~kiln-${process.pid}-${writes++}.tmp`;
-    await fs.writeFile(tmp, data); // pieces are written one after another, never joined
+    await fs.writeFile(tmp, data);
     await fs.rename(tmp, target);
   }
 

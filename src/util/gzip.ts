@@ -73,26 +73,6 @@ export async function crc32InTurns(data: Uint8Array | readonly Uint8Array[], tur
   return crc;
 }
 
-/** A gzip run off the calling thread (Node's zlib on its thread pool), installed by the Node setup: the file in pieces. */
-let platformGzip: ((parts: readonly Uint8Array[]) => Promise<Uint8Array[]>) | null = null;
-
-/**
- * Has {@link gzipInTurns} hand its data to a gzip that runs off the calling thread, which must write
- * stored deflate blocks too: the CRC and the copy into the file (a 22 MB checkpoint's ~20 ms) then
- * leave the training loop's thread. The parts must stay unchanged until it resolves. null: back to gzipStored.
- */
-export function setPlatformGzip(gzip: ((parts: readonly Uint8Array[]) => Promise<Uint8Array[]>) | null): void {
-  platformGzip = gzip;
-}
-
-/**
- * A file on the training loop's path: gzip of `parts` (read as one), by the platform's gzip where one
- * is installed (the file in pieces), else {@link gzipStored} with the CRC taken in turns.
- */
-export async function gzipInTurns(parts: readonly Uint8Array[], turn: () => Promise<void>): Promise<Uint8Array | Uint8Array[]> {
-  return platformGzip ? platformGzip(parts) : gzipStored(parts, await crc32InTurns(parts, turn));
-}
-
 /** Bytes a stored deflate block holds at most. */
 const BLOCK = 65535;
 

@@ -1,4 +1,4 @@
-import { type ArtifactStore, type FileData, fileBytes, RUN_ENTRIES } from '../store/base';
+import { type ArtifactStore, RUN_ENTRIES } from '../store/base';
 
 /** Whether a folder holds a run's entries. */
 async function holdsRun(dir: FileSystemDirectoryHandle): Promise<boolean> {
@@ -50,11 +50,11 @@ export function mirroredStore(store: ArtifactStore, root: FileSystemDirectoryHan
     for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
     return { dir, file: await dir.getFileHandle(parts[parts.length - 1], { create: true }), name: parts[parts.length - 1] };
   };
-  const put = async (path: string, data: FileData, append: boolean) => {
+  const put = async (path: string, data: Uint8Array | string, append: boolean) => {
     const { file } = await fileHandle(path);
     const w = await file.createWritable({ keepExistingData: append });
     if (append) await w.seek((await file.getFile()).size);
-    await w.write(typeof data === 'string' ? data : new Blob([fileBytes(data)]));
+    await w.write(typeof data === 'string' ? data : new Blob([data.slice()]));
     await w.close();
   };
   const remove = async (path: string) => {

@@ -1,14 +1,8 @@
 import { decode, encode } from '@msgpack/msgpack';
 import * as tf from '@tensorflow/tfjs';
 import { gunzipSync, gzipSync } from 'fflate';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gzipOnThreadPool } from '../../src/cli/backends-node';
 import { MemoryStore } from '../../src/store/memory';
-import { DirectoryStore } from '../../src/store/node-dir';
-import { setPlatformGzip } from '../../src/util/gzip';
 import {
   BURN_METADATA,
   FileCheckpointer,
@@ -278,36 +272,6 @@ describe('learner checkpointer', () => {
     expect(back.optim).toMatchObject({ type: 'adam', config: r.optim.config, step: 42 });
     expect(back.scheduler).toEqual(r.scheduler);
     expect(back.progress).toEqual(r.progress);
-  });
-
-  it('saves_through_the_platforms_gzip_on_the_thread_pool_into_files_that_load_back_exactly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiln-checkpoint-'));
-    const handed: number[] = [];
-    setPlatformGzip((parts) => {
-      handed.push(parts.length);
-      return gzipOnThreadPool(parts);
-    });
-    try {
-      const c = new LearnerCheckpointer(new DirectoryStore(dir), keepAll);
-      const r = records(3);
-      // A weight of 64 KiB: its bytes are a part of their own, never copied into msgpack's buffer.
-      const big = { name: 'dense2/kernel', shape: [128, 128], dtype: 'float32' as const, data: new Float32Array(16384).map((_, i) => Math.sin(i)) };
-      r.model.push(big);
-      r.optim.slots.m.push(big);
-      r.optim.slots.v.push(big);
-      await c.save(3, r);
-      expect(handed.length).toBe(3); // model, optim and scheduler records
-      expect(handed[0]).toBeGreaterThan(1);
-      const model = readFileSync(join(dir, 'checkpoint/model-3.mpk.gz'));
-      expect(gunzipSync(model).length).toBeGreaterThan(65536); // any gzip reader reads the file
-      const back = await c.load(3);
-      back.model.forEach((t, i) => sameBits(r.model[i].data, t.data));
-      back.optim.slots.v.forEach((t, i) => sameBits(r.optim.slots.v[i].data, t.data));
-      expect(back.progress).toEqual(r.progress);
-    } finally {
-      setPlatformGzip(null);
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   /** A store whose commits wait for the test to open their gate, one at a time. */

@@ -1,7 +1,6 @@
 import { gunzipSync as fflateGunzip } from 'fflate';
 import { crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gzipOnThreadPool } from '../../src/cli/backends-node';
 import { crc32, crc32InTurns, gzipStored } from '../../src/util/gzip';
 
 /** Deterministic bytes that are not all alike. */
@@ -48,21 +47,5 @@ describe('stored gzip', () => {
       expect(firstDifference(gunzipSync(gz), data), `${n} bytes through zlib`).toBe(-1); // zlib checks the CRC and size
       expect(firstDifference(fflateGunzip(gz), data), `${n} bytes through fflate`).toBe(-1);
     }
-  });
-
-  it('gzips_on_the_thread_pool_in_stored_blocks_that_read_back_as_the_parts_joined', async () => {
-    const data = bytes(3 * 2 ** 20 + 7);
-    const zeros = new Uint8Array(2 ** 20);
-    const parts = [data.subarray(0, 5), zeros, data.subarray(5)];
-    const pieces = await gzipOnThreadPool(parts);
-    const file = Buffer.concat(pieces);
-    const joined = Buffer.concat([data.subarray(0, 5), zeros, data.subarray(5)]);
-    expect(firstDifference(gunzipSync(file), joined)).toBe(-1); // zlib checks the CRC and size
-    expect(firstDifference(fflateGunzip(file), joined)).toBe(-1);
-    // Stored, not deflated: a MiB of zeros is not squeezed (deflate would make it a kilobyte).
-    expect(file.length).toBeGreaterThan(joined.length);
-    expect(file.length).toBeLessThan(joined.length + 1024);
-    expect(pieces.length).toBeGreaterThan(1); // handed back in pieces, never joined
-    expect(gunzipSync(Buffer.concat(await gzipOnThreadPool([]))).length).toBe(0); // an empty file is still one gzip member
   });
 });

@@ -68,25 +68,6 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await s.read('x.bin')).toEqual(new Uint8Array([1, 2, 3]));
   });
 
-  it('writes_a_file_given_in_pieces_as_their_concatenation_alone_or_in_a_commit', async () => {
-    const s = make();
-    const whole = new Uint8Array(200_000).map((_, i) => (i * 31) & 255);
-    // Views into one buffer at odd offsets, and an empty piece, as a checkpoint's gzip hands them over.
-    const pieces = [whole.subarray(0, 3), new Uint8Array(0), whole.subarray(3, 65_539), whole.subarray(65_539)];
-    await s.write('checkpoint/model-1.mpk.gz', pieces);
-    await s.commit({
-      write: [
-        { path: 'checkpoint/optim-1.mpk.gz', data: pieces },
-        { path: 'x.log', data: 'x' },
-      ],
-    });
-    whole.fill(0); // written: later changes to the pieces do not reach the files
-    const expected = new Uint8Array(200_000).map((_, i) => (i * 31) & 255);
-    expect(Buffer.compare((await s.read('checkpoint/model-1.mpk.gz'))!, expected)).toBe(0); // toEqual takes seconds over 200 KB
-    expect(Buffer.compare((await s.read('checkpoint/optim-1.mpk.gz'))!, expected)).toBe(0);
-    expect(await readText(s, 'x.log')).toBe('x');
-  });
-
   it('append_creates_the_file_then_adds_to_its_end', async () => {
     const s = make();
     await s.append('train/epoch-1/Loss.log', '0.5,4\n');

@@ -22,12 +22,7 @@ export class FileCheckpointer<P> implements Checkpointer<P> {
   }
 
   /** The file a save would write, for saving several records in one commit; `turn` is awaited between pieces of the work. */
-  async encode(
-    epoch: number,
-    record: Record<P>,
-    placement: BurnPlacement,
-    turn: () => Promise<void>,
-  ): Promise<{ path: string; data: Uint8Array | Uint8Array[] }> {
+  async encode(epoch: number, record: Record<P>, placement: BurnPlacement, turn: () => Promise<void>): Promise<{ path: string; data: Uint8Array }> {
     return { path: this.path(epoch), data: await encodeRecordInTurns(record, placement, turn) };
   }
 

@@ -1,5 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
-import { gunzipBounded, gzipInTurns, gzipStored } from '../../util/gzip';
+import { crc32InTurns, gunzipBounded, gzipStored } from '../../util/gzip';
 import type { TensorRecord } from '../tensor-record';
 import { type BurnPlacement, burnRecord, KILN_KEY, readBurnRecord } from './burn/record';
 
@@ -93,9 +93,10 @@ export function encodeRecord(record: Record, placement: BurnPlacement): Uint8Arr
   return gzipStored(packRecord(record, placement));
 }
 
-/** {@link encodeRecord} off the training loop's path: by the platform's gzip, or with the CRC taken in turns (see gzipInTurns). */
-export function encodeRecordInTurns(record: Record, placement: BurnPlacement, turn: () => Promise<void>): Promise<Uint8Array | Uint8Array[]> {
-  return gzipInTurns(packRecord(record, placement), turn);
+/** {@link encodeRecord}, its CRC taken in pieces with `turn` awaited between them (see crc32InTurns). */
+export async function encodeRecordInTurns(record: Record, placement: BurnPlacement, turn: () => Promise<void>): Promise<Uint8Array> {
+  const packed = packRecord(record, placement);
+  return gzipStored(packed, await crc32InTurns(packed, turn));
 }
 
 /** Byte arrays of at least this many bytes stay out of msgpack's buffer (see packRecord). */
