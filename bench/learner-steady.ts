@@ -4,7 +4,8 @@
 // is not overlapped included), the checkpoint's size and latency, and the time to the first step. Loss and
 // Accuracy on train, the file logger and checkpointer on, no validation (as the bench's (d)); each
 // case after an untimed epoch. Node only:
-//   npx tsx bench/learner-steady.ts [--cases mlp,mlp-1024,mlp-wide,mlp-wide-4096,cnn,cnn-1024] [--items 100000] [--epochs 3] [--json FILE]
+//   npx tsx bench/learner-steady.ts [--cases mlp,mlp-1024,mlp-wide,mlp-wide-4096,cnn,cnn-1024] [--items 100000] [--epochs 3] [--checkpoints on|off] [--json FILE]
+// (--checkpoints off: no checkpointer, to tell the checkpoints' share of the pace from the rest of the boundary.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +26,12 @@ const { values } = parseArgs({
     /** Items an epoch holds at most (whole batches; at least 20). */
     items: { type: 'string', default: '100000' },
     epochs: { type: 'string', default: '3' },
+    checkpoints: { type: 'string', default: 'on' },
     json: { type: 'string' },
   },
 });
+if (!['on', 'off'].includes(values.checkpoints)) throw new Error(`--checkpoints: '${values.checkpoints}' is not on or off`);
+const checkpoints = values.checkpoints === 'on';
 registerNodeBackends();
 console.log(`webgpu (Node): ${await registerNodeWebGpu()}`);
 await selectBackend(['webgpu']);
@@ -48,10 +52,13 @@ for (const id of values.cases.split(',')) {
     // An untimed epoch first: the case's pipelines compile (its time to the first step is this
     // run's), and the GPU's clock rises from idle (it falls while the host makes the data).
     const { startup } = await runLearner({ ...input, epochs: 1 }, makeStore, 'compiled');
-    const r = { ...(await runLearner(input, makeStore, 'compiled')), startup };
-    const row = { case: c.name, batch: c.batch, batches, ...r };
+    const r = { ...(await runLearner(input, makeStore, 'compiled', checkpoints)), startup };
+    const row = { case: c.name, batch: c.batch, batches, checkpoints, ...r };
+    const saved = checkpoints
+      ? `checkpoint ${(r.checkpoint.bytes / 1024).toFixed(0)} KB landed ${r.checkpoint.saveMs.toFixed(1)} ms after its epoch's end`
+      : 'no checkpoints';
     console.log(
-      `${c.name} b${c.batch} (${batches} steps an epoch): in-epoch ${r.inEpochMsPerStep.toFixed(4)} ms/step, first step to last epoch's end ${r.steadyMsPerStep.toFixed(4)} ms/step; checkpoint ${(r.checkpoint.bytes / 1024).toFixed(0)} KB landed ${r.checkpoint.saveMs.toFixed(1)} ms after its epoch's end`,
+      `${c.name} b${c.batch} (${batches} steps an epoch): in-epoch ${r.inEpochMsPerStep.toFixed(4)} ms/step, first step to last epoch's end ${r.steadyMsPerStep.toFixed(4)} ms/step; ${saved}`,
     );
     if (r.startup) console.log(`    ${formatStartup(r.startup)}`);
     results.push(row);

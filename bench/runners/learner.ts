@@ -119,7 +119,13 @@ function timedEngines(starts: number[]): StepEngineFactory[] {
  * samples/s count the training epochs' own time (each from its start to its end); each
  * checkpoint's time, from its epoch's end until it landed, is reported apart.
  */
-export async function runLearner(input: RunnerInput, makeStore: () => ArtifactStore, engine: EngineChoice = 'tfjs'): Promise<LearnerResult> {
+export async function runLearner(
+  input: RunnerInput,
+  makeStore: () => ArtifactStore,
+  engine: EngineChoice = 'tfjs',
+  /** Off: no checkpointer, to tell the checkpoints' share of the pace from the rest of the epoch boundary. */
+  checkpoints = true,
+): Promise<LearnerResult> {
   const { data, epochs, seed, backend, benchCase } = input;
   const { batch } = benchCase;
   const model = buildModel(input);
@@ -153,7 +159,8 @@ export async function runLearner(input: RunnerInput, makeStore: () => ArtifactSt
     const probe = new ProbeRenderer();
     start = now();
     starts.length = 0;
-    await builder(store, probe).withFileCheckpointer().numEpochs(epochs).build(model, optimizer, LR).fit(train, none);
+    const timed = builder(store, probe).numEpochs(epochs);
+    await (checkpoints ? timed.withFileCheckpointer() : timed).build(model, optimizer, LR).fit(train, none);
     const saveMs = probe.saves.map((t, i) => t - probe.epochEnds[i]);
     const totalSaveMs = saveMs.reduce((a, b) => a + b, 0);
     const trainMs = probe.epochEnds.reduce((sum, end, e) => sum + end - starts[e], 0);
