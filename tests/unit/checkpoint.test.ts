@@ -20,6 +20,7 @@ import {
 import { burnRecord } from '../../src/train/checkpoint/burn/record';
 import type { CheckpointingAction } from '../../src/train/checkpoint/strategy/base';
 import { MetricHistory } from '../../src/train/learner/history';
+import { FullAtEpoch2Store } from './fixtures';
 import type { StoreBatch } from '../../src/store/base';
 import { parseOptimizerConfig } from '../../src/train/optim/config';
 import { parseSchedulerConfig } from '../../src/train/schedule/config';
@@ -335,13 +336,7 @@ describe('learner checkpointer', () => {
   });
 
   it('fails_a_later_checkpoint_and_flush_with_a_failed_writes_error_and_writes_nothing_after_it', async () => {
-    class FullStore extends MemoryStore {
-      override async commit(batch: StoreBatch): Promise<void> {
-        if (batch.write?.some((f) => f.path.endsWith('-2.mpk.gz'))) throw new Error('disk full');
-        return super.commit(batch);
-      }
-    }
-    const store = new FullStore();
+    const store = new FullAtEpoch2Store();
     const c = new LearnerCheckpointer(store, keepAll);
     const history = new MetricHistory();
     await c.checkpoint(1, history, async () => records(1));

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchDataLoader } from '../../src/data/dataloader';
 import { TensorBatcher } from '../../src/data/batcher';
 import type { TensorData } from '../../src/data/dataset';
+import type { StoreBatch } from '../../src/store/base';
+import { MemoryStore } from '../../src/store/memory';
 import { Rng } from '../../src/util/rng';
 
 /** A separable 3-class problem: 4 features, the class is the index of the largest of the first 3. */
@@ -37,4 +39,12 @@ export function smallModel(seed = 1, dropout = 0): tf.LayersModel {
 /** The model's weights as plain arrays, for exact comparison. */
 export function weights(model: tf.LayersModel): number[][] {
   return model.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+/** A memory store whose commits that write a checkpoint of epoch 2 fail, as on a full disk. */
+export class FullAtEpoch2Store extends MemoryStore {
+  override async commit(batch: StoreBatch): Promise<void> {
+    if (batch.write?.some((f) => f.path.endsWith('-2.mpk.gz'))) throw new Error('disk full');
+    return super.commit(batch);
+  }
 }

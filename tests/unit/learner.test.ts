@@ -24,7 +24,7 @@ import {
   type LrScheduler,
   type MetricsRenderer,
 } from '../../src/train/index';
-import { blobs, loader, smallModel, weights } from './fixtures';
+import { blobs, FullAtEpoch2Store, loader, smallModel, weights } from './fixtures';
 
 /** A schedule of SGD steps at 0.01 that jumps to 1e30 from step `from` on: the weights overflow there. */
 function explodingAt(from: number): LrScheduler {
@@ -341,13 +341,7 @@ describe('learner', () => {
   });
 
   it('a_checkpoint_that_cannot_be_written_fails_the_fit_with_its_error_and_keeps_the_earlier_ones', async () => {
-    class FullStore extends MemoryStore {
-      override async commit(batch: StoreBatch): Promise<void> {
-        if (batch.write?.some((f) => f.path.endsWith('-2.mpk.gz'))) throw new Error('disk full');
-        return super.commit(batch);
-      }
-    }
-    const store = new FullStore();
+    const store = new FullAtEpoch2Store();
     const fit = builder(store)
       .numEpochs(4)
       .withFileCheckpointer()
