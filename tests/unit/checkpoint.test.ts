@@ -317,6 +317,18 @@ describe('learner checkpointer', () => {
     expect(await c.epochs()).toEqual([2, 3]);
   });
 
+  it('deletes_an_epoch_saved_twice_once_when_it_is_pruned', async () => {
+    const store = new MemoryStore();
+    const c = new LearnerCheckpointer(store, { keep: (epoch: number) => [epoch - 1, epoch].filter((e) => e >= 1) });
+    const history = new MetricHistory();
+    const landed: string[] = [];
+    const note = (a: CheckpointingAction) => landed.push(`${a.type} ${a.epoch}`);
+    for (const epoch of [1, 1, 2, 3]) await c.checkpoint(epoch, history, async () => records(epoch), note);
+    await c.flush();
+    expect(landed).toEqual(['save 1', 'save 1', 'save 2', 'save 3', 'delete 1']);
+    expect(await c.epochs()).toEqual([2, 3]);
+  });
+
   it('holds_a_second_checkpoint_until_the_first_lands_when_two_would_pass_the_byte_limit', async () => {
     const store = new GatedStore();
     const c = new LearnerCheckpointer(store, keepAll, { checkpoints: 2, bytes: 100 }); // records(n) hold 96 bytes

@@ -191,7 +191,8 @@ export class Learner<B, M> {
           break;
         }
         // The last epoch's bookkeeping ran while this epoch trained, and ends before this one's
-        // starts (one checkpoint at a time, log lines in order): its failure stops the fit here.
+        // starts (checkpoints decided and log lines written in epoch order): its failure stops the
+        // fit here (a failed write, at a later checkpoint).
         await processor.settle();
         await ended;
         const end = this.captureEnd(e, ctx, rng, train, valid);
