@@ -140,10 +140,9 @@ export class LearnerCheckpointer {
     return actions;
   }
 
-  /** Waits for the checkpoints in flight to be written; throws the first one's error. */
-  async flush(): Promise<void> {
-    await this.tail.catch(() => {});
-    if (this.failure) throw this.failure.error;
+  /** Waits for the checkpoints in flight to be written; throws the first one's error (the work after a failure rejects with it). */
+  flush(): Promise<void> {
+    return this.tail;
   }
 
   /**
